@@ -1,0 +1,24 @@
+// Package catalog lists every persisted event type of the ledger with its
+// current schema version and upcaster, so the codec can decode any event ever
+// stored.
+package catalog
+
+import (
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/ticket"
+)
+
+// All returns the spec of every event type, ticket events first.
+func All() []domain.EventSpec {
+	return append(ticket.Specs(), partner.Specs()...)
+}
+
+// ByType returns All indexed by type name.
+func ByType() map[string]domain.EventSpec {
+	m := make(map[string]domain.EventSpec)
+	for _, s := range All() {
+		m[s.Type] = s
+	}
+	return m
+}

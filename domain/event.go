@@ -1,0 +1,61 @@
+package domain
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Event is a domain event payload. EventType returns its persisted, namespaced
+// type name ("ticket.opened"), which never changes once released.
+type Event interface {
+	EventType() string
+}
+
+// Meta is the metadata recorded with every event: who, on whose behalf, why
+// (correlation and causation), when on both time axes, under which policy, and
+// the hash-chain fields that make the stream tamper-evident.
+type Meta struct {
+	EventID       uuid.UUID `json:"eventId"`
+	SchemaVersion int       `json:"schemaVersion"`
+	Actor         Actor     `json:"actor"`
+	OnBehalfOf    string    `json:"onBehalfOf,omitempty"` // customer id, when acting in a customer's context
+	CorrelationID string    `json:"correlationId,omitempty"`
+	CausationID   string    `json:"causationId,omitempty"`
+	// OccurredAt is when the thing happened in the world (may be earlier
+	// than RecordedAt for late entries); RecordedAt is when the ledger
+	// stored it.
+	OccurredAt time.Time `json:"occurredAt"`
+	RecordedAt time.Time `json:"recordedAt"`
+	// PolicyVersion is the SLA policy that computed any deadline in the event.
+	PolicyVersion string `json:"policyVersion,omitempty"`
+	PrevHash      string `json:"prevHash,omitempty"`
+	Hash          string `json:"hash,omitempty"`
+}
+
+// Recorded is an event as read back from the ledger: its payload decoded and
+// upcast to the current schema, its metadata, and where it sits. Event holds
+// the payload as a value (ticket.Opened, never *ticket.Opened), the same form
+// aggregates return from commands.
+type Recorded struct {
+	Stream   string
+	Revision uint64 // 0-based index in its stream
+	Position uint64 // commit position in the global log
+	Type     string
+	Meta     Meta
+	Event    Event
+}
+
+// EventSpec describes one persisted event type: its name, its current schema
+// version, how to make an empty payload to decode into (a pointer; the codec
+// dereferences it into the value Recorded carries), and how to upcast an
+// older payload version to the current one.
+type EventSpec struct {
+	Type    string
+	Version int
+	New     func() Event
+	// Upcast turns a payload of an older version into the current version's
+	// JSON. Nil when the type never had another version.
+	Upcast func(fromVersion int, data json.RawMessage) (json.RawMessage, error)
+}

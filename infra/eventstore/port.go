@@ -1,0 +1,295 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store is the event-store port: the few operations the ledger needs from an
+// event store. Every implementation (infra/pebblestore, infra/kurrent) passes
+// the conformance suite in infra/eventstore/eventstoretest.
+type Store interface {
+	// Append writes events to the end of stream if the stream's current
+	// revision matches expected. It is atomic (all events or none) and
+	// idempotent by event id: appending events whose ids are already stored
+	// in the same stream at the same place returns the original result and
+	// stores nothing. A mismatch returns a *ConflictError.
+	Append(ctx context.Context, stream string, expected ExpectedRevision, events ...EventData) (AppendResult, error)
+
+	// ReadStream reads up to count events of one stream starting at from
+	// (inclusive) in the given direction. A stream that never existed or was
+	// soft-deleted returns ErrStreamNotFound; a tombstoned one ErrStreamDeleted.
+	// Stream metadata ($maxAge, $maxCount, $tb in the "$$"+stream metadata
+	// stream) is honoured: truncated events are not returned.
+	ReadStream(ctx context.Context, stream string, dir Direction, from StreamPos, count uint64) ([]RecordedEvent, error)
+
+	// ReadAll reads up to count events of the global log. Forwards reads
+	// include from; backwards reads exclude it (KurrentDB semantics).
+	ReadAll(ctx context.Context, dir Direction, from AllPos, count uint64, filter *Filter) ([]RecordedEvent, error)
+
+	// SubscribeAll delivers every event of the global log after from (or
+	// from the start), in order, without gaps or duplicates: first the
+	// history (catch-up), then one CaughtUp message, then live events.
+	SubscribeAll(ctx context.Context, from AllPos, opts SubscribeOptions) (Subscription, error)
+
+	// SubscribeStream is SubscribeAll restricted to one stream; from is a
+	// revision (exclusive) or Start/End.
+	SubscribeStream(ctx context.Context, stream string, from StreamPos) (Subscription, error)
+
+	// Delete soft-deletes a stream: it reads as not found, and a later
+	// append continues its revision numbering.
+	Delete(ctx context.Context, stream string, expected ExpectedRevision) (Position, error)
+
+	// Tombstone hard-deletes a stream: it can never be read or written again.
+	Tombstone(ctx context.Context, stream string, expected ExpectedRevision) (Position, error)
+
+	// Close releases the store. Appends that returned success are durable.
+	Close() error
+}
+
+// EventData is an event to append.
+type EventData struct {
+	ID          uuid.UUID // unique id; retries reuse it for idempotency
+	Type        string    // namespaced event type, e.g. "ticket.opened"
+	ContentType string    // "application/json" or "application/octet-stream"
+	Data        []byte
+	Metadata    []byte // custom metadata, JSON
+}
+
+// RecordedEvent is an event as stored.
+type RecordedEvent struct {
+	StreamID    string
+	Revision    uint64 // 0-based position in its stream
+	Position    Position
+	ID          uuid.UUID
+	Type        string
+	ContentType string
+	Data        []byte
+	Metadata    []byte
+	Created     time.Time // when the store committed it (UTC)
+}
+
+// Position is a place in the global log. Zero is "before everything";
+// stored events have strictly increasing positions with Commit > 0.
+// Implementations without a separate prepare position set Prepare = Commit.
+type Position struct {
+	Commit  uint64
+	Prepare uint64
+}
+
+// Less reports whether p comes before q.
+func (p Position) Less(q Position) bool {
+	if p.Commit != q.Commit {
+		return p.Commit < q.Commit
+	}
+	return p.Prepare < q.Prepare
+}
+
+// String renders the position as "C:commit/P:prepare", KurrentDB's notation.
+func (p Position) String() string { return fmt.Sprintf("C:%d/P:%d", p.Commit, p.Prepare) }
+
+// AppendResult is what a successful append returns.
+type AppendResult struct {
+	NextRevision uint64   // revision of the last event appended
+	Position     Position // position of the last event appended
+}
+
+// Direction is a read direction.
+type Direction int
+
+// Read directions.
+const (
+	Forwards Direction = iota
+	Backwards
+)
+
+// StreamPos is where a stream read or subscription starts.
+type StreamPos struct {
+	kind     posKind
+	revision uint64
+}
+
+// AllPos is where a $all read or subscription starts.
+type AllPos struct {
+	kind     posKind
+	position Position
+}
+
+type posKind uint8
+
+const (
+	posStart posKind = iota
+	posEnd
+	posAt
+)
+
+// StreamStart is the first event of a stream.
+func StreamStart() StreamPos { return StreamPos{kind: posStart} }
+
+// StreamEnd is the last event of a stream (or, for subscriptions, "only new events").
+func StreamEnd() StreamPos { return StreamPos{kind: posEnd} }
+
+// StreamRevision is a given revision of a stream.
+func StreamRevision(r uint64) StreamPos { return StreamPos{kind: posAt, revision: r} }
+
+// IsStart, IsEnd and Revision describe a StreamPos.
+func (s StreamPos) IsStart() bool { return s.kind == posStart }
+
+// IsEnd reports whether s is StreamEnd.
+func (s StreamPos) IsEnd() bool { return s.kind == posEnd }
+
+// Revision returns the revision and whether s names one.
+func (s StreamPos) Revision() (uint64, bool) { return s.revision, s.kind == posAt }
+
+// AllStart is the beginning of the global log.
+func AllStart() AllPos { return AllPos{kind: posStart} }
+
+// AllEnd is the end of the global log.
+func AllEnd() AllPos { return AllPos{kind: posEnd} }
+
+// AllPosition is a given position of the global log.
+func AllPosition(p Position) AllPos { return AllPos{kind: posAt, position: p} }
+
+// IsStart reports whether a is AllStart.
+func (a AllPos) IsStart() bool { return a.kind == posStart }
+
+// IsEnd reports whether a is AllEnd.
+func (a AllPos) IsEnd() bool { return a.kind == posEnd }
+
+// Position returns the position and whether a names one.
+func (a AllPos) Position() (Position, bool) { return a.position, a.kind == posAt }
+
+// ExpectedRevision is the optimistic-concurrency check of an append or delete.
+type ExpectedRevision struct {
+	kind     expKind
+	revision uint64
+}
+
+type expKind uint8
+
+const (
+	expAny expKind = iota
+	expNoStream
+	expStreamExists
+	expExact
+)
+
+// Any accepts the append whatever the stream's state.
+func Any() ExpectedRevision { return ExpectedRevision{kind: expAny} }
+
+// NoStream requires that the stream does not exist yet.
+func NoStream() ExpectedRevision { return ExpectedRevision{kind: expNoStream} }
+
+// StreamExists requires that the stream exists.
+func StreamExists() ExpectedRevision { return ExpectedRevision{kind: expStreamExists} }
+
+// Exact requires that the stream's last event has revision r.
+func Exact(r uint64) ExpectedRevision { return ExpectedRevision{kind: expExact, revision: r} }
+
+// IsAny reports whether e is Any().
+func (e ExpectedRevision) IsAny() bool { return e.kind == expAny }
+
+// IsNoStream reports whether e is NoStream().
+func (e ExpectedRevision) IsNoStream() bool { return e.kind == expNoStream }
+
+// IsStreamExists reports whether e is StreamExists().
+func (e ExpectedRevision) IsStreamExists() bool { return e.kind == expStreamExists }
+
+// Exact returns the revision and whether e is Exact.
+func (e ExpectedRevision) Exact() (uint64, bool) { return e.revision, e.kind == expExact }
+
+// String renders e for error messages.
+func (e ExpectedRevision) String() string {
+	switch e.kind {
+	case expNoStream:
+		return "no stream"
+	case expStreamExists:
+		return "stream exists"
+	case expExact:
+		return fmt.Sprintf("revision %d", e.revision)
+	}
+	return "any"
+}
+
+// Filter selects events of $all by stream name or event type, by prefixes or
+// a regular expression (Go RE2 syntax). A nil filter selects everything.
+type Filter struct {
+	On       FilterOn
+	Prefixes []string
+	Regex    string
+}
+
+// FilterOn says what a Filter looks at.
+type FilterOn int
+
+// Filter targets.
+const (
+	FilterStreamName FilterOn = iota
+	FilterEventType
+)
+
+// SubscribeOptions tunes a $all subscription.
+type SubscribeOptions struct {
+	Filter *Filter
+	// CheckpointInterval, with a filter, asks for a Checkpoint message at
+	// least every that many scanned events, so a filtered subscriber can
+	// record progress through long runs of events it does not want. 0: none.
+	CheckpointInterval uint32
+}
+
+// Subscription is a running subscription. Next blocks until a message, the
+// subscription's context ends, Close is called, or the subscriber falls too far
+// behind (ErrSubscriptionDropped).
+type Subscription interface {
+	Next() (Message, error)
+	Close() error
+}
+
+// Message is one item of a subscription: exactly one field is set.
+type Message struct {
+	Event      *RecordedEvent
+	CaughtUp   bool
+	Checkpoint *Position
+}
+
+// Errors every implementation returns (wrapped or as is; test with errors.Is/As).
+var (
+	ErrStreamNotFound      = errors.New("stream not found")
+	ErrStreamDeleted       = errors.New("stream deleted (tombstoned)")
+	ErrSubscriptionDropped = errors.New("subscription dropped")
+	ErrClosed              = errors.New("store closed")
+)
+
+// ConflictError is returned when an append's expected revision does not hold.
+type ConflictError struct {
+	Stream   string
+	Expected ExpectedRevision
+	// Actual is the stream's current last revision; HasActual is false when
+	// the stream does not exist.
+	Actual    uint64
+	HasActual bool
+}
+
+func (e *ConflictError) Error() string {
+	actual := "no stream"
+	if e.HasActual {
+		actual = fmt.Sprintf("revision %d", e.Actual)
+	}
+	return fmt.Sprintf("append to %s: expected %s, stream is at %s", e.Stream, e.Expected, actual)
+}
+
+// IsConflict reports whether err is (or wraps) a *ConflictError.
+func IsConflict(err error) bool {
+	var c *ConflictError
+	return errors.As(err, &c)
+}
+
+// MetadataStream names the stream that holds stream's metadata ("$$"+stream).
+func MetadataStream(stream string) string { return "$$" + stream }
+
+// IsSystemStream reports whether a stream name is a system stream ("$"-prefixed).
+func IsSystemStream(stream string) bool { return len(stream) > 0 && stream[0] == '$' }
