@@ -1,0 +1,219 @@
+// Package client is the ledger's HTTP API client used by the CLI: it sends
+// JSON requests with the actor headers and turns RFC 9457 problem documents
+// into *Error values whose Kind maps to an exit code.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+)
+
+// Client talks to one ledger server.
+type Client struct {
+	BaseURL    string // e.g. http://127.0.0.1:8080
+	HTTP       *http.Client
+	Actor      domain.Actor
+	OnBehalfOf string
+	// IdempotencyKey, when set, is sent with every command so that a retry
+	// of the same CLI invocation appends nothing twice.
+	IdempotencyKey string
+	// IfMatch, when set, is sent as the expected revision of a command.
+	IfMatch string
+}
+
+// New returns a client for baseURL with a sane timeout.
+func New(baseURL string) *Client {
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// Problem is an RFC 9457 problem document as the server sends it.
+type Problem struct {
+	Type            string  `json:"type"`
+	Title           string  `json:"title"`
+	Status          int     `json:"status"`
+	Detail          string  `json:"detail"`
+	Rule            string  `json:"rule,omitempty"`
+	Field           string  `json:"field,omitempty"`
+	CurrentRevision *uint64 `json:"currentRevision,omitempty"`
+}
+
+// Error is a failed call: a problem from the server, or a transport failure
+// (Unavailable) when the server could not be reached.
+type Error struct {
+	Problem     Problem
+	Unavailable bool
+	Err         error
+}
+
+func (e *Error) Error() string {
+	if e.Unavailable {
+		return fmt.Sprintf("cannot reach the ledger: %v (is `ticketledger serve` running? set --server or TICKETLEDGER_SERVER)", e.Err)
+	}
+	p := e.Problem
+	msg := p.Detail
+	if msg == "" {
+		msg = p.Title
+	}
+	if p.Rule != "" {
+		msg += " [rule " + p.Rule + "]"
+	}
+	if p.Field != "" {
+		msg += " (field " + p.Field + ")"
+	}
+	if p.CurrentRevision != nil {
+		msg += fmt.Sprintf(" (current revision %d: re-read and retry with --expected-revision %d)", *p.CurrentRevision, *p.CurrentRevision)
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Kind maps the HTTP status back to the domain's error kind.
+func (e *Error) Kind() domain.Kind {
+	switch s := e.Problem.Status; {
+	case e.Unavailable:
+		return domain.KindInternal
+	case s == http.StatusNotFound:
+		return domain.KindNotFound
+	case s == http.StatusConflict || s == http.StatusPreconditionFailed:
+		return domain.KindConflict
+	case s == http.StatusForbidden:
+		return domain.KindForbidden
+	case s >= 400 && s < 500:
+		return domain.KindInvalid
+	}
+	return domain.KindInternal
+}
+
+// Get sends a GET with query parameters and decodes the JSON answer into out.
+func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	return c.do(ctx, http.MethodGet, path, nil, out)
+}
+
+// Post sends a command (JSON body) and decodes the JSON answer into out.
+func (c *Client) Post(ctx context.Context, path string, body, out any) error {
+	return c.do(ctx, http.MethodPost, path, body, out)
+}
+
+// Raw sends a GET and returns the body unparsed (for /metrics, evidence).
+func (c *Client) Raw(ctx context.Context, path string) ([]byte, error) {
+	var b rawBody
+	err := c.do(ctx, http.MethodGet, path, nil, &b)
+	return b, err
+}
+
+type rawBody []byte
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.Actor.ID != "" {
+		req.Header.Set("X-Actor-Id", c.Actor.ID)
+		req.Header.Set("X-Actor-Role", string(c.Actor.Role))
+		if c.Actor.Partner != "" {
+			req.Header.Set("X-Actor-Partner", c.Actor.Partner)
+		}
+	}
+	if c.OnBehalfOf != "" {
+		req.Header.Set("X-On-Behalf-Of", c.OnBehalfOf)
+	}
+	if method != http.MethodGet {
+		if c.IdempotencyKey != "" {
+			req.Header.Set("Idempotency-Key", c.IdempotencyKey)
+		}
+		if c.IfMatch != "" {
+			req.Header.Set("If-Match", `"`+c.IfMatch+`"`)
+		}
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return &Error{Unavailable: true, Err: err}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return &Error{Unavailable: true, Err: fmt.Errorf("read answer: %w", err)}
+	}
+	if resp.StatusCode >= 400 {
+		e := &Error{Problem: Problem{Status: resp.StatusCode, Title: resp.Status}}
+		if json.Unmarshal(data, &e.Problem) != nil || e.Problem.Status == 0 {
+			e.Problem.Status = resp.StatusCode
+			e.Problem.Detail = strings.TrimSpace(string(data))
+		}
+		return e
+	}
+	switch o := out.(type) {
+	case nil:
+		return nil
+	case *rawBody:
+		*o = data
+		return nil
+	default:
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("decode answer of %s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// ExitCode is the CLI's exit code for err: 0 success, 1 server or internal
+// error, 3 invalid input, 4 not found, 5 conflict, 6 refused by a rule
+// (forbidden), 7 server unreachable. (2 is usage, set by the CLI parser.)
+func ExitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		if ce.Unavailable {
+			return 7
+		}
+		return codeOf(ce.Kind())
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return codeOf(de.Kind)
+	}
+	return 1
+}
+
+func codeOf(k domain.Kind) int {
+	switch k {
+	case domain.KindInvalid:
+		return 3
+	case domain.KindNotFound:
+		return 4
+	case domain.KindConflict:
+		return 5
+	case domain.KindForbidden:
+		return 6
+	}
+	return 1
+}

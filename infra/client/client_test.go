@@ -1,0 +1,75 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/ticketledger/ticketledger/domain"
+)
+
+func TestProblemsMapToExitCodes(t *testing.T) {
+	cases := []struct {
+		status int
+		body   string
+		code   int
+		want   string
+	}{
+		{422, `{"type":"about:blank","title":"Unprocessable","status":422,"detail":"phone support is not offered","rule":"no-phone-channel","field":"channel"}`, 3, "phone support is not offered [rule no-phone-channel] (field channel)"},
+		{403, `{"status":403,"detail":"Dynamics 365 needs ASfP","rule":"dynamics-needs-asfp"}`, 6, "[rule dynamics-needs-asfp]"},
+		{404, `{"status":404,"detail":"no ticket 42"}`, 4, "no ticket 42"},
+		{409, `{"status":409,"detail":"stale","currentRevision":7}`, 5, "--expected-revision 7"},
+		{500, `oops`, 1, "oops"},
+	}
+	for _, c := range cases {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(c.status)
+			w.Write([]byte(c.body))
+		}))
+		err := New(srv.URL).Post(context.Background(), "/v1/x", map[string]string{"a": "b"}, nil)
+		srv.Close()
+		if got := ExitCode(err); got != c.code {
+			t.Errorf("status %d: exit code %d, want %d (err %v)", c.status, got, c.code, err)
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("status %d: error %v, want it to contain %q", c.status, err, c.want)
+		}
+	}
+}
+
+func TestHeadersAndDecode(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Actor-Id") != "alice" || r.Header.Get("X-Actor-Role") != "indirect_provider" ||
+			r.Header.Get("X-Actor-Partner") != "p1" || r.Header.Get("Idempotency-Key") != "k1" || r.Header.Get("If-Match") != `"3"` {
+			http.Error(w, "missing headers", 400)
+			return
+		}
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	c := New(srv.URL)
+	c.Actor = domain.Actor{ID: "alice", Role: domain.RoleIndirectProvider, Partner: "p1"}
+	c.IdempotencyKey, c.IfMatch = "k1", "3"
+	var out struct{ OK bool }
+	if err := c.Post(context.Background(), "/v1/x", struct{}{}, &out); err != nil || !out.OK {
+		t.Fatalf("Post = %v, %+v", err, out)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	err := New("http://127.0.0.1:1").Get(context.Background(), "/v1/tickets", nil, nil)
+	var ce *Error
+	if !errors.As(err, &ce) || !ce.Unavailable || ExitCode(err) != 7 {
+		t.Fatalf("err = %v, want unavailable with exit code 7", err)
+	}
+	if !strings.Contains(err.Error(), "ticketledger serve") {
+		t.Errorf("error does not say what to do: %v", err)
+	}
+	if ExitCode(domain.Errorf(domain.KindForbidden, "r", "", "x")) != 6 {
+		t.Error("domain errors map by kind")
+	}
+}
