@@ -60,6 +60,10 @@ type SupportPlanRecorded struct {
 type SupportPlanEnded struct {
 	PlanID string `json:"planId"`
 	Reason string `json:"reason"`
+	// EndedAt is when the plan stopped covering requests (the command's
+	// occurred-at); requests dated before it are still covered. Added to
+	// schema version 1 (zero in events written before: ended "always").
+	EndedAt time.Time `json:"endedAt,omitzero"`
 }
 
 // AzureAccessGranted: in the reseller's stream, its indirect provider granted

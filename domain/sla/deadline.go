@@ -47,4 +47,9 @@ type Deadline struct {
 	// From is the instant the clock starts (the request's creation; a
 	// severity change recomputes from the same instant).
 	From time.Time `json:"from"`
+	// Language and Locale are the request's, kept so that the deadline can
+	// be recomputed (severity change, what-if under another policy) from the
+	// deadline alone. Empty in deadlines stored before they were added.
+	Language string `json:"language,omitempty"`
+	Locale   string `json:"locale,omitempty"`
 }

@@ -119,6 +119,20 @@ type Opened struct {
 	Locale      string `json:"locale"`   // requester's locale, picks the calendar
 	// Deadline is the first-response promise made at filing.
 	Deadline sla.Deadline `json:"deadline"`
+	// OpenedAt is when the request was filed (the event's occurred-at),
+	// the instant every deadline of the ticket counts from.
+	OpenedAt time.Time `json:"openedAt"`
+	// ProviderID is the indirect provider over a filing reseller (empty
+	// when a provider files). That provider may act on the ticket too.
+	ProviderID string `json:"providerId,omitempty"`
+	// ResellerID is the reseller whose customer this is, when an indirect
+	// provider files for a customer of one of its resellers. That reseller
+	// may act on the ticket too.
+	ResellerID string `json:"resellerId,omitempty"`
+	// PortalURL is the customer's own portal address
+	// (https://portal.azure.com/<customer domain>) when Route is
+	// customer_portal.
+	PortalURL string `json:"portalUrl,omitempty"`
 }
 
 // RedirectedToISV: a marketplace request; no vendor ticket is opened, the
@@ -156,6 +170,12 @@ type SeverityChanged struct {
 	// BreachedOnChange is true when the recomputed deadline had already
 	// passed when the change was made and no first response was recorded.
 	BreachedOnChange bool `json:"breachedOnChange"`
+	// ChangedAt is when the severity changed (the event's occurred-at):
+	// from then on Deadline is the promise in force.
+	ChangedAt time.Time `json:"changedAt"`
+	// AfterFirstResponse is true when the change came after the first
+	// response: Deadline is recorded but no longer decides compliance.
+	AfterFirstResponse bool `json:"afterFirstResponse,omitempty"`
 }
 
 // Escalated: the partner escalated the request to the vendor.

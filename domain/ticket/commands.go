@@ -1,0 +1,398 @@
+package ticket
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/sla"
+)
+
+// active are the statuses in which a ticket is being worked on.
+var active = []Status{StatusOpen, StatusAwaitingPartner}
+
+// live are the statuses in which a ticket still takes notes and housekeeping.
+var live = []Status{StatusOpen, StatusAwaitingPartner, StatusResolved}
+
+// RecordFirstResponse records vendor support's first response at occurredAt
+// (RespondedAt). Met is whether it came no later than the deadline in force
+// at that instant. Only once; only vendor support.
+func (t *Ticket) RecordFirstResponse(actor domain.Actor, occurredAt, now time.Time, summary string) ([]domain.Event, error) {
+	if err := t.begin("record a first response on", actor, occurredAt, now, vendor, active...); err != nil {
+		return nil, err
+	}
+	if t.responded {
+		return nil, domain.Errorf(domain.KindConflict, domain.RuleFirstResponseRecorded, "respondedAt",
+			"the first response on ticket %q was already recorded at %s: record later replies as notes", t.id, t.respondedAt.UTC().Format(time.RFC3339))
+	}
+	s := strings.TrimSpace(summary)
+	if len([]rune(s)) > MaxText {
+		return nil, required("summary", "summary is longer than %d characters", MaxText)
+	}
+	return t.emit(t.firstResponse(actor, occurredAt, s)), nil
+}
+
+// firstResponse builds the FirstResponseRecorded event for a response at at.
+func (t *Ticket) firstResponse(actor domain.Actor, at time.Time, summary string) FirstResponseRecorded {
+	d := t.DeadlineAt(at)
+	return FirstResponseRecorded{Responder: actor.ID, RespondedAt: at, Deadline: d, Met: !at.After(d.At), Summary: summary}
+}
+
+// respondFirst returns the implicit first response a vendor action carries
+// when none is recorded yet (asking for information or resolving is a
+// response), or nothing.
+func (t *Ticket) respondFirst(actor domain.Actor, at time.Time, summary string) []domain.Event {
+	if t.responded {
+		return nil
+	}
+	return []domain.Event{t.firstResponse(actor, at, summary)}
+}
+
+// ChangeSeverity changes the business impact while the ticket is open or
+// awaiting the partner. The deadline is recomputed with policy from the
+// ticket's creation (OpenedAt: "retroactive start") under the new
+// severity; the old promise stays in Previous. BreachedOnChange is set when
+// the new deadline had already passed at occurredAt with no first response.
+// After the first response the change is still recorded (with its
+// deadline, AfterFirstResponse set) but no longer decides compliance.
+// Changing to the current severity emits nothing. Only partners.
+func (t *Ticket) ChangeSeverity(actor domain.Actor, occurredAt, now time.Time, to domain.Severity, reason string, policy DeadlinePolicy) ([]domain.Event, error) {
+	if err := t.begin("change the severity of", actor, occurredAt, now, partners, active...); err != nil {
+		return nil, err
+	}
+	if !to.Valid() {
+		return nil, required("severity", "severity %q is not A, B or C", to)
+	}
+	if to == t.severity {
+		return nil, nil
+	}
+	reason, err := text("reason", reason, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	if last := t.deadlines[len(t.deadlines)-1].from; occurredAt.Before(last) {
+		return nil, domain.Errorf(domain.KindConflict, domain.RuleOutOfOrder, "occurredAt",
+			"the severity of ticket %q last changed at %s, after %s: a severity change cannot be dated before the previous one; use the time it actually happened",
+			t.id, last.UTC().Format(time.RFC3339), occurredAt.UTC().Format(time.RFC3339))
+	}
+	if policy == nil {
+		return nil, domain.Errorf(domain.KindInternal, domain.RuleRequiredField, "policy", "no SLA policy was given to recompute the first-response deadline")
+	}
+	d, err := policy.Deadline(sla.Request{Class: t.class, Severity: to, Language: t.language, Locale: t.locale, OpenedAt: t.openedAt})
+	if err != nil {
+		return nil, fmt.Errorf("change severity of ticket %s: first-response deadline: %w", t.id, err)
+	}
+	return t.emit(SeverityChanged{
+		From: t.severity, To: to, Reason: reason, Previous: t.Deadline(), Deadline: d,
+		BreachedOnChange: !t.responded && occurredAt.After(d.At), ChangedAt: occurredAt,
+		AfterFirstResponse: t.responded,
+	}), nil
+}
+
+// Escalate escalates the ticket to the vendor (domain.md rule 6): it needs
+// a reason and at least one escalation criterion met. Escalating again
+// needs a reason not given before. Only partners.
+func (t *Ticket) Escalate(actor domain.Actor, occurredAt, now time.Time, reason string, criteria []string) ([]domain.Event, error) {
+	if err := t.begin("escalate", actor, occurredAt, now, partners, active...); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	var met []string
+	for _, c := range criteria {
+		if c = strings.TrimSpace(c); c != "" {
+			met = append(met, c)
+		}
+	}
+	if reason == "" || len(met) == 0 {
+		return nil, domain.Errorf(domain.KindInvalid, domain.RuleEscalationNeedsReasonAndCriteria, "reason",
+			"an escalation records why the partner cannot solve the problem itself and which escalation criteria it meets (reason given: %t, criteria met: %d): give both", reason != "", len(met))
+	}
+	if len([]rune(reason)) > MaxText {
+		return nil, required("reason", "reason is longer than %d characters", MaxText)
+	}
+	for i, r := range t.escalations {
+		if strings.EqualFold(r, reason) {
+			return nil, domain.Errorf(domain.KindConflict, domain.RuleEscalationNeedsNewReason, "reason",
+				"ticket %q was already escalated (level %d) for this reason: escalate again only for a new reason, or add a note", t.id, i+1)
+		}
+	}
+	return t.emit(Escalated{Level: len(t.escalations) + 1, Reason: reason, CriteriaMet: met}), nil
+}
+
+// RequestInfo asks the partner for information; the ticket awaits the
+// partner until it answers. With no first response yet, it also records one
+// (a question is a response). Only vendor support.
+func (t *Ticket) RequestInfo(actor domain.Actor, occurredAt, now time.Time, question string) ([]domain.Event, error) {
+	if err := t.begin("request information on", actor, occurredAt, now, vendor, active...); err != nil {
+		return nil, err
+	}
+	q, err := text("question", question, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	evs := append(t.respondFirst(actor, occurredAt, "information requested"), InfoRequested{Question: q})
+	return t.emit(evs...), nil
+}
+
+// ProvideInfo answers a pending information request; the ticket is open
+// again. Only partners.
+func (t *Ticket) ProvideInfo(actor domain.Actor, occurredAt, now time.Time, answer string) ([]domain.Event, error) {
+	if err := t.begin("provide information on", actor, occurredAt, now, partners, active...); err != nil {
+		return nil, err
+	}
+	if t.status != StatusAwaitingPartner {
+		return nil, domain.Errorf(domain.KindConflict, domain.RuleNoInfoRequested, "status",
+			"vendor support has not asked for information on ticket %q: add it as a note instead", t.id)
+	}
+	a, err := text("answer", answer, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	return t.emit(InfoProvided{Answer: a}), nil
+}
+
+// Dispute is the input of OpenBillingDispute.
+type Dispute struct {
+	DisputeID   string
+	InvoiceRef  string
+	AmountCents int64
+	Currency    string // ISO 4217, e.g. EUR
+	Reason      string
+}
+
+// OpenBillingDispute opens a billing dispute on the ticket. A dispute id is
+// used once per ticket. Only partners.
+func (t *Ticket) OpenBillingDispute(actor domain.Actor, occurredAt, now time.Time, in Dispute) ([]domain.Event, error) {
+	if err := t.begin("open a billing dispute on", actor, occurredAt, now, partners, active...); err != nil {
+		return nil, err
+	}
+	id, err := text("disputeId", in.DisputeID, maxShortString)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := text("invoiceRef", in.InvoiceRef, maxShortString)
+	if err != nil {
+		return nil, err
+	}
+	if in.AmountCents <= 0 {
+		return nil, required("amountCents", "the disputed amount must be positive (minor units, e.g. 1250 for 12.50)")
+	}
+	cur := strings.ToUpper(strings.TrimSpace(in.Currency))
+	if !currency(cur) {
+		return nil, required("currency", "%q is not an ISO 4217 currency code (e.g. EUR, USD)", in.Currency)
+	}
+	reason, err := text("reason", in.Reason, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := t.disputes[id]; ok {
+		return nil, domain.Errorf(domain.KindConflict, domain.RuleDisputeExists, "disputeId",
+			"ticket %q already has billing dispute %q: use a new dispute id", t.id, id)
+	}
+	return t.emit(BillingDisputeOpened{DisputeID: id, InvoiceRef: inv, AmountCents: in.AmountCents, Currency: cur, Reason: reason}), nil
+}
+
+// Dispute outcomes.
+const (
+	OutcomeUpheld   = "upheld"   // the partner was right: credit the whole amount (or what is due)
+	OutcomeRejected = "rejected" // no credit
+	OutcomePartial  = "partial"  // part of the amount is credited
+)
+
+// Decision is the input of ResolveBillingDispute.
+type Decision struct {
+	DisputeID         string
+	Outcome           string // upheld | rejected | partial
+	CreditAmountCents int64
+	Currency          string // defaults to the dispute's currency
+	Explanation       string
+}
+
+// ResolveBillingDispute decides an open billing dispute. A rejected dispute
+// credits nothing; an upheld or partial one credits a positive amount no
+// larger than the disputed one (partial: smaller). Only vendor support.
+func (t *Ticket) ResolveBillingDispute(actor domain.Actor, occurredAt, now time.Time, in Decision) ([]domain.Event, error) {
+	if err := t.begin("resolve a billing dispute on", actor, occurredAt, now, vendor, active...); err != nil {
+		return nil, err
+	}
+	d, ok := t.disputes[in.DisputeID]
+	if !ok || !d.open {
+		state := "no such dispute"
+		if ok {
+			state = "already resolved"
+		}
+		return nil, domain.Errorf(domain.KindConflict, domain.RuleDisputeNotOpen, "disputeId",
+			"billing dispute %q on ticket %q is not open (%s): check the dispute id; open disputes: %v", in.DisputeID, t.id, state, t.OpenDisputes())
+	}
+	cur := strings.ToUpper(strings.TrimSpace(in.Currency))
+	if cur == "" {
+		cur = d.currency
+	}
+	if cur != d.currency {
+		return nil, required("currency", "the dispute is in %s: credit in the same currency", d.currency)
+	}
+	switch in.Outcome {
+	case OutcomeRejected:
+		if in.CreditAmountCents != 0 {
+			return nil, required("creditAmountCents", "a rejected dispute credits nothing: set the credit to 0, or use outcome partial")
+		}
+	case OutcomeUpheld, OutcomePartial:
+		if in.CreditAmountCents <= 0 || in.CreditAmountCents > d.amountCents {
+			return nil, required("creditAmountCents", "an %s dispute credits a positive amount up to the disputed %d: set the credit", in.Outcome, d.amountCents)
+		}
+		if in.Outcome == OutcomePartial && in.CreditAmountCents == d.amountCents {
+			return nil, required("creditAmountCents", "a partial credit is less than the disputed %d: use outcome upheld for the full amount", d.amountCents)
+		}
+	default:
+		return nil, required("outcome", "outcome %q is unknown: use upheld, rejected or partial", in.Outcome)
+	}
+	expl, err := text("explanation", in.Explanation, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	return t.emit(BillingDisputeResolved{DisputeID: in.DisputeID, Outcome: in.Outcome, CreditAmountCents: in.CreditAmountCents, Currency: cur, Explanation: expl}), nil
+}
+
+// FlagFraud flags suspected fraud. Flagging a flagged ticket is a conflict
+// (add a note with new indicators). Only partners.
+func (t *Ticket) FlagFraud(actor domain.Actor, occurredAt, now time.Time, reason string, indicators []string) ([]domain.Event, error) {
+	if err := t.begin("flag fraud on", actor, occurredAt, now, partners, active...); err != nil {
+		return nil, err
+	}
+	reason, err := text("reason", reason, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	if t.fraud {
+		return nil, domain.Errorf(domain.KindConflict, domain.RuleFraudAlreadyFlagged, "status",
+			"fraud is already flagged on ticket %q: add a note with the new indicators", t.id)
+	}
+	var ind []string
+	for _, i := range indicators {
+		if i = strings.TrimSpace(i); i != "" {
+			ind = append(ind, i)
+		}
+	}
+	return t.emit(FraudFlagged{Reason: reason, Indicators: ind}), nil
+}
+
+// ClearFraud clears a fraud flag. Only vendor support; the ticket must be
+// flagged.
+func (t *Ticket) ClearFraud(actor domain.Actor, occurredAt, now time.Time, reason string) ([]domain.Event, error) {
+	if err := t.begin("clear fraud on", actor, occurredAt, now, vendor, live...); err != nil {
+		return nil, err
+	}
+	if !t.fraud {
+		return nil, domain.Errorf(domain.KindConflict, domain.RuleFraudNotFlagged, "status",
+			"no fraud is flagged on ticket %q (never flagged, or already cleared): there is nothing to clear", t.id)
+	}
+	reason, err := text("reason", reason, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	return t.emit(FraudCleared{Reason: reason}), nil
+}
+
+// AddNote adds a free-text note. Partners, vendor support and the system
+// may add notes until the ticket is closed. A note may be backdated to any
+// time since the opening (within the window).
+func (t *Ticket) AddNote(actor domain.Actor, occurredAt, now time.Time, note string) ([]domain.Event, error) {
+	if err := t.begin("add a note to", actor, occurredAt, now, partners|vendor|system, live...); err != nil {
+		return nil, err
+	}
+	n, err := text("text", note, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	return t.emit(NoteAdded{Text: n}), nil
+}
+
+// Reassign moves the ticket to another owner (engineer or queue).
+// Reassigning to the current owner emits nothing. Only vendor support.
+func (t *Ticket) Reassign(actor domain.Actor, occurredAt, now time.Time, to, reason string) ([]domain.Event, error) {
+	if err := t.begin("reassign", actor, occurredAt, now, vendor, live...); err != nil {
+		return nil, err
+	}
+	to, err := text("to", to, maxShortString)
+	if err != nil {
+		return nil, err
+	}
+	if to == t.owner {
+		return nil, nil
+	}
+	return t.emit(Reassigned{From: t.owner, To: to, Reason: strings.TrimSpace(reason)}), nil
+}
+
+// Resolve resolves the ticket. With no first response yet, it also records
+// one. A ticket with an open billing dispute cannot be resolved. Only vendor
+// support.
+func (t *Ticket) Resolve(actor domain.Actor, occurredAt, now time.Time, resolution string) ([]domain.Event, error) {
+	if err := t.begin("resolve", actor, occurredAt, now, vendor, active...); err != nil {
+		return nil, err
+	}
+	if err := t.noOpenDispute("resolve"); err != nil {
+		return nil, err
+	}
+	r, err := text("resolution", resolution, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	evs := append(t.respondFirst(actor, occurredAt, "resolved"), Resolved{Resolution: r})
+	return t.emit(evs...), nil
+}
+
+// Reopen reopens a resolved ticket; it is open again (its first response
+// and deadlines stay as they were). Only partners.
+func (t *Ticket) Reopen(actor domain.Actor, occurredAt, now time.Time, reason string) ([]domain.Event, error) {
+	if err := t.begin("reopen", actor, occurredAt, now, partners, StatusResolved); err != nil {
+		return nil, err
+	}
+	reason, err := text("reason", reason, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	return t.emit(Reopened{Reason: reason}), nil
+}
+
+// Close closes the ticket for good. The partners may close it when resolved
+// or withdraw it while open or awaiting them; the system closes only
+// resolved tickets (auto-close). A ticket with an open billing dispute
+// cannot be closed.
+func (t *Ticket) Close(actor domain.Actor, occurredAt, now time.Time, reason string) ([]domain.Event, error) {
+	allowed := live
+	if actor.Role == domain.RoleSystem {
+		allowed = []Status{StatusResolved}
+	}
+	if err := t.begin("close", actor, occurredAt, now, partners|system, allowed...); err != nil {
+		return nil, err
+	}
+	if err := t.noOpenDispute("close"); err != nil {
+		return nil, err
+	}
+	reason, err := text("reason", reason, MaxText)
+	if err != nil {
+		return nil, err
+	}
+	return t.emit(Closed{Reason: reason}), nil
+}
+
+func (t *Ticket) noOpenDispute(cmd string) error {
+	if open := t.OpenDisputes(); len(open) > 0 {
+		return domain.Errorf(domain.KindConflict, domain.RuleDisputeOpen, "status",
+			"ticket %q has open billing disputes %v, so you cannot %s it: resolve the disputes first", t.id, open, cmd)
+	}
+	return nil
+}
+
+func currency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
