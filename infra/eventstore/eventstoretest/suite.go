@@ -1,0 +1,1086 @@
+// Package eventstoretest is the one conformance suite every implementation of
+// eventstore.Store passes (infra/pebblestore directly, infra/kurrent against
+// the KurrentDB wire server and against a real KurrentDB), and the benchmark
+// bodies their benchmarks share.
+//
+// The suite uses only the port. Every test writes to streams of its own
+// (names with a fresh UUID) and reads $all only from the position of its own
+// first append, so it runs against a store that other tests, or other
+// processes, are using at the same time.
+package eventstoretest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+)
+
+// Options tunes Run.
+type Options struct {
+	// IdleWait is how long the idle test leaves two caught-up subscriptions
+	// without traffic before it appends; 0 means 2 s. The KurrentDB wire
+	// run uses 60 s (keep-alives and proxies must not drop idle streams).
+	IdleWait time.Duration
+	// Timeout bounds each wait for an expected result; 0 means 30 s.
+	Timeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.IdleWait <= 0 {
+		o.IdleWait = 2 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	return o
+}
+
+// env is what every conformance test gets.
+type env struct {
+	t    *testing.T
+	s    eventstore.Store
+	opts Options
+}
+
+type test struct {
+	name     string
+	parallel bool // mostly sleeps: run alongside the other sleepers
+	f        func(*env)
+}
+
+var tests = []test{
+	{"AppendExpectedRevision", false, testExpectedRevision},
+	{"AppendIdempotent", false, testIdempotent},
+	{"AppendPayloads", false, testAppendPayloads},
+	{"ConcurrentExactWriters", false, testConcurrentWriters},
+	{"ReadStream", false, testReadStream},
+	{"ReadStreamNotFound", false, testReadStreamNotFound},
+	{"ReadAllPaging", false, testReadAllPaging},
+	{"ReadAllFilters", false, testReadAllFilters},
+	{"SubscribeAllHandover", false, testSubscribeAllHandover},
+	{"SubscribeAllFromEnd", false, testSubscribeAllFromEnd},
+	{"SubscribeAllFilterCheckpoints", false, testSubscribeAllCheckpoints},
+	{"SubscribeStreamHandover", false, testSubscribeStreamHandover},
+	{"SubscribeStreamFrom", false, testSubscribeStreamFrom},
+	{"SubscriptionCloseAndCancel", false, testSubscriptionCancel},
+	{"SoftDelete", false, testSoftDelete},
+	{"Tombstone", false, testTombstone},
+	{"StreamMetadata", false, testStreamMetadata},
+	{"CreatedTime", false, testCreated},
+	{"ContextCancellation", false, testContextCancellation},
+	{"SubscriptionIdle", true, testSubscriptionIdle},
+	{"StreamMetadataMaxAge", true, testMaxAge},
+}
+
+// Run runs the conformance suite as sub-tests of t. newStore returns the
+// store a sub-test uses: a fresh store or one shared by all; it owns the
+// store's lifecycle (the suite never closes it). The sub-tests that mostly
+// sleep (idle subscriptions, $maxAge) run in parallel with each other, after
+// the others.
+func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store, opts Options) {
+	opts = opts.withDefaults()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.parallel {
+				t.Parallel()
+			}
+			tc.f(&env{t: t, s: newStore(t), opts: opts})
+		})
+	}
+}
+
+// ctx returns a context bounded by the suite's timeout (times n).
+func (e *env) ctx(n int) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(n)*e.opts.Timeout)
+	e.t.Cleanup(cancel)
+	return ctx
+}
+
+// stream returns a stream name no other test uses.
+func stream(kind string) string {
+	return "estest_" + kind + "-" + strings.ReplaceAll(uuid.NewString(), "-", "")
+}
+
+// events returns n new JSON events of type typ.
+func events(n int, typ string) []eventstore.EventData {
+	out := make([]eventstore.EventData, n)
+	for i := range out {
+		id := uuid.New()
+		out[i] = eventstore.EventData{
+			ID:          id,
+			Type:        typ,
+			ContentType: "application/json",
+			Data:        fmt.Appendf(nil, `{"n":%d,"id":%q}`, i, id),
+			Metadata:    []byte(`{"actor":"conformance"}`),
+		}
+	}
+	return out
+}
+
+func (e *env) append(stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) eventstore.AppendResult {
+	e.t.Helper()
+	res, err := e.s.Append(e.ctx(1), stream, exp, evs...)
+	if err != nil {
+		e.t.Fatalf("append %d events to %s (expected %s): %v", len(evs), stream, exp, err)
+	}
+	return res
+}
+
+func (e *env) read(stream string, dir eventstore.Direction, from eventstore.StreamPos, count uint64) []eventstore.RecordedEvent {
+	e.t.Helper()
+	evs, err := e.s.ReadStream(e.ctx(1), stream, dir, from, count)
+	if err != nil {
+		e.t.Fatalf("read %s: %v", stream, err)
+	}
+	return evs
+}
+
+// wantRevs checks that evs are the events of stream with exactly revs.
+func (e *env) wantRevs(what string, evs []eventstore.RecordedEvent, stream string, revs ...uint64) {
+	e.t.Helper()
+	got := make([]uint64, len(evs))
+	for i, ev := range evs {
+		got[i] = ev.Revision
+		if ev.StreamID != stream {
+			e.t.Fatalf("%s: event %d is in stream %q, want %q", what, i, ev.StreamID, stream)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(revs) {
+		e.t.Fatalf("%s: revisions %v, want %v", what, got, revs)
+	}
+}
+
+// wantIDs checks that evs carry the ids of want, in order.
+func (e *env) wantIDs(what string, evs []eventstore.RecordedEvent, want []eventstore.EventData) {
+	e.t.Helper()
+	if len(evs) != len(want) {
+		e.t.Fatalf("%s: %d events, want %d", what, len(evs), len(want))
+	}
+	for i := range want {
+		if evs[i].ID != want[i].ID {
+			e.t.Fatalf("%s: event %d has id %s, want %s", what, i, evs[i].ID, want[i].ID)
+		}
+	}
+}
+
+// wantConflict checks err is a *ConflictError for stream with the given
+// actual revision (-1: the stream does not exist).
+func (e *env) wantConflict(what string, err error, stream string, exp eventstore.ExpectedRevision, actual int64) {
+	e.t.Helper()
+	var c *eventstore.ConflictError
+	if !errors.As(err, &c) {
+		e.t.Fatalf("%s: got %v, want a *ConflictError", what, err)
+	}
+	if c.Stream != stream || c.Expected != exp {
+		e.t.Errorf("%s: conflict on %q expecting %s, want %q expecting %s", what, c.Stream, c.Expected, stream, exp)
+	}
+	if actual < 0 && c.HasActual {
+		e.t.Errorf("%s: conflict says the stream is at %d, want no stream", what, c.Actual)
+	}
+	if actual >= 0 && (!c.HasActual || c.Actual != uint64(actual)) {
+		e.t.Errorf("%s: conflict says actual %d (has %v), want %d", what, c.Actual, c.HasActual, actual)
+	}
+}
+
+func wantErr(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("%s: got %v, want %v", what, err, target)
+	}
+}
+
+func testExpectedRevision(e *env) {
+	s := stream("exp")
+	ctx := e.ctx(1)
+
+	_, err := e.s.Append(ctx, s, eventstore.StreamExists(), events(1, "t.a")...)
+	e.wantConflict("StreamExists on a new stream", err, s, eventstore.StreamExists(), -1)
+	_, err = e.s.Append(ctx, s, eventstore.Exact(0), events(1, "t.a")...)
+	e.wantConflict("Exact(0) on a new stream", err, s, eventstore.Exact(0), -1)
+
+	res := e.append(s, eventstore.NoStream(), events(2, "t.a")...)
+	if res.NextRevision != 1 || res.Position.Commit == 0 {
+		e.t.Fatalf("NoStream append of 2: %+v, want next revision 1 and a position", res)
+	}
+	_, err = e.s.Append(ctx, s, eventstore.NoStream(), events(1, "t.a")...)
+	e.wantConflict("NoStream on an existing stream", err, s, eventstore.NoStream(), 1)
+
+	res2 := e.append(s, eventstore.Exact(1), events(1, "t.a")...)
+	if res2.NextRevision != 2 || !res.Position.Less(res2.Position) {
+		e.t.Fatalf("Exact(1) append: %+v after %+v", res2, res)
+	}
+	for _, exp := range []eventstore.ExpectedRevision{eventstore.Exact(0), eventstore.Exact(1), eventstore.Exact(3), eventstore.Exact(100)} {
+		_, err = e.s.Append(ctx, s, exp, events(1, "t.a")...)
+		e.wantConflict("stale or future Exact", err, s, exp, 2)
+	}
+	res3 := e.append(s, eventstore.StreamExists(), events(1, "t.a")...)
+	if res3.NextRevision != 3 {
+		e.t.Fatalf("StreamExists append: next revision %d, want 3", res3.NextRevision)
+	}
+	res4 := e.append(s, eventstore.Any(), events(3, "t.a")...)
+	if res4.NextRevision != 6 {
+		e.t.Fatalf("Any append of 3: next revision %d, want 6", res4.NextRevision)
+	}
+	any := stream("exp_any")
+	if res := e.append(any, eventstore.Any(), events(1, "t.a")...); res.NextRevision != 0 {
+		e.t.Fatalf("Any on a new stream: next revision %d, want 0", res.NextRevision)
+	}
+	e.wantRevs("stream after the appends", e.read(s, eventstore.Forwards, eventstore.StreamStart(), 100), s, 0, 1, 2, 3, 4, 5, 6)
+	// A failed append writes nothing.
+	_, err = e.s.Append(ctx, s, eventstore.Exact(0), events(5, "t.a")...)
+	e.wantConflict("stale Exact with 5 events", err, s, eventstore.Exact(0), 6)
+	if evs := e.read(s, eventstore.Backwards, eventstore.StreamEnd(), 1); evs[0].Revision != 6 {
+		e.t.Fatalf("a conflicting append changed the stream: last revision %d", evs[0].Revision)
+	}
+}
+
+func testIdempotent(e *env) {
+	s := stream("idem")
+	ctx := e.ctx(1)
+	batch := events(3, "t.idem")
+	first := e.append(s, eventstore.NoStream(), batch...)
+
+	// The same append again returns the same result and stores nothing.
+	for i, exp := range []eventstore.ExpectedRevision{eventstore.NoStream(), eventstore.Any(), eventstore.StreamExists()} {
+		again, err := e.s.Append(ctx, s, exp, batch...)
+		if err != nil {
+			e.t.Fatalf("retry %d (%s): %v", i, exp, err)
+		}
+		if again != first {
+			e.t.Fatalf("retry %d (%s): %+v, want the original %+v", i, exp, again, first)
+		}
+	}
+	// Still idempotent after later appends.
+	more := events(2, "t.idem")
+	second := e.append(s, eventstore.Exact(2), more...)
+	again, err := e.s.Append(ctx, s, eventstore.NoStream(), batch...)
+	if err != nil || again != first {
+		e.t.Fatalf("retry after later appends: %+v, %v; want %+v", again, err, first)
+	}
+	again, err = e.s.Append(ctx, s, eventstore.Exact(2), more...)
+	if err != nil || again != second {
+		e.t.Fatalf("Exact retry of the second append: %+v, %v; want %+v", again, err, second)
+	}
+	evs := e.read(s, eventstore.Forwards, eventstore.StreamStart(), 100)
+	e.wantIDs("stream after retries", evs, append(append([]eventstore.EventData{}, batch...), more...))
+
+	// A retry that differs from what was stored there is a conflict.
+	mixed := []eventstore.EventData{batch[0], events(1, "t.idem")[0]}
+	_, err = e.s.Append(ctx, s, eventstore.NoStream(), mixed...)
+	e.wantConflict("partial retry", err, s, eventstore.NoStream(), 4)
+	if n := len(e.read(s, eventstore.Forwards, eventstore.StreamStart(), 100)); n != 5 {
+		e.t.Fatalf("stream has %d events after the partial retry, want 5", n)
+	}
+}
+
+func testAppendPayloads(e *env) {
+	s := stream("payload")
+	ev := events(1, "t.v")[0]
+	// Binary payloads round-trip.
+	bin := events(1, "t.bin")[0]
+	bin.ContentType = "application/octet-stream"
+	bin.Data = []byte{0, 1, 2, 0xff}
+	bin.Metadata = nil
+	e.append(s, eventstore.Any(), bin)
+	got := e.read(s, eventstore.Forwards, eventstore.StreamStart(), 1)[0]
+	if got.ContentType != bin.ContentType || string(got.Data) != string(bin.Data) || got.Type != "t.bin" || len(got.Metadata) != 0 {
+		e.t.Fatalf("binary event came back as %+v", got)
+	}
+	e.append(s, eventstore.Any(), ev)
+	got = e.read(s, eventstore.Backwards, eventstore.StreamEnd(), 1)[0]
+	if string(got.Data) != string(ev.Data) || string(got.Metadata) != string(ev.Metadata) || got.ContentType != "application/json" {
+		e.t.Fatalf("JSON event came back as %+v", got)
+	}
+}
+
+func testConcurrentWriters(e *env) {
+	s := stream("race")
+	const writers, revisions = 4, 25
+	type win struct {
+		rev uint64
+		id  uuid.UUID
+	}
+	wins := make(chan win, writers*revisions)
+	errs := make(chan error, writers)
+	ctx := e.ctx(2)
+	for w := 0; w < writers; w++ {
+		go func() {
+			next := int64(-1) // expected last revision
+			for next < revisions-1 {
+				exp := eventstore.NoStream()
+				if next >= 0 {
+					exp = eventstore.Exact(uint64(next))
+				}
+				ev := events(1, "t.race")
+				res, err := e.s.Append(ctx, s, exp, ev...)
+				var c *eventstore.ConflictError
+				switch {
+				case err == nil:
+					if res.NextRevision != uint64(next+1) {
+						errs <- fmt.Errorf("append expecting %s succeeded at revision %d", exp, res.NextRevision)
+						return
+					}
+					wins <- win{res.NextRevision, ev[0].ID}
+					next++
+				case errors.As(err, &c):
+					if !c.HasActual && next >= 0 || c.HasActual && int64(c.Actual) == next {
+						errs <- fmt.Errorf("conflict expecting %s reports %+v", exp, c)
+						return
+					}
+					next = -1
+					if c.HasActual {
+						next = int64(c.Actual)
+					}
+				default:
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	close(wins)
+	byRev := map[uint64]uuid.UUID{}
+	for w := range wins {
+		if _, dup := byRev[w.rev]; dup {
+			e.t.Fatalf("two writers won revision %d", w.rev)
+		}
+		byRev[w.rev] = w.id
+	}
+	evs := e.read(s, eventstore.Forwards, eventstore.StreamStart(), 1000)
+	if len(evs) != revisions || len(byRev) != revisions {
+		e.t.Fatalf("%d events stored, %d wins, want %d", len(evs), len(byRev), revisions)
+	}
+	for _, ev := range evs {
+		if byRev[ev.Revision] != ev.ID {
+			e.t.Fatalf("revision %d holds %s, but %s won it", ev.Revision, ev.ID, byRev[ev.Revision])
+		}
+	}
+}
+
+func testReadStream(e *env) {
+	s := stream("read")
+	evs := events(10, "t.read")
+	e.append(s, eventstore.NoStream(), evs[:4]...)
+	e.append(s, eventstore.Exact(3), evs[4:]...)
+	F, B := eventstore.Forwards, eventstore.Backwards
+	at := eventstore.StreamRevision
+	all := e.read(s, F, eventstore.StreamStart(), 100)
+	e.wantRevs("forwards from start", all, s, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+	e.wantIDs("forwards from start", all, evs)
+	for i := 1; i < len(all); i++ {
+		if !all[i-1].Position.Less(all[i].Position) {
+			e.t.Fatalf("positions not increasing: %v then %v", all[i-1].Position, all[i].Position)
+		}
+	}
+	e.wantRevs("forwards from start, 3", e.read(s, F, eventstore.StreamStart(), 3), s, 0, 1, 2)
+	e.wantRevs("forwards from 4, 3", e.read(s, F, at(4), 3), s, 4, 5, 6)
+	e.wantRevs("forwards from 8, 5", e.read(s, F, at(8), 5), s, 8, 9)
+	e.wantRevs("forwards from 9", e.read(s, F, at(9), 1), s, 9)
+	e.wantRevs("forwards past the end", e.read(s, F, at(10), 5), s)
+	e.wantRevs("forwards from end", e.read(s, F, eventstore.StreamEnd(), 5), s)
+	e.wantRevs("backwards from end, 3", e.read(s, B, eventstore.StreamEnd(), 3), s, 9, 8, 7)
+	e.wantRevs("backwards from 4, 3", e.read(s, B, at(4), 3), s, 4, 3, 2)
+	e.wantRevs("backwards from 2, 10", e.read(s, B, at(2), 10), s, 2, 1, 0)
+	e.wantRevs("backwards from start", e.read(s, B, eventstore.StreamStart(), 10), s, 0)
+	back := e.read(s, B, eventstore.StreamEnd(), 100)
+	for i, ev := range back {
+		if ev.ID != all[len(all)-1-i].ID || ev.Position != all[len(all)-1-i].Position {
+			e.t.Fatalf("backwards read differs from the forwards one at %d", i)
+		}
+	}
+}
+
+func testReadStreamNotFound(e *env) {
+	s := stream("missing")
+	ctx := e.ctx(1)
+	for _, dir := range []eventstore.Direction{eventstore.Forwards, eventstore.Backwards} {
+		_, err := e.s.ReadStream(ctx, s, dir, eventstore.StreamStart(), 10)
+		wantErr(e.t, "read of a stream that never existed", err, eventstore.ErrStreamNotFound)
+		_, err = e.s.ReadStream(ctx, s, dir, eventstore.StreamEnd(), 10)
+		wantErr(e.t, "read from end of a stream that never existed", err, eventstore.ErrStreamNotFound)
+	}
+}
+
+// readAllPage reads $all with filter f.
+func (e *env) readAll(dir eventstore.Direction, from eventstore.AllPos, count uint64, f *eventstore.Filter) []eventstore.RecordedEvent {
+	e.t.Helper()
+	evs, err := e.s.ReadAll(e.ctx(1), dir, from, count, f)
+	if err != nil {
+		e.t.Fatalf("read $all: %v", err)
+	}
+	return evs
+}
+
+func testReadAllPaging(e *env) {
+	s := stream("all")
+	evs := events(10, "t.all")
+	var pos []eventstore.Position
+	for i := 0; i < 10; i += 2 {
+		e.append(s, eventstore.Any(), evs[i:i+2]...)
+	}
+	mine := &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{s}}
+	stored := e.read(s, eventstore.Forwards, eventstore.StreamStart(), 100)
+	for _, ev := range stored {
+		pos = append(pos, ev.Position)
+	}
+	p0 := eventstore.AllPosition(pos[0])
+
+	// Unfiltered: from our first event, positions strictly increase and our
+	// events come in order.
+	var seen []eventstore.RecordedEvent
+	var prev eventstore.Position
+	for _, ev := range e.readAll(eventstore.Forwards, p0, 10_000, nil) {
+		if ev.Position.Commit == 0 || !prev.Less(ev.Position) {
+			e.t.Fatalf("$all position %v after %v", ev.Position, prev)
+		}
+		prev = ev.Position
+		if ev.StreamID == s {
+			seen = append(seen, ev)
+		}
+	}
+	e.wantIDs("$all forwards from our first position", seen, evs)
+	for i, ev := range seen {
+		if ev.Position != pos[i] || ev.Revision != uint64(i) {
+			e.t.Fatalf("$all event %d: position %v revision %d, the stream read says %v %d", i, ev.Position, ev.Revision, pos[i], i)
+		}
+	}
+
+	// Forwards is inclusive, backwards exclusive.
+	e.wantRevs("forwards from event 3", e.readAll(eventstore.Forwards, eventstore.AllPosition(pos[3]), 2, mine), s, 3, 4)
+	e.wantRevs("backwards from event 3", e.readAll(eventstore.Backwards, eventstore.AllPosition(pos[3]), 2, mine), s, 2, 1)
+	e.wantRevs("backwards from end", e.readAll(eventstore.Backwards, eventstore.AllEnd(), 2, mine), s, 9, 8)
+	e.wantRevs("forwards from end", e.readAll(eventstore.Forwards, eventstore.AllEnd(), 5, mine), s)
+
+	// Paging forwards: each page starts at the last event of the previous one.
+	var fwd []eventstore.RecordedEvent
+	from := p0
+	for page := 0; len(fwd) < 10; page++ {
+		if page > 10 {
+			e.t.Fatal("forward paging does not end")
+		}
+		got := e.readAll(eventstore.Forwards, from, 4, mine)
+		if page > 0 {
+			if len(got) == 0 || got[0].ID != fwd[len(fwd)-1].ID {
+				e.t.Fatal("a forward page does not start with the event it was read from")
+			}
+			got = got[1:]
+		}
+		if len(got) == 0 {
+			break
+		}
+		fwd = append(fwd, got...)
+		from = eventstore.AllPosition(got[len(got)-1].Position)
+	}
+	e.wantIDs("forward pages", fwd, evs)
+
+	// Paging backwards: each page starts before the last event of the previous one.
+	var bwd []eventstore.RecordedEvent
+	from = eventstore.AllEnd()
+	for len(bwd) < 10 {
+		got := e.readAll(eventstore.Backwards, from, 5, mine)
+		if len(got) == 0 {
+			break
+		}
+		bwd = append(bwd, got...)
+		from = eventstore.AllPosition(got[len(got)-1].Position)
+	}
+	e.wantRevs("backward pages", bwd, s, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+}
+
+func testReadAllFilters(e *env) {
+	base := stream("filt")
+	typ := "t" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	a1, a2, b := base+"-a1", base+"-a2", base+"-b"
+	r := e.append(a1, eventstore.NoStream(), events(2, typ+".opened")...)
+	e.append(b, eventstore.NoStream(), events(2, typ+".closed")...)
+	e.append(a2, eventstore.NoStream(), events(1, typ+".opened")...)
+	e.append(a1, eventstore.Exact(1), events(1, typ+".closed")...)
+	first := e.read(a1, eventstore.Forwards, eventstore.StreamStart(), 1)[0].Position
+	if first.Commit == 0 || r.Position.Less(first) {
+		e.t.Fatalf("first position %v after the append's %v", first, r.Position)
+	}
+	from := eventstore.AllPosition(first)
+	type key struct {
+		stream string
+		rev    uint64
+	}
+	check := func(what string, f *eventstore.Filter, want ...key) {
+		e.t.Helper()
+		got := e.readAll(eventstore.Forwards, from, 100, f)
+		var gotKeys []key
+		for _, ev := range got {
+			gotKeys = append(gotKeys, key{ev.StreamID, ev.Revision})
+		}
+		if fmt.Sprint(gotKeys) != fmt.Sprint(want) {
+			e.t.Fatalf("%s: got %v, want %v", what, gotKeys, want)
+		}
+	}
+	check("stream prefix", &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{base + "-a"}},
+		key{a1, 0}, key{a1, 1}, key{a2, 0}, key{a1, 2})
+	check("two stream prefixes", &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{a2, b}},
+		key{b, 0}, key{b, 1}, key{a2, 0})
+	check("event type prefix", &eventstore.Filter{On: eventstore.FilterEventType, Prefixes: []string{typ + ".clo"}},
+		key{b, 0}, key{b, 1}, key{a1, 2})
+	check("stream regex", &eventstore.Filter{On: eventstore.FilterStreamName, Regex: "^" + base + "-(a2|b)$"},
+		key{b, 0}, key{b, 1}, key{a2, 0})
+	check("event type regex", &eventstore.Filter{On: eventstore.FilterEventType, Regex: "^" + typ + `\.opened$`},
+		key{a1, 0}, key{a1, 1}, key{a2, 0})
+	back := e.readAll(eventstore.Backwards, eventstore.AllEnd(), 2, &eventstore.Filter{On: eventstore.FilterEventType, Prefixes: []string{typ + ".opened"}})
+	e.wantRevs("backwards with a type filter", back[:1], a2, 0)
+	e.wantRevs("backwards with a type filter", back[1:], a1, 1)
+}
+
+// collector consumes a subscription, checking the contract as it goes.
+type collector struct {
+	e        *env
+	sub      eventstore.Subscription
+	stream   string // events of other streams are ignored
+	events   []eventstore.RecordedEvent
+	caughtUp int // index in events at which CaughtUp came, -1: not yet
+	nCaught  int // CaughtUp messages seen
+	last     eventstore.Position
+	all      bool // a $all subscription: positions must increase
+}
+
+func newCollector(e *env, sub eventstore.Subscription, stream string, all bool) *collector {
+	e.t.Cleanup(func() { sub.Close() })
+	return &collector{e: e, sub: sub, stream: stream, caughtUp: -1, all: all}
+}
+
+// until reads messages until stop says so. onCaughtUp runs when CaughtUp
+// comes. It may run on any goroutine: it returns what went wrong.
+func (c *collector) until(stop func() bool, onCaughtUp func()) error {
+	for !stop() {
+		msg, err := c.sub.Next()
+		if err != nil {
+			return fmt.Errorf("subscription: %w (after %d events of %s)", err, len(c.events), c.stream)
+		}
+		switch {
+		case msg.CaughtUp:
+			c.nCaught++
+			if c.nCaught > 1 {
+				return errors.New("a second CaughtUp message")
+			}
+			c.caughtUp = len(c.events)
+			if onCaughtUp != nil {
+				onCaughtUp()
+			}
+		case msg.Checkpoint != nil:
+		case msg.Event != nil:
+			ev := msg.Event
+			if c.all {
+				if !c.last.Less(ev.Position) {
+					return fmt.Errorf("$all subscription delivered position %v after %v", ev.Position, c.last)
+				}
+				c.last = ev.Position
+			}
+			if ev.StreamID == c.stream {
+				// The stream is written in order from revision 0: anything
+				// else is a gap, a duplicate or a reordering.
+				if ev.Revision != uint64(len(c.events)) {
+					return fmt.Errorf("subscription delivered revision %d of %s after %d events (a gap, a duplicate or out of order)", ev.Revision, c.stream, len(c.events))
+				}
+				c.events = append(c.events, *ev)
+			}
+		default:
+			return fmt.Errorf("empty subscription message %+v", msg)
+		}
+	}
+	return nil
+}
+
+// handover checks catch-up → CaughtUp → live under concurrent appends: the
+// subscriber gets the history, the events appended while it catches up, one
+// CaughtUp, then the events appended after it, all once and in order.
+func (e *env) handover(s string, subscribe func() []*collector) {
+	const history, during, live = 30, 200, 30
+	evs := events(history+during+live, "t.sub")
+	for i := 0; i < history; i += 3 {
+		e.append(s, eventstore.Any(), evs[i:i+3]...)
+	}
+	cols := subscribe()
+	ctx := e.ctx(2)
+	writeErr := make(chan error, 1)
+	go func() {
+		// Appends while the subscriptions catch up (small appends, each its
+		// own commit, so the handover happens among them).
+		for i := history; i < history+during; {
+			n := min(1+i%3, history+during-i)
+			if _, err := e.s.Append(ctx, s, eventstore.Exact(uint64(i-1)), evs[i:i+n]...); err != nil {
+				writeErr <- err
+				return
+			}
+			i += n
+		}
+		writeErr <- nil
+	}()
+	caught := make([]chan struct{}, len(cols))
+	for i := range caught {
+		caught[i] = make(chan struct{})
+	}
+	liveErr := make(chan error, 1)
+	go func() {
+		if err := <-writeErr; err != nil {
+			liveErr <- err
+			return
+		}
+		for _, ch := range caught {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				liveErr <- errors.New("no CaughtUp in time")
+				return
+			}
+		}
+		for i := history + during; i < len(evs); i++ {
+			if _, err := e.s.Append(ctx, s, eventstore.Exact(uint64(i-1)), evs[i]); err != nil {
+				liveErr <- err
+				return
+			}
+		}
+		liveErr <- nil
+	}()
+	colErr := make(chan error, len(cols))
+	for i, c := range cols {
+		go func() {
+			colErr <- c.until(func() bool { return len(c.events) >= len(evs) && c.nCaught == 1 }, func() { close(caught[i]) })
+		}()
+	}
+	for range cols {
+		if err := <-colErr; err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if err := <-liveErr; err != nil {
+		e.t.Fatal(err)
+	}
+	for _, c := range cols {
+		e.wantIDs("subscription", c.events, evs)
+		for i, ev := range c.events {
+			if ev.Revision != uint64(i) {
+				e.t.Fatalf("subscription event %d has revision %d", i, ev.Revision)
+			}
+		}
+		if c.caughtUp < history || c.caughtUp > history+during {
+			e.t.Fatalf("CaughtUp came after %d events, want between the history (%d) and the live part (%d)", c.caughtUp, history, history+during)
+		}
+	}
+}
+
+func testSubscribeAllHandover(e *env) {
+	s := stream("suball")
+	marker := e.append(stream("marker"), eventstore.Any(), events(1, "t.marker")...)
+	e.handover(s, func() []*collector {
+		plain, err := e.s.SubscribeAll(e.ctx(2), eventstore.AllPosition(marker.Position), eventstore.SubscribeOptions{})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		filtered, err := e.s.SubscribeAll(e.ctx(2), eventstore.AllPosition(marker.Position), eventstore.SubscribeOptions{
+			Filter: &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{s}},
+		})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return []*collector{newCollector(e, plain, s, true), newCollector(e, filtered, s, true)}
+	})
+}
+
+func testSubscribeStreamHandover(e *env) {
+	s := stream("substream")
+	e.handover(s, func() []*collector {
+		sub, err := e.s.SubscribeStream(e.ctx(2), s, eventstore.StreamStart())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return []*collector{newCollector(e, sub, s, false)}
+	})
+}
+
+// nextEvent returns the next event of the subscription, skipping CaughtUp,
+// checkpoints and events of other streams than s.
+func (e *env) nextEvent(sub eventstore.Subscription, s string) *eventstore.RecordedEvent {
+	e.t.Helper()
+	for {
+		msg, err := sub.Next()
+		if err != nil {
+			e.t.Fatalf("subscription: %v", err)
+		}
+		if msg.Event != nil && msg.Event.StreamID == s {
+			return msg.Event
+		}
+	}
+}
+
+func testSubscribeAllFromEnd(e *env) {
+	s := stream("allend")
+	e.append(s, eventstore.Any(), events(3, "t.end")...)
+	sub, err := e.s.SubscribeAll(e.ctx(1), eventstore.AllEnd(), eventstore.SubscribeOptions{
+		Filter: &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{s}},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer sub.Close()
+	ev := events(1, "t.end")
+	e.append(s, eventstore.Exact(2), ev...)
+	if got := e.nextEvent(sub, s); got.ID != ev[0].ID || got.Revision != 3 {
+		e.t.Fatalf("subscription from the end delivered revision %d, want only the new event (3)", got.Revision)
+	}
+}
+
+func testSubscribeAllCheckpoints(e *env) {
+	s, other := stream("ckpt"), stream("ckpt_other")
+	marker := e.append(other, eventstore.Any(), events(1, "t.ckpt")...)
+	for range 5 {
+		e.append(other, eventstore.Any(), events(10, "t.ckpt")...)
+	}
+	want := events(1, "t.ckpt")
+	res := e.append(s, eventstore.Any(), want...)
+	sub, err := e.s.SubscribeAll(e.ctx(1), eventstore.AllPosition(marker.Position), eventstore.SubscribeOptions{
+		Filter:             &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{s}},
+		CheckpointInterval: 1,
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer sub.Close()
+	// Checkpoints are optional here (servers choose their interval) but must
+	// never pass an event not yet delivered, nor go back.
+	var last eventstore.Position
+	for {
+		msg, err := sub.Next()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if msg.Checkpoint != nil {
+			if msg.Checkpoint.Less(last) {
+				e.t.Fatalf("checkpoint %v after %v", *msg.Checkpoint, last)
+			}
+			last = *msg.Checkpoint
+		}
+		if msg.Event != nil {
+			if msg.Event.StreamID != s || msg.Event.ID != want[0].ID {
+				e.t.Fatalf("filtered subscription delivered %s/%d", msg.Event.StreamID, msg.Event.Revision)
+			}
+			if last != (eventstore.Position{}) && !last.Less(res.Position) {
+				e.t.Fatalf("a checkpoint (%v) came before an event it passed (%v)", last, res.Position)
+			}
+			return
+		}
+	}
+}
+
+func testSubscribeStreamFrom(e *env) {
+	s := stream("subfrom")
+	evs := events(6, "t.from")
+	e.append(s, eventstore.NoStream(), evs[:4]...)
+	ctx := e.ctx(1)
+	fromRev, err := e.s.SubscribeStream(ctx, s, eventstore.StreamRevision(1))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer fromRev.Close()
+	fromEnd, err := e.s.SubscribeStream(ctx, s, eventstore.StreamEnd())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer fromEnd.Close()
+	newStream := stream("subfrom_new")
+	fresh, err := e.s.SubscribeStream(ctx, newStream, eventstore.StreamStart())
+	if err != nil {
+		e.t.Fatalf("subscribe to a stream that does not exist yet: %v", err)
+	}
+	defer fresh.Close()
+	e.append(s, eventstore.Exact(3), evs[4:]...)
+	for i := 2; i < 6; i++ {
+		if got := e.nextEvent(fromRev, s); got.Revision != uint64(i) || got.ID != evs[i].ID {
+			e.t.Fatalf("from revision 1 (exclusive): got revision %d, want %d", got.Revision, i)
+		}
+	}
+	for i := 4; i < 6; i++ {
+		if got := e.nextEvent(fromEnd, s); got.Revision != uint64(i) {
+			e.t.Fatalf("from the end: got revision %d, want %d", got.Revision, i)
+		}
+	}
+	ev := e.append(newStream, eventstore.NoStream(), events(1, "t.from")...)
+	if got := e.nextEvent(fresh, newStream); got.Revision != 0 || got.Position != ev.Position {
+		e.t.Fatalf("new stream: got revision %d at %v, want 0 at %v", got.Revision, got.Position, ev.Position)
+	}
+}
+
+func testSubscriptionCancel(e *env) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sub, err := e.s.SubscribeAll(ctx, eventstore.AllEnd(), eventstore.SubscribeOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer sub.Close()
+	s := stream("cancel")
+	sub2, err := e.s.SubscribeStream(e.ctx(1), s, eventstore.StreamEnd())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	drainUntilErr := func(sub eventstore.Subscription) chan error {
+		done := make(chan error, 1)
+		go func() {
+			for {
+				if _, err := sub.Next(); err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+		return done
+	}
+	done := drainUntilErr(sub)
+	done2 := drainUntilErr(sub2)
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			e.t.Fatal("Next returned no error after the context was cancelled")
+		}
+	case <-time.After(e.opts.Timeout):
+		e.t.Fatal("Next did not return after the subscription's context was cancelled")
+	}
+	sub2.Close()
+	select {
+	case err := <-done2:
+		if err == nil {
+			e.t.Fatal("Next returned no error after Close")
+		}
+	case <-time.After(e.opts.Timeout):
+		e.t.Fatal("Next did not return after Close")
+	}
+}
+
+func testSubscriptionIdle(e *env) {
+	s := stream("idle")
+	ctx, cancel := context.WithTimeout(context.Background(), e.opts.IdleWait+2*e.opts.Timeout)
+	defer cancel()
+	all, err := e.s.SubscribeAll(ctx, eventstore.AllEnd(), eventstore.SubscribeOptions{
+		Filter: &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{s}},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer all.Close()
+	one, err := e.s.SubscribeStream(ctx, s, eventstore.StreamStart())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer one.Close()
+	for _, sub := range []eventstore.Subscription{all, one} {
+		msg, err := sub.Next()
+		if err != nil || !msg.CaughtUp {
+			e.t.Fatalf("first message of an idle subscription: %+v, %v; want CaughtUp", msg, err)
+		}
+	}
+	time.Sleep(e.opts.IdleWait)
+	ev := events(1, "t.idle")
+	e.append(s, eventstore.NoStream(), ev...)
+	for _, sub := range []eventstore.Subscription{all, one} {
+		if got := e.nextEvent(sub, s); got.ID != ev[0].ID {
+			e.t.Fatalf("after %v idle: got %s, want %s", e.opts.IdleWait, got.ID, ev[0].ID)
+		}
+	}
+}
+
+func testSoftDelete(e *env) {
+	ctx := e.ctx(1)
+	// Delete, then reads say not found; Any continues the numbering and the
+	// events before the delete stay hidden.
+	for _, exp := range []eventstore.ExpectedRevision{eventstore.Any(), eventstore.NoStream(), eventstore.Exact(2)} {
+		s := stream("soft")
+		e.append(s, eventstore.NoStream(), events(3, "t.soft")...)
+		p, err := e.s.Delete(ctx, s, eventstore.Any())
+		if err != nil || p.Commit == 0 {
+			e.t.Fatalf("soft delete: %v, %v", p, err)
+		}
+		for _, dir := range []eventstore.Direction{eventstore.Forwards, eventstore.Backwards} {
+			_, err = e.s.ReadStream(ctx, s, dir, eventstore.StreamStart(), 10)
+			wantErr(e.t, "read after soft delete", err, eventstore.ErrStreamNotFound)
+		}
+		_, err = e.s.Append(ctx, s, eventstore.StreamExists(), events(1, "t.soft")...)
+		if !eventstore.IsConflict(err) {
+			e.t.Fatalf("StreamExists on a soft-deleted stream: %v, want a conflict", err)
+		}
+		ev := events(1, "t.soft")
+		res := e.append(s, exp, ev...)
+		if res.NextRevision != 3 {
+			e.t.Fatalf("append (%s) after soft delete: revision %d, want 3", exp, res.NextRevision)
+		}
+		got := e.read(s, eventstore.Forwards, eventstore.StreamStart(), 10)
+		e.wantRevs("forwards after recreation", got, s, 3)
+		e.wantIDs("forwards after recreation", got, ev)
+		e.wantRevs("backwards after recreation", e.read(s, eventstore.Backwards, eventstore.StreamEnd(), 10), s, 3)
+		e.append(s, eventstore.Exact(3), events(1, "t.soft")...)
+		e.wantRevs("after a second append", e.read(s, eventstore.Forwards, eventstore.StreamStart(), 10), s, 3, 4)
+	}
+
+	s := stream("soft_exp")
+	e.append(s, eventstore.NoStream(), events(3, "t.soft")...)
+	_, err := e.s.Delete(ctx, s, eventstore.Exact(5))
+	e.wantConflict("delete expecting a wrong revision", err, s, eventstore.Exact(5), 2)
+	if _, err := e.s.Delete(ctx, s, eventstore.Exact(2)); err != nil {
+		e.t.Fatalf("delete expecting the right revision: %v", err)
+	}
+	missing := stream("soft_missing")
+	_, err = e.s.Delete(ctx, missing, eventstore.Any())
+	e.wantConflict("delete of a stream that never existed", err, missing, eventstore.Any(), -1)
+}
+
+func testTombstone(e *env) {
+	ctx := e.ctx(1)
+	s := stream("tomb")
+	e.append(s, eventstore.NoStream(), events(2, "t.tomb")...)
+	_, err := e.s.Tombstone(ctx, s, eventstore.NoStream())
+	e.wantConflict("tombstone expecting no stream", err, s, eventstore.NoStream(), 1)
+	p, err := e.s.Tombstone(ctx, s, eventstore.Exact(1))
+	if err != nil || p.Commit == 0 {
+		e.t.Fatalf("tombstone: %v, %v", p, err)
+	}
+	check := func(s string) {
+		e.t.Helper()
+		for _, dir := range []eventstore.Direction{eventstore.Forwards, eventstore.Backwards} {
+			_, err := e.s.ReadStream(ctx, s, dir, eventstore.StreamStart(), 10)
+			wantErr(e.t, "read of a tombstoned stream", err, eventstore.ErrStreamDeleted)
+		}
+		for _, exp := range []eventstore.ExpectedRevision{eventstore.Any(), eventstore.NoStream(), eventstore.StreamExists(), eventstore.Exact(1)} {
+			_, err := e.s.Append(ctx, s, exp, events(1, "t.tomb")...)
+			wantErr(e.t, "append ("+exp.String()+") to a tombstoned stream", err, eventstore.ErrStreamDeleted)
+		}
+		_, err := e.s.Delete(ctx, s, eventstore.Any())
+		wantErr(e.t, "delete of a tombstoned stream", err, eventstore.ErrStreamDeleted)
+		_, err = e.s.Tombstone(ctx, s, eventstore.Any())
+		wantErr(e.t, "tombstone of a tombstoned stream", err, eventstore.ErrStreamDeleted)
+		_, err = e.s.ReadStream(ctx, eventstore.MetadataStream(s), eventstore.Forwards, eventstore.StreamStart(), 10)
+		wantErr(e.t, "read of the metadata of a tombstoned stream", err, eventstore.ErrStreamDeleted)
+	}
+	check(s)
+	never := stream("tomb_never")
+	if _, err := e.s.Tombstone(ctx, never, eventstore.NoStream()); err != nil {
+		e.t.Fatalf("tombstone of a stream that never existed: %v", err)
+	}
+	check(never)
+	soft := stream("tomb_soft")
+	e.append(soft, eventstore.NoStream(), events(1, "t.tomb")...)
+	if _, err := e.s.Delete(ctx, soft, eventstore.Any()); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.s.Tombstone(ctx, soft, eventstore.Any()); err != nil {
+		e.t.Fatalf("tombstone of a soft-deleted stream: %v", err)
+	}
+	check(soft)
+}
+
+func metadataEvent(json string) eventstore.EventData {
+	return eventstore.EventData{ID: uuid.New(), Type: eventstore.MetadataEventType, ContentType: "application/json", Data: []byte(json)}
+}
+
+func testStreamMetadata(e *env) {
+	s := stream("meta")
+	meta := eventstore.MetadataStream(s)
+	e.append(s, eventstore.NoStream(), events(5, "t.meta")...)
+	F, B := eventstore.Forwards, eventstore.Backwards
+	start, end := eventstore.StreamStart(), eventstore.StreamEnd()
+
+	e.append(meta, eventstore.NoStream(), metadataEvent(`{"$maxCount":2}`))
+	e.wantRevs("$maxCount 2 forwards", e.read(s, F, start, 10), s, 3, 4)
+	e.wantRevs("$maxCount 2 forwards, 1", e.read(s, F, eventstore.StreamRevision(0), 1), s, 3)
+	e.wantRevs("$maxCount 2 backwards", e.read(s, B, end, 10), s, 4, 3)
+	e.wantRevs("$maxCount 2 backwards from 3", e.read(s, B, eventstore.StreamRevision(3), 10), s, 3)
+
+	e.append(meta, eventstore.Exact(0), metadataEvent(`{"$tb":1}`))
+	e.wantRevs("$tb 1", e.read(s, F, start, 10), s, 1, 2, 3, 4)
+	e.wantRevs("$tb 1 backwards", e.read(s, B, end, 10), s, 4, 3, 2, 1)
+
+	e.append(meta, eventstore.Exact(1), metadataEvent(`{"$tb":3,"$maxCount":4,"custom":"kept"}`))
+	e.wantRevs("$tb 3 with $maxCount 4", e.read(s, F, start, 10), s, 3, 4)
+	e.append(s, eventstore.Exact(4), events(3, "t.meta")...)
+	e.wantRevs("$maxCount 4 after more events", e.read(s, F, start, 10), s, 4, 5, 6, 7)
+
+	// The metadata stream shows only its latest event.
+	latest := e.read(meta, B, end, 10)
+	if len(latest) != 1 || latest[0].Revision != 2 || !strings.Contains(string(latest[0].Data), `"custom"`) || latest[0].Type != eventstore.MetadataEventType {
+		e.t.Fatalf("metadata stream read backwards: %+v, want only its latest event (revision 2)", latest)
+	}
+	e.wantRevs("metadata stream forwards", e.read(meta, F, start, 10), meta, 2)
+
+	// Metadata that is not valid is ignored as a whole.
+	e.append(meta, eventstore.Exact(2), metadataEvent(`{"$maxCount":"two","$tb":6}`))
+	e.wantRevs("invalid metadata", e.read(s, F, start, 10), s, 0, 1, 2, 3, 4, 5, 6, 7)
+
+	// Metadata before the stream exists: StreamExists accepts the stream.
+	s2 := stream("meta_first")
+	e.append(eventstore.MetadataStream(s2), eventstore.NoStream(), metadataEvent(`{"$maxCount":1}`))
+	e.append(s2, eventstore.StreamExists(), events(2, "t.meta")...)
+	e.wantRevs("metadata written first", e.read(s2, F, start, 10), s2, 1)
+}
+
+func testMaxAge(e *env) {
+	s := stream("maxage")
+	e.append(s, eventstore.NoStream(), events(2, "t.age")...)
+	// Old enough to expire under a 3 s $maxAge, with a margin for clocks.
+	time.Sleep(4500 * time.Millisecond)
+	e.append(s, eventstore.Exact(1), events(2, "t.age")...)
+	e.append(eventstore.MetadataStream(s), eventstore.Any(), metadataEvent(`{"$maxAge":3}`))
+	e.wantRevs("$maxAge forwards", e.read(s, eventstore.Forwards, eventstore.StreamStart(), 10), s, 2, 3)
+	e.wantRevs("$maxAge backwards", e.read(s, eventstore.Backwards, eventstore.StreamEnd(), 10), s, 3, 2)
+}
+
+func testCreated(e *env) {
+	s := stream("created")
+	before := time.Now()
+	e.append(s, eventstore.NoStream(), events(1, "t.created")...)
+	after := time.Now()
+	ev := e.read(s, eventstore.Forwards, eventstore.StreamStart(), 1)[0]
+	// A remote store has its own clock: allow some skew.
+	const skew = 2 * time.Minute
+	if ev.Created.Before(before.Add(-skew)) || ev.Created.After(after.Add(skew)) {
+		e.t.Fatalf("Created %v, want within %v of [%v, %v]", ev.Created, skew, before, after)
+	}
+	if ev.Created.Location() != time.UTC {
+		e.t.Fatalf("Created %v is not in UTC", ev.Created)
+	}
+}
+
+func testContextCancellation(e *env) {
+	s := stream("ctx")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := e.s.Append(ctx, s, eventstore.Any(), events(1, "t.ctx")...)
+	wantErr(e.t, "append with a cancelled context", err, context.Canceled)
+	_, err = e.s.ReadStream(e.ctx(1), s, eventstore.Forwards, eventstore.StreamStart(), 1)
+	wantErr(e.t, "read after an append with a cancelled context", err, eventstore.ErrStreamNotFound)
+	e.append(s, eventstore.NoStream(), events(1, "t.ctx")...)
+	_, err = e.s.ReadStream(ctx, s, eventstore.Forwards, eventstore.StreamStart(), 1)
+	wantErr(e.t, "read stream with a cancelled context", err, context.Canceled)
+	_, err = e.s.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1, nil)
+	wantErr(e.t, "read $all with a cancelled context", err, context.Canceled)
+	_, err = e.s.Delete(ctx, s, eventstore.Any())
+	wantErr(e.t, "delete with a cancelled context", err, context.Canceled)
+	if _, err := e.s.ReadStream(e.ctx(1), s, eventstore.Forwards, eventstore.StreamStart(), 1); err != nil {
+		e.t.Fatalf("the delete with a cancelled context deleted the stream: %v", err)
+	}
+	dl, cancel2 := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel2()
+	<-dl.Done()
+	_, err = e.s.Append(dl, s, eventstore.Any(), events(1, "t.ctx")...)
+	wantErr(e.t, "append past its deadline", err, context.DeadlineExceeded)
+}

@@ -1,0 +1,321 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+)
+
+var _ eventstore.Store = (*Store)(nil)
+
+// Options configures Open. The zero value is ready to use.
+type Options struct {
+	// FS is the filesystem the store lives on; nil means the operating
+	// system's. Crash tests pass vfs.NewCrashableMem().
+	FS vfs.FS
+	// Logger receives the store's and Pebble's log lines; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock that stamps RecordedEvent.Created and decides $maxAge;
+	// nil means time.Now.
+	Now func() time.Time
+	// CacheSize is Pebble's block cache size in bytes; 0 means 128 MiB.
+	CacheSize int64
+	// MaxGroupEvents and MaxGroupBytes bound one group commit; 0 means 4096
+	// events and 8 MiB. An append larger than that is committed alone.
+	MaxGroupEvents int
+	MaxGroupBytes  int
+	// GroupCommitWindow caps how long the appender holds a group open for
+	// the appenders the last commit answered to come back, so that they
+	// share the next fsync instead of splitting over two (see gather). A
+	// lone appender never waits. 0 means 500 µs; negative disables it.
+	GroupCommitWindow time.Duration
+	// QueueLength bounds the appends waiting for the appender; 0 means 1024.
+	// When it is full, Append waits (back pressure).
+	QueueLength int
+	// MaxCachedStreams bounds the appender's cache of stream heads; 0 means
+	// 100,000.
+	MaxCachedStreams int
+}
+
+// Store is the embedded event store on Pebble. It is safe for concurrent use.
+// See the package documentation for its layout and commit protocol.
+type Store struct {
+	dir  string
+	db   *pebble.DB
+	lock io.Closer
+	log  *slog.Logger
+	now  func() time.Time
+	opts Options
+
+	// closeMu orders Close after every read and every enqueue in progress:
+	// they hold it shared and check closed.
+	closeMu sync.RWMutex
+	closed  bool
+
+	queue        chan *request
+	stop         chan struct{} // closed by Close: the appender drains the queue and exits
+	appenderDone chan struct{}
+	closedCh     chan struct{} // closed when the store is closed (wakes subscribers)
+	closeOnce    sync.Once
+	closeErr     error
+
+	// durable is the sequence number of the last event known to be synced
+	// to the WAL: the only part of the log readers and subscribers see.
+	durable  atomic.Uint64
+	notifyMu sync.Mutex
+	notifyCh chan struct{} // closed and replaced whenever durable advances
+
+	failed atomic.Pointer[error] // sticky: a commit failed, appends are refused
+
+	ap appender // appender-goroutine state
+}
+
+// ErrLocked is returned (wrapped, with the directory named) by Open when
+// another Store, in this process or another, owns the data directory.
+var ErrLocked = errors.New("data directory is in use by another ticketledger store")
+
+// Open opens (creating it if needed) the store in dir. Only one Store may own
+// a directory at a time: a second Open, from this process or another, fails
+// with an error wrapping ErrLocked.
+func Open(dir string, opts Options) (*Store, error) {
+	fs := opts.FS
+	if fs == nil {
+		fs = vfs.Default
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = 128 << 20
+	}
+	if opts.MaxGroupEvents <= 0 {
+		opts.MaxGroupEvents = 4096
+	}
+	if opts.MaxGroupBytes <= 0 {
+		opts.MaxGroupBytes = 8 << 20
+	}
+	if opts.GroupCommitWindow == 0 {
+		opts.GroupCommitWindow = 500 * time.Microsecond
+	}
+	if opts.QueueLength <= 0 {
+		opts.QueueLength = 1024
+	}
+	if opts.MaxCachedStreams <= 0 {
+		opts.MaxCachedStreams = 100_000
+	}
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("pebblestore: create data directory %s: %w", dir, err)
+	}
+	lock, err := lockDir(fs, opts.FS == nil || opts.FS == vfs.Default, dir)
+	if err != nil {
+		return nil, err
+	}
+
+	cache := pebble.NewCache(opts.CacheSize)
+	defer cache.Unref()
+	popts := &pebble.Options{
+		FS:                 fs,
+		Cache:              cache,
+		Logger:             pebbleLogger{logger},
+		MemTableSize:       64 << 20,
+		FormatMajorVersion: pebble.FormatNewest,
+	}
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		popts.Levels[i].BlockSize = 32 << 10 // $all is read sequentially
+	}
+	db, err := pebble.Open(dir, popts)
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
+	}
+	s := &Store{
+		dir:          dir,
+		db:           db,
+		lock:         lock,
+		log:          logger,
+		now:          now,
+		opts:         opts,
+		queue:        make(chan *request, opts.QueueLength),
+		stop:         make(chan struct{}),
+		appenderDone: make(chan struct{}),
+		closedCh:     make(chan struct{}),
+		notifyCh:     make(chan struct{}),
+	}
+	last, lastCreated, err := s.recover()
+	if err != nil {
+		db.Close()
+		lock.Close()
+		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
+	}
+	s.durable.Store(last)
+	s.ap.init(s, last+1)
+	s.ap.nowNano = lastCreated
+	go s.ap.run()
+	logger.Info("event store opened", "dir", dir, "head", last)
+	return s, nil
+}
+
+// recover checks the on-disk format and returns the last sequence number of
+// the log and the commit time of that event. Everything Pebble recovered is
+// durable: Open flushes the WAL it replays.
+func (s *Store) recover() (uint64, int64, error) {
+	v, closer, err := s.db.Get(formatKey)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		if err := s.db.Set(formatKey, formatValue, pebble.Sync); err != nil {
+			return 0, 0, fmt.Errorf("write format marker: %w", err)
+		}
+	case err != nil:
+		return 0, 0, fmt.Errorf("read format marker: %w", err)
+	default:
+		ok := bytes.Equal(v, formatValue)
+		got := string(v)
+		closer.Close()
+		if !ok {
+			return 0, 0, fmt.Errorf("unsupported data format %q (this build reads %q)", got, formatValue)
+		}
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: []byte{prefixLog + 1}})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return 0, 0, it.Error()
+	}
+	h, err := decodeHeader(it.Value())
+	if err != nil {
+		return 0, 0, fmt.Errorf("last event: %w", err)
+	}
+	return binary.BigEndian.Uint64(it.Key()[1:]), h.createdNano, nil
+}
+
+// Close stops the store: appends already accepted are committed, later calls
+// return eventstore.ErrClosed, subscriptions end with ErrClosed. Appends that
+// returned success are durable.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeMu.Lock()
+		s.closed = true
+		s.closeMu.Unlock()
+		close(s.stop)
+		<-s.appenderDone
+		close(s.closedCh)
+		err := s.db.Close()
+		if lerr := s.lock.Close(); err == nil {
+			err = lerr
+		}
+		if err != nil {
+			s.closeErr = fmt.Errorf("pebblestore: close %s: %w", s.dir, err)
+		}
+		s.log.Info("event store closed", "dir", s.dir)
+	})
+	return s.closeErr
+}
+
+// Head returns the position of the last durable event of the global log, or
+// the zero Position when the log is empty. Projections compare it with their
+// checkpoint to measure lag.
+func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
+	if err := ctx.Err(); err != nil {
+		return eventstore.Position{}, err
+	}
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return eventstore.Position{}, eventstore.ErrClosed
+	}
+	d := s.durable.Load()
+	return eventstore.Position{Commit: d, Prepare: d}, nil
+}
+
+// Stats describes the store's state.
+type Stats struct {
+	Head        eventstore.Position // last durable event
+	QueuedWrite int                 // appends waiting for the appender
+	Groups      uint64              // group commits since Open
+	Appends     uint64              // appends and deletes committed since Open
+}
+
+// Stats returns a snapshot of the store's counters.
+func (s *Store) Stats() Stats {
+	d := s.durable.Load()
+	return Stats{
+		Head:        eventstore.Position{Commit: d, Prepare: d},
+		QueuedWrite: len(s.queue),
+		Groups:      s.ap.groups.Load(),
+		Appends:     s.ap.appends.Load(),
+	}
+}
+
+// advance publishes a new durable position and wakes every waiter.
+func (s *Store) advance(seq uint64) {
+	s.durable.Store(seq)
+	s.notifyMu.Lock()
+	close(s.notifyCh)
+	s.notifyCh = make(chan struct{})
+	s.notifyMu.Unlock()
+}
+
+// changed returns a channel closed at the next advance of the durable
+// position. Take it before reading the position to never miss a wake-up.
+func (s *Store) changed() <-chan struct{} {
+	s.notifyMu.Lock()
+	defer s.notifyMu.Unlock()
+	return s.notifyCh
+}
+
+// readLock holds the store open for a read; release with closeMu.RUnlock.
+func (s *Store) readLock(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return eventstore.ErrClosed
+	}
+	return nil
+}
+
+func unixNanoUTC(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// pebbleLogger sends Pebble's log lines to slog.
+type pebbleLogger struct{ l *slog.Logger }
+
+// Infof logs Pebble's routine messages at debug level.
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+// Errorf logs Pebble's errors.
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+// Fatalf logs Pebble's fatal errors and panics, as Pebble expects it not to
+// return.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.l.Error(msg, "component", "pebble", "fatal", true)
+	panic("pebble: " + msg)
+}
