@@ -1,0 +1,71 @@
+// Package kurrentwire serves any eventstore.Store over KurrentDB's gRPC
+// protocol, so the official KurrentDB/EventStoreDB clients (and the tools
+// built on them) can talk to an embedded ledger, and so infra/kurrent is
+// tested end to end where KurrentDB itself cannot run.
+//
+//	srv := kurrentwire.NewServer(store, kurrentwire.Options{})
+//	go srv.Serve(lis)         // clients dial "esdb://HOST:PORT?tls=false"
+//	defer srv.GracefulStop()
+//
+// # Served
+//
+//   - Streams.Append: expected revision any / no stream / stream exists /
+//     exact; a failed check answers AppendResp.wrong_expected_version with
+//     the current and expected revisions (fields 6–11, and the legacy
+//     20.6.0 fields); a tombstoned stream answers FailedPrecondition with
+//     the "exception: stream-deleted" and "stream-name" trailers. The
+//     client's whole request stream is read before any answer.
+//   - Streams.Read: stream reads and $all reads in both directions
+//     (forwards from a position inclusive, backwards exclusive), filtered
+//     $all reads, stream subscriptions and $all subscriptions with stream
+//     name / event type filters (prefixes or regex) and checkpoints every
+//     window × multiplier scanned events. Reads answer only "event" and
+//     "stream_not_found"; subscriptions answer "confirmation" first, then
+//     events, one "caught_up" and, when filtered, "checkpoint".
+//     Recorded events carry "type", "content-type" and "created" (100-ns
+//     ticks since the Unix epoch) in their metadata map.
+//   - Streams.Delete and Streams.Tombstone: replies always carry a
+//     position; a failed check is FailedPrecondition with KurrentDB's
+//     "wrong-expected-version" trailers and message.
+//   - ServerFeatures.GetSupportedMethods, which the clients call on connect.
+//
+// Stream metadata is KurrentDB's: "$$<stream>" is an ordinary stream of
+// the store (which honours $maxAge, $maxCount and $tb), so SetStreamMetadata
+// and GetStreamMetadata work unchanged (the store shows only the latest
+// event of a metadata stream, as KurrentDB does).
+//
+// Reads fetch from the store in pages (the first small, then doubling up
+// to Options.ReadBatchSize), one page ahead of what is being sent; a page
+// shorter than asked ends the read. Subscriptions read up to 256 messages
+// ahead. When the store drops a slow subscriber, the server resubscribes
+// from the last message sent; the client does not notice. Stop and
+// GracefulStop end live subscriptions with status Unavailable. The server
+// NewServer builds encodes events with a protobuf encoder of its own (the
+// same message as the generated code, checked by a test); Register uses
+// the generated code.
+//
+// Keepalive: the official clients ping every 10 s, with or without calls in
+// flight. gRPC's default enforcement (5 min) answers that with
+// GOAWAY "too_many_pings", killing idle subscriptions after 30–40 s, so the
+// server permits pings down to Options.KeepaliveMinTime (default 1 s)
+// without streams. Use ServerOptions when registering on your own
+// grpc.Server.
+//
+// # Not served
+//
+// BatchAppend, persistent subscriptions, projections, users, operations
+// (scavenge, shutdown), monitoring and gossip: they answer Unimplemented.
+// Without gossip, "esdb+discover://" and multi-node connection strings do
+// not work; use "esdb://host:port?tls=false" (or TLS via Options.GRPCOptions
+// with grpc.Creds). Link resolution (resolveLinkTos) is ignored: the store
+// has no link events. Only one CaughtUp is sent per subscription and
+// FellBehind never is.
+//
+// # Authentication
+//
+// None. Every call is served whatever credentials it carries (anonymous,
+// or any user name and password); there are no ACLs. Expose the listener
+// only where every client may read and write every stream, e.g. loopback
+// or a private network. (The official Go client sends credentials only over
+// TLS anyway.)
+package kurrentwire

@@ -1,0 +1,124 @@
+package kurrentwire_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/google/uuid"
+
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/kurrentwire"
+)
+
+// startServer serves store on a loopback port and returns its address.
+func startServer(t testing.TB, store eventstore.Store, opts kurrentwire.Options) (string, *kurrentwire.Server) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := kurrentwire.NewServer(store, opts)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(lis) }()
+	t.Cleanup(func() {
+		srv.Stop()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return lis.Addr().String(), srv
+}
+
+// dial connects the official client to addr; params are appended to the
+// connection string ("&k=v").
+func dial(t testing.TB, addr, params string) *esdb.Client {
+	t.Helper()
+	cfg, err := esdb.ParseConnectionString(fmt.Sprintf("esdb://%s?tls=false%s", addr, params))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Logger = esdb.NoopLogging()
+	c, err := esdb.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func jsonEvent(typ string, i int) esdb.EventData {
+	return esdb.EventData{
+		EventID:     uuid.New(),
+		EventType:   typ,
+		ContentType: esdb.ContentTypeJson,
+		Data:        fmt.Appendf(nil, `{"n":%d}`, i),
+		Metadata:    fmt.Appendf(nil, `{"actor":"agent-%d"}`, i),
+	}
+}
+
+func appendN(t testing.TB, c *esdb.Client, stream string, n int) *esdb.WriteResult {
+	t.Helper()
+	evs := make([]esdb.EventData, n)
+	for i := range evs {
+		evs[i] = jsonEvent("ticket.noted", i)
+	}
+	res, err := c.AppendToStream(testCtx(t), stream, esdb.AppendToStreamOptions{}, evs...)
+	if err != nil {
+		t.Fatalf("append to %s: %v", stream, err)
+	}
+	return res
+}
+
+// readAll drains a read; it returns the events and the terminating error
+// (nil on a clean end).
+func drain(rs *esdb.ReadStream, err error) ([]*esdb.ResolvedEvent, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []*esdb.ResolvedEvent
+	for {
+		ev, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, ev)
+	}
+}
+
+func errCode(err error) esdb.ErrorCode {
+	var e *esdb.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return -1
+}
+
+// recvSub returns the next subscription event or fails after timeout.
+func recvSub(t testing.TB, sub *esdb.Subscription, timeout time.Duration) *esdb.SubscriptionEvent {
+	t.Helper()
+	ch := make(chan *esdb.SubscriptionEvent, 1)
+	go func() { ch <- sub.Recv() }()
+	select {
+	case ev := <-ch:
+		return ev
+	case <-time.After(timeout):
+		t.Fatalf("no subscription message within %v", timeout)
+		return nil
+	}
+}
