@@ -1,0 +1,576 @@
+package projections
+
+import (
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/ticket"
+)
+
+// AuditName is the Name of the Audit projection.
+const AuditName = "audit"
+
+// aRec is one indexed event, flat.
+type aRec struct {
+	pos                uint64
+	occurred, recorded int64
+	eventID            uuid.UUID
+	rev                uint32
+	stream             uint32
+	prevInStream       int32
+	typ, actor, role   uint32
+	actorPartner       uint32
+	behalf             uint32
+	partner, customer  uint32
+	policy             uint32
+}
+
+type streamInfo struct {
+	head              int32 // newest entry of the stream, -1 none
+	partner, customer uint32
+}
+
+// Audit is the audit index: every event of the ticket and partner streams,
+// queryable by actor, partner, customer, ticket, type and time range on
+// both axes. It is safe for concurrent use.
+type Audit struct {
+	mu      sync.RWMutex
+	pos     uint64
+	stats   Stats
+	strs    strtab
+	streams idtab // stream names; index = sinfo index
+	sinfo   []streamInfo
+	chunks  [][]aRec
+	n       int
+
+	// postings by interned string id: entry indexes in position order
+	byActor, byPartner, byCustomer, byType postings
+}
+
+// postings maps an interned string id to the entries that carry it.
+type postings [][]uint32
+
+func (p *postings) add(id uint32, i uint32) {
+	if int(id) >= len(*p) {
+		*p = append(*p, make([][]uint32, int(id)+1-len(*p))...)
+	}
+	(*p)[id] = append((*p)[id], i)
+}
+
+func (p postings) get(id uint32) []uint32 {
+	if int(id) < len(p) {
+		return p[id]
+	}
+	return nil
+}
+
+var _ Projection = (*Audit)(nil)
+
+// NewAudit returns an empty audit index.
+func NewAudit() *Audit {
+	a := &Audit{}
+	a.reset()
+	return a
+}
+
+func (a *Audit) reset() {
+	a.pos, a.stats, a.strs, a.streams = 0, Stats{}, newStrtab(), newIDTab()
+	a.sinfo = nil
+	a.chunks, a.n = nil, 0
+	a.byActor, a.byPartner, a.byCustomer, a.byType = nil, nil, nil, nil
+}
+
+// Name returns AuditName.
+func (a *Audit) Name() string { return AuditName }
+
+// Reset empties the index.
+func (a *Audit) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reset()
+}
+
+// Position returns the position of the last applied event.
+func (a *Audit) Position() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.pos
+}
+
+// Stats returns the counters.
+func (a *Audit) Stats() Stats {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s := a.stats
+	s.Position = a.pos
+	return s
+}
+
+// Len returns the number of indexed events.
+func (a *Audit) Len() int {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.n
+}
+
+func (a *Audit) at(i int) *aRec { return &a.chunks[i>>chunkBits][i&(chunkSize-1)] }
+
+// Apply indexes one event (see Projection).
+func (a *Audit) Apply(e domain.Recorded) {
+	a.mu.Lock()
+	a.apply(&e)
+	a.mu.Unlock()
+}
+
+// ApplyBatch indexes events in order under one lock acquisition.
+func (a *Audit) ApplyBatch(es []domain.Recorded) {
+	a.mu.Lock()
+	for i := range es {
+		a.apply(&es[i])
+	}
+	a.mu.Unlock()
+}
+
+func (a *Audit) apply(e *domain.Recorded) {
+	if e.Position <= a.pos && a.pos != 0 {
+		a.stats.Duplicates++
+		return
+	}
+	a.pos = e.Position
+	isTicket := strings.HasPrefix(e.Stream, ticket.StreamPrefix)
+	if !isTicket && !strings.HasPrefix(e.Stream, partner.StreamPrefix) {
+		a.stats.Unknown++
+		return
+	}
+	if e.Event == nil {
+		a.stats.Unknown++
+		return
+	}
+	s, known := a.streams.get(e.Stream)
+	if !known {
+		s = a.streams.add(e.Stream)
+		si := streamInfo{head: -1}
+		if !isTicket {
+			si.partner = a.strs.id(e.Stream[len(partner.StreamPrefix):])
+		}
+		a.sinfo = append(a.sinfo, si)
+	}
+	si := &a.sinfo[s]
+	customer := si.customer
+	switch ev := e.Event.(type) {
+	case ticket.Opened:
+		si.partner, si.customer = a.strs.id(ev.PartnerID), a.strs.id(ev.CustomerID)
+		customer = si.customer
+	case ticket.RedirectedToISV:
+		si.partner, si.customer = a.strs.id(ev.PartnerID), a.strs.id(ev.CustomerID)
+		customer = si.customer
+	case partner.CustomerLinked:
+		customer = a.strs.id(ev.CustomerID)
+	case partner.AzureAccessGranted:
+		customer = a.strs.id(ev.CustomerID)
+	case partner.AzureAccessRevoked:
+		customer = a.strs.id(ev.CustomerID)
+	}
+	if a.n>>chunkBits == len(a.chunks) {
+		a.chunks = append(a.chunks, make([]aRec, chunkSize))
+	}
+	i := a.n
+	a.n++
+	r := a.at(i)
+	*r = aRec{
+		pos: e.Position, occurred: unixNano(e.Meta.OccurredAt), recorded: unixNano(e.Meta.RecordedAt),
+		eventID: e.Meta.EventID, rev: uint32(e.Revision), stream: s, prevInStream: si.head,
+		typ: a.strs.id(e.Type), actor: a.strs.id(e.Meta.Actor.ID), role: a.strs.id(string(e.Meta.Actor.Role)),
+		actorPartner: a.strs.id(e.Meta.Actor.Partner), behalf: a.strs.id(e.Meta.OnBehalfOf),
+		partner: si.partner, customer: customer, policy: a.strs.id(e.Meta.PolicyVersion),
+	}
+	if r.typ == 0 {
+		r.typ = a.strs.id(e.Event.EventType())
+	}
+	si.head = int32(i)
+	a.post(i, r)
+	a.stats.Applied++
+}
+
+func (a *Audit) post(i int, r *aRec) {
+	u := uint32(i)
+	if r.actor != 0 {
+		a.byActor.add(r.actor, u)
+	}
+	if r.partner != 0 {
+		a.byPartner.add(r.partner, u)
+	}
+	if r.actorPartner != 0 && r.actorPartner != r.partner {
+		a.byPartner.add(r.actorPartner, u)
+	}
+	if r.customer != 0 {
+		a.byCustomer.add(r.customer, u)
+	}
+	if r.behalf != 0 && r.behalf != r.customer {
+		a.byCustomer.add(r.behalf, u)
+	}
+	a.byType.add(r.typ, u)
+}
+
+// rebuildPostings builds the postings from the entries in two passes
+// (count, then fill), so every list is allocated once at its final size.
+func (a *Audit) rebuildPostings() {
+	size := len(a.strs.s)
+	counts := [4][]uint32{make([]uint32, size), make([]uint32, size), make([]uint32, size), make([]uint32, size)}
+	each := func(r *aRec, fn func(k int, id uint32)) {
+		if r.actor != 0 {
+			fn(0, r.actor)
+		}
+		if r.partner != 0 {
+			fn(1, r.partner)
+		}
+		if r.actorPartner != 0 && r.actorPartner != r.partner {
+			fn(1, r.actorPartner)
+		}
+		if r.customer != 0 {
+			fn(2, r.customer)
+		}
+		if r.behalf != 0 && r.behalf != r.customer {
+			fn(2, r.behalf)
+		}
+		fn(3, r.typ)
+	}
+	for i := 0; i < a.n; i++ {
+		each(a.at(i), func(k int, id uint32) { counts[k][id]++ })
+	}
+	lists := [4]*postings{&a.byActor, &a.byPartner, &a.byCustomer, &a.byType}
+	for k, l := range lists {
+		*l = make(postings, size)
+		for id, c := range counts[k] {
+			if c > 0 {
+				(*l)[id] = make([]uint32, 0, c)
+			}
+		}
+	}
+	for i := 0; i < a.n; i++ {
+		u := uint32(i)
+		each(a.at(i), func(k int, id uint32) { (*lists[k])[id] = append((*lists[k])[id], u) })
+	}
+}
+
+// AuditQuery selects events. Empty fields do not filter; all given
+// conditions must hold.
+type AuditQuery struct {
+	// Actor is the principal id of whoever caused the event.
+	Actor string `json:"actor,omitempty"`
+	// PartnerID matches events of the partner's tickets, of its own
+	// stream, and events its people caused.
+	PartnerID string `json:"partnerId,omitempty"`
+	// CustomerID matches events of the customer's tickets and events done
+	// on its behalf.
+	CustomerID string `json:"customerId,omitempty"`
+	TicketID   string `json:"ticketId,omitempty"`
+	// Stream selects one stream by name (e.g. "partner-p1").
+	Stream string   `json:"stream,omitempty"`
+	Types  []string `json:"types,omitempty"`
+	// RecordedFrom/OccurredFrom are inclusive, RecordedTo/OccurredTo
+	// exclusive.
+	RecordedFrom time.Time `json:"recordedFrom,omitzero"`
+	RecordedTo   time.Time `json:"recordedTo,omitzero"`
+	OccurredFrom time.Time `json:"occurredFrom,omitzero"`
+	OccurredTo   time.Time `json:"occurredTo,omitzero"`
+}
+
+// AuditEntry is one event of the index.
+type AuditEntry struct {
+	Position   uint64       `json:"position"`
+	Stream     string       `json:"stream"`
+	Revision   uint64       `json:"revision"`
+	TicketID   string       `json:"ticketId,omitempty"`
+	EventID    string       `json:"eventId"`
+	Type       string       `json:"type"`
+	Actor      domain.Actor `json:"actor"`
+	OnBehalfOf string       `json:"onBehalfOf,omitempty"`
+	PartnerID  string       `json:"partnerId,omitempty"`
+	CustomerID string       `json:"customerId,omitempty"`
+	OccurredAt time.Time    `json:"occurredAt"`
+	RecordedAt time.Time    `json:"recordedAt"`
+	// LateBy is how much later than it occurred the event was recorded
+	// (seconds; 0 when recorded before or at occurred-at).
+	LateBySeconds float64 `json:"lateBySeconds"`
+	PolicyVersion string  `json:"policyVersion,omitempty"`
+}
+
+// AuditPage is one page of Query. Next is the cursor of the following page,
+// empty at the end.
+type AuditPage struct {
+	Entries []AuditEntry `json:"entries"`
+	Next    string       `json:"next,omitempty"`
+}
+
+func (a *Audit) view(r *aRec) AuditEntry {
+	stream := a.streams.str(r.stream)
+	v := AuditEntry{
+		Position: r.pos, Stream: stream, Revision: uint64(r.rev), EventID: r.eventID.String(),
+		Type: a.strs.str(r.typ), Actor: domain.Actor{ID: a.strs.str(r.actor), Role: domain.Role(a.strs.str(r.role)), Partner: a.strs.str(r.actorPartner)},
+		OnBehalfOf: a.strs.str(r.behalf), PartnerID: a.strs.str(r.partner), CustomerID: a.strs.str(r.customer),
+		OccurredAt: fromNano(r.occurred), RecordedAt: fromNano(r.recorded), PolicyVersion: a.strs.str(r.policy),
+	}
+	if strings.HasPrefix(stream, ticket.StreamPrefix) {
+		v.TicketID = stream[len(ticket.StreamPrefix):]
+	}
+	if r.recorded > r.occurred && r.occurred != 0 {
+		v.LateBySeconds = seconds(r.recorded - r.occurred)
+	}
+	return v
+}
+
+// Query returns one page of the events matching q, by global-log position
+// (oldest or newest first).
+func (a *Audit) Query(q AuditQuery, p Page) (AuditPage, error) {
+	newest := p.Order == NewestFirst
+	if p.Order != "" && p.Order != OldestFirst && !newest {
+		return AuditPage{}, domain.Errorf(domain.KindInvalid, "invalid-filter", "order", "unknown order %q: use oldest or newest", p.Order)
+	}
+	var cur uint64
+	if p.Cursor != "" {
+		c, err := parseCursor('a', p.Cursor)
+		if err != nil {
+			return AuditPage{}, err
+		}
+		cur = c
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	page := AuditPage{Entries: []AuditEntry{}}
+
+	// Compile the filter; an unknown value matches nothing.
+	none := false
+	look := func(s string) uint32 {
+		if s == "" {
+			return 0
+		}
+		id, ok := a.strs.lookup(s)
+		if !ok {
+			none = true
+		}
+		return id
+	}
+	actor, partnerID, customer := look(q.Actor), look(q.PartnerID), look(q.CustomerID)
+	var types map[uint32]bool
+	if len(q.Types) > 0 {
+		types = map[uint32]bool{}
+		for _, ty := range q.Types {
+			if id, ok := a.strs.lookup(ty); ok {
+				types[id] = true
+			}
+		}
+		if len(types) == 0 {
+			none = true
+		}
+	}
+	stream, hasStream := uint32(0), false
+	if q.TicketID != "" || q.Stream != "" {
+		name := q.Stream
+		if q.TicketID != "" {
+			if name != "" && name != ticket.StreamPrefix+q.TicketID {
+				none = true
+			}
+			name = ticket.StreamPrefix + q.TicketID
+		}
+		hasStream = true
+		var ok bool
+		if stream, ok = a.streams.get(name); !ok {
+			none = true
+		}
+	}
+	if none {
+		return page, nil
+	}
+	rf, rt, of, ot := unixNano(q.RecordedFrom), unixNano(q.RecordedTo), unixNano(q.OccurredFrom), unixNano(q.OccurredTo)
+	ok := func(r *aRec) bool {
+		switch {
+		case actor != 0 && r.actor != actor,
+			partnerID != 0 && r.partner != partnerID && r.actorPartner != partnerID,
+			customer != 0 && r.customer != customer && r.behalf != customer,
+			hasStream && r.stream != stream,
+			types != nil && !types[r.typ],
+			rf != 0 && r.recorded < rf, rt != 0 && r.recorded >= rt,
+			of != 0 && r.occurred < of, ot != 0 && r.occurred >= ot:
+			return false
+		}
+		return true
+	}
+
+	// Candidates: the smallest list that covers the query, in position
+	// order; nil means every entry.
+	var cand []uint32
+	all := true
+	pick := func(l []uint32) {
+		if all || len(l) < len(cand) {
+			cand, all = l, false
+		}
+	}
+	if hasStream {
+		var chain []uint32
+		for i := a.sinfo[stream].head; i >= 0; i = a.at(int(i)).prevInStream {
+			chain = append(chain, uint32(i))
+		}
+		for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
+			chain[i], chain[j] = chain[j], chain[i]
+		}
+		pick(chain)
+	}
+	if actor != 0 {
+		pick(a.byActor.get(actor))
+	}
+	if partnerID != 0 {
+		pick(a.byPartner.get(partnerID))
+	}
+	if customer != 0 {
+		pick(a.byCustomer.get(customer))
+	}
+	if types != nil {
+		n := 0
+		for ty := range types {
+			n += len(a.byType.get(ty))
+		}
+		if all || n < len(cand) {
+			merged := make([]uint32, 0, n)
+			for ty := range types {
+				merged = append(merged, a.byType.get(ty)...)
+			}
+			sort.Slice(merged, func(i, j int) bool { return merged[i] < merged[j] })
+			cand, all = merged, false
+		}
+	}
+	n := len(cand)
+	if all {
+		n = a.n
+	}
+	idx := func(k int) int {
+		if all {
+			return k
+		}
+		return int(cand[k])
+	}
+	// Start after the cursor.
+	start := 0
+	if p.Cursor != "" {
+		start = sort.Search(n, func(k int) bool { return a.at(idx(k)).pos > cur })
+	}
+	end, step := n, 1
+	if newest {
+		start, end, step = n-1, -1, -1
+		if p.Cursor != "" {
+			start = sort.Search(n, func(k int) bool { return a.at(idx(k)).pos >= cur }) - 1
+		}
+	}
+	limit := p.limit()
+	var last uint64
+	for k := start; k != end && k >= 0 && k < n; k += step {
+		r := a.at(idx(k))
+		if !ok(r) {
+			continue
+		}
+		if len(page.Entries) == limit {
+			page.Next = makeCursor('a', last)
+			break
+		}
+		page.Entries = append(page.Entries, a.view(r))
+		last = r.pos
+	}
+	return page, nil
+}
+
+// Snapshot writes the index and its position to w.
+func (a *Audit) Snapshot(w io.Writer) error {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	e := newEnc(w)
+	e.header("ticketledger.audit", 1)
+	e.uvarint(a.pos)
+	e.uvarint(a.stats.Applied)
+	e.uvarint(a.stats.Duplicates)
+	e.uvarint(a.stats.Unknown)
+	e.uvarint(a.stats.Orphans)
+	a.strs.encode(e)
+	a.streams.encode(e)
+	for _, s := range a.sinfo {
+		e.uvarint(uint64(s.partner))
+		e.uvarint(uint64(s.customer))
+		e.maybeFlush()
+	}
+	e.uvarint(uint64(a.n))
+	var prev aRec
+	for i := 0; i < a.n; i++ {
+		r := a.at(i)
+		e.uvarint(r.pos - prev.pos)
+		e.varint(r.occurred - prev.occurred)
+		e.varint(r.recorded - prev.recorded)
+		e.raw(r.eventID[:])
+		e.uvarint(uint64(r.rev))
+		for _, v := range [...]uint32{r.stream, r.typ, r.actor, r.role, r.actorPartner, r.behalf, r.partner, r.customer, r.policy} {
+			e.uvarint(uint64(v))
+		}
+		prev = *r
+		e.maybeFlush()
+	}
+	return e.flush()
+}
+
+// Restore replaces the index with a snapshot.
+func (a *Audit) Restore(rd io.Reader) error {
+	d := newDec(rd)
+	n := &Audit{}
+	n.reset()
+	d.header("ticketledger.audit", 1)
+	n.pos = d.uvarint()
+	n.stats.Applied, n.stats.Duplicates = d.uvarint(), d.uvarint()
+	n.stats.Unknown, n.stats.Orphans = d.uvarint(), d.uvarint()
+	n.strs.decode(d)
+	n.streams.decode(d)
+	if d.err == nil {
+		n.sinfo = make([]streamInfo, n.streams.len())
+		for i := range n.sinfo {
+			n.sinfo[i] = streamInfo{head: -1, partner: d.u32(), customer: d.u32()}
+		}
+	}
+	cnt := d.count(20)
+	var prev aRec
+	for i := 0; i < cnt && d.err == nil; i++ {
+		if n.n>>chunkBits == len(n.chunks) {
+			n.chunks = append(n.chunks, make([]aRec, chunkSize))
+		}
+		n.n++
+		r := n.at(i)
+		r.pos = prev.pos + d.uvarint()
+		r.occurred = prev.occurred + d.varint()
+		r.recorded = prev.recorded + d.varint()
+		copy(r.eventID[:], d.bytes(16))
+		r.rev = d.u32()
+		for _, p := range [...]*uint32{&r.stream, &r.typ, &r.actor, &r.role, &r.actorPartner, &r.behalf, &r.partner, &r.customer, &r.policy} {
+			*p = d.u32()
+		}
+		if d.err != nil {
+			break
+		}
+		if int(r.stream) >= len(n.sinfo) || int(max(r.typ, r.actor, r.role, r.actorPartner, r.behalf, r.partner, r.customer, r.policy)) >= len(n.strs.s) {
+			d.fail("entry %d refers to an unknown string", i)
+			break
+		}
+		r.prevInStream = n.sinfo[r.stream].head
+		n.sinfo[r.stream].head = int32(i)
+		prev = *r
+	}
+	if d.err != nil {
+		return d.err
+	}
+	n.rebuildPostings()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.pos, a.stats, a.strs, a.streams, a.sinfo, a.chunks, a.n = n.pos, n.stats, n.strs, n.streams, n.sinfo, n.chunks, n.n
+	a.byActor, a.byPartner, a.byCustomer, a.byType = n.byActor, n.byPartner, n.byCustomer, n.byType
+	return nil
+}

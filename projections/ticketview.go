@@ -1,0 +1,399 @@
+package projections
+
+import (
+	"encoding/base64"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/sla"
+)
+
+// Ticket is the current state of one ticket, as served by the API.
+type Ticket struct {
+	ID       string          `json:"id"`
+	Status   string          `json:"status"`
+	Severity domain.Severity `json:"severity,omitempty"`
+	Product  string          `json:"product"`
+	Class    string          `json:"class,omitempty"`
+	// Context is "customer" (on behalf of a customer) or "own" (the
+	// partner's own tenant).
+	Context    string `json:"context,omitempty"`
+	Channel    string `json:"channel,omitempty"`
+	Route      string `json:"route,omitempty"`
+	Language   string `json:"language,omitempty"`
+	Locale     string `json:"locale,omitempty"`
+	PartnerID  string `json:"partnerId"`
+	CustomerID string `json:"customerId,omitempty"`
+	// FiledBy is the actor who filed the request; OnBehalfOf the customer
+	// it was filed for.
+	FiledBy    domain.Actor `json:"filedBy"`
+	OnBehalfOf string       `json:"onBehalfOf,omitempty"`
+	Assignee   string       `json:"assignee,omitempty"`
+	// ISV is the publisher a marketplace request was redirected to.
+	ISV         string      `json:"isv,omitempty"`
+	Escalations Escalations `json:"escalations"`
+	Disputes    Disputes    `json:"disputes"`
+	Fraud       Fraud       `json:"fraud"`
+	// Deadline is the first-response deadline in force and how it was
+	// derived (policy version, clock, calendar, target, start).
+	Deadline *sla.Deadline `json:"deadline,omitempty"`
+	// DeadlineCause says which event set the deadline in force
+	// ("opened" or "severity_changed"); DeadlineChanges counts the
+	// deadlines it replaced.
+	DeadlineCause   string         `json:"deadlineCause,omitempty"`
+	DeadlineChanges int            `json:"deadlineChanges"`
+	FirstResponse   *FirstResponse `json:"firstResponse,omitempty"`
+	InfoPending     bool           `json:"infoPending"`
+	Notes           int            `json:"notes"`
+	Reopens         int            `json:"reopens"`
+	// OpenedAt is when the request was filed (occurred-at), RecordedAt when
+	// the ledger stored it; UpdatedAt/UpdatedRecordedAt likewise for the
+	// last event.
+	OpenedAt          time.Time  `json:"openedAt"`
+	RecordedAt        time.Time  `json:"recordedAt"`
+	UpdatedAt         time.Time  `json:"updatedAt"`
+	UpdatedRecordedAt time.Time  `json:"updatedRecordedAt"`
+	ResolvedAt        *time.Time `json:"resolvedAt,omitempty"`
+	ClosedAt          *time.Time `json:"closedAt,omitempty"`
+	// Events counts the ticket's events; Revision is the stream revision
+	// and Position the global-log position of the last one.
+	Events   int    `json:"events"`
+	Revision uint64 `json:"revision"`
+	Position uint64 `json:"position"`
+}
+
+// Escalations summarises a ticket's escalations.
+type Escalations struct {
+	Count  int        `json:"count"`
+	Level  int        `json:"level"`
+	LastAt *time.Time `json:"lastAt,omitempty"`
+}
+
+// Disputes summarises a ticket's billing disputes.
+type Disputes struct {
+	Opened int `json:"opened"` // ever opened
+	Open   int `json:"open"`   // not yet resolved
+}
+
+// Fraud summarises a ticket's fraud flags.
+type Fraud struct {
+	Flagged       bool       `json:"flagged"` // a flag is active (not cleared)
+	Flags         int        `json:"flags"`   // flags ever raised
+	LastFlaggedAt *time.Time `json:"lastFlaggedAt,omitempty"`
+}
+
+// FirstResponse is the first response of vendor support and its recorded
+// verdict.
+type FirstResponse struct {
+	At         time.Time `json:"at"`
+	By         string    `json:"by"`
+	DeadlineAt time.Time `json:"deadlineAt"` // deadline in force when it was given
+	Met        bool      `json:"met"`        // verdict recorded in the event
+}
+
+func (t *Tickets) view(r *rec) Ticket {
+	v := Ticket{
+		ID: t.id(r), Status: statusNames[r.status], Severity: domain.Severity(t.strs.str(r.severity)),
+		Product: t.strs.str(r.product), Class: t.strs.str(r.class), Context: t.strs.str(r.context),
+		Channel: t.strs.str(r.channel), Route: t.strs.str(r.route), Language: t.strs.str(r.language),
+		Locale: t.strs.str(r.locale), PartnerID: t.strs.str(r.partner), CustomerID: t.strs.str(r.customer),
+		FiledBy: domain.Actor{ID: t.strs.str(r.filedBy), Role: domain.Role(t.strs.str(r.filedByRole)),
+			Partner: t.strs.str(r.filedByPartner)},
+		OnBehalfOf: t.strs.str(r.behalfOf), Assignee: t.strs.str(r.assignee), ISV: t.strs.str(r.isv),
+		Escalations: Escalations{Count: int(r.escalations), Level: int(r.escalationLevel), LastAt: ptrTime(r.lastEscalatedAt)},
+		Disputes:    Disputes{Opened: int(r.disputesOpened), Open: int(r.disputesOpen)},
+		Fraud:       Fraud{Flagged: r.fraudActive, Flags: int(r.fraudFlags), LastFlaggedAt: ptrTime(r.fraudFlaggedAt)},
+		InfoPending: r.infoPending, Notes: int(r.notes), Reopens: int(r.reopens),
+		OpenedAt: fromNano(r.openedAt), RecordedAt: fromNano(r.recAt), UpdatedAt: fromNano(r.updatedAt),
+		UpdatedRecordedAt: fromNano(r.updRecAt), ResolvedAt: ptrTime(r.resolvedAt), ClosedAt: ptrTime(r.closedAt),
+		Events: int(r.events), Revision: uint64(r.lastRev), Position: r.lastPos,
+	}
+	if r.deadlineSet {
+		d := t.deadline(&r.dl)
+		v.Deadline = &d
+		v.DeadlineCause = causeName(r.dl.cause)
+		for p := r.dl.prev; p >= 0; p = t.hist[p].prev {
+			v.DeadlineChanges++
+		}
+	}
+	if r.responded {
+		v.FirstResponse = &FirstResponse{At: fromNano(r.respondedAt), By: t.strs.str(r.responder),
+			DeadlineAt: fromNano(r.respDeadlineAt), Met: r.respMet}
+	}
+	return v
+}
+
+func causeName(c uint8) string {
+	switch c {
+	case causeOpened:
+		return DeadlineCauseOpened
+	case causeSeverityChanged:
+		return DeadlineCauseSeverityChanged
+	}
+	return ""
+}
+
+// Get returns the current state of ticket id.
+func (t *Tickets) Get(id string) (Ticket, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	i, ok := t.ids.get(id)
+	if !ok {
+		return Ticket{}, false
+	}
+	return t.view(t.at(int(i))), true
+}
+
+// Order is the direction of a paged query.
+type Order string
+
+// Orders. The zero value is OldestFirst.
+const (
+	OldestFirst Order = "oldest"
+	NewestFirst Order = "newest"
+)
+
+// Page asks for one page of a listing. Cursor is the Next of the previous
+// page ("" for the first); Limit defaults to DefaultLimit and is capped at
+// MaxLimit.
+type Page struct {
+	Cursor string `json:"cursor,omitempty"`
+	Limit  int    `json:"limit,omitempty"`
+	Order  Order  `json:"order,omitempty"`
+}
+
+// Page size limits.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 10000
+)
+
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultLimit
+	case p.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return p.Limit
+}
+
+// RuleCursor is the rule a malformed or foreign cursor breaks.
+const RuleCursor domain.Rule = "invalid-cursor"
+
+// Cursors are opaque strings over a global-log position, which never changes
+// once assigned: a page boundary stays put while new events arrive and
+// across rebuilds.
+func makeCursor(kind byte, pos uint64) string {
+	return base64.RawURLEncoding.EncodeToString(strconv.AppendUint([]byte{kind, ':'}, pos, 10))
+}
+
+func parseCursor(kind byte, c string) (uint64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 3 || b[0] != kind || b[1] != ':' {
+		return 0, domain.Errorf(domain.KindInvalid, RuleCursor, "cursor", "cursor %q is not a cursor of this listing: pass the \"next\" value of the previous page unchanged", c)
+	}
+	p, err := strconv.ParseUint(string(b[2:]), 10, 64)
+	if err != nil {
+		return 0, domain.Errorf(domain.KindInvalid, RuleCursor, "cursor", "cursor %q is damaged: pass the \"next\" value of the previous page unchanged", c)
+	}
+	return p, nil
+}
+
+// TicketFilter selects tickets in List. Empty fields do not filter.
+type TicketFilter struct {
+	PartnerID  string `json:"partnerId,omitempty"`
+	CustomerID string `json:"customerId,omitempty"`
+	Status     string `json:"status,omitempty"`
+	Severity   string `json:"severity,omitempty"`
+	Product    string `json:"product,omitempty"`
+	// SLA selects by SLA state at Now: "met", "breached", "pending",
+	// "at_risk" (open, unanswered, deadline within Horizon of Now) or
+	// "breached_unanswered" (open, unanswered, deadline passed).
+	SLA     string        `json:"sla,omitempty"`
+	Now     time.Time     `json:"now,omitzero"`
+	Horizon time.Duration `json:"horizon,omitempty"`
+	// OpenedFrom (inclusive) and OpenedTo (exclusive) bound the occurred-at
+	// of the opening.
+	OpenedFrom time.Time `json:"openedFrom,omitzero"`
+	OpenedTo   time.Time `json:"openedTo,omitzero"`
+}
+
+// SLA filter values.
+const (
+	SLAMet                = "met"
+	SLABreached           = "breached"
+	SLAPending            = "pending"
+	SLAAtRisk             = "at_risk"
+	SLABreachedUnanswered = "breached_unanswered"
+)
+
+// TicketPage is one page of List. Next is the cursor of the following page,
+// empty at the end.
+type TicketPage struct {
+	Tickets []Ticket `json:"tickets"`
+	Next    string   `json:"next,omitempty"`
+}
+
+// match is a compiled TicketFilter.
+type match struct {
+	partner, customer, severity, product uint32
+	hasPartner, hasCustomer, hasSev      bool
+	hasProduct                           bool
+	status                               uint8
+	sla                                  string
+	now, horizon, from, to               int64
+	none                                 bool // a value is unknown: nothing matches
+}
+
+func (t *Tickets) compile(f TicketFilter) (match, error) {
+	m := match{sla: f.SLA, now: unixNano(f.Now), horizon: int64(f.Horizon), from: unixNano(f.OpenedFrom), to: unixNano(f.OpenedTo)}
+	look := func(s string, id *uint32, has *bool) {
+		if s == "" {
+			return
+		}
+		*has = true
+		var ok bool
+		if *id, ok = t.strs.lookup(s); !ok {
+			m.none = true
+		}
+	}
+	look(f.PartnerID, &m.partner, &m.hasPartner)
+	look(f.CustomerID, &m.customer, &m.hasCustomer)
+	look(f.Severity, &m.severity, &m.hasSev)
+	look(f.Product, &m.product, &m.hasProduct)
+	if f.Status != "" {
+		c, ok := statusCode(f.Status)
+		if !ok {
+			return m, domain.Errorf(domain.KindInvalid, "invalid-filter", "status", "unknown status %q: use one of %s", f.Status, strings.Join(statusNames[1:], ", "))
+		}
+		m.status = c
+	}
+	switch f.SLA {
+	case "", SLAMet, SLABreached, SLAPending, SLAAtRisk, SLABreachedUnanswered:
+	default:
+		return m, domain.Errorf(domain.KindInvalid, "invalid-filter", "sla", "unknown SLA state %q: use met, breached, pending, at_risk or breached_unanswered", f.SLA)
+	}
+	if f.SLA != "" && f.SLA != SLAMet && f.Now.IsZero() {
+		return m, domain.Errorf(domain.KindInvalid, "invalid-filter", "now", "filtering by SLA state %q needs the instant to judge it at (now)", f.SLA)
+	}
+	return m, nil
+}
+
+func (m *match) ok(r *rec) bool {
+	switch {
+	case m.hasPartner && r.partner != m.partner,
+		m.hasCustomer && r.customer != m.customer,
+		m.hasSev && r.severity != m.severity,
+		m.hasProduct && r.product != m.product,
+		m.status != 0 && r.status != m.status,
+		m.from != 0 && r.openedAt < m.from,
+		m.to != 0 && r.openedAt >= m.to:
+		return false
+	}
+	switch m.sla {
+	case "":
+		return true
+	case SLAAtRisk:
+		return r.atRisk(m.now, m.horizon)
+	case SLABreachedUnanswered:
+		return r.breachedUnanswered(m.now)
+	}
+	return r.verdict(m.now) == m.sla
+}
+
+// isOpen: the request is still being worked and counts for at-risk.
+func (r *rec) isOpen() bool {
+	return r.status == stOpen || r.status == stInProgress || r.status == stAwaitingInfo
+}
+
+// verdict is met, breached or pending at now (now 0: unanswered tickets are
+// pending); "" when the ticket has no deadline (marketplace redirect).
+func (r *rec) verdict(now int64) string {
+	switch {
+	case !r.deadlineSet && !r.responded:
+		return ""
+	case r.responded && r.respMet:
+		return SLAMet
+	case r.responded:
+		return SLABreached
+	case now != 0 && now > r.dl.at:
+		return SLABreached
+	}
+	return SLAPending
+}
+
+func (r *rec) atRisk(now, horizon int64) bool {
+	return r.deadlineSet && !r.responded && r.isOpen() && now <= r.dl.at && r.dl.at-now <= horizon
+}
+
+func (r *rec) breachedUnanswered(now int64) bool {
+	return r.deadlineSet && !r.responded && r.isOpen() && now > r.dl.at
+}
+
+// List returns one page of the tickets matching f, in the order they were
+// opened (oldest or newest first).
+func (t *Tickets) List(f TicketFilter, p Page) (TicketPage, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	m, err := t.compile(f)
+	if err != nil {
+		return TicketPage{}, err
+	}
+	page := TicketPage{Tickets: []Ticket{}}
+	if m.none {
+		return page, nil
+	}
+	limit := p.limit()
+	last := -1
+	err = t.scan(p, func(i int, r *rec) bool {
+		if !m.ok(r) {
+			return true
+		}
+		if len(page.Tickets) == limit {
+			page.Next = makeCursor('t', t.at(last).openedPos)
+			return false
+		}
+		page.Tickets = append(page.Tickets, t.view(r))
+		last = i
+		return true
+	})
+	return page, err
+}
+
+// scan visits tickets after the cursor in page order until fn returns false.
+func (t *Tickets) scan(p Page, fn func(i int, r *rec) bool) error {
+	newest := p.Order == NewestFirst
+	if p.Order != "" && p.Order != OldestFirst && !newest {
+		return domain.Errorf(domain.KindInvalid, "invalid-filter", "order", "unknown order %q: use oldest or newest", p.Order)
+	}
+	start, end, step := 0, t.n, 1
+	if newest {
+		start, end, step = t.n-1, -1, -1
+	}
+	if p.Cursor != "" {
+		c, err := parseCursor('t', p.Cursor)
+		if err != nil {
+			return err
+		}
+		// first index whose openedPos > c
+		k := sort.Search(t.n, func(i int) bool { return t.at(i).openedPos > c })
+		if newest {
+			start = k - 1
+			for start >= 0 && t.at(start).openedPos >= c {
+				start--
+			}
+		} else {
+			start = k
+		}
+	}
+	for i := start; i != end && i >= 0 && i < t.n; i += step {
+		if !fn(i, t.at(i)) {
+			return nil
+		}
+	}
+	return nil
+}
