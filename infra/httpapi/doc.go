@@ -1,0 +1,45 @@
+// Package httpapi is the ledger's HTTP API: JSON over net/http with Go 1.22
+// routing patterns, built from one route table (routes.go) that also yields
+// the OpenAPI 3.1 document served at /openapi.json.
+//
+// Commands (POST) go to infra/app: they answer with the stream revision
+// (also the ETag) and, for open and severity change, the first-response
+// deadline — "accepted with its deadline, or refused with the rule that
+// refused it". They accept an Idempotency-Key (a retry returns the first
+// result and appends nothing twice) and an expected revision in If-Match
+// (stale: 409 with currentRevision in the problem document).
+//
+// Queries (GET, and POST /v1/reports/what-if, which changes nothing) read
+// the projections through TicketReader and AuditReader, which
+// *projections.Tickets and *projections.Audit implement; per-ticket history
+// and as-of replay the ticket's stream through infra/app with the pure
+// projections.History and projections.AsOf.
+//
+// # Identity
+//
+// The actor comes from the headers X-Actor-Id, X-Actor-Role and
+// X-Actor-Partner, with X-On-Behalf-Of optional. The API trusts them: a real
+// deployment puts an authenticating proxy in front that sets them from the
+// verified identity (and strips any the client sent). Auditors, vendor
+// support and the system read everything; partners read their own data
+// only. X-Correlation-Id is generated when absent and echoed.
+//
+// # Errors
+//
+// Every error is an RFC 9457 problem document (application/problem+json)
+// with the extensions rule, field and currentRevision, mapped once from
+// domain.Kind (kindStatus): malformed requests (bad JSON, unknown fields,
+// wrong types, bad times or query parameters, bad headers) are 400 naming
+// the field; domain invalid 422; forbidden 403; not found 404; conflict
+// 409; a body over the limit 413; anything unexpected 500, logged with the
+// correlation id and never described to the client.
+//
+// # Serving
+//
+// NewServer sets the recommended timeouts on the http.Server; requests are
+// bounded by Config.RequestTimeout and bodies by Config.MaxBodyBytes
+// (1 MiB). /healthz says the process is up, /readyz that projections have
+// caught up and the store is reachable (Config.Ready, see ReadyWhen).
+// Config.Observer receives one observation per request, labelled with the
+// route pattern, for metrics.
+package httpapi

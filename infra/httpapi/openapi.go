@@ -1,0 +1,257 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"path"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ticketledger/ticketledger/domain"
+)
+
+// openAPI builds the OpenAPI 3.1 document from the route table: paths,
+// parameters and headers from the routes, schemas by reflection from the Go
+// types of the request and response bodies, so the document cannot drift
+// from the code.
+func openAPI(rts []route) map[string]any {
+	g := &schemaGen{components: map[string]any{}, names: map[reflect.Type]string{}, taken: map[string]reflect.Type{}}
+	problem := g.schema(reflect.TypeFor[Problem]())
+	paths := map[string]map[string]any{}
+	for _, rt := range rts {
+		op := map[string]any{"operationId": rt.op, "summary": rt.summary, "tags": []string{rt.tag}}
+		var params []any
+		for _, name := range pathParams(rt.path) {
+			params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, q := range rt.query {
+			params = append(params, queryParam(q))
+		}
+		if !rt.public {
+			roles := []string{string(domain.RoleIndirectProvider), string(domain.RoleIndirectReseller), string(domain.RoleVendorSupport), string(domain.RoleAuditor), string(domain.RoleSystem)}
+			params = append(params,
+				header(HeaderActorID, true, "principal id of the actor (set by the authenticating proxy)", nil),
+				header(HeaderActorRole, true, "role of the actor", roles),
+				header(HeaderActorPartner, false, "partner organisation of a partner actor", nil))
+		}
+		params = append(params, header(HeaderCorrelationID, false, "correlation id; generated when absent; echoed in the response", nil))
+		if rt.command {
+			params = append(params,
+				header(HeaderOnBehalfOf, false, "customer the actor acts for (default: the ticket's customer)", nil),
+				header(HeaderIdempotencyKey, false, "a retry with the same key returns the first result and appends nothing twice", nil))
+			if !rt.create {
+				params = append(params, header(HeaderIfMatch, false, `expected stream revision, the ETag of an earlier response, e.g. "3"; stale: 409 with currentRevision`, nil))
+			}
+		}
+		op["parameters"] = params
+		if rt.body != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.body))}}}
+		}
+		okBody := map[string]any{"type": "object"}
+		if rt.resp != nil {
+			okBody = g.schema(reflect.TypeOf(rt.resp))
+		}
+		responses := map[string]any{
+			strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status),
+				"content": map[string]any{"application/json": map[string]any{"schema": okBody}}},
+			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, 422 rule broken, 5xx",
+				"content": map[string]any{ProblemContentType: map[string]any{"schema": problem}}},
+		}
+		op["responses"] = responses
+		if paths[rt.path] == nil {
+			paths[rt.path] = map[string]any{}
+		}
+		paths[rt.path][strings.ToLower(rt.method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "ticketledger",
+			"version": "1",
+			"description": "Event-sourced ledger of support requests filed by CSP partners on behalf of their customers. " +
+				"Commands append events and answer with the stream revision (ETag) and, when they set one, the first-response deadline; " +
+				"refusals are problem documents naming the rule. The actor headers are trusted: deploy behind an authenticating proxy " +
+				"that sets them from the verified identity and strips client-sent copies. Read models are eventually consistent with commands.",
+		},
+		"paths":      paths,
+		"components": map[string]any{"schemas": g.components},
+	}
+}
+
+var pathParamRE = regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`)
+
+func pathParams(p string) []string {
+	var out []string
+	for _, m := range pathParamRE.FindAllStringSubmatch(p, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func queryParam(q param) map[string]any {
+	var s map[string]any
+	switch q.Type {
+	case "integer":
+		s = map[string]any{"type": "integer", "minimum": 0}
+	case "boolean":
+		s = map[string]any{"type": "boolean"}
+	case "date-time":
+		s = map[string]any{"type": "string", "format": "date-time"}
+	case "duration":
+		s = map[string]any{"type": "string", "pattern": `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`, "examples": []string{"30m", "2h"}}
+	default:
+		s = map[string]any{"type": "string"}
+	}
+	if len(q.Values) > 0 {
+		s["enum"] = q.Values
+	}
+	if q.List {
+		s = map[string]any{"type": "array", "items": s}
+	}
+	p := map[string]any{"name": q.Name, "in": "query", "schema": s}
+	if q.Desc != "" {
+		p["description"] = q.Desc
+	}
+	if q.List {
+		p["style"], p["explode"] = "form", true
+	}
+	return p
+}
+
+func header(name string, required bool, desc string, enum []string) map[string]any {
+	s := map[string]any{"type": "string"}
+	if enum != nil {
+		s["enum"] = enum
+	}
+	return map[string]any{"name": name, "in": "header", "required": required, "description": desc, "schema": s}
+}
+
+// schemaGen turns Go types into JSON Schemas, named structs into
+// components.
+type schemaGen struct {
+	components map[string]any
+	names      map[reflect.Type]string
+	taken      map[string]reflect.Type
+}
+
+var (
+	timestampType = reflect.TypeFor[Timestamp]()
+	uuidType      = reflect.TypeFor[uuid.UUID]()
+	rawType       = reflect.TypeFor[json.RawMessage]()
+	durationType  = reflect.TypeFor[time.Duration]()
+	eventType     = reflect.TypeFor[domain.Event]()
+)
+
+func (g *schemaGen) schema(t reflect.Type) map[string]any {
+	switch t {
+	case timeType, timestampType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case uuidType:
+		return map[string]any{"type": "string", "format": "uuid"}
+	case rawType:
+		return map[string]any{"description": "any JSON value"}
+	case durationType:
+		return map[string]any{"type": "integer", "description": "a duration in nanoseconds"}
+	case eventType:
+		return map[string]any{"type": "object", "description": "the event payload; its shape depends on the event type"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return g.schema(t.Elem())
+	case reflect.Interface:
+		return map[string]any{"description": "any JSON value"}
+	case reflect.Struct:
+		name := g.name(t)
+		if _, done := g.components[name]; !done {
+			g.components[name] = map[string]any{} // placeholder against recursion
+			g.components[name] = g.object(t)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return map[string]any{"type": "string", "contentEncoding": "base64"}
+		}
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return map[string]any{"type": "integer"}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer", "minimum": 0}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	}
+	return map[string]any{}
+}
+
+// name picks a component name: the type's name, qualified by its package
+// when another type already has it.
+func (g *schemaGen) name(t reflect.Type) string {
+	if n, ok := g.names[t]; ok {
+		return n
+	}
+	n := t.Name()
+	if n == "" {
+		n = "Anonymous"
+	}
+	if other, ok := g.taken[n]; ok && other != t {
+		pkg := path.Base(t.PkgPath())
+		n = strings.ToUpper(pkg[:1]) + pkg[1:] + n
+	}
+	g.names[t], g.taken[n] = n, t
+	return n
+}
+
+func (g *schemaGen) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	g.fields(t, props, &required)
+	s := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+// fields adds t's JSON fields to props, flattening embedded structs as
+// encoding/json does. Fields without omitempty/omitzero are required.
+func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				g.fields(ft, props, required)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = g.schema(f.Type)
+		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
+			*required = append(*required, name)
+		}
+	}
+}

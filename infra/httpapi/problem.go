@@ -1,0 +1,154 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/infra/app"
+)
+
+// ProblemContentType is the media type of error responses (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// Problem is an RFC 9457 problem document, with the ledger's extensions:
+// the domain rule that refused the request, the field at fault, and for a
+// revision conflict the stream's current revision.
+type Problem struct {
+	// Type is a URI naming the problem: "urn:ticketledger:rule:<rule>" for
+	// a domain rule, "urn:ticketledger:problem:<kind>" otherwise.
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Instance is the request path.
+	Instance string `json:"instance,omitempty"`
+	// Rule is the domain rule broken (domain.Rule), when there is one.
+	Rule string `json:"rule,omitempty"`
+	// Field is the request field, query parameter or header at fault.
+	Field string `json:"field,omitempty"`
+	// CurrentRevision is the stream's current revision on a 409 caused by
+	// a stale expected revision (absent when the stream does not exist).
+	CurrentRevision *uint64 `json:"currentRevision,omitempty"`
+	// CorrelationID echoes the request's correlation id.
+	CorrelationID string `json:"correlationId,omitempty"`
+}
+
+// Rules of the HTTP layer (request-level problems that never reach the
+// domain).
+const (
+	RuleMalformedRequest domain.Rule = "malformed-request"
+	RuleBodyTooLarge     domain.Rule = "body-too-large"
+	RuleUnsupportedMedia domain.Rule = "unsupported-media-type"
+	RuleNoRoute          domain.Rule = "no-such-route"
+	RuleMethodNotAllowed domain.Rule = "method-not-allowed"
+	RuleNotReady         domain.Rule = "not-ready"
+)
+
+// httpError is an error with an explicit status, for problems found by the
+// HTTP layer itself (bad JSON, bad query parameters, headers, body size).
+type httpError struct {
+	status int
+	rule   domain.Rule
+	field  string
+	msg    string
+}
+
+// Error returns the message.
+func (e *httpError) Error() string { return e.msg }
+
+// badRequest returns a 400 about field.
+func badRequest(field, format string, args ...any) error {
+	return &httpError{status: http.StatusBadRequest, rule: RuleMalformedRequest, field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+// kindStatus maps an error kind to its HTTP status: the one place where the
+// mapping lives. Invalid input that reaches the domain is 422 (well-formed
+// but breaking a rule); malformed requests are 400 (httpError).
+func kindStatus(k domain.Kind) int {
+	switch k {
+	case domain.KindInvalid:
+		return http.StatusUnprocessableEntity
+	case domain.KindForbidden:
+		return http.StatusForbidden
+	case domain.KindNotFound:
+		return http.StatusNotFound
+	case domain.KindConflict:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// problemOf turns any error into a problem document. Internal errors get a
+// generic detail: their text may leak internals, and is logged instead.
+func problemOf(err error) Problem {
+	var he *httpError
+	var ce *app.ConflictError
+	var de *domain.Error
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		p := Problem{Status: he.status, Detail: he.msg, Field: he.field, Rule: string(he.rule)}
+		return finish(p)
+	case errors.As(err, &mbe):
+		return finish(Problem{Status: http.StatusRequestEntityTooLarge, Rule: string(RuleBodyTooLarge), Field: "body",
+			Detail: fmt.Sprintf("the request body is larger than %d bytes: send less", mbe.Limit)})
+	case errors.As(err, &ce):
+		p := Problem{Status: http.StatusConflict, Detail: ce.Error(), Rule: string(app.RuleStaleRevision), Field: "If-Match"}
+		if ce.HasCurrent {
+			cur := ce.Current
+			p.CurrentRevision = &cur
+		}
+		return finish(p)
+	case errors.As(err, &de) && de.Kind != domain.KindInternal:
+		return finish(Problem{Status: kindStatus(de.Kind), Detail: de.Message, Rule: string(de.Rule), Field: de.Field})
+	case errors.Is(err, context.DeadlineExceeded):
+		return finish(Problem{Status: http.StatusServiceUnavailable, Detail: "the request took too long: try again"})
+	case errors.Is(err, context.Canceled):
+		return finish(Problem{Status: 499, Detail: "the request was cancelled"})
+	}
+	return finish(Problem{Status: http.StatusInternalServerError, Detail: "an internal error occurred; it was logged with the correlation id"})
+}
+
+func finish(p Problem) Problem {
+	p.Title = http.StatusText(p.Status)
+	if p.Status == 499 {
+		p.Title = "Client Closed Request"
+	}
+	switch {
+	case p.Rule != "":
+		p.Type = "urn:ticketledger:rule:" + p.Rule
+	default:
+		p.Type = "urn:ticketledger:problem:" + kindName(p.Status)
+	}
+	return p
+}
+
+func kindName(status int) string {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return domain.KindInvalid.String()
+	case http.StatusForbidden:
+		return domain.KindForbidden.String()
+	case http.StatusNotFound:
+		return domain.KindNotFound.String()
+	case http.StatusConflict:
+		return domain.KindConflict.String()
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	case 499:
+		return "cancelled"
+	}
+	return domain.KindInternal.String()
+}
+
+// writeProblem writes p as application/problem+json.
+func writeProblem(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", ProblemContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

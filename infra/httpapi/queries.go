@@ -1,0 +1,478 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/sla"
+	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/projections"
+)
+
+// DefaultHorizon is the at-risk horizon of SLA queries when none is given.
+const DefaultHorizon = time.Hour
+
+// Who may read what: auditors, vendor support and the system read
+// everything; a partner reads its own partner record, those of its
+// provider and resellers, the tickets it is a party to, and listings,
+// reports and audit entries restricted to its partner id.
+
+// scopePartner returns the partner filter of a listing for actor.
+func scopePartner(actor domain.Actor, requested string) (string, error) {
+	if !actor.Role.IsPartner() {
+		return requested, nil
+	}
+	if requested != "" && requested != actor.Partner {
+		return "", domain.Errorf(domain.KindForbidden, domain.RuleNotOwnPartner, "partnerId",
+			"partner %q may read only its own data, not partner %q's: drop partnerId or use %q", actor.Partner, requested, actor.Partner)
+	}
+	return actor.Partner, nil
+}
+
+// ticketEvents reads a ticket's recorded stream and, for a partner actor,
+// checks that the partner is a party to the ticket.
+func (a *API) ticketEvents(ctx context.Context, actor domain.Actor, id string) ([]domain.Recorded, error) {
+	recs, err := a.app.Recorded(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.Role.IsPartner() && !isParty(recs, actor.Partner) {
+		// Not found rather than forbidden: do not confirm that the ticket exists.
+		return nil, domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId",
+			"ticket %q does not exist or partner %q is not a party to it", id, actor.Partner)
+	}
+	return recs, nil
+}
+
+func isParty(recs []domain.Recorded, p string) bool {
+	if len(recs) == 0 {
+		return false
+	}
+	switch e := recs[0].Event.(type) {
+	case ticket.Opened:
+		return p == e.PartnerID || p == e.ProviderID || p == e.ResellerID
+	case ticket.RedirectedToISV:
+		return p == e.PartnerID
+	}
+	return false
+}
+
+// getTicket serves the ticket as of now (from the read model) or, with
+// asOf, as the ledger knew it then (replayed from its stream).
+func (a *API) getTicket(w http.ResponseWriter, r *http.Request, q *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	at := q.time("asOf")
+	axis := q.oneOf("axis", string(projections.AxisOccurred), string(projections.AxisRecorded))
+	if q.err != nil {
+		return q.err
+	}
+	if axis != "" && at.IsZero() {
+		return badRequest("axis", "axis applies to an asOf query: add asOf=<RFC 3339 time>")
+	}
+	if _, canon, err := app.TicketStream(id); err == nil {
+		id = canon
+	} else {
+		return err
+	}
+	if !at.IsZero() {
+		recs, err := a.ticketEvents(r.Context(), actor, id)
+		if err != nil {
+			return err
+		}
+		if axis == "" {
+			axis = string(projections.AxisRecorded)
+		}
+		view, err := projections.AsOf(recs, at, projections.Axis(axis), a.clock)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, view)
+	}
+	if actor.Role.IsPartner() {
+		if _, err := a.ticketEvents(r.Context(), actor, id); err != nil {
+			return err
+		}
+	}
+	now := a.now().UTC()
+	t, ok := a.tickets.Get(id)
+	if !ok {
+		return domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId",
+			"ticket %q is not in the read model: check the id (a ticket opened a moment ago appears once the projections catch up)", id)
+	}
+	view := projections.AsOfView{At: now, Axis: projections.AxisRecorded, Exists: true, Ticket: &t, Events: t.Events,
+		NotYetRecorded: []projections.EventRef{}, NotYetOccurred: []projections.EventRef{}, Excluded: []projections.EventRef{}}
+	if s, ok := a.tickets.SLA(id, now); ok {
+		view.SLA = &s
+	}
+	w.Header().Set("ETag", etag(t.Revision))
+	return writeJSON(w, http.StatusOK, view)
+}
+
+// listTickets lists tickets with filters and a cursor.
+func (a *API) listTickets(w http.ResponseWriter, r *http.Request, q *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	f := projections.TicketFilter{
+		PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), Status: q.oneOf("status", statuses...),
+		Severity: q.oneOf("severity", severities...), Product: q.str("product"),
+		SLA: q.oneOf("sla", projections.SLAMet, projections.SLABreached, projections.SLAPending, projections.SLAAtRisk, projections.SLABreachedUnanswered),
+		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon),
+		OpenedFrom: q.time("openedFrom"), OpenedTo: q.time("openedTo"),
+	}
+	p := page(q)
+	if q.err != nil {
+		return q.err
+	}
+	if f.PartnerID, err = scopePartner(actor, f.PartnerID); err != nil {
+		return err
+	}
+	res, err := a.tickets.List(f, p)
+	if err != nil {
+		return err
+	}
+	if res.Tickets == nil {
+		res.Tickets = []projections.Ticket{}
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func page(q *query) projections.Page {
+	return projections.Page{Cursor: q.str("cursor"), Limit: q.int("limit"),
+		Order: projections.Order(q.oneOf("order", string(projections.OldestFirst), string(projections.NewestFirst)))}
+}
+
+func (a *API) ticketSLA(w http.ResponseWriter, r *http.Request, _ *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	_, id, err := app.TicketStream(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if actor.Role.IsPartner() {
+		if _, err := a.ticketEvents(r.Context(), actor, id); err != nil {
+			return err
+		}
+	}
+	s, ok := a.tickets.SLA(id, a.now().UTC())
+	if !ok {
+		return domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "ticket %q is not in the read model", id)
+	}
+	return writeJSON(w, http.StatusOK, s)
+}
+
+// HistoryView is the full history of one ticket.
+type HistoryView struct {
+	TicketID string                     `json:"ticketId"`
+	Entries  []projections.HistoryEntry `json:"entries"`
+}
+
+func (a *API) history(w http.ResponseWriter, r *http.Request, _ *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	_, id, err := app.TicketStream(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	recs, err := a.ticketEvents(r.Context(), actor, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, HistoryView{TicketID: id, Entries: projections.History(recs, a.clock)})
+}
+
+func (a *API) auditQuery(w http.ResponseWriter, r *http.Request, q *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	aq := projections.AuditQuery{
+		Actor: q.str("actor"), PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), TicketID: q.str("ticketId"),
+		Stream: q.str("stream"), Types: q.list("type"),
+		RecordedFrom: q.time("recordedFrom"), RecordedTo: q.time("recordedTo"),
+		OccurredFrom: q.time("occurredFrom"), OccurredTo: q.time("occurredTo"),
+	}
+	p := page(q)
+	if q.err != nil {
+		return q.err
+	}
+	if aq.PartnerID, err = scopePartner(actor, aq.PartnerID); err != nil {
+		return err
+	}
+	res, err := a.audit.Query(aq, p)
+	if err != nil {
+		return err
+	}
+	if res.Entries == nil {
+		res.Entries = []projections.AuditEntry{}
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+var (
+	statuses = []string{projections.StatusOpen, projections.StatusInProgress, projections.StatusAwaitingInfo,
+		projections.StatusResolved, projections.StatusClosed, projections.StatusRedirected}
+	severities = []string{string(domain.SeverityA), string(domain.SeverityB), string(domain.SeverityC)}
+)
+
+var dimensions = []string{projections.DimSeverity, projections.DimProduct, projections.DimPartner, projections.DimCustomer, projections.DimLocale}
+
+func (a *API) slaReport(w http.ResponseWriter, r *http.Request, q *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	rq := projections.ReportQuery{From: q.time("from"), To: q.time("to"), GroupBy: q.list("groupBy"),
+		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon), PartnerID: q.str("partnerId"), CustomerID: q.str("customerId")}
+	if q.err != nil {
+		return q.err
+	}
+	for _, g := range rq.GroupBy {
+		if !slices.Contains(dimensions, g) {
+			return badRequest("groupBy", "groupBy %q is not a dimension: use severity, product, partner, customer or locale", g)
+		}
+	}
+	if !rq.From.IsZero() && !rq.To.IsZero() && !rq.From.Before(rq.To) {
+		return badRequest("to", "the period is empty: to must be after from")
+	}
+	if rq.PartnerID, err = scopePartner(actor, rq.PartnerID); err != nil {
+		return err
+	}
+	rep, err := a.tickets.Report(rq)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+// AtRiskView lists open unanswered tickets at risk (or breached).
+type AtRiskView struct {
+	Now            time.Time               `json:"now"`
+	HorizonSeconds float64                 `json:"horizonSeconds"`
+	Tickets        []projections.TicketSLA `json:"tickets"`
+}
+
+func (a *API) atRisk(w http.ResponseWriter, r *http.Request, q *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	aq := projections.AtRiskQuery{Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon), IncludeBreached: q.bool("includeBreached"),
+		PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), Severity: q.oneOf("severity", severities...), Product: q.str("product"), Limit: q.int("limit")}
+	if q.err != nil {
+		return q.err
+	}
+	if aq.PartnerID, err = scopePartner(actor, aq.PartnerID); err != nil {
+		return err
+	}
+	list, err := a.tickets.AtRisk(aq)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []projections.TicketSLA{}
+	}
+	return writeJSON(w, http.StatusOK, AtRiskView{Now: aq.Now, HorizonSeconds: aq.Horizon.Seconds(), Tickets: list})
+}
+
+// WhatIfBody asks how the tickets opened in [from, to) would have fared
+// under another policy: a version the ledger holds (policyVersion) or one
+// defined inline (policy, a PolicySpec whose base is a shipped version).
+type WhatIfBody struct {
+	PolicyVersion string          `json:"policyVersion,omitempty"`
+	Policy        json.RawMessage `json:"policy,omitempty"`
+	From          Timestamp       `json:"from,omitzero"`
+	To            Timestamp       `json:"to,omitzero"`
+	PartnerID     string          `json:"partnerId,omitempty"`
+	CustomerID    string          `json:"customerId,omitempty"`
+}
+
+func (a *API) whatIf(w http.ResponseWriter, r *http.Request, _ *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	var b WhatIfBody
+	if err := decodeBody(r, &b); err != nil {
+		return err
+	}
+	var p *sla.Policy
+	switch {
+	case len(b.Policy) > 0 && b.PolicyVersion != "":
+		return badRequest("policy", "give either policyVersion or policy, not both")
+	case len(b.Policy) > 0:
+		if p, err = sla.ParsePolicy(b.Policy); err != nil {
+			if domain.KindOf(err) == domain.KindInternal {
+				return badRequest("policy", "the policy definition is not valid: %v", err)
+			}
+			return err
+		}
+	case b.PolicyVersion != "":
+		if p, err = a.policies.Get(b.PolicyVersion); err != nil {
+			return err
+		}
+	default:
+		return badRequest("policyVersion", "name a policy version (see GET /v1/policies) or define one inline in policy")
+	}
+	if b.PartnerID, err = scopePartner(actor, b.PartnerID); err != nil {
+		return err
+	}
+	rep, err := a.tickets.WhatIf(projections.WhatIfQuery{From: b.From.Time, To: b.To.Time, Now: a.now().UTC(),
+		PolicyVersion: p.Version(), PartnerID: b.PartnerID, CustomerID: b.CustomerID}, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+// PolicyList lists the SLA policy versions.
+type PolicyList struct {
+	Current  string       `json:"current"`
+	Policies []PolicyView `json:"policies"`
+}
+
+// PolicyView is one policy version.
+type PolicyView struct {
+	Version string         `json:"version"`
+	Summary string         `json:"summary"`
+	Spec    sla.PolicySpec `json:"spec"`
+}
+
+func (a *API) listPolicies(w http.ResponseWriter, r *http.Request, _ *query) error {
+	if _, err := actorOf(r); err != nil {
+		return err
+	}
+	out := PolicyList{Current: a.policies.Current().Version(), Policies: []PolicyView{}}
+	for _, v := range a.policies.Versions() {
+		p, err := a.policies.Get(v)
+		if err != nil {
+			return err
+		}
+		out.Policies = append(out.Policies, PolicyView{Version: v, Summary: p.String(), Spec: p.Spec()})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) evidence(w http.ResponseWriter, r *http.Request, _ *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	_, id, err := app.TicketStream(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if actor.Role.IsPartner() {
+		if _, err := a.ticketEvents(r.Context(), actor, id); err != nil {
+			return err
+		}
+	}
+	ev, err := a.app.ExportEvidence(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+id+`.json"`)
+	return writeJSON(w, http.StatusOK, ev)
+}
+
+// Verification is the result of verifying a ticket's hash chain.
+type Verification struct {
+	TicketID     string            `json:"ticketId"`
+	Verified     bool              `json:"verified"`
+	Problem      *app.ChainProblem `json:"problem,omitempty"`
+	Events       int               `json:"events"`
+	LastRevision uint64            `json:"lastRevision"`
+	LastHash     string            `json:"lastHash"`
+	HashScheme   string            `json:"hashScheme"`
+}
+
+func (a *API) verify(w http.ResponseWriter, r *http.Request, _ *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	_, id, err := app.TicketStream(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if actor.Role.IsPartner() {
+		if _, err := a.ticketEvents(r.Context(), actor, id); err != nil {
+			return err
+		}
+	}
+	ev, err := a.app.ExportEvidence(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, Verification{TicketID: id, Verified: ev.Verified, Problem: ev.Problem, Events: len(ev.Events),
+		LastRevision: ev.LastRev, LastHash: ev.LastHash, HashScheme: ev.HashScheme})
+}
+
+// PartnerView is a partner organisation.
+type PartnerView struct {
+	ID         string      `json:"id"`
+	Name       string      `json:"name"`
+	Role       domain.Role `json:"role"`
+	ProviderID string      `json:"providerId,omitempty"`
+	Email      string      `json:"email"`
+	Revision   uint64      `json:"revision"`
+}
+
+func (a *API) getPartner(w http.ResponseWriter, r *http.Request, _ *query) error {
+	actor, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	p, rev, err := a.app.Partner(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if actor.Role.IsPartner() && actor.Partner != id && p.Provider() != actor.Partner {
+		own, _, err := a.app.Partner(r.Context(), actor.Partner)
+		if err != nil || own.Provider() != id {
+			return domain.Errorf(domain.KindNotFound, domain.RulePartnerNotFound, "partnerId",
+				"partner %q does not exist or is not related to partner %q", id, actor.Partner)
+		}
+	}
+	w.Header().Set("ETag", etag(rev))
+	return writeJSON(w, http.StatusOK, PartnerView{ID: p.ID(), Name: p.Name(), Role: p.Role(), ProviderID: p.Provider(), Email: p.Email(), Revision: rev})
+}
+
+// Health is the body of /healthz and /readyz.
+type Health struct {
+	Status string `json:"status"`
+}
+
+func (a *API) healthz(w http.ResponseWriter, _ *http.Request, _ *query) error {
+	return writeJSON(w, http.StatusOK, Health{Status: "ok"})
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request, _ *query) error {
+	if a.ready != nil {
+		if err := a.ready(r.Context()); err != nil {
+			return &httpError{status: http.StatusServiceUnavailable, rule: RuleNotReady, msg: err.Error()}
+		}
+	}
+	return writeJSON(w, http.StatusOK, Health{Status: "ready"})
+}
+
+func (a *API) openAPIDoc(w http.ResponseWriter, _ *http.Request, _ *query) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(a.openapi)
+	return err
+}

@@ -1,0 +1,139 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/projections"
+)
+
+// route is one entry of the route table: everything the mux, the request
+// checks and the OpenAPI document need to know about an operation.
+type route struct {
+	method, path string
+	op           string // OpenAPI operationId
+	summary      string
+	tag          string
+	// command routes take the actor, Idempotency-Key and If-Match headers;
+	// create marks those that create a stream (201, no If-Match).
+	command, create bool
+	// public routes need no actor headers.
+	public bool
+	body   any // request body prototype, nil for none
+	resp   any // success response prototype
+	status int // success status
+	query  []param
+	handle func(a *API, w http.ResponseWriter, r *http.Request, q *query) error
+}
+
+func (rt route) pattern() string { return rt.method + " " + rt.path }
+
+// param is a query parameter.
+type param struct {
+	Name   string
+	Type   string // string, integer, boolean, date-time, duration
+	Desc   string
+	List   bool     // repeatable or comma-separated
+	Values []string // allowed values, if fixed
+}
+
+var pageParams = []param{
+	{Name: "cursor", Type: "string", Desc: "the next cursor of the previous page"},
+	{Name: "limit", Type: "integer", Desc: "page size (default 100, at most 10000)"},
+	{Name: "order", Type: "string", Desc: "oldest (default) or newest first", Values: []string{"oldest", "newest"}},
+}
+
+func withPage(ps ...param) []param { return append(ps, pageParams...) }
+
+// routes is the route table: the mux, the request checks and the OpenAPI
+// document are all built from it.
+func routes() []route {
+	const tk, pt, rp, au, ops = "tickets", "partners", "reports", "audit", "operations"
+	cmd := func(method, path, op, summary, tag string, body any, h func(*API, http.ResponseWriter, *http.Request, *query) error) route {
+		return route{method: method, path: path, op: op, summary: summary, tag: tag, command: true, body: body,
+			resp: CommandResult{}, status: http.StatusOK, handle: h}
+	}
+	create := func(r route) route { r.create, r.status = true, http.StatusCreated; return r }
+	get := func(path, op, summary, tag string, resp any, h func(*API, http.ResponseWriter, *http.Request, *query) error, q ...param) route {
+		return route{method: http.MethodGet, path: path, op: op, summary: summary, tag: tag, resp: resp, status: http.StatusOK, query: q, handle: h}
+	}
+	return []route{
+		// Ticket commands.
+		create(cmd("POST", "/v1/tickets", "openTicket", "File a service request on behalf of a customer or for the partner's own tenant; returns the first-response deadline", tk, OpenTicketBody{}, (*API).openTicket)),
+		create(cmd("POST", "/v1/tickets/isv-redirects", "redirectToISV", "Record a commercial-marketplace request redirected to the ISV (no vendor ticket)", tk, RedirectBody{}, (*API).redirectTicket)),
+		cmd("POST", "/v1/tickets/{id}/first-response", "recordFirstResponse", "Record vendor support's first response", tk, FirstResponseBody{}, (*API).firstResponse),
+		cmd("POST", "/v1/tickets/{id}/severity", "changeSeverity", "Change the severity; the deadline is recomputed from the ticket's creation", tk, SeverityBody{}, (*API).changeSeverity),
+		cmd("POST", "/v1/tickets/{id}/escalations", "escalate", "Escalate to the vendor with a reason and the criteria met", tk, EscalateBody{}, (*API).escalate),
+		cmd("POST", "/v1/tickets/{id}/info-requests", "requestInfo", "Vendor support asks the partner for information", tk, InfoRequestBody{}, (*API).requestInfo),
+		cmd("POST", "/v1/tickets/{id}/info-responses", "provideInfo", "The partner answers an information request", tk, InfoResponseBody{}, (*API).provideInfo),
+		cmd("POST", "/v1/tickets/{id}/disputes", "openBillingDispute", "Open a billing dispute", tk, DisputeBody{}, (*API).openDispute),
+		cmd("POST", "/v1/tickets/{id}/disputes/{disputeId}/resolution", "resolveBillingDispute", "Decide a billing dispute", tk, DisputeResolutionBody{}, (*API).resolveDispute),
+		cmd("POST", "/v1/tickets/{id}/fraud-flags", "flagFraud", "Flag suspected fraud", tk, FraudFlagBody{}, (*API).flagFraud),
+		cmd("POST", "/v1/tickets/{id}/fraud-clearance", "clearFraud", "Clear a fraud flag", tk, ReasonBody{}, (*API).clearFraud),
+		cmd("POST", "/v1/tickets/{id}/notes", "addNote", "Add a note", tk, NoteBody{}, (*API).addNote),
+		cmd("POST", "/v1/tickets/{id}/assignment", "reassign", "Reassign to another engineer or queue", tk, ReassignBody{}, (*API).reassign),
+		cmd("POST", "/v1/tickets/{id}/resolution", "resolve", "Resolve the request", tk, ResolveBody{}, (*API).resolve),
+		cmd("POST", "/v1/tickets/{id}/reopening", "reopen", "Reopen a resolved request", tk, ReasonBody{}, (*API).reopen),
+		cmd("POST", "/v1/tickets/{id}/closure", "close", "Close the request for good", tk, ReasonBody{}, (*API).closeTicket),
+
+		// Partner commands.
+		create(cmd("POST", "/v1/partners", "registerPartner", "Register a partner organisation (indirect provider or reseller)", pt, RegisterPartnerBody{}, (*API).registerPartner)),
+		cmd("POST", "/v1/partners/{id}/customers", "linkCustomer", "Record that the partner serves a customer", pt, LinkCustomerBody{}, (*API).linkCustomer),
+		cmd("POST", "/v1/partners/{id}/support-plans", "recordSupportPlan", "Record a support contract or entitlement of the partner", pt, SupportPlanBody{}, (*API).recordSupportPlan),
+		cmd("POST", "/v1/partners/{id}/support-plans/{planId}/end", "endSupportPlan", "End a support plan", pt, ReasonBody{}, (*API).endSupportPlan),
+		cmd("POST", "/v1/partners/{id}/azure-access", "grantAzureAccess", "The indirect provider grants its reseller access to a customer's Azure account", pt, GrantBody{}, (*API).grantAccess),
+		cmd("POST", "/v1/partners/{id}/azure-access/{customerId}/revocation", "revokeAzureAccess", "Revoke that grant", pt, ReasonBody{}, (*API).revokeAccess),
+
+		// Queries.
+		get("/v1/tickets", "listTickets", "List tickets with filters, newest or oldest first, with a cursor", tk, projections.TicketPage{}, (*API).listTickets,
+			withPage(
+				param{Name: "partnerId", Type: "string", Desc: "filing partner (forced to the caller's own for partners)"},
+				param{Name: "customerId", Type: "string"},
+				param{Name: "status", Type: "string", Values: statuses},
+				param{Name: "severity", Type: "string", Values: severities},
+				param{Name: "product", Type: "string"},
+				param{Name: "sla", Type: "string", Values: []string{projections.SLAMet, projections.SLABreached, projections.SLAPending, projections.SLAAtRisk, projections.SLABreachedUnanswered}},
+				param{Name: "horizon", Type: "duration", Desc: "at-risk horizon for sla=at_risk (Go duration, default 1h)"},
+				param{Name: "openedFrom", Type: "date-time", Desc: "opened at or after (RFC 3339)"},
+				param{Name: "openedTo", Type: "date-time", Desc: "opened before (RFC 3339)"},
+			)...),
+		get("/v1/tickets/{id}", "getTicket", "A ticket and its SLA clock: now (read model), or as the ledger knew it at asOf on the occurred or recorded axis", tk, projections.AsOfView{}, (*API).getTicket,
+			param{Name: "asOf", Type: "date-time", Desc: "replay the ticket's stream up to this instant (RFC 3339)"},
+			param{Name: "axis", Type: "string", Desc: "time axis of asOf: recorded (default: what the ledger had recorded) or occurred (what had happened)", Values: []string{"occurred", "recorded"}}),
+		get("/v1/tickets/{id}/sla", "getTicketSLA", "The SLA compliance of one ticket now, with every deadline ever in force", tk, projections.TicketSLA{}, (*API).ticketSLA),
+		get("/v1/tickets/{id}/history", "getTicketHistory", "Who did what, when (both axes), on whose behalf, why, with old and new values", tk, HistoryView{}, (*API).history),
+		get("/v1/tickets/{id}/evidence", "exportEvidence", "The ticket's raw stream with its hash chain verified, for the other side of a dispute", tk, app.Evidence{}, (*API).evidence),
+		get("/v1/tickets/{id}/evidence/verification", "verifyTicket", "Verify the ticket's hash chain", tk, Verification{}, (*API).verify),
+		get("/v1/partners/{id}", "getPartner", "A partner organisation", pt, PartnerView{}, (*API).getPartner),
+		get("/v1/audit", "queryAudit", "Audit query: events by actor, partner, customer, ticket, stream, type and time range on both axes", au, projections.AuditPage{}, (*API).auditQuery,
+			withPage(
+				param{Name: "actor", Type: "string", Desc: "principal id of whoever caused the event"},
+				param{Name: "partnerId", Type: "string", Desc: "forced to the caller's own for partners"},
+				param{Name: "customerId", Type: "string"},
+				param{Name: "ticketId", Type: "string"},
+				param{Name: "stream", Type: "string"},
+				param{Name: "type", Type: "string", List: true, Desc: "event types, repeated or comma-separated"},
+				param{Name: "recordedFrom", Type: "date-time"}, param{Name: "recordedTo", Type: "date-time"},
+				param{Name: "occurredFrom", Type: "date-time"}, param{Name: "occurredTo", Type: "date-time"},
+			)...),
+		get("/v1/reports/sla", "slaReport", "SLA compliance over tickets opened in [from, to), grouped, with breaches, near misses, percentiles and at-risk counts", rp, projections.Report{}, (*API).slaReport,
+			param{Name: "from", Type: "date-time"}, param{Name: "to", Type: "date-time"},
+			param{Name: "groupBy", Type: "string", List: true, Desc: "severity, product, partner, customer, locale", Values: dimensions},
+			param{Name: "horizon", Type: "duration", Desc: "at-risk horizon (Go duration, default 1h)"},
+			param{Name: "partnerId", Type: "string"}, param{Name: "customerId", Type: "string"}),
+		get("/v1/reports/at-risk", "atRisk", "Open unanswered tickets whose deadline falls within the horizon, soonest first", rp, AtRiskView{}, (*API).atRisk,
+			param{Name: "horizon", Type: "duration", Desc: "Go duration, default 1h"},
+			param{Name: "includeBreached", Type: "boolean"},
+			param{Name: "partnerId", Type: "string"}, param{Name: "customerId", Type: "string"},
+			param{Name: "severity", Type: "string", Values: severities}, param{Name: "product", Type: "string"},
+			param{Name: "limit", Type: "integer"}),
+		{method: "POST", path: "/v1/reports/what-if", op: "whatIf", summary: "Re-judge tickets under another SLA policy version (held or inline) and list the verdicts that flip; changes nothing", tag: rp,
+			body: WhatIfBody{}, resp: projections.WhatIfReport{}, status: http.StatusOK, handle: (*API).whatIf},
+		get("/v1/policies", "listPolicies", "The SLA policy versions and the current one", rp, PolicyList{}, (*API).listPolicies),
+
+		// Operations.
+		{method: "GET", path: "/healthz", op: "healthz", summary: "The process is up", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).healthz},
+		{method: "GET", path: "/readyz", op: "readyz", summary: "Ready to serve: projections caught up and event store reachable (503 otherwise)", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).readyz},
+		{method: "GET", path: "/openapi.json", op: "openapi", summary: "This OpenAPI document", tag: ops, public: true, status: http.StatusOK, handle: (*API).openAPIDoc},
+	}
+}

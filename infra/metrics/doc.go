@@ -1,0 +1,61 @@
+// Package metrics exposes the ledger's Prometheus metrics, built with
+// client_golang on an injected registry (never the global one).
+//
+// Two kinds of metrics live here, and the difference matters after a restart:
+//
+//   - Process metrics are counted as things happen in this process: HTTP
+//     requests (ObserveHTTP, Middleware) and event-store appends
+//     (ObserveAppend, InstrumentStore). They start from zero when the process
+//     starts, as Prometheus expects of counters and histograms.
+//
+//   - Ledger metrics (first-response times, SLA met and breached, open,
+//     at-risk and breached-unanswered tickets, escalations, billing disputes,
+//     fraud flags) are NOT counted from commands handled by this process. They
+//     are computed on every scrape from a read model (SLASource), which a
+//     projection keeps by folding the whole event history. So they are right
+//     after a restart, agree with the SLA reports, and include history written
+//     by other processes or imported late. SLAView is such a read model: a
+//     pure fold of ticket events implementing projections.Projection, so the
+//     projector drives and snapshots it with the other read models. The
+//     collector is NewSLACollector; projection health (lag, skipped events)
+//     is NewProjectionCollector.
+//
+// Wiring (cmd/ticketledger via infra/ledger):
+//
+//	reg := prometheus.NewRegistry()
+//	m := metrics.New(reg)                          // HTTP and append metrics
+//	store = metrics.InstrumentStore(store, m)      // times every Append
+//	view := metrics.NewSLAView(policy.Counter())   // give it to the projector
+//	reg.MustRegister(metrics.NewSLACollector(view, now, metrics.SLACollectorOptions{}))
+//	reg.MustRegister(metrics.NewProjectionCollector(statusFunc))
+//	mux.Handle("GET /metrics", metrics.Handler(reg))
+//	// m is the httpapi.Observer (ObserveHTTP) or wraps a mux (Middleware).
+//
+// Labels are bounded: severity (A, B, C), product (the product families),
+// stream category, outcome, projection name, the registered HTTP route
+// pattern (never the raw path), method and status code. Never a ticket,
+// partner or customer id.
+//
+// Definitions used by the SLA metrics (documented here because the dashboards,
+// rules and SLA reports rely on them):
+//
+//   - Time to first response runs from the request's creation (the start of
+//     its deadline, i.e. the occurred-at of ticket.opened) to the first
+//     response's RespondedAt, counted the way its deadline counts: business
+//     time for business-hours tickets when SLAView is given the SLA clock
+//     (projections.Clock), wall-clock time otherwise. Met or breached is
+//     always the verdict recorded in ticket.first_response_recorded, counted
+//     (with the histogram) under the severity in force at the response; the
+//     open, at-risk and breached-unanswered gauges use the current severity.
+//   - A ticket counts in ticketledger_sla_met_total once its first response
+//     was recorded in time, and in ticketledger_sla_breaches_total once its
+//     first response was late or its deadline passed with no response yet
+//     (so a breach is visible when it happens, not when someone answers).
+//     A severity change that moves an unanswered ticket's deadline later can
+//     take a breach back; Prometheus sees that rare decrease as a counter
+//     reset.
+//   - At risk: open, unanswered, deadline not yet passed, and less than a
+//     quarter of the target left (SLACollectorOptions.RiskWindow).
+//   - Marketplace requests redirected to an ISV have no vendor ticket and no
+//     deadline: they are in none of the SLA metrics.
+package metrics

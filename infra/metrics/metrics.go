@@ -1,0 +1,221 @@
+package metrics
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+)
+
+// Namespace prefixes every metric of the ledger.
+const Namespace = "ticketledger"
+
+// FirstResponseBuckets are the classic buckets of the time-to-first-response
+// histogram, in seconds: dense around the 2, 4 and 8 hour targets and the one
+// business day of non-critical requests (15m, 30m, 1h, 1.5h, 2h, 3h, 4h, 6h,
+// 8h, 12h, 24h, 48h, 72h).
+var FirstResponseBuckets = []float64{
+	15 * 60, 30 * 60, 3600, 5400, 2 * 3600, 3 * 3600, 4 * 3600, 6 * 3600,
+	8 * 3600, 12 * 3600, 24 * 3600, 48 * 3600, 72 * 3600,
+}
+
+// AppendBuckets are the classic buckets of the append-latency histogram, in
+// seconds (0.5 ms to 5 s: an append waits for a group-commit fsync).
+var AppendBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
+
+// Native-histogram settings shared by every histogram: 10% bucket growth,
+// at most 160 buckets, reset after an hour when that is exceeded.
+const (
+	nativeFactor      = 1.1
+	nativeMaxBuckets  = 160
+	nativeMinResetDur = time.Hour
+)
+
+// Metrics holds the process metrics of one ledger process, registered on the
+// registry given to New. Its methods are safe for concurrent use. A nil
+// *Metrics is valid and records nothing, so callers need no nil checks.
+type Metrics struct {
+	httpRequests *prometheus.CounterVec
+	httpDuration *prometheus.HistogramVec
+	appendDur    *prometheus.HistogramVec
+}
+
+// New creates the process metrics and registers them on reg. It panics if a
+// metric of the same name is already registered there (a wiring bug).
+// Register the read-model collectors (NewSLACollector,
+// NewProjectionCollector) on the same registry.
+func New(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace,
+			Name:      "http_requests_total",
+			Help:      "HTTP requests handled, by registered route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace:                       Namespace,
+			Name:                            "http_request_duration_seconds",
+			Help:                            "Time to handle an HTTP request, by registered route pattern and method.",
+			Buckets:                         prometheus.DefBuckets,
+			NativeHistogramBucketFactor:     nativeFactor,
+			NativeHistogramMaxBucketNumber:  nativeMaxBuckets,
+			NativeHistogramMinResetDuration: nativeMinResetDur,
+		}, []string{"route", "method"}),
+		appendDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace:                       Namespace,
+			Name:                            "append_duration_seconds",
+			Help:                            "Time to append to the event store (including the durable commit), by stream category and outcome (ok, conflict, error).",
+			Buckets:                         AppendBuckets,
+			NativeHistogramBucketFactor:     nativeFactor,
+			NativeHistogramMaxBucketNumber:  nativeMaxBuckets,
+			NativeHistogramMinResetDuration: nativeMinResetDur,
+		}, []string{"category", "outcome"}),
+	}
+	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur)
+	return m
+}
+
+// Handler serves the metrics gathered by g in the Prometheus and OpenMetrics
+// text formats and, when the scraper asks for it, protobuf (needed for native
+// histograms).
+func Handler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{EnableOpenMetrics: true})
+}
+
+// ObserveHTTP records one handled HTTP request. route is the registered
+// pattern, never the raw path: either a net/http pattern with its method
+// ("GET /v1/tickets/{id}", the method becomes the method label) or a bare
+// path pattern ("/v1/tickets/{id}", method "any"). An empty route is recorded
+// as "unmatched". It implements the metrics hook of infra/httpapi.
+func (m *Metrics) ObserveHTTP(route string, code int, dur time.Duration) {
+	method, path := splitPattern(route)
+	if method == "" {
+		method = "any"
+	}
+	m.ObserveHTTPMethod(method, path, code, dur)
+}
+
+// ObserveHTTPMethod records one handled HTTP request with an explicit method.
+// Unknown methods are recorded as "other" to keep the label bounded.
+func (m *Metrics) ObserveHTTPMethod(method, route string, code int, dur time.Duration) {
+	if m == nil {
+		return
+	}
+	if route == "" {
+		route = "unmatched"
+	}
+	if code == 0 {
+		code = http.StatusOK // nothing written: net/http sends 200
+	}
+	method = normMethod(method)
+	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
+	m.httpDuration.WithLabelValues(route, method).Observe(dur.Seconds())
+}
+
+// Middleware records every request that next handles. next should be (or
+// wrap) an *http.ServeMux: the route label is the pattern the mux matched
+// (http.Request.Pattern, read after next returns), "unmatched" for requests
+// no pattern matched (404/405).
+func (m *Metrics) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		_, path := splitPattern(r.Pattern)
+		m.ObserveHTTPMethod(r.Method, path, sw.status(), time.Since(start))
+	})
+}
+
+// ObserveAppend records one append to stream: its duration and outcome (ok,
+// conflict for a wrong expected revision, error otherwise). The stream name
+// is reduced to its category ("ticket", "partner", "system", "other").
+func (m *Metrics) ObserveAppend(stream string, err error, dur time.Duration) {
+	if m == nil {
+		return
+	}
+	m.appendDur.WithLabelValues(StreamCategory(stream), appendOutcome(err)).Observe(dur.Seconds())
+}
+
+// StreamCategory maps a stream name to the bounded category label: the part
+// before the first "-" for the ledger's own categories ("ticket", "partner"),
+// "system" for "$" streams, "other" for anything else.
+func StreamCategory(stream string) string {
+	if eventstore.IsSystemStream(stream) {
+		return "system"
+	}
+	cat, _, _ := strings.Cut(stream, "-")
+	switch cat {
+	case "ticket", "partner":
+		return cat
+	}
+	return "other"
+}
+
+func appendOutcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case eventstore.IsConflict(err):
+		return "conflict"
+	case errors.Is(err, eventstore.ErrStreamDeleted):
+		return "deleted"
+	}
+	return "error"
+}
+
+// splitPattern splits a net/http pattern "[METHOD ][HOST]/PATH" into its
+// method and the rest.
+func splitPattern(p string) (method, rest string) {
+	p = strings.TrimSpace(p)
+	if m, r, ok := strings.Cut(p, " "); ok && !strings.Contains(m, "/") {
+		return m, strings.TrimSpace(r)
+	}
+	return "", p
+}
+
+func normMethod(m string) string {
+	switch m = strings.ToUpper(m); m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	case "", "ANY":
+		return "any"
+	}
+	return "other"
+}
+
+// statusWriter remembers the status code written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (Flush,
+// deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
