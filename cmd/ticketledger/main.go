@@ -1,12 +1,83 @@
-// Command ticketledger runs the ledger (serve) and talks to it (CLI).
+// Command ticketledger runs the ledger (serve), fills it with demo data
+// (demo), rebuilds and verifies it offline (rebuild, verify), and talks to a
+// running ledger over its HTTP API (open, respond, show, audit, sla, …).
+//
+// Exit codes: 0 success, 1 server or internal error, 2 usage, 3 invalid
+// input, 4 not found, 5 conflict (stale revision or illegal transition),
+// 6 refused by a domain rule, 7 server unreachable.
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/ticketledger/ticketledger/infra/client"
 )
 
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
 func main() {
-	fmt.Fprintln(os.Stderr, "ticketledger: under construction")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string) int {
+	return runIO(ctx, args, os.Stdout, os.Stderr)
+}
+
+// runIO is run with explicit standard output and error (tests).
+func runIO(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		cmd := strings.TrimSpace(ue.cmd)
+		if cmd != "" {
+			cmd += " "
+		}
+		fmt.Fprintf(stderr, "ticketledger: %v\nRun 'ticketledger %s--help' for usage.\n", err, cmd)
+		return 2
+	}
+	fmt.Fprintf(stderr, "ticketledger: %v\n", err)
+	return client.ExitCode(err)
+}
+
+// isCobraUsage recognises the usage errors cobra makes itself.
+func isCobraUsage(err error) bool {
+	m := err.Error()
+	return strings.HasPrefix(m, "unknown command") || strings.HasPrefix(m, "unknown flag") ||
+		strings.HasPrefix(m, "unknown shorthand flag") || strings.Contains(m, "required flag(s)")
+}
+
+// usageError is a command-line mistake (exit code 2).
+type usageError struct {
+	cmd string
+	err error
+}
+
+// Error returns the mistake.
+func (u usageError) Error() string { return u.err.Error() }
+
+// Unwrap returns the underlying error.
+func (u usageError) Unwrap() error { return u.err }
+
+// usagef returns a usageError for command c.
+func usagef(c interface{ CommandPath() string }, format string, args ...any) error {
+	return usageError{cmd: strings.TrimPrefix(c.CommandPath(), "ticketledger"), err: fmt.Errorf(format, args...)}
 }

@@ -55,6 +55,7 @@ type Error struct {
 	Err         error
 }
 
+// Error says what failed and, for an unreachable server, what to check.
 func (e *Error) Error() string {
 	if e.Unavailable {
 		return fmt.Sprintf("cannot reach the ledger: %v (is `ticketledger serve` running? set --server or TICKETLEDGER_SERVER)", e.Err)
@@ -76,6 +77,7 @@ func (e *Error) Error() string {
 	return msg
 }
 
+// Unwrap returns the transport error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Kind maps the HTTP status back to the domain's error kind.
@@ -100,24 +102,42 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, out any
 	if len(query) > 0 {
 		path += "?" + query.Encode()
 	}
-	return c.do(ctx, http.MethodGet, path, nil, out)
+	return c.do(ctx, http.MethodGet, path, nil, nil, out)
 }
 
 // Post sends a command (JSON body) and decodes the JSON answer into out.
 func (c *Client) Post(ctx context.Context, path string, body, out any) error {
-	return c.do(ctx, http.MethodPost, path, body, out)
+	return c.do(ctx, http.MethodPost, path, nil, body, out)
+}
+
+// Call holds the per-call headers of PostAs, which replace the Client's
+// (Actor, OnBehalfOf, IdempotencyKey, IfMatch) for that call only.
+type Call struct {
+	Actor          domain.Actor
+	OnBehalfOf     string
+	IdempotencyKey string
+	IfMatch        string
+	CorrelationID  string
+}
+
+// PostAs sends a command with the headers of call instead of the Client's.
+func (c *Client) PostAs(ctx context.Context, call Call, path string, body, out any) error {
+	return c.do(ctx, http.MethodPost, path, &call, body, out)
 }
 
 // Raw sends a GET and returns the body unparsed (for /metrics, evidence).
 func (c *Client) Raw(ctx context.Context, path string) ([]byte, error) {
 	var b rawBody
-	err := c.do(ctx, http.MethodGet, path, nil, &b)
+	err := c.do(ctx, http.MethodGet, path, nil, nil, &b)
 	return b, err
 }
 
 type rawBody []byte
 
-func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+func (c *Client) do(ctx context.Context, method, path string, call *Call, body, out any) error {
+	if call == nil {
+		call = &Call{Actor: c.Actor, OnBehalfOf: c.OnBehalfOf, IdempotencyKey: c.IdempotencyKey, IfMatch: c.IfMatch}
+	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -134,22 +154,25 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.Actor.ID != "" {
-		req.Header.Set("X-Actor-Id", c.Actor.ID)
-		req.Header.Set("X-Actor-Role", string(c.Actor.Role))
-		if c.Actor.Partner != "" {
-			req.Header.Set("X-Actor-Partner", c.Actor.Partner)
+	if call.Actor.ID != "" || call.Actor.Role != "" {
+		req.Header.Set("X-Actor-Id", call.Actor.ID)
+		req.Header.Set("X-Actor-Role", string(call.Actor.Role))
+		if call.Actor.Partner != "" {
+			req.Header.Set("X-Actor-Partner", call.Actor.Partner)
 		}
 	}
-	if c.OnBehalfOf != "" {
-		req.Header.Set("X-On-Behalf-Of", c.OnBehalfOf)
+	if call.OnBehalfOf != "" {
+		req.Header.Set("X-On-Behalf-Of", call.OnBehalfOf)
+	}
+	if call.CorrelationID != "" {
+		req.Header.Set("X-Correlation-Id", call.CorrelationID)
 	}
 	if method != http.MethodGet {
-		if c.IdempotencyKey != "" {
-			req.Header.Set("Idempotency-Key", c.IdempotencyKey)
+		if call.IdempotencyKey != "" {
+			req.Header.Set("Idempotency-Key", call.IdempotencyKey)
 		}
-		if c.IfMatch != "" {
-			req.Header.Set("If-Match", `"`+c.IfMatch+`"`)
+		if call.IfMatch != "" {
+			req.Header.Set("If-Match", `"`+strings.Trim(call.IfMatch, `"`)+`"`)
 		}
 	}
 	resp, err := c.HTTP.Do(req)

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticketledger/ticketledger/infra/demo"
+	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/infra/render"
+)
+
+type demoCmd struct {
+	g       *globals
+	data    string
+	tickets int
+	seed    uint64
+	window  time.Duration
+}
+
+func newDemoCmd(g *globals) *cobra.Command {
+	d := &demoCmd{g: g}
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Generate a realistic ticket history (over HTTP, or offline into a data directory)",
+		Long: `Generate a realistic, reproducible history: partners, customers, support plans,
+reseller grants, and --tickets service requests with first responses (some
+late), severity changes, escalations, disputes, fraud flags, resolutions…
+
+Without --data it talks to a running ledger (--server). With --data DIR it
+writes straight into an embedded store that no server is using.
+Running it twice with the same --seed records nothing twice.`,
+		Example: `  ticketledger demo --tickets 500
+  ticketledger demo --data ./data --tickets 2000 --seed 7`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return d.run(c) },
+	}
+	f := c.Flags()
+	f.StringVar(&d.data, "data", "", "write offline into this data directory instead of a running server")
+	f.IntVar(&d.tickets, "tickets", demo.DefaultTickets, "number of service requests to file")
+	f.Uint64Var(&d.seed, "seed", 1, "seed: the same seed gives the same history")
+	f.DurationVar(&d.window, "window", demo.DefaultWindow, "how far back the history starts (at most 29 days)")
+	return c
+}
+
+func (d *demoCmd) run(c *cobra.Command) error {
+	ctx := c.Context()
+	if d.tickets < 1 {
+		return usagef(c, "--tickets must be at least 1")
+	}
+	if d.window <= 0 || d.window > demo.MaxWindow {
+		return usagef(c, "--window must be between 1s and %s", demo.MaxWindow)
+	}
+	if d.data != "" && c.Flags().Changed("server") {
+		return usagef(c, "give --data (offline) or --server (a running ledger), not both")
+	}
+	f, err := d.g.format()
+	if err != nil {
+		return err
+	}
+	opts := demo.Options{Seed: d.seed, Tickets: d.tickets, Now: time.Now(), Window: d.window}
+
+	var target demo.Target
+	where := d.g.server
+	var l *ledger.Ledger
+	if d.data != "" {
+		l, err = ledger.Open(ctx, ledger.Config{DataDir: d.data, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			if errors.Is(err, ledger.ErrLocked) {
+				return fmt.Errorf("%w\nThe data directory is in use, most likely by a running `ticketledger serve`: stop it, or generate through it with `ticketledger demo --server http://HOST:PORT`", err)
+			}
+			return err
+		}
+		defer l.Close()
+		target, where = l.Service, l.Description
+		opts.Now = l.Now()
+	} else {
+		target = d.g.client().Target()
+		if err := d.g.client().Ping(ctx); err != nil {
+			return err
+		}
+	}
+
+	fmt.Fprintf(c.ErrOrStderr(), "generating %d tickets into %s\n", d.tickets, where)
+	bar := newProgress(c.ErrOrStderr(), "demo")
+	start := time.Now()
+	sum, err := demo.Generate(ctx, target, opts, func(done, total int) { bar.Set(int64(done), int64(total)) })
+	bar.Finish()
+	elapsed := time.Since(start)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if l != nil {
+		// Bring the snapshot up to date, so the next serve starts from it.
+		if err := l.Runner.CatchUp(ctx); err != nil {
+			return fmt.Errorf("update projections: %w (run `ticketledger rebuild --data %s`)", err, d.data)
+		}
+	}
+	return render.KV(c.OutOrStdout(), f, demoSummary(sum, elapsed), demoPairs(sum, elapsed))
+}
+
+// demoResult is the JSON form of a demo run's summary.
+type demoResult struct {
+	demo.Summary
+	EventsTotal   int     `json:"eventsTotal"`
+	ElapsedSecond float64 `json:"elapsedSeconds"`
+	EventsPerSec  float64 `json:"eventsPerSecond"`
+}
+
+func demoSummary(s demo.Summary, elapsed time.Duration) demoResult {
+	n := 0
+	for _, v := range s.Events {
+		n += v
+	}
+	r := demoResult{Summary: s, EventsTotal: n, ElapsedSecond: elapsed.Seconds()}
+	if elapsed > 0 {
+		r.EventsPerSec = float64(n) / elapsed.Seconds()
+	}
+	return r
+}
+
+func demoPairs(s demo.Summary, elapsed time.Duration) [][2]string {
+	r := demoSummary(s, elapsed)
+	return [][2]string{
+		{"tickets", fmt.Sprint(s.Tickets)},
+		{"redirects", fmt.Sprint(s.Redirects)},
+		{"partners", fmt.Sprint(s.Partners)},
+		{"customers", fmt.Sprint(s.Customers)},
+		{"commands", fmt.Sprint(s.Commands)},
+		{"replayed", fmt.Sprint(s.Replayed)},
+		{"events", fmt.Sprint(r.EventsTotal)},
+		{"elapsed", elapsed.Round(time.Millisecond).String()},
+		{"events/s", fmt.Sprintf("%.0f", r.EventsPerSec)},
+	}
+}
+
+// seedDemo fills an empty ledger with demo data (serve --demo).
+func seedDemo(ctx context.Context, l *ledger.Ledger, tickets int, log *slog.Logger) error {
+	if l.Head != nil {
+		head, err := l.Head(ctx)
+		if err != nil {
+			return fmt.Errorf("--demo: read the log head: %w", err)
+		}
+		if head.Commit != 0 {
+			log.Info("--demo skipped: the ledger already holds events", "head", head.Commit)
+			return nil
+		}
+	}
+	log.Info("--demo: generating demo history", "tickets", tickets)
+	start := time.Now()
+	last := time.Now()
+	sum, err := demo.Generate(ctx, l.Service, demo.Options{Seed: 1, Tickets: tickets, Now: l.Now()}, func(done, total int) {
+		if time.Since(last) > 2*time.Second {
+			last = time.Now()
+			log.Info("--demo: progress", "done", done, "total", total)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("--demo: %w", err)
+	}
+	r := demoSummary(sum, time.Since(start))
+	log.Info("--demo: done", "tickets", sum.Tickets, "redirects", sum.Redirects, "events", r.EventsTotal,
+		"elapsed", time.Since(start).Round(time.Millisecond))
+	return nil
+}

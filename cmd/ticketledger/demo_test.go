@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/ledger"
+)
+
+func TestDemoOfflineRebuildVerify(t *testing.T) {
+	clearEnv(t)
+	dir := filepath.Join(t.TempDir(), "data")
+
+	r := runCLI(t, "demo", "--data", dir, "--tickets", "40")
+	if r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	contains(t, r.out, "tickets", "events", "elapsed", "events/s")
+	// stderr is not a terminal: progress lines instead of a bar.
+	contains(t, r.err, "demo: ", "done in")
+
+	r = runCLI(t, "rebuild", "--data", dir, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("rebuild: %+v", r)
+	}
+	var rb map[string]any
+	if err := json.Unmarshal([]byte(r.out), &rb); err != nil || rb["applied"].(float64) < 100 || rb["tickets"].(float64) < 35 {
+		t.Fatalf("rebuild result: %v %s", err, r.out)
+	}
+	contains(t, r.err, "rebuild: ")
+
+	r = runCLI(t, "verify", "--data", dir)
+	if r.code != 0 {
+		t.Fatalf("verify: %+v", r)
+	}
+	contains(t, r.out, "broken    0")
+	r = runCLI(t, "verify", "--data", dir, "-o", "json")
+	var rep ledger.VerifyReport
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil || rep.Streams < 40 || rep.Broken != 0 {
+		t.Fatalf("verify json: %v %s", err, r.out)
+	}
+
+	// The same seed again records nothing twice.
+	r = runCLI(t, "demo", "--data", dir, "--tickets", "40", "-o", "json")
+	var sum demoResult
+	if err := json.Unmarshal([]byte(r.out), &sum); r.code != 0 || err != nil || sum.Replayed != sum.Commands {
+		t.Fatalf("second demo: %v %+v %s", err, sum, r.err)
+	}
+}
+
+func TestDemoOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	r := e.run("demo", "--tickets", "30", "-o", "csv")
+	if r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	recs := readCSV(t, r.out)
+	if len(recs) != 2 || recs[0][0] != "tickets" {
+		t.Fatalf("csv: %v", recs)
+	}
+	e.caughtUp()
+	if n := e.l.Tickets.Len(); n < 25 {
+		t.Fatalf("%d tickets after demo", n)
+	}
+	e.fails(2, "not both", "demo", "--data", t.TempDir())
+	// Offline demo into a directory a server holds: refused, saying why.
+	r = runCLI(t, "demo", "--data", e.dir)
+	if r.code != 1 || !strings.Contains(r.err, "running `ticketledger serve`") || !strings.Contains(r.err, "--server") {
+		t.Fatalf("demo --data on a served dir: %+v", r)
+	}
+}
+
+// TestServeOnKurrentWire runs one ledger on the embedded store exposing
+// the KurrentDB gRPC endpoint, and a second ledger on that endpoint as its
+// KurrentDB store (--store esdb://…): the cluster deployment, end to end.
+func TestServeOnKurrentWire(t *testing.T) {
+	base, _, logs := startServe(t, "--data", t.TempDir(), "--kurrent-listen", "127.0.0.1:0")
+	waitReady(t, base)
+	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no kurrent address logged:\n%s", logs)
+	}
+	snaps := t.TempDir()
+	base2, stop2, logs2 := startServe(t, "--store", m[1], "--snapshots", snaps)
+	waitReady(t, base2)
+	contains(t, logs2.String(), "KurrentDB at esdb://")
+	r := runCLI(t, append(with(system, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
+		"--email", "s@contoso.example"), "--server", base2)...)
+	if r.code != 0 {
+		t.Fatalf("register via KurrentDB store: %+v", r)
+	}
+	// The first ledger sees the event written through the second.
+	r = runCLI(t, append(with(auditor, "partner", "show", "contoso"), "--server", base)...)
+	if r.code != 0 || !strings.Contains(r.out, "Contoso") {
+		t.Fatalf("show on the embedded ledger: %+v", r)
+	}
+	if stop2() != 0 {
+		t.Fatalf("stop:\n%s", logs2)
+	}
+}
+
+func TestVerifyBrokenChain(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	if r := runCLI(t, "demo", "--data", dir, "--tickets", "5"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	// Forge an event appended behind the ledger's back: no valid hash.
+	l, err := ledger.Open(context.Background(), ledger.Config{DataDir: dir, NoSnapshots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := "ticket-" + uuid.NewString()
+	_, err = l.Raw.Append(context.Background(), stream, eventstore.Any(), eventstore.EventData{ID: uuid.New(), Type: "ticket.note_added",
+		ContentType: "application/json", Data: []byte(`{"text":"forged"}`), Metadata: []byte(`{"hash":"00"}`)})
+	l.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "verify", "--data", dir)
+	if r.code != 1 || !strings.Contains(r.out, "BROKEN") || !strings.Contains(r.out, stream) || !strings.Contains(r.err, "broken hash chain") {
+		t.Fatalf("verify: %+v", r)
+	}
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticketledger/ticketledger/infra/render"
+	"github.com/ticketledger/ticketledger/projections"
+)
+
+// pageFlags are the paging flags of listings.
+type pageFlags struct {
+	cursor string
+	limit  int
+	order  string
+}
+
+func (p *pageFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&p.cursor, "cursor", "", "continue after a previous page (the cursor it printed)")
+	c.Flags().IntVar(&p.limit, "limit", 50, "page size (at most 10000)")
+	c.Flags().StringVar(&p.order, "order", "", "oldest (default) or newest first")
+}
+
+func (p *pageFlags) query(q url.Values) {
+	setIf(q, "cursor", p.cursor)
+	if p.limit > 0 {
+		q.Set("limit", strconv.Itoa(p.limit))
+	}
+	setIf(q, "order", p.order)
+}
+
+func setIf(q url.Values, k, v string) {
+	if v != "" {
+		q.Set(k, v)
+	}
+}
+
+func setTime(q url.Values, k string, t *timeFlag) {
+	if !t.t.IsZero() {
+		q.Set(k, t.t.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"))
+	}
+}
+
+// printNext tells people how to get the next page (stderr, so scripts can
+// read stdout as JSON/CSV).
+func printNext(c *cobra.Command, f render.Format, next string) {
+	if next != "" && f == render.Table {
+		fmt.Fprintf(c.ErrOrStderr(), "more: add --cursor %s\n", next)
+	}
+}
+
+func newListCmd(g *globals) *cobra.Command {
+	var page pageFlags
+	var partner, customer, status, severity, product, sla, horizon string
+	var from, to timeFlag
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List tickets with filters, a page at a time",
+		Example: `  ticketledger list --status open --severity A
+  ticketledger list --sla breached_unanswered -o json
+  ticketledger list --sla at_risk --horizon 2h`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			f, err := g.format()
+			if err != nil {
+				return err
+			}
+			q := url.Values{}
+			setIf(q, "partnerId", partner)
+			setIf(q, "customerId", customer)
+			setIf(q, "status", status)
+			setIf(q, "severity", severity)
+			setIf(q, "product", product)
+			setIf(q, "sla", sla)
+			setIf(q, "horizon", horizon)
+			setTime(q, "openedFrom", &from)
+			setTime(q, "openedTo", &to)
+			page.query(q)
+			var res projections.TicketPage
+			if err := g.client().Get(c.Context(), "/v1/tickets", q, &res); err != nil {
+				return err
+			}
+			rows := render.Rows{Header: []string{"ID", "STATUS", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "OPENED", "DUE", "FIRST RESPONSE", "SLA"}}
+			for _, t := range res.Tickets {
+				due, fr, verdict := "", "", ""
+				if t.Deadline != nil {
+					due = fmtTime(t.Deadline.At)
+				}
+				if t.FirstResponse != nil {
+					fr = fmtTime(t.FirstResponse.At)
+					verdict = "met"
+					if !t.FirstResponse.Met {
+						verdict = "breached"
+					}
+				}
+				rows.Add(t.ID, t.Status, t.Severity, t.Product, t.PartnerID, t.CustomerID, fmtTime(t.OpenedAt), due, fr, verdict)
+			}
+			if err := render.Write(c.OutOrStdout(), f, res, rows); err != nil {
+				return err
+			}
+			printNext(c, f, res.Next)
+			return nil
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&partner, "partner-id", "", "filing partner (--partner is the acting partner)")
+	fl.StringVar(&customer, "customer", "", "customer id")
+	fl.StringVar(&status, "status", "", "open, in_progress, awaiting_info, resolved, closed, redirected_to_isv")
+	fl.StringVar(&severity, "severity", "", "A, B or C")
+	fl.StringVar(&product, "product", "", "azure, office365, dynamics365, ems, billing, marketplace")
+	fl.StringVar(&sla, "sla", "", "met, breached, pending, at_risk or breached_unanswered")
+	fl.StringVar(&horizon, "horizon", "", "at-risk horizon for --sla at_risk (e.g. 2h)")
+	addTime(c, &from, "from", "opened at or after")
+	addTime(c, &to, "to", "opened before")
+	page.register(c)
+	return c
+}

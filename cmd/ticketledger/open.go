@@ -1,0 +1,115 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/infra/httpapi"
+)
+
+type openCmd struct {
+	g        *globals
+	b        httpapi.OpenTicketBody
+	class    string
+	occurred timeFlag
+}
+
+func newOpenCmd(g *globals) *cobra.Command {
+	o := &openCmd{g: g}
+	c := &cobra.Command{
+		Use:   "open",
+		Short: "File a service request (on behalf of a customer, or for the partner's own tenant)",
+		Long: `File a service request. The ledger checks every rule (partner contact only,
+no phone channel, ASfP for Dynamics 365, reseller Azure grants, own-tenant
+entitlement, …) and prints either "accepted" with the ticket id and the
+first-response deadline and how it was derived (policy version, clock,
+calendar), or the refusal with the rule that refused it.
+
+The actor comes from the global flags (--actor, --role, --partner) or
+TICKETLEDGER_ACTOR, TICKETLEDGER_ROLE, TICKETLEDGER_PARTNER.`,
+		Example: `  ticketledger open --actor alice@contoso.example --role indirect_provider --partner contoso \
+    --customer fabrikam --product azure --severity A --title "VMs down in West Europe" \
+    --contact-name "Alice" --contact-email alice@contoso.example`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return o.run(c) },
+	}
+	f := c.Flags()
+	f.StringVar(&o.b.CustomerID, "customer", "", "customer id the request is filed for (customer context)")
+	f.StringVar(&o.b.Context, "context", "", "customer (on behalf of --customer) or own (the partner's own tenant); default: customer when --customer is set")
+	f.StringVar(&o.b.ResellerID, "reseller", "", "reseller id, when an indirect provider files for a reseller's customer")
+	f.StringVar(&o.b.Product, "product", "", "azure, office365, dynamics365, ems or billing (marketplace: use redirect-isv)")
+	f.StringVar(&o.b.Severity, "severity", "", "A (critical), B (moderate) or C (minimal); break_fix requests")
+	f.StringVar(&o.class, "class", "break_fix", "break_fix (2/4/8h by severity) or non_critical (one business day)")
+	f.StringVar(&o.b.Title, "title", "", "short title")
+	f.StringVar(&o.b.Description, "description", "", "description of the problem")
+	f.StringVar(&o.b.Channel, "channel", string(ticket.ChannelWeb), "web, email or api (phone is refused: written requests only)")
+	f.StringVar(&o.b.Route, "route", string(ticket.RoutePartnerCenter), "partner_center, customer_portal, azure_support_group, azure_portal_direct or admin_center_direct (the last two: own context)")
+	f.StringVar(&o.b.Contact.Name, "contact-name", "", "the partner's contact person (never the customer's)")
+	f.StringVar(&o.b.Contact.Email, "contact-email", "", "the contact's e-mail")
+	f.StringVar(&o.b.Contact.Phone, "contact-phone", "", "the contact's phone")
+	f.StringVar(&o.b.Contact.Organisation, "contact-org", "", "partner id of the contact's organisation (default: --partner)")
+	f.StringVar(&o.b.SupportPlan, "support-plan", "", `support plan field (Azure for customers: "Cloud Solution Provider", filled in when empty)`)
+	f.StringVar(&o.b.Entitlement, "entitlement", "", "support-plan reference of an own-tenant request (partner-network, Premier/Unified/ASfP or Azure agreement)")
+	f.StringVar(&o.b.Language, "language", "en", "support language: en (24x7) or a local language such as sv, de, ja (business hours)")
+	f.StringVar(&o.b.Locale, "locale", "", "requester's locale, picks the business calendar: sv-SE, de-DE, en-GB, en-US, ja-JP, …")
+	f.StringVar(&o.b.TicketID, "ticket-id", "", "ticket id to use (a UUID); default: assigned by the ledger")
+	addTime(c, &o.occurred, "occurred-at", "when the request was filed (default: now)")
+	return c
+}
+
+func (o *openCmd) run(c *cobra.Command) error {
+	b := o.b
+	b.CommandBase = cmdBase(&o.occurred)
+	switch o.class {
+	case "break_fix", "":
+	case "non_critical":
+		b.NonCritical = true
+	default:
+		return usagef(c, "--class %q: want break_fix or non_critical", o.class)
+	}
+	if b.Context == "" {
+		b.Context = string(ticket.ContextOwn)
+		if b.CustomerID != "" {
+			b.Context = string(ticket.ContextCustomer)
+		}
+	}
+	if b.Contact.Organisation == "" {
+		b.Contact.Organisation = o.g.actorParent
+	}
+	return o.g.post(c, "/v1/tickets", b)
+}
+
+type redirectCmd struct {
+	g        *globals
+	b        httpapi.RedirectBody
+	occurred timeFlag
+}
+
+func newRedirectCmd(g *globals) *cobra.Command {
+	r := &redirectCmd{g: g}
+	c := &cobra.Command{
+		Use:   "redirect-isv",
+		Short: "Record a commercial-marketplace request redirected to the ISV (no vendor ticket)",
+		Long: `The vendor gives no support for commercial-marketplace products: the ledger
+records that the request was redirected to the ISV that publishes the product,
+with at least one of the ISV's support URL, e-mail or phone.`,
+		Example: `  ticketledger redirect-isv --customer fabrikam --product-name "Acme Backup" --isv "Acme Ltd" \
+    --isv-url https://support.acme.example --title "Backups fail"`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			r.b.CommandBase = cmdBase(&r.occurred)
+			return r.g.post(c, "/v1/tickets/isv-redirects", r.b)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&r.b.CustomerID, "customer", "", "customer id")
+	f.StringVar(&r.b.ProductName, "product-name", "", "the marketplace product")
+	f.StringVar(&r.b.ISV, "isv", "", "the ISV that publishes it")
+	f.StringVar(&r.b.ISVContact.SupportURL, "isv-url", "", "ISV support URL")
+	f.StringVar(&r.b.ISVContact.SupportEmail, "isv-email", "", "ISV support e-mail")
+	f.StringVar(&r.b.ISVContact.SupportPhone, "isv-phone", "", "ISV support phone")
+	f.StringVar(&r.b.Title, "title", "", "short title")
+	f.StringVar(&r.b.TicketID, "ticket-id", "", "ticket id to use (a UUID); default: assigned by the ledger")
+	addTime(c, &r.occurred, "occurred-at", "when the request was made (default: now)")
+	return c
+}

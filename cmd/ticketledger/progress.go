@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// progress shows how far a long command is: a progress bar on a terminal,
+// periodic lines otherwise (logs, CI, pipes). It writes to stderr only, so
+// stdout stays clean for -o json|csv.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	desc  string
+	bar   *progressbar.ProgressBar
+	start time.Time
+	last  time.Time
+	every time.Duration
+	done  int64
+	total int64
+}
+
+// newProgress returns a progress display for desc on w.
+func newProgress(w io.Writer, desc string) *progress {
+	p := &progress{w: w, desc: desc, start: time.Now(), every: 2 * time.Second}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription(desc),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("steps"),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetWidth(40),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p
+}
+
+// Set reports done of total.
+func (p *progress) Set(done, total int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done, p.total = done, total
+	if p.bar != nil {
+		if p.bar.GetMax64() != total {
+			p.bar.ChangeMax64(total)
+		}
+		p.bar.Set64(done)
+		return
+	}
+	now := time.Now()
+	if now.Sub(p.last) >= p.every || (done == total && total > 0 && p.last.IsZero()) {
+		p.last = now
+		pct := 0.0
+		if total > 0 {
+			pct = float64(done) / float64(total) * 100
+		}
+		fmt.Fprintf(p.w, "%s: %d/%d (%.0f%%) %s\n", p.desc, done, total, pct, time.Since(p.start).Round(100*time.Millisecond))
+	}
+}
+
+// Finish ends the display.
+func (p *progress) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Finish()
+		return
+	}
+	fmt.Fprintf(p.w, "%s: %d/%d done in %s\n", p.desc, p.done, p.total, time.Since(p.start).Round(time.Millisecond))
+}

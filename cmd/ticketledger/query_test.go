@@ -1,0 +1,166 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/projections"
+)
+
+// queryEnv has two Sev A tickets: one answered late (breached), one open.
+func queryEnv(t *testing.T) (e *env, late, open string) {
+	e = newEnv(t)
+	e.seedPartner()
+	late = e.openTicket("--occurred-at", "now-3h")
+	e.ok(with(support, "respond", late, "--summary", "late")...)
+	open = e.openTicket("--occurred-at", "now-150m")
+	e.caughtUp()
+	return e, late, open
+}
+
+func TestShowAndHistory(t *testing.T) {
+	e, late, _ := queryEnv(t)
+
+	out := e.ok(with(auditor, "show", late)...)
+	contains(t, out, late, "in_progress", "BREACHED", "policy 2026-01", "sla ", "breached")
+	var v projections.AsOfView
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "show", late, "-o", "json")...)), &v); err != nil || v.Ticket == nil || v.Ticket.FirstResponse == nil {
+		t.Fatalf("show json: %v %+v", err, v)
+	}
+	recs := readCSV(t, e.ok(with(auditor, "show", late, "-o", "csv")...))
+	if len(recs) != 2 || recs[0][0] != "ticket" {
+		t.Fatalf("show csv: %v", recs)
+	}
+
+	// As of two hours ago, on the recorded axis the ledger did not know the
+	// ticket (it was entered late); on the occurred axis it was open.
+	contains(t, e.ok(with(auditor, "show", late, "--as-of", "now-2h")...), "exists", "not been opened")
+	contains(t, e.ok(with(auditor, "show", late, "--as-of", "now-2h", "--axis", "occurred")...), "status", "open", "not yet recorded then")
+	e.fails(2, "--as-of", with(auditor, "show", late, "--axis", "occurred")...)
+	e.fails(4, "ticket-not-found", with(auditor, "show", uuid.NewString())...)
+
+	out = e.ok(with(auditor, "history", late)...)
+	contains(t, out, "ticket.opened", "ticket.first_response_recorded", "alice@contoso.example", "bob@vendor.example", "fabrikam")
+	var h historyView
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "history", late, "-o", "json")...)), &h); err != nil || len(h.Entries) != 2 || len(h.Entries[0].Payload) == 0 {
+		t.Fatalf("history json: %v %+v", err, h)
+	}
+	if recs := readCSV(t, e.ok(with(auditor, "history", late, "-o", "csv")...)); len(recs) != 3 {
+		t.Fatalf("history csv: %v", recs)
+	}
+}
+
+func TestListAndAudit(t *testing.T) {
+	e, late, open := queryEnv(t)
+
+	out := e.ok(with(auditor, "list")...)
+	contains(t, out, late, open, "breached")
+	var page projections.TicketPage
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "list", "--sla", "breached_unanswered", "-o", "json")...)), &page); err != nil || len(page.Tickets) != 1 || page.Tickets[0].ID != open {
+		t.Fatalf("list breached_unanswered: %v %+v", err, page)
+	}
+	// Paging: one per page, the cursor leads to the next.
+	r := e.run(with(auditor, "list", "--limit", "1")...)
+	if r.code != 0 || !strings.Contains(r.err, "--cursor") {
+		t.Fatalf("paging: %+v", r)
+	}
+	cursor := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.err), "more: add --cursor"))
+	contains(t, e.ok(with(auditor, "list", "--limit", "1", "--cursor", cursor)...), open)
+	if recs := readCSV(t, e.ok(with(auditor, "list", "--status", "in_progress", "-o", "csv")...)); len(recs) != 2 || recs[1][0] != late {
+		t.Fatalf("list csv: %v", recs)
+	}
+	e.fails(3, "sla", with(auditor, "list", "--sla", "bogus")...)
+
+	out = e.ok(with(auditor, "audit", "--actor-id", "bob@vendor.example")...)
+	contains(t, out, "ticket.first_response_recorded", late)
+	var ap projections.AuditPage
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "audit", "--customer", "fabrikam", "--type", "ticket.opened", "-o", "json")...)), &ap); err != nil || len(ap.Entries) != 2 {
+		t.Fatalf("audit json: %v %+v", err, ap)
+	}
+	// Occurred axis: the late ticket happened 3h ago, though recorded now.
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "audit", "--axis", "occurred", "--to", "now-160m", "--type", "ticket.opened", "-o", "json")...)), &ap); err != nil || len(ap.Entries) != 1 || ap.Entries[0].TicketID != late {
+		t.Fatalf("audit occurred axis: %v %+v", err, ap)
+	}
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "audit", "--to", "now-2h", "-o", "json")...)), &ap); err != nil || len(ap.Entries) != 0 {
+		t.Fatalf("audit recorded axis: %v %+v", err, ap)
+	}
+	recs := readCSV(t, e.ok(with(auditor, "audit", "--ticket", late, "--order", "newest", "-o", "csv")...))
+	if len(recs) != 3 || recs[1][4] != "ticket.first_response_recorded" {
+		t.Fatalf("audit csv: %v", recs)
+	}
+	e.fails(2, "--axis", with(auditor, "audit", "--axis", "sideways")...)
+	// A partner reads only its own data.
+	e.fails(6, "not-own-partner", with(provider, "audit", "--partner-id", "other")...)
+}
+
+func TestSLA(t *testing.T) {
+	e, late, open := queryEnv(t)
+
+	out := e.ok(with(auditor, "sla", "report", "--group-by", "severity,product", "--horizon", "4h")...)
+	contains(t, out, "SEVERITY", "PRODUCT", "BREACHED", "TOTAL", "0.0%")
+	var rep projections.Report
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "sla", "report", "--from", "now-1d", "-o", "json")...)), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Tickets != 2 || rep.Total.Breached != 2 || rep.Total.BreachedUnanswered != 1 {
+		t.Fatalf("report total: %+v", rep.Total)
+	}
+	recs := readCSV(t, e.ok(with(auditor, "sla", "report", "--group-by", "severity", "-o", "csv")...))
+	if len(recs) != 2 || recs[1][0] != "A" {
+		t.Fatalf("report csv: %v", recs)
+	}
+	e.fails(3, "groupBy", with(auditor, "sla", "report", "--group-by", "colour")...)
+
+	// What-if: a policy with a 4h Sev A target makes the late answer met.
+	pol := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(pol, []byte(`{"version":"2026-99-slow","base":"2026-01","breakFix":{"A":"4h"}}`), 0o644)
+	out = e.ok(with(auditor, "sla", "whatif", "--policy-file", pol)...)
+	contains(t, out, "2026-99-slow", "breached → met", late)
+	var wi projections.WhatIfReport
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "sla", "whatif", "--policy", "2026-01", "-o", "json")...)), &wi); err != nil || wi.Evaluated != 2 || len(wi.Flips) != 0 {
+		t.Fatalf("whatif same policy: %v %+v", err, wi)
+	}
+	e.fails(2, "--policy", with(auditor, "sla", "whatif")...)
+	e.fails(4, "unknown-policy-version", with(auditor, "sla", "whatif", "--policy", "1999-01")...)
+
+	contains(t, e.ok(with(auditor, "sla", "at-risk", "--include-breached")...), open, "breached")
+	contains(t, e.ok(with(auditor, "sla", "policies")...), "2026-01", "*")
+}
+
+func TestEvidenceAndVerify(t *testing.T) {
+	e, late, _ := queryEnv(t)
+	file := filepath.Join(t.TempDir(), "ev.json")
+	out := e.ok(with(auditor, "evidence", late, "--out", file)...)
+	contains(t, out, "verified by server  yes", "verified here       yes", file)
+	// Offline verification of the file, then of a tampered copy.
+	contains(t, e.ok("evidence", "--file", file), "verified here       yes")
+	var raw map[string]any
+	data, _ := os.ReadFile(file)
+	json.Unmarshal(data, &raw)
+	ev0 := raw["events"].([]any)[0].(map[string]any)
+	ev0["data"] = "eyJ0YW1wZXJlZCI6dHJ1ZX0=" // {"tampered":true}
+	bad, _ := json.Marshal(raw)
+	badFile := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(badFile, bad, 0o644)
+	r := e.run("evidence", "--file", badFile)
+	if r.code != 1 || !strings.Contains(r.out, "verified here       NO") || !strings.Contains(r.err, "does not verify") {
+		t.Fatalf("tampered: %+v", r)
+	}
+	e.fails(4, "not", with(auditor, "evidence", uuid.NewString())...)
+
+	// verify through the server: every ticket's chain.
+	out = e.ok(with(auditor, "verify", "--all")...)
+	contains(t, out, "streams   2", "broken    0", "ticket-"+late)
+	var rep ledger.VerifyReport
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "verify", "-o", "json")...)), &rep); err != nil || rep.Streams != 2 || rep.Broken != 0 {
+		t.Fatalf("verify json: %v %+v", err, rep)
+	}
+	_ = time.Second
+}

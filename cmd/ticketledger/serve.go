@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticketledger/ticketledger/infra/httpapi"
+	"github.com/ticketledger/ticketledger/infra/kurrentwire"
+	"github.com/ticketledger/ticketledger/infra/ledger"
+)
+
+// addServerCommands adds the commands that open a ledger themselves: serve,
+// demo, rebuild, verify.
+func addServerCommands(root *cobra.Command, g *globals) {
+	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newVersionCmd())
+}
+
+// storeFlags are the flags that say which ledger to open.
+type storeFlags struct {
+	data      string
+	store     string
+	snapshots string
+	calendars string
+	policies  []string
+}
+
+func (s *storeFlags) register(c *cobra.Command, withStore bool) {
+	f := c.Flags()
+	f.StringVar(&s.data, "data", "./data", "data directory of the embedded store")
+	if withStore {
+		f.StringVar(&s.store, "store", "", "KurrentDB connection string (esdb://host:2113?tls=false, esdb+discover://…) instead of the embedded store")
+		f.StringVar(&s.snapshots, "snapshots", "", "directory of the projection snapshots (default: the data directory; none on KurrentDB unless set)")
+	}
+	f.StringVar(&s.calendars, "calendars", "", "JSON file of user business calendars (see domain/calendar.Spec)")
+	f.StringArrayVar(&s.policies, "policy", nil, "JSON file of extra SLA policy versions for what-if reports (repeatable)")
+}
+
+func (s *storeFlags) config(log *slog.Logger) ledger.Config {
+	return ledger.Config{
+		DataDir: s.data, StoreURL: s.store, SnapshotDir: s.snapshots,
+		CalendarsFile: s.calendars, PolicyFiles: s.policies, Logger: log,
+	}
+}
+
+// logFlags configure structured logging.
+type logFlags struct {
+	format string
+	level  string
+}
+
+func (l *logFlags) register(c *cobra.Command, level string) {
+	c.Flags().StringVar(&l.format, "log-format", "text", "log format: text or json")
+	c.Flags().StringVar(&l.level, "log-level", level, "log level: debug, info, warn or error")
+}
+
+func (l *logFlags) logger(c *cobra.Command, w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(l.level)); err != nil {
+		return nil, usagef(c, "--log-level %q: want debug, info, warn or error", l.level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(l.format) {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usagef(c, "--log-format %q: want text or json", l.format)
+}
+
+type serveCmd struct {
+	store           storeFlags
+	logs            logFlags
+	http            string
+	kurrentListen   string
+	demo            bool
+	demoTickets     int
+	shutdownTimeout time.Duration
+}
+
+func newServeCmd() *cobra.Command {
+	s := &serveCmd{}
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the ledger: event store, projections, HTTP API and /metrics",
+		Long: `Run the ledger. By default the event store is embedded, on --data (./data);
+with --store esdb://… it is a KurrentDB node or cluster (projection snapshots
+then go to --snapshots DIR, if given).
+
+Serves the HTTP API, /metrics (Prometheus), /healthz (alive) and /readyz
+(projections caught up) on --http. --kurrent-listen also serves the embedded
+store over KurrentDB's gRPC protocol, for KurrentDB clients and tools.
+
+--demo fills an empty ledger with --demo-tickets tickets of realistic history.
+
+Stops gracefully on SIGINT/SIGTERM: stops accepting, lets in-flight requests
+and appends finish, writes the projection snapshot and closes the store.`,
+		Example: `  ticketledger serve
+  ticketledger serve --demo --http 127.0.0.1:8080
+  ticketledger serve --store "esdb://localhost:2113?tls=false" --snapshots ./snapshots
+  TICKETLEDGER_HTTP=0.0.0.0:8080 ticketledger serve --log-format json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return s.run(c) },
+	}
+	s.store.register(c, true)
+	s.logs.register(c, "info")
+	f := c.Flags()
+	f.StringVar(&s.http, "http", "127.0.0.1:8080", "HTTP listen address (API, /metrics, /healthz, /readyz)")
+	f.StringVar(&s.kurrentListen, "kurrent-listen", "", "also serve the embedded store over KurrentDB gRPC on this address, e.g. 127.0.0.1:2113 (no authentication: keep it private)")
+	f.BoolVar(&s.demo, "demo", false, "seed an empty ledger with demo data at start")
+	f.IntVar(&s.demoTickets, "demo-tickets", 300, "number of demo tickets for --demo")
+	f.DurationVar(&s.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
+	return c
+}
+
+// serveReadyKey is the context key of a func(addr string) called once the
+// server listens (tests use it to learn the port of 127.0.0.1:0).
+type serveReadyKey struct{}
+
+// withServeReady returns ctx carrying fn, called with the HTTP address once
+// serve listens.
+func withServeReady(ctx context.Context, fn func(addr string)) context.Context {
+	return context.WithValue(ctx, serveReadyKey{}, fn)
+}
+
+func (s *serveCmd) run(c *cobra.Command) error {
+	ctx := c.Context()
+	log, err := s.logs.logger(c, c.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	if s.demoTickets < 1 {
+		return usagef(c, "--demo-tickets must be at least 1")
+	}
+	if s.kurrentListen != "" && s.store.store != "" {
+		return usagef(c, "--kurrent-listen serves the embedded store: drop it when --store points at KurrentDB (clients can talk to KurrentDB directly)")
+	}
+
+	l, err := ledger.Open(ctx, s.store.config(log))
+	if err != nil {
+		return err
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			l.Close()
+		}
+	}()
+	log.Info("store opened", "store", l.Description, "snapshot", l.SnapshotPath, "policy", l.Policies.Current().Version(),
+		"restored", l.Runner.Stats().Restored)
+
+	if l.Pebble == nil && l.SnapshotPath == "" {
+		log.Warn("no --snapshots directory: the projections replay the whole log at every start")
+	}
+	if s.demo {
+		if err := seedDemo(ctx, l, s.demoTickets, log); err != nil {
+			if ctx.Err() != nil {
+				log.Info("interrupted while generating demo data: stopped")
+				return nil
+			}
+			return err
+		}
+	}
+
+	// Projections follow the log until shutdown.
+	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRunner()
+	runnerDone := make(chan error, 1)
+	go func() { runnerDone <- l.Runner.Run(runCtx) }()
+
+	var shuttingDown atomic.Bool
+	handler, err := l.APIHandler(func(context.Context) error {
+		if shuttingDown.Load() {
+			return errors.New("shutting down")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	lis, err := net.Listen("tcp", s.http)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another ledger or program using that port? pick another with --http, e.g. --http 127.0.0.1:8081)", s.http, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: httpapi.ReadHeaderTimeout,
+		ReadTimeout:       httpapi.ReadTimeout,
+		WriteTimeout:      httpapi.WriteTimeout,
+		IdleTimeout:       httpapi.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(lis) }()
+
+	var wire *kurrentwire.Server
+	wireDone := make(chan error, 1)
+	kurrentAddr := ""
+	if s.kurrentListen != "" {
+		wl, err := net.Listen("tcp", s.kurrentListen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("listen on %s for --kurrent-listen: %w (pick another address, e.g. 127.0.0.1:2114)", s.kurrentListen, err)
+		}
+		wire = kurrentwire.NewServer(l.Raw, kurrentwire.Options{Logger: log.With("component", "kurrentwire")})
+		go func() { wireDone <- wire.Serve(wl) }()
+		kurrentAddr = wl.Addr().String()
+	}
+
+	addr := lis.Addr().String()
+	attrs := []any{"http", "http://" + addr, "store", l.Description, "version", version}
+	if kurrentAddr != "" {
+		attrs = append(attrs, "kurrent", "esdb://"+kurrentAddr+"?tls=false")
+	}
+	log.Info("ticketledger listening", attrs...)
+	if fn, ok := ctx.Value(serveReadyKey{}).(func(string)); ok {
+		fn(addr)
+	}
+	go func() {
+		select {
+		case <-l.Runner.Ready():
+			st := l.Runner.Stats()
+			log.Info("projections caught up: ready", "checkpoint", st.Checkpoint.Commit, "tickets", l.Tickets.Len())
+		case <-runCtx.Done():
+		}
+	}()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: stop accepting, finishing in-flight requests", "timeout", s.shutdownTimeout)
+	case err := <-httpDone:
+		runErr = fmt.Errorf("HTTP server stopped: %w", err)
+	case err := <-wireDone:
+		runErr = fmt.Errorf("KurrentDB wire server stopped: %w", err)
+	case err := <-runnerDone:
+		runnerDone <- err
+		runErr = fmt.Errorf("projections stopped: %w (check the store; restart serve to resume from the last snapshot)", err)
+	}
+
+	shuttingDown.Store(true)
+	sctx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("HTTP shutdown timed out: closing remaining connections", "err", err)
+		srv.Close()
+	}
+	if wire != nil {
+		wire.GracefulStop()
+	}
+	stopRunner()
+	if err := <-runnerDone; err != nil && !errors.Is(err, context.Canceled) {
+		log.Warn("projections stopped with an error", "err", err)
+	}
+	closed = true
+	if err := l.Close(); err != nil {
+		log.Error("close", "err", err)
+		return errors.Join(runErr, err)
+	}
+	st := l.Runner.Stats()
+	log.Info("stopped", "snapshot", l.SnapshotPath, "snapshots_written", st.Snapshots, "checkpoint", st.Checkpoint.Commit)
+	return runErr
+}
+
+// noArgs refuses positional arguments with a usage error.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef(c, "unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// exactArgs wants n positional arguments named names.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != len(names) {
+			return usagef(c, "want %d argument(s): %s (got %d)", len(names), strings.Join(names, " "), len(args))
+		}
+		return nil
+	}
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use: "version", Short: "Print the version", Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintln(c.OutOrStdout(), "ticketledger", version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/projections"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's log writer and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `ticketledger serve` in-process on 127.0.0.1:0 and returns
+// its base URL, a stop function (the SIGTERM equivalent: cancel the context)
+// returning the exit code, and the log.
+func startServe(t *testing.T, args ...string) (base string, stop func() int, logs *syncBuffer) {
+	t.Helper()
+	clearEnv(t)
+	addr := make(chan string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	ctx = withServeReady(ctx, func(a string) { addr <- a })
+	logs = &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- runIO(ctx, append([]string{"serve", "--http", "127.0.0.1:0"}, args...), io.Discard, logs)
+	}()
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case code := <-done:
+		cancel()
+		t.Fatalf("serve exited %d before listening:\n%s", code, logs)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatalf("serve did not listen:\n%s", logs)
+	}
+	var once sync.Once
+	code := -1
+	stop = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("serve did not stop:\n%s", logs)
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return base, stop, logs
+}
+
+// get fetches url with auditor headers.
+func get(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("X-Actor-Id", "carol")
+	req.Header.Set("X-Actor-Role", "auditor")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// waitReady polls /readyz until it answers 200.
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if code, _ := get(t, base+"/readyz"); code == http.StatusOK {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("/readyz never became ready")
+}
+
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	base, stop, logs := startServe(t, "--data", dir, "--log-format", "json")
+
+	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(string(body), "ok") {
+		t.Fatalf("/healthz: %d %s", code, body)
+	}
+	waitReady(t, base)
+	if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(string(body), "ticketledger_sla_breaches_total") {
+		t.Fatalf("/metrics: %d", code)
+	}
+	if code, _ := get(t, base+"/openapi.json"); code != 200 {
+		t.Fatalf("/openapi.json: %d", code)
+	}
+
+	// A command over the real server, then the graceful stop.
+	r := runCLI(t, append(with(system, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
+		"--email", "s@contoso.example"), "--server", base)...)
+	if r.code != 0 {
+		t.Fatalf("register: %+v", r)
+	}
+	// The data directory is locked while serve runs, with a helpful error.
+	r = runCLI(t, "rebuild", "--data", dir)
+	if r.code == 0 || !strings.Contains(r.err, "in use") || !strings.Contains(r.err, "stop `ticketledger serve`") {
+		t.Fatalf("rebuild on a served dir: %+v", r)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exit %d:\n%s", code, logs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ledger.SnapshotFile)); err != nil {
+		t.Fatalf("no snapshot after shutdown: %v\n%s", err, logs)
+	}
+	out := logs.String()
+	for _, want := range []string{`"msg":"ticketledger listening"`, `"store":"embedded store in ` + dir, `"msg":"shutting down`, `"msg":"stopped"`} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("log lacks %s:\n%s", want, out)
+		}
+	}
+
+	// A restart resumes from the snapshot.
+	base, stop, logs = startServe(t, "--data", dir)
+	waitReady(t, base)
+	stop()
+	contains(t, logs.String(), "restored=true")
+}
+
+func TestServeDemo(t *testing.T) {
+	dir := t.TempDir()
+	base, stop, logs := startServe(t, "--data", dir, "--demo", "--demo-tickets", "25")
+	waitReady(t, base)
+	code, body := get(t, base+"/v1/tickets?limit=100")
+	var page projections.TicketPage
+	if err := json.Unmarshal(body, &page); code != 200 || err != nil || len(page.Tickets) < 20 {
+		t.Fatalf("tickets after --demo: %d %v %d\n%s", code, err, len(page.Tickets), logs)
+	}
+	if stop() != 0 {
+		t.Fatalf("exit:\n%s", logs)
+	}
+	// A second --demo on a non-empty ledger does nothing.
+	base, stop, logs = startServe(t, "--data", dir, "--demo")
+	waitReady(t, base)
+	stop()
+	contains(t, logs.String(), "--demo skipped")
+}
+
+func TestServeErrors(t *testing.T) {
+	clearEnv(t)
+	r := runCLI(t, "serve", "--store", "http://nope", "--http", "127.0.0.1:0")
+	if r.code != 1 || !strings.Contains(r.err, "esdb://") {
+		t.Fatalf("bad --store: %+v", r)
+	}
+	r = runCLI(t, "serve", "--store", "esdb://localhost:2113?tls=false", "--kurrent-listen", "127.0.0.1:0")
+	if r.code != 2 {
+		t.Fatalf("--kurrent-listen with --store: %+v", r)
+	}
+	// The port is taken: say so.
+	base, _, _ := startServe(t, "--data", t.TempDir())
+	r = runCLI(t, "serve", "--data", t.TempDir(), "--http", strings.TrimPrefix(base, "http://"))
+	if r.code != 1 || !strings.Contains(r.err, "--http") {
+		t.Fatalf("port in use: %+v", r)
+	}
+}
+
+func TestServeCalendarsAndPolicies(t *testing.T) {
+	dir := t.TempDir()
+	cal := filepath.Join(dir, "calendars.json")
+	os.WriteFile(cal, []byte(`[{"id":"acme-SE","base":"sv-SE","hours":["09:00-12:00","13:00-18:00"]}]`), 0o644)
+	pol := filepath.Join(dir, "policy.json")
+	os.WriteFile(pol, []byte(`{"version":"2026-07-whatif","base":"2026-01","breakFix":{"A":"1h"}}`), 0o644)
+	base, _, logs := startServe(t, "--data", filepath.Join(dir, "data"), "--calendars", cal, "--policy", pol)
+	waitReady(t, base)
+	contains(t, logs.String(), "policy=2026-01+calendars-")
+
+	// Configuration from the environment.
+	t.Setenv("TICKETLEDGER_SERVER", base)
+	t.Setenv("TICKETLEDGER_ACTOR", "carol")
+	t.Setenv("TICKETLEDGER_ROLE", "auditor")
+	r := runCLI(t, "sla", "policies")
+	if r.code != 0 {
+		t.Fatalf("sla policies: %+v", r)
+	}
+	contains(t, r.out, "2026-01", "2026-07-whatif", "2026-01+calendars-")
+	os.Unsetenv("TICKETLEDGER_ACTOR")
+	os.Unsetenv("TICKETLEDGER_ROLE")
+
+	for _, args := range [][]string{
+		with(system, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider", "--email", "s@contoso.example"),
+		with(system, "partner", "link-customer", "contoso", "--customer", "fabrikam", "--name", "Fabrikam"),
+	} {
+		if r := runCLI(t, args...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	r = runCLI(t, openArgs("--language", "sv", "--locale", "acme-SE")...)
+	if r.code != 0 {
+		t.Fatalf("open with a user calendar: %+v", r)
+	}
+	contains(t, r.out, "business hours of calendar acme-SE", "policy 2026-01+calendars-")
+
+	// A bad calendar file is a clear startup error.
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"id":"x","zone":"Mars/Olympus"}`), 0o644)
+	r = runCLI(t, "serve", "--data", filepath.Join(dir, "d2"), "--calendars", bad, "--http", "127.0.0.1:0")
+	if r.code == 0 || !strings.Contains(r.err, "--calendars") {
+		t.Fatalf("bad calendars: %+v", r)
+	}
+}

@@ -1,0 +1,211 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/sla"
+	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/httpapi"
+)
+
+// CommandResult is the server's answer to an accepted command
+// (httpapi.CommandResult), with event payloads left as raw JSON.
+type CommandResult struct {
+	TicketID      string        `json:"ticketId,omitempty"`
+	PartnerID     string        `json:"partnerId,omitempty"`
+	Stream        string        `json:"stream"`
+	Revision      uint64        `json:"revision"`
+	Position      uint64        `json:"position,omitempty"`
+	Changed       bool          `json:"changed"`
+	Replayed      bool          `json:"replayed"`
+	Deadline      *sla.Deadline `json:"deadline,omitempty"`
+	Events        []EventOut    `json:"events"`
+	CorrelationID string        `json:"correlationId"`
+}
+
+// EventOut is one event a command emitted.
+type EventOut struct {
+	Revision uint64          `json:"revision"`
+	Type     string          `json:"type"`
+	Meta     domain.Meta     `json:"meta"`
+	Payload  json.RawMessage `json:"payload"`
+}
+
+// Ping checks that the server answers (GET /healthz).
+func (c *Client) Ping(ctx context.Context) error {
+	return c.Get(ctx, "/healthz", nil, nil)
+}
+
+// Target returns c as the ledger's command methods (the shape of
+// *app.Service that infra/demo drives), each sent over the HTTP API with the
+// app.Command's actor, on-behalf-of, idempotency key, expected revision and
+// correlation id as headers and its occurred-at in the body.
+func (c *Client) Target() *Target { return &Target{c: c} }
+
+// Target runs application commands over HTTP. Create it with Client.Target.
+// Results carry the stream, ids, revision, position, deadline, replay flag
+// and the events' types and metadata (not their decoded payloads).
+type Target struct{ c *Client }
+
+func (t *Target) post(ctx context.Context, cmd app.Command, path string, body any) (app.Result, error) {
+	call := Call{Actor: cmd.Actor, OnBehalfOf: cmd.OnBehalfOf, IdempotencyKey: cmd.IdempotencyKey, CorrelationID: cmd.CorrelationID}
+	if cmd.ExpectedRevision != nil {
+		call.IfMatch = strconv.FormatUint(*cmd.ExpectedRevision, 10)
+	}
+	var out CommandResult
+	if err := t.c.PostAs(ctx, call, path, body, &out); err != nil {
+		return app.Result{}, err
+	}
+	return out.Result(), nil
+}
+
+// Result converts the answer to an app.Result (events without payloads).
+func (r CommandResult) Result() app.Result {
+	res := app.Result{Stream: r.Stream, TicketID: r.TicketID, PartnerID: r.PartnerID, Revision: r.Revision,
+		HasRevision: true, Position: r.Position, Deadline: r.Deadline, Replayed: r.Replayed}
+	for _, e := range r.Events {
+		res.Events = append(res.Events, domain.Recorded{Stream: r.Stream, Revision: e.Revision, Type: e.Type, Meta: e.Meta})
+	}
+	return res
+}
+
+func base(cmd app.Command) httpapi.CommandBase {
+	return httpapi.CommandBase{OccurredAt: httpapi.Timestamp{Time: cmd.OccurredAt}}
+}
+
+func ts(t time.Time) httpapi.Timestamp { return httpapi.Timestamp{Time: t} }
+
+func tpath(id, suffix string) string { return "/v1/tickets/" + url.PathEscape(id) + suffix }
+func ppath(id, suffix string) string { return "/v1/partners/" + url.PathEscape(id) + suffix }
+
+// RegisterPartner implements the demo target.
+func (t *Target) RegisterPartner(ctx context.Context, cmd app.Command, partnerID string, in partner.Registration) (app.Result, error) {
+	return t.post(ctx, cmd, "/v1/partners", httpapi.RegisterPartnerBody{CommandBase: base(cmd), PartnerID: partnerID,
+		Name: in.Name, Role: string(in.Role), ProviderID: in.ProviderID, Email: in.Email})
+}
+
+// LinkCustomer implements the demo target.
+func (t *Target) LinkCustomer(ctx context.Context, cmd app.Command, partnerID string, in partner.Link) (app.Result, error) {
+	return t.post(ctx, cmd, ppath(partnerID, "/customers"), httpapi.LinkCustomerBody{CommandBase: base(cmd),
+		CustomerID: in.CustomerID, Name: in.Name, Domain: in.Domain, AdminRights: in.AdminRights})
+}
+
+// RecordSupportPlan implements the demo target.
+func (t *Target) RecordSupportPlan(ctx context.Context, cmd app.Command, partnerID string, in partner.Plan) (app.Result, error) {
+	return t.post(ctx, cmd, ppath(partnerID, "/support-plans"), httpapi.SupportPlanBody{CommandBase: base(cmd),
+		PlanID: in.PlanID, Kind: string(in.Kind), Reference: in.Reference, ValidFrom: ts(in.ValidFrom), ValidUntil: ts(in.ValidUntil)})
+}
+
+// EndSupportPlan implements the demo target.
+func (t *Target) EndSupportPlan(ctx context.Context, cmd app.Command, partnerID, planID, reason string) (app.Result, error) {
+	return t.post(ctx, cmd, ppath(partnerID, "/support-plans/"+url.PathEscape(planID)+"/end"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+}
+
+// GrantAzureAccess implements the demo target.
+func (t *Target) GrantAzureAccess(ctx context.Context, cmd app.Command, resellerID, customerID string) (app.Result, error) {
+	return t.post(ctx, cmd, ppath(resellerID, "/azure-access"), httpapi.GrantBody{CommandBase: base(cmd), CustomerID: customerID})
+}
+
+// RevokeAzureAccess implements the demo target.
+func (t *Target) RevokeAzureAccess(ctx context.Context, cmd app.Command, resellerID, customerID, reason string) (app.Result, error) {
+	return t.post(ctx, cmd, ppath(resellerID, "/azure-access/"+url.PathEscape(customerID)+"/revocation"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+}
+
+// Open implements the demo target.
+func (t *Target) Open(ctx context.Context, cmd app.Command, in app.OpenTicket) (app.Result, error) {
+	return t.post(ctx, cmd, "/v1/tickets", OpenBody(cmd.OccurredAt, in))
+}
+
+// OpenBody is the request body of POST /v1/tickets for in.
+func OpenBody(occurredAt time.Time, in app.OpenTicket) httpapi.OpenTicketBody {
+	return httpapi.OpenTicketBody{CommandBase: httpapi.CommandBase{OccurredAt: ts(occurredAt)}, TicketID: in.TicketID, ResellerID: in.ResellerID,
+		Context: string(in.Context), CustomerID: in.CustomerID, Product: string(in.Product), NonCritical: in.NonCritical,
+		Severity: string(in.Severity), Title: in.Title, Description: in.Description, Channel: string(in.Channel),
+		Route: string(in.Route), Contact: in.Contact, SupportPlan: in.SupportPlan, Entitlement: in.Entitlement,
+		Language: in.Language, Locale: in.Locale}
+}
+
+// RedirectToISV implements the demo target.
+func (t *Target) RedirectToISV(ctx context.Context, cmd app.Command, in app.RedirectTicket) (app.Result, error) {
+	return t.post(ctx, cmd, "/v1/tickets/isv-redirects", httpapi.RedirectBody{CommandBase: base(cmd), TicketID: in.TicketID,
+		CustomerID: in.CustomerID, ProductName: in.ProductName, ISV: in.ISV, ISVContact: in.ISVContact, Title: in.Title})
+}
+
+// RecordFirstResponse implements the demo target.
+func (t *Target) RecordFirstResponse(ctx context.Context, cmd app.Command, ticketID, summary string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/first-response"), httpapi.FirstResponseBody{CommandBase: base(cmd), Summary: summary})
+}
+
+// ChangeSeverity implements the demo target.
+func (t *Target) ChangeSeverity(ctx context.Context, cmd app.Command, ticketID string, to domain.Severity, reason string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/severity"), httpapi.SeverityBody{CommandBase: base(cmd), Severity: string(to), Reason: reason})
+}
+
+// Escalate implements the demo target.
+func (t *Target) Escalate(ctx context.Context, cmd app.Command, ticketID, reason string, criteria []string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/escalations"), httpapi.EscalateBody{CommandBase: base(cmd), Reason: reason, CriteriaMet: criteria})
+}
+
+// RequestInfo implements the demo target.
+func (t *Target) RequestInfo(ctx context.Context, cmd app.Command, ticketID, question string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/info-requests"), httpapi.InfoRequestBody{CommandBase: base(cmd), Question: question})
+}
+
+// ProvideInfo implements the demo target.
+func (t *Target) ProvideInfo(ctx context.Context, cmd app.Command, ticketID, answer string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/info-responses"), httpapi.InfoResponseBody{CommandBase: base(cmd), Answer: answer})
+}
+
+// OpenBillingDispute implements the demo target.
+func (t *Target) OpenBillingDispute(ctx context.Context, cmd app.Command, ticketID string, in ticket.Dispute) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/disputes"), httpapi.DisputeBody{CommandBase: base(cmd), DisputeID: in.DisputeID,
+		InvoiceRef: in.InvoiceRef, AmountCents: in.AmountCents, Currency: in.Currency, Reason: in.Reason})
+}
+
+// ResolveBillingDispute implements the demo target.
+func (t *Target) ResolveBillingDispute(ctx context.Context, cmd app.Command, ticketID string, in ticket.Decision) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/disputes/"+url.PathEscape(in.DisputeID)+"/resolution"), httpapi.DisputeResolutionBody{
+		CommandBase: base(cmd), Outcome: in.Outcome, CreditAmountCents: in.CreditAmountCents, Currency: in.Currency, Explanation: in.Explanation})
+}
+
+// FlagFraud implements the demo target.
+func (t *Target) FlagFraud(ctx context.Context, cmd app.Command, ticketID, reason string, indicators []string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/fraud-flags"), httpapi.FraudFlagBody{CommandBase: base(cmd), Reason: reason, Indicators: indicators})
+}
+
+// ClearFraud implements the demo target.
+func (t *Target) ClearFraud(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/fraud-clearance"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+}
+
+// AddNote implements the demo target.
+func (t *Target) AddNote(ctx context.Context, cmd app.Command, ticketID, text string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/notes"), httpapi.NoteBody{CommandBase: base(cmd), Text: text})
+}
+
+// Reassign implements the demo target.
+func (t *Target) Reassign(ctx context.Context, cmd app.Command, ticketID, to, reason string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/assignment"), httpapi.ReassignBody{CommandBase: base(cmd), To: to, Reason: reason})
+}
+
+// Resolve implements the demo target.
+func (t *Target) Resolve(ctx context.Context, cmd app.Command, ticketID, resolution string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/resolution"), httpapi.ResolveBody{CommandBase: base(cmd), Resolution: resolution})
+}
+
+// Reopen implements the demo target.
+func (t *Target) Reopen(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/reopening"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+}
+
+// Close implements the demo target.
+func (t *Target) Close(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
+	return t.post(ctx, cmd, tpath(ticketID, "/closure"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+}

@@ -1,0 +1,56 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ticketledger/ticketledger/infra/httpapi"
+)
+
+// APIHandler returns the ledger's HTTP handler: the API of infra/httpapi
+// over the service and the read models (with /healthz, /readyz and
+// /openapi.json), plus /metrics. ready, when not nil, is consulted by /readyz
+// after Ready (serve uses it to report a shutdown in progress).
+func (l *Ledger) APIHandler(ready func(ctx context.Context) error) (http.Handler, error) {
+	api, err := httpapi.New(httpapi.Config{
+		App: l.Service, Tickets: l.Tickets, Audit: l.Audit, Policies: l.Policies,
+		Ready: func(ctx context.Context) error {
+			if ready != nil {
+				if err := ready(ctx); err != nil {
+					return err
+				}
+			}
+			return l.Ready(ctx)
+		},
+		Observer: l.Metrics, Logger: l.log.With("component", "httpapi"), Now: l.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", api.Handler())
+	mux.Handle("GET /metrics", l.MetricsHandler())
+	return mux, nil
+}
+
+// Ready returns nil once the projections have caught up with the log and the
+// store answers; otherwise an error saying which.
+func (l *Ledger) Ready(ctx context.Context) error {
+	select {
+	case <-l.Runner.Ready():
+	default:
+		return errors.New("projections are catching up with the log")
+	}
+	if l.Head == nil {
+		return nil
+	}
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := l.Head(hctx); err != nil {
+		return fmt.Errorf("event store unavailable: %w", err)
+	}
+	return nil
+}

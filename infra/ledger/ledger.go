@@ -1,0 +1,316 @@
+// Package ledger wires one ledger process together: the event store (the
+// embedded Pebble store on a data directory, or a KurrentDB cluster), the SLA
+// policies and calendars, the application service, the read models and the
+// projector that keeps them up to date, and the Prometheus registry.
+//
+// It is the composition root shared by `ticketledger serve` and the offline
+// commands (demo --data, rebuild, verify), so they all see the same ledger:
+//
+//	l, err := ledger.Open(ctx, ledger.Config{DataDir: "./data"})
+//	if err != nil { ... }
+//	defer l.Close()
+//	go l.Runner.Run(ctx)
+//
+// Snapshots of the read models live in the data directory
+// (SnapshotFile), or in Config.SnapshotDir when the store is KurrentDB.
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/ticketledger/ticketledger/domain/calendar"
+	"github.com/ticketledger/ticketledger/domain/sla"
+	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/codec"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/kurrent"
+	"github.com/ticketledger/ticketledger/infra/metrics"
+	"github.com/ticketledger/ticketledger/infra/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/projector"
+	"github.com/ticketledger/ticketledger/projections"
+)
+
+// SnapshotFile is the name of the read models' snapshot file in the data
+// (or snapshot) directory.
+const SnapshotFile = "projections.snapshot"
+
+// ErrLocked is returned (wrapped) by Open when the data directory is owned
+// by another process, typically a running `ticketledger serve`.
+var ErrLocked = pebblestore.ErrLocked
+
+// Config says which store to open and how to set up the ledger.
+type Config struct {
+	// DataDir is the embedded store's directory (created if missing).
+	// Ignored when StoreURL is set.
+	DataDir string
+	// StoreURL is a KurrentDB connection string ("esdb://host:2113?tls=false",
+	// "esdb+discover://…"). Empty: the embedded store on DataDir.
+	StoreURL string
+	// SnapshotDir holds the projections' snapshot file. Empty: DataDir for
+	// the embedded store, no snapshots on KurrentDB.
+	SnapshotDir string
+	// CalendarsFile is a JSON file of user calendars (calendar.Spec): they
+	// are added to the current policy as a derived policy version.
+	CalendarsFile string
+	// PolicyFiles are JSON policy definitions (sla.PolicySpec, one object or
+	// an array) added for what-if reports.
+	PolicyFiles []string
+	// Logger receives the ledger's logs. Nil: discard.
+	Logger *slog.Logger
+	// Now is the ledger's clock. Nil: time.Now.
+	Now func() time.Time
+	// NoSnapshots disables reading and writing the snapshot file (verify,
+	// which only reads streams).
+	NoSnapshots bool
+}
+
+// Ledger is an opened ledger. Its fields are ready to use; Close releases it.
+type Ledger struct {
+	// Store is the event store the application writes to (instrumented
+	// with append metrics).
+	Store eventstore.Store
+	// Raw is the store as opened, uninstrumented.
+	Raw eventstore.Store
+	// Pebble is the embedded store, nil on KurrentDB.
+	Pebble *pebblestore.Store
+	// Service runs commands.
+	Service *app.Service
+	// Policies are the SLA policy versions (shipped, user calendars, what-if).
+	Policies *sla.Policies
+	// Tickets, Audit and SLAView are the read models the Runner drives.
+	Tickets *projections.Tickets
+	Audit   *projections.Audit
+	SLAView *metrics.SLAView
+	// Runner keeps the read models up to date (Run) and snapshots them.
+	Runner *projector.Runner
+	// Registry holds every metric of the process; Metrics the process
+	// counters (HTTP, appends).
+	Registry *prometheus.Registry
+	Metrics  *metrics.Metrics
+	// Head returns the position of the last event of the log.
+	Head projector.HeadFunc
+	// Description names the store for logs, e.g. "embedded store in ./data".
+	Description string
+	// SnapshotPath is the snapshot file ("" when snapshots are off).
+	SnapshotPath string
+	// Now is the ledger's clock.
+	Now func() time.Time
+
+	log *slog.Logger
+}
+
+// header is what both store adapters offer to measure lag.
+type header interface {
+	Head(ctx context.Context) (eventstore.Position, error)
+}
+
+// Open opens the store and builds everything on top of it. The read models
+// are restored from the snapshot file when there is a good one; start
+// Runner.Run (serve) or Runner.CatchUp (one-shot commands) to bring them up
+// to date.
+func Open(ctx context.Context, cfg Config) (*Ledger, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	pols, err := LoadPolicies(cfg.CalendarsFile, cfg.PolicyFiles)
+	if err != nil {
+		return nil, err
+	}
+
+	l := &Ledger{Policies: pols, Now: now, log: log}
+	snapDir := cfg.SnapshotDir
+	switch {
+	case cfg.StoreURL != "":
+		if !strings.HasPrefix(cfg.StoreURL, "esdb://") && !strings.HasPrefix(cfg.StoreURL, "esdb+discover://") &&
+			!strings.HasPrefix(cfg.StoreURL, "kurrentdb://") && !strings.HasPrefix(cfg.StoreURL, "kurrentdb+discover://") {
+			return nil, fmt.Errorf("--store %q: want a KurrentDB connection string such as esdb://localhost:2113?tls=false or esdb+discover://host:2113 (omit --store to use the embedded store on --data)", cfg.StoreURL)
+		}
+		dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		ks, err := kurrent.Dial(dctx, cfg.StoreURL)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("connect to KurrentDB at %s: %w (is KurrentDB running and reachable? check the host, port and ?tls= setting; `docker compose up kurrentdb` starts a local one)", redact(cfg.StoreURL), err)
+		}
+		l.Raw, l.Description = ks, "KurrentDB at "+redact(cfg.StoreURL)
+	default:
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		ps, err := pebblestore.Open(dir, pebblestore.Options{Logger: log.With("component", "pebble"), Now: now})
+		if err != nil {
+			if errors.Is(err, pebblestore.ErrLocked) {
+				return nil, fmt.Errorf("%w\nhint: find the owner with `fuser %s/ticketledger.lock` or `lsof %s`; offline commands need the server stopped, or run them against the server with --server", err, dir, dir)
+			}
+			return nil, fmt.Errorf("open the embedded store in %s: %w (check the directory exists and is writable, or pass --data DIR)", dir, err)
+		}
+		l.Raw, l.Pebble, l.Description = ps, ps, "embedded store in "+dir
+		if snapDir == "" {
+			snapDir = dir
+		}
+	}
+	if h, ok := l.Raw.(header); ok {
+		l.Head = h.Head
+	}
+
+	l.Registry = prometheus.NewRegistry()
+	l.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	l.Metrics = metrics.New(l.Registry)
+	l.Store = metrics.InstrumentStore(l.Raw, l.Metrics)
+
+	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now})
+	if err != nil {
+		l.Raw.Close()
+		return nil, fmt.Errorf("application service: %w", err)
+	}
+
+	clock := app.SLAClock(pols)
+	l.Tickets = projections.NewTickets(projections.TicketsOptions{Clock: clock})
+	l.Audit = projections.NewAudit()
+	l.SLAView = metrics.NewSLAView(clock)
+
+	if snapDir != "" && !cfg.NoSnapshots {
+		if err := os.MkdirAll(snapDir, 0o755); err != nil {
+			l.Raw.Close()
+			return nil, fmt.Errorf("snapshot directory %s: %w (pass --snapshots DIR with a writable directory)", snapDir, err)
+		}
+		l.SnapshotPath = filepath.Join(snapDir, SnapshotFile)
+	}
+	l.Runner, err = projector.New(projector.Options{
+		Store:       l.Raw,
+		Decode:      codec.Decode,
+		Projections: []projections.Projection{l.Tickets, l.Audit, l.SLAView},
+		Head:        l.Head,
+		IsUnknown: func(err error) bool {
+			return errors.Is(err, codec.ErrUnknownType) || errors.Is(err, codec.ErrSchemaVersion)
+		},
+		SnapshotPath: l.SnapshotPath,
+		Logger:       log.With("component", "projector"),
+		Now:          now,
+	})
+	if err != nil {
+		l.Raw.Close()
+		return nil, fmt.Errorf("projections: %w", err)
+	}
+
+	l.Registry.MustRegister(metrics.NewSLACollector(l.SLAView, now, metrics.SLACollectorOptions{}))
+	l.Registry.MustRegister(metrics.NewProjectionCollector(metrics.ProjectionSourceFunc(l.projectionStatus)))
+	return l, nil
+}
+
+func (l *Ledger) projectionStatus() []metrics.ProjectionStatus {
+	st := l.Runner.Status()
+	out := make([]metrics.ProjectionStatus, len(st))
+	for i, s := range st {
+		out[i] = metrics.ProjectionStatus{Name: s.Name, LagEvents: s.LagEvents, Lag: s.Lag, Skipped: s.Skipped}
+	}
+	return out
+}
+
+// Close writes a final snapshot of the read models (call it after Runner.Run
+// has returned) and closes the store.
+func (l *Ledger) Close() error {
+	var errs []error
+	if l.Runner != nil {
+		if err := l.Runner.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("write projection snapshot: %w", err))
+		}
+	}
+	if err := l.Raw.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// LoadPolicies returns the shipped SLA policies plus, from calendarsFile,
+// user calendars (as a derived policy version, made current: deadlines
+// computed with them name that version) and, from policyFiles, policy versions
+// for what-if reports. Empty names are skipped.
+func LoadPolicies(calendarsFile string, policyFiles []string) (*sla.Policies, error) {
+	pols := sla.Shipped()
+	if calendarsFile != "" {
+		data, err := os.ReadFile(calendarsFile)
+		if err != nil {
+			return nil, fmt.Errorf("--calendars: %w", err)
+		}
+		specs, err := calendar.ParseSpecs(strings.NewReader(string(data)))
+		if err != nil {
+			return nil, fmt.Errorf("--calendars %s: %w (see `go doc github.com/ticketledger/ticketledger/domain/calendar.Spec` for the format)", calendarsFile, err)
+		}
+		base := pols.Current().Version()
+		sum := sha256.Sum256(data)
+		spec := sla.PolicySpec{
+			Version:     base + "+calendars-" + hex.EncodeToString(sum[:4]),
+			Base:        base,
+			Description: "policy " + base + " with the user calendars of " + filepath.Base(calendarsFile),
+			Calendars:   specs,
+		}
+		js, _ := json.Marshal(spec)
+		p, err := pols.AddJSON(js)
+		if err != nil {
+			return nil, fmt.Errorf("--calendars %s: %w", calendarsFile, err)
+		}
+		if err := pols.SetCurrent(p.Version()); err != nil {
+			return nil, fmt.Errorf("--calendars %s: %w", calendarsFile, err)
+		}
+	}
+	for _, f := range policyFiles {
+		if f == "" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--policy: %w", err)
+		}
+		var defs []json.RawMessage
+		if t := strings.TrimSpace(string(data)); strings.HasPrefix(t, "[") {
+			if err := json.Unmarshal(data, &defs); err != nil {
+				return nil, fmt.Errorf("--policy %s: %w", f, err)
+			}
+		} else {
+			defs = []json.RawMessage{data}
+		}
+		for _, d := range defs {
+			if _, err := pols.AddJSON(d); err != nil {
+				return nil, fmt.Errorf("--policy %s: %w", f, err)
+			}
+		}
+	}
+	return pols, nil
+}
+
+// redact hides a password in a connection string.
+func redact(conn string) string {
+	at := strings.Index(conn, "@")
+	scheme := strings.Index(conn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return conn
+	}
+	userinfo := conn[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		return conn[:scheme+3] + userinfo[:i] + ":***" + conn[at:]
+	}
+	return conn
+}
+
+// MetricsHandler serves the ledger's Prometheus registry (/metrics).
+func (l *Ledger) MetricsHandler() http.Handler { return metrics.Handler(l.Registry) }
