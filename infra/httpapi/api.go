@@ -108,7 +108,18 @@ type Config struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds a request's work (0: DefaultRequestTimeout).
 	RequestTimeout time.Duration
+	// AwaitApplied, when set, blocks until the read models have applied
+	// the log up to position. Commands call it before answering, so a
+	// client that reads right after a command sees its own write.
+	AwaitApplied func(ctx context.Context, position uint64) error
+	// AwaitTimeout bounds that wait (0: DefaultAwaitTimeout). Past it the
+	// command still succeeds, with the header X-Read-Models: pending.
+	AwaitTimeout time.Duration
 }
+
+// DefaultAwaitTimeout is how long a command waits for the read models to
+// include its events before answering anyway.
+const DefaultAwaitTimeout = 2 * time.Second
 
 // API is the HTTP API. Build it with New and serve Handler().
 type API struct {
@@ -123,6 +134,8 @@ type API struct {
 	now      func() time.Time
 	maxBody  int64
 	timeout  time.Duration
+	await    func(ctx context.Context, position uint64) error
+	awaitFor time.Duration
 	mux      *http.ServeMux
 	routes   []route
 	openapi  []byte
@@ -134,7 +147,11 @@ func New(cfg Config) (*API, error) {
 		return nil, errors.New("httpapi: Config.App, Tickets and Audit are required")
 	}
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
-		ready: cfg.Ready, obs: cfg.Observer, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout}
+		ready: cfg.Ready, obs: cfg.Observer, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
+		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout}
+	if a.awaitFor <= 0 {
+		a.awaitFor = DefaultAwaitTimeout
+	}
 	if a.policies == nil {
 		a.policies = cfg.App.Policies()
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -205,9 +206,22 @@ type EventOut struct {
 
 // respond writes a command's result: 201 with Location for a created
 // stream, 200 otherwise; the ETag is the stream's revision.
-func respond(w http.ResponseWriter, r *http.Request, res app.Result, err error, location string) error {
+// HeaderReadModels is set to "pending" on a command's answer when the read
+// models had not yet applied its events when the answer was sent.
+const HeaderReadModels = "X-Read-Models"
+
+// respond answers a command: its result once the read models include it
+// (read-your-writes, bounded by the await timeout), or the error.
+func (a *API) respond(w http.ResponseWriter, r *http.Request, res app.Result, err error, location string) error {
 	if err != nil {
 		return err
+	}
+	if a.await != nil && res.Position > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), a.awaitFor)
+		if a.await(ctx, res.Position) != nil {
+			w.Header().Set(HeaderReadModels, "pending")
+		}
+		cancel()
 	}
 	out := CommandResult{TicketID: res.TicketID, PartnerID: res.PartnerID, Stream: res.Stream, Revision: res.Revision,
 		Position: res.Position, Changed: len(res.Events) > 0, Replayed: res.Replayed, Deadline: res.Deadline,
@@ -241,13 +255,22 @@ func (a *API) openTicket(w http.ResponseWriter, r *http.Request, _ *query) error
 	if b.Route == "" {
 		b.Route = string(ticket.RoutePartnerCenter)
 	}
+	if b.Contact.Organisation == "" {
+		b.Contact.Organisation = cmd.Actor.Partner // the filer's own contact unless it says otherwise
+	}
+	if b.Context == "" {
+		b.Context = string(ticket.ContextOwn)
+		if b.CustomerID != "" {
+			b.Context = string(ticket.ContextCustomer)
+		}
+	}
 	res, err := a.app.Open(r.Context(), cmd, app.OpenTicket{TicketID: b.TicketID, ResellerID: b.ResellerID, OpenRequest: ticket.OpenRequest{
 		Context: ticket.Context(b.Context), CustomerID: b.CustomerID, Product: ticket.Product(b.Product), NonCritical: b.NonCritical,
 		Severity: domain.Severity(b.Severity), Title: b.Title, Description: b.Description, Channel: ticket.Channel(b.Channel),
 		Route: ticket.Route(b.Route), Contact: b.Contact, SupportPlan: b.SupportPlan, Entitlement: b.Entitlement,
 		Language: b.Language, Locale: b.Locale,
 	}})
-	return respond(w, r, res, err, "/v1/tickets/"+res.TicketID)
+	return a.respond(w, r, res, err, "/v1/tickets/"+res.TicketID)
 }
 
 func (a *API) redirectTicket(w http.ResponseWriter, r *http.Request, _ *query) error {
@@ -262,7 +285,7 @@ func (a *API) redirectTicket(w http.ResponseWriter, r *http.Request, _ *query) e
 	res, err := a.app.RedirectToISV(r.Context(), cmd, app.RedirectTicket{TicketID: b.TicketID, RedirectRequest: ticket.RedirectRequest{
 		CustomerID: b.CustomerID, ProductName: b.ProductName, ISV: b.ISV, ISVContact: b.ISVContact, Title: b.Title,
 	}})
-	return respond(w, r, res, err, "/v1/tickets/"+res.TicketID)
+	return a.respond(w, r, res, err, "/v1/tickets/"+res.TicketID)
 }
 
 // pathCommand decodes a body of type B and runs f on the aggregate named by
@@ -277,7 +300,7 @@ func pathCommand[B interface{ base() *CommandBase }](a *API, w http.ResponseWrit
 		return err
 	}
 	res, err := f(cmd, r.PathValue("id"))
-	return respond(w, r, res, err, "")
+	return a.respond(w, r, res, err, "")
 }
 
 func (c *CommandBase) base() *CommandBase { return c }
@@ -392,7 +415,7 @@ func (a *API) registerPartner(w http.ResponseWriter, r *http.Request, _ *query) 
 		return err
 	}
 	res, err := a.app.RegisterPartner(r.Context(), cmd, b.PartnerID, partner.Registration{Name: b.Name, Role: domain.Role(b.Role), ProviderID: b.ProviderID, Email: b.Email})
-	return respond(w, r, res, err, "/v1/partners/"+b.PartnerID)
+	return a.respond(w, r, res, err, "/v1/partners/"+b.PartnerID)
 }
 
 func (a *API) linkCustomer(w http.ResponseWriter, r *http.Request, _ *query) error {

@@ -615,20 +615,23 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 }
 
-// A request filed over the API without channel or route is taken as filed
-// through the API (channel api) via the partner center.
+// A request filed over the API without channel, route or context is taken as
+// filed through the API (channel api) via the partner center, in the
+// customer's context when it names a customer.
 func TestOpenDefaultsChannelAndRoute(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	b := openBody()
 	delete(b, "channel")
 	delete(b, "route")
+	delete(b, "context")
 	r := e.must(201, e.do("POST", "/v1/tickets", prov, b))
 	var res struct {
 		Events []struct {
 			Payload struct {
 				Channel string `json:"channel"`
 				Route   string `json:"route"`
+				Context string `json:"context"`
 			} `json:"payload"`
 		} `json:"events"`
 	}
@@ -636,7 +639,7 @@ func TestOpenDefaultsChannelAndRoute(t *testing.T) {
 	if len(res.Events) != 1 {
 		t.Fatalf("result %s", r.body)
 	}
-	if got := res.Events[0].Payload; got.Channel != "api" || got.Route != "partner_center" {
-		t.Fatalf("channel/route = %q/%q, want api/partner_center; body %s", got.Channel, got.Route, r.body)
+	if got := res.Events[0].Payload; got.Channel != "api" || got.Route != "partner_center" || got.Context != "customer" {
+		t.Fatalf("channel/route/context = %q/%q/%q, want api/partner_center/customer; body %s", got.Channel, got.Route, got.Context, r.body)
 	}
 }

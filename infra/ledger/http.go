@@ -26,6 +26,7 @@ func (l *Ledger) APIHandler(ready func(ctx context.Context) error) (http.Handler
 			return l.Ready(ctx)
 		},
 		Observer: l.Metrics, Logger: l.log.With("component", "httpapi"), Now: l.Now,
+		AwaitApplied: l.AwaitApplied,
 	})
 	if err != nil {
 		return nil, err
@@ -53,4 +54,33 @@ func (l *Ledger) Ready(ctx context.Context) error {
 		return fmt.Errorf("event store unavailable: %w", err)
 	}
 	return nil
+}
+
+// AwaitApplied blocks until every read model has applied the log up to
+// position (a commit position), or ctx ends. Commands use it so that a read
+// right after a write sees the write.
+func (l *Ledger) AwaitApplied(ctx context.Context, position uint64) error {
+	wait := 100 * time.Microsecond
+	for {
+		if l.applied() >= position {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Millisecond)
+	}
+}
+
+// applied is the lowest position every read model has applied.
+func (l *Ledger) applied() uint64 {
+	low := ^uint64(0)
+	for _, p := range l.Runner.Projections() {
+		low = min(low, p.Position())
+	}
+	return low
 }
