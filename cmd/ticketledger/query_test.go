@@ -41,7 +41,7 @@ func TestShowAndHistory(t *testing.T) {
 
 	// As of two hours ago, on the recorded axis the ledger did not know the
 	// ticket (it was entered late); on the occurred axis it was open.
-	contains(t, e.ok(with(auditor, "show", late, "--as-of", "now-2h")...), "exists", "not been opened")
+	contains(t, e.ok(with(auditor, "show", late, "--as-of", "now-2h")...), "exists", "had not recorded the ticket by then")
 	contains(t, e.ok(with(auditor, "show", late, "--as-of", "now-2h", "--axis", "occurred")...), "status", "open", "not yet recorded then")
 	e.fails(2, "--as-of", with(auditor, "show", late, "--axis", "occurred")...)
 	e.fails(4, "ticket-not-found", with(auditor, "show", uuid.NewString())...)

@@ -61,7 +61,11 @@ func viewPairs(v projections.AsOfView, asOf bool) [][2]string {
 	if asOf {
 		add("as of", fmtTime(v.At)+" ("+string(v.Axis)+" axis)")
 		if !v.Exists {
-			add("exists", "no: the ticket had not been opened by then")
+			if v.Axis == projections.AxisRecorded {
+				add("exists", "no: the ledger had not recorded the ticket by then")
+			} else {
+				add("exists", "no: the ticket had not been opened by then")
+			}
 			return p
 		}
 	}
