@@ -2,6 +2,8 @@ package domain
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,4 +60,26 @@ type EventSpec struct {
 	// Upcast turns a payload of an older version into the current version's
 	// JSON. Nil when the type never had another version.
 	Upcast func(fromVersion int, data json.RawMessage) (json.RawMessage, error)
+}
+
+// Value returns e with one level of pointer removed (*ticket.Opened becomes
+// ticket.Opened), the form aggregates and projections switch on.
+func Value(e Event) Event {
+	if e == nil {
+		return nil
+	}
+	if v := reflect.ValueOf(e); v.Kind() == reflect.Pointer && !v.IsNil() {
+		if d, ok := v.Elem().Interface().(Event); ok {
+			return d
+		}
+	}
+	return e
+}
+
+// TypeName names e's Go type for error messages ("<nil>" for nil).
+func TypeName(e Event) string {
+	if e == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%T", e)
 }

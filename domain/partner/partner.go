@@ -2,7 +2,6 @@ package partner
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
@@ -89,12 +88,12 @@ func Rebuild(id string, history []domain.Event) (*Partner, error) {
 	}
 	p := New(id)
 	for i, e := range history {
-		e = deref(e)
+		e = domain.Value(e)
 		if _, ok := e.(Registered); ok != (i == 0) {
-			return nil, fmt.Errorf("rebuild partner %s: event %d (%s): a partner stream starts with one %s", id, i, typeName(e), TypeRegistered)
+			return nil, fmt.Errorf("rebuild partner %s: event %d (%s): a partner stream starts with one %s", id, i, domain.TypeName(e), TypeRegistered)
 		}
 		if !known(e) {
-			return nil, fmt.Errorf("rebuild partner %s: event %d: unknown event %s", id, i, typeName(e))
+			return nil, fmt.Errorf("rebuild partner %s: event %d: unknown event %s", id, i, domain.TypeName(e))
 		}
 		p.apply(e)
 	}
@@ -104,25 +103,6 @@ func Rebuild(id string, history []domain.Event) (*Partner, error) {
 // WithWindow sets the backdating window the commands check occurred-at
 // against (zero fields take the defaults) and returns p.
 func (p *Partner) WithWindow(w domain.Window) *Partner { p.window = w; return p }
-
-func deref(e domain.Event) domain.Event {
-	if e == nil {
-		return nil
-	}
-	if v := reflect.ValueOf(e); v.Kind() == reflect.Pointer && !v.IsNil() {
-		if d, ok := v.Elem().Interface().(domain.Event); ok {
-			return d
-		}
-	}
-	return e
-}
-
-func typeName(e domain.Event) string {
-	if e == nil {
-		return "<nil>"
-	}
-	return fmt.Sprintf("%T", e)
-}
 
 func known(e domain.Event) bool {
 	switch e.(type) {
@@ -136,7 +116,7 @@ func known(e domain.Event) bool {
 // counted and otherwise ignored (Rebuild refuses them before).
 func (p *Partner) apply(e domain.Event) {
 	p.version++
-	switch e := deref(e).(type) {
+	switch e := domain.Value(e).(type) {
 	case Registered:
 		p.registered = true
 		p.name, p.email, p.provider = e.Name, e.Email, e.ProviderID

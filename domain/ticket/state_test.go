@@ -138,7 +138,7 @@ func TestSpecs(t *testing.T) {
 		if got := e.EventType(); got != s.Type {
 			t.Fatalf("spec %s makes %s", s.Type, got)
 		}
-		if !known(deref(e)) {
+		if !known(domain.Value(e)) {
 			t.Fatalf("apply does not know %s", s.Type)
 		}
 	}

@@ -2,7 +2,6 @@ package ticket
 
 import (
 	"fmt"
-	"reflect"
 	"sort"
 	"time"
 
@@ -93,14 +92,14 @@ func Rebuild(history []domain.Event) (*Ticket, error) {
 	}
 	t := New("")
 	for i, e := range history {
-		e = deref(e)
+		e = domain.Value(e)
 		_, opened := e.(Opened)
 		_, redirected := e.(RedirectedToISV)
 		if first := opened || redirected; first != (i == 0) {
-			return nil, fmt.Errorf("rebuild ticket: event %d (%s): a ticket stream starts with one %s or %s", i, typeName(e), TypeOpened, TypeRedirectedToISV)
+			return nil, fmt.Errorf("rebuild ticket: event %d (%s): a ticket stream starts with one %s or %s", i, domain.TypeName(e), TypeOpened, TypeRedirectedToISV)
 		}
 		if !known(e) {
-			return nil, fmt.Errorf("rebuild ticket %s: event %d: unknown event %s", t.id, i, typeName(e))
+			return nil, fmt.Errorf("rebuild ticket %s: event %d: unknown event %s", t.id, i, domain.TypeName(e))
 		}
 		t.apply(e)
 	}
@@ -111,25 +110,6 @@ func Rebuild(history []domain.Event) (*Ticket, error) {
 // (zero fields take the defaults: 30 days back, 2 minutes ahead) and
 // returns t.
 func (t *Ticket) WithWindow(w domain.Window) *Ticket { t.window = w; return t }
-
-func deref(e domain.Event) domain.Event {
-	if e == nil {
-		return nil
-	}
-	if v := reflect.ValueOf(e); v.Kind() == reflect.Pointer && !v.IsNil() {
-		if d, ok := v.Elem().Interface().(domain.Event); ok {
-			return d
-		}
-	}
-	return e
-}
-
-func typeName(e domain.Event) string {
-	if e == nil {
-		return "<nil>"
-	}
-	return fmt.Sprintf("%T", e)
-}
 
 func known(e domain.Event) bool {
 	switch e.(type) {
@@ -144,7 +124,7 @@ func known(e domain.Event) bool {
 // apply changes the state by one event. It never fails.
 func (t *Ticket) apply(e domain.Event) {
 	t.version++
-	switch e := deref(e).(type) {
+	switch e := domain.Value(e).(type) {
 	case Opened:
 		t.id, t.status, t.context = e.TicketID, StatusOpen, e.Context
 		t.partnerID, t.providerID, t.resellerID, t.customerID = e.PartnerID, e.ProviderID, e.ResellerID, e.CustomerID
