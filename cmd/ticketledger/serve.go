@@ -22,7 +22,7 @@ import (
 // addServerCommands adds the commands that open a ledger themselves: serve,
 // demo, rebuild, verify.
 func addServerCommands(root *cobra.Command, g *globals) {
-	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newVersionCmd())
+	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newVersionCmd(), newBenchCmd(g))
 }
 
 // storeFlags are the flags that say which ledger to open.
