@@ -26,8 +26,9 @@ type OpenTicketBody struct {
 	TicketID string `json:"ticketId,omitempty"`
 	// ResellerID: an indirect provider filing for a customer of one of its
 	// resellers names the reseller.
-	ResellerID  string `json:"resellerId,omitempty"`
-	Context     string `json:"context"`
+	ResellerID string `json:"resellerId,omitempty"`
+	// Context defaults to "customer" when CustomerID is set, else "own".
+	Context     string `json:"context,omitempty"`
 	CustomerID  string `json:"customerId,omitempty"`
 	Product     string `json:"product"`
 	NonCritical bool   `json:"nonCritical,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -641,5 +642,18 @@ func TestOpenDefaultsChannelAndRoute(t *testing.T) {
 	}
 	if got := res.Events[0].Payload; got.Channel != "api" || got.Route != "partner_center" || got.Context != "customer" {
 		t.Fatalf("channel/route/context = %q/%q/%q, want api/partner_center/customer; body %s", got.Channel, got.Route, got.Context, r.body)
+	}
+	// The OpenAPI document does not call them required either.
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Required []string `json:"required"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	e.must(200, e.do("GET", "/openapi.json", nil, nil)).json(t, &doc)
+	req := doc.Components.Schemas["OpenTicketBody"].Required
+	if len(req) == 0 || slices.ContainsFunc(req, func(f string) bool { return f == "channel" || f == "route" || f == "context" }) {
+		t.Fatalf("OpenTicketBody required = %v, want title etc. but not channel, route or context", req)
 	}
 }
