@@ -53,6 +53,14 @@ func (t *idtab) get(s string) (uint32, bool) {
 
 // add appends s, which must not be present, and returns its index.
 func (t *idtab) add(s string) uint32 {
+	// Grow by doubling (append grows large slices by 1.25×): a rebuild
+	// adds hundreds of thousands of ids, and every growth copies them all.
+	if len(t.arena)+len(s) > cap(t.arena) {
+		t.arena = append(make([]byte, 0, max(2*cap(t.arena), len(t.arena)+len(s), 64<<10)), t.arena...)
+	}
+	if len(t.ends) == cap(t.ends) {
+		t.ends = append(make([]uint32, 0, max(2*cap(t.ends), 4096)), t.ends...)
+	}
 	t.arena = append(t.arena, s...)
 	t.ends = append(t.ends, uint32(len(t.arena)))
 	i := uint32(len(t.ends) - 1)

@@ -1,10 +1,28 @@
 package projections
 
+import "unsafe"
+
 // strtab interns strings: each distinct string is stored once and referred
 // to by a uint32. Index 0 is always "".
+//
+// hot remembers the index of recently seen string values by their address:
+// the codec hands out the same string (same bytes, same address) for values
+// that repeat from one event to the next (severities, products, versions,
+// ids), so most lookups cost a pointer comparison instead of a map lookup.
+// An entry keeps its string alive, so its address cannot be reused by
+// another string while the entry exists, and strings are immutable: same
+// address and length, same string.
 type strtab struct {
-	m map[string]uint32
-	s []string
+	m   map[string]uint32
+	s   []string
+	hot *[hotSlots]hotStr
+}
+
+const hotSlots = 512
+
+type hotStr struct {
+	s  string
+	id uint32
 }
 
 func newStrtab() strtab {
@@ -13,13 +31,25 @@ func newStrtab() strtab {
 
 // id returns the index of s, adding it if new.
 func (t *strtab) id(s string) uint32 {
-	if i, ok := t.m[s]; ok {
-		return i
+	if len(s) == 0 {
+		return 0
 	}
-	i := uint32(len(t.s))
-	s = string([]byte(s)) // own a copy: do not pin a decoder's buffer
-	t.s = append(t.s, s)
-	t.m[s] = i
+	if t.hot == nil {
+		t.hot = new([hotSlots]hotStr)
+	}
+	p := unsafe.StringData(s)
+	h := &t.hot[(uintptr(unsafe.Pointer(p))>>4^uintptr(len(s)))%hotSlots]
+	if unsafe.StringData(h.s) == p && len(h.s) == len(s) {
+		return h.id
+	}
+	i, ok := t.m[s]
+	if !ok {
+		i = uint32(len(t.s))
+		c := string([]byte(s)) // own a copy: do not pin a decoder's buffer
+		t.s = append(t.s, c)
+		t.m[c] = i
+	}
+	h.s, h.id = s, i
 	return i
 }
 

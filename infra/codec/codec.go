@@ -30,6 +30,7 @@ var ErrSchemaVersion = errors.New("unsupported schema version")
 // ledger's catalog (domain/catalog).
 type Codec struct {
 	specs map[string]domain.EventSpec
+	plans map[string]*payloadPlan // nil plan: encoding/json only
 }
 
 // New returns a codec for the given event specs. Every spec needs a type
@@ -37,6 +38,7 @@ type Codec struct {
 // Version is above 1 may have an Upcast function for older payloads.
 func New(specs []domain.EventSpec) (*Codec, error) {
 	m := make(map[string]domain.EventSpec, len(specs))
+	plans := make(map[string]*payloadPlan, len(specs))
 	for _, s := range specs {
 		if s.Type == "" {
 			return nil, errors.New("codec: event spec without a type name")
@@ -56,8 +58,9 @@ func New(specs []domain.EventSpec) (*Codec, error) {
 			return nil, fmt.Errorf("codec: event type %s listed twice", s.Type)
 		}
 		m[s.Type] = s
+		plans[s.Type] = compilePlan(reflect.TypeOf(s.New()).Elem(), 0)
 	}
-	return &Codec{specs: m}, nil
+	return &Codec{specs: m, plans: plans}, nil
 }
 
 // MustNew is New that panics on error, for tests and package initialisation.
@@ -201,8 +204,8 @@ func (c *Codec) Decode(ev eventstore.RecordedEvent) (domain.Recorded, error) {
 		}
 		data = up
 	}
-	p := spec.New()
-	if err := json.Unmarshal(data, p); err != nil {
+	p, err := decodePayload(c.plans[ev.Type], data, spec.New(), spec.New)
+	if err != nil {
 		return rec, &DecodeError{Stream: ev.StreamID, Revision: ev.Revision, Type: ev.Type, Err: fmt.Errorf("payload: %w", err)}
 	}
 	rec.Event = reflect.ValueOf(p).Elem().Interface().(domain.Event)

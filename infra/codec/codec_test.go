@@ -413,6 +413,9 @@ func TestMetaFastPathMatchesEncodingJSON(t *testing.T) {
 		"{\"hash\":\"\xff\"}",
 		`[]`,
 		`null`,
+		`{"hash":"a","correlationId":"c","hash":"b","prevHash":"","causationId":"d"}`,
+		`{"hash":"1","hash":"2","hash":"3","hash":"4","hash":"5","hash":"6","hash":"7","hash":"8","hash":"9","correlationId":"x"}`,
+		`{"actor":{"id":"` + strings.Repeat("long-actor-", 5) + `","partner":"p","role":"custom_role"},"policyVersion":"v1","onBehalfOf":""}`,
 	}
 	for _, in := range inputs {
 		got, gotErr := codec.DecodeMeta([]byte(in))

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -16,20 +17,75 @@ func decodeMeta(b []byte, m *domain.Meta) error {
 	if len(b) == 0 {
 		return nil
 	}
-	// One string holds every string field: one allocation instead of one
-	// per field.
-	s := metaScanner{b: b, s: string(b)}
-	if s.meta(m) {
+	// Values that repeat from one event to the next (actor, partner,
+	// customer, policy version) are interned; the others (correlation and
+	// causation ids, hashes) share one string: at most one allocation per
+	// event, and no decoded string keeps the whole metadata alive.
+	in := scanners.Get().(*payloadScanner)
+	s := metaScanner{b: b, in: in}
+	ok := s.meta(m)
+	if ok {
+		s.finish(m)
+	}
+	scanners.Put(in)
+	if ok {
 		return nil
 	}
-	*m = domain.Meta{}
-	return json.Unmarshal(b, m)
+	// A separate value for encoding/json, so that m (the caller's, often
+	// on its stack) does not escape to the heap on the fast path.
+	var slow domain.Meta
+	err := json.Unmarshal(b, &slow)
+	*m = slow
+	return err
 }
 
 type metaScanner struct {
-	b []byte
-	s string // b as a string, shared by the decoded string fields
-	i int
+	b    []byte
+	i    int
+	in   *payloadScanner // its intern table
+	pend [8]pendingStr   // unique values, made into one string by finish
+	np   int
+}
+
+type pendingStr struct {
+	field uint8 // one of the unique* constants
+	v     []byte
+}
+
+// The fields set by finish.
+const (
+	uniqueCorrelation uint8 = iota
+	uniqueCausation
+	uniquePrevHash
+	uniqueHash
+)
+
+// finish sets the pending string fields of m, slices of one new string.
+func (s *metaScanner) finish(m *domain.Meta) {
+	n := 0
+	for _, p := range s.pend[:s.np] {
+		n += len(p.v)
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, p := range s.pend[:s.np] {
+		sb.Write(p.v)
+	}
+	all, off := sb.String(), 0
+	for _, p := range s.pend[:s.np] {
+		v := all[off : off+len(p.v)]
+		off += len(p.v)
+		switch p.field {
+		case uniqueCorrelation:
+			m.CorrelationID = v
+		case uniqueCausation:
+			m.CausationID = v
+		case uniquePrevHash:
+			m.PrevHash = v
+		case uniqueHash:
+			m.Hash = v
+		}
+	}
 }
 
 func (s *metaScanner) ws() {
@@ -62,10 +118,10 @@ func (s *metaScanner) quoted() (q []byte, ok bool) {
 	start := s.i
 	ascii := true
 	for j := s.i + 1; j < len(s.b); j++ {
-		c := s.b[j]
-		if plainASCII[c] {
-			continue
+		if j += plainRun(s.b[j:]); j >= len(s.b) {
+			break
 		}
+		c := s.b[j]
 		switch {
 		case c == '"':
 			s.i = j + 1
@@ -92,12 +148,25 @@ var plainASCII = func() (t [256]bool) {
 	return t
 }()
 
+// str decodes a string value that repeats from event to event: interned.
 func (s *metaScanner) str(dst *string) bool {
 	q, ok := s.quoted()
 	if !ok {
 		return false
 	}
-	*dst = s.s[s.i-len(q)+1 : s.i-1]
+	*dst = s.in.intern(q[1 : len(q)-1])
+	return true
+}
+
+// unique decodes a string value that differs from event to event: set by
+// finish, in one string with the others.
+func (s *metaScanner) unique(field uint8) bool {
+	q, ok := s.quoted()
+	if !ok || s.np == len(s.pend) {
+		return false
+	}
+	s.pend[s.np] = pendingStr{field: field, v: q[1 : len(q)-1]}
+	s.np++
 	return true
 }
 
@@ -162,11 +231,11 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 				case "id":
 					return s.str(&m.Actor.ID)
 				case "role":
-					var r string
-					if !s.str(&r) {
+					q, ok := s.quoted()
+					if !ok {
 						return false
 					}
-					m.Actor.Role = internRole(r)
+					m.Actor.Role = s.role(q[1 : len(q)-1])
 					return true
 				case "partner":
 					return s.str(&m.Actor.Partner)
@@ -176,9 +245,9 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 		case "onBehalfOf":
 			return s.str(&m.OnBehalfOf)
 		case "correlationId":
-			return s.str(&m.CorrelationID)
+			return s.unique(uniqueCorrelation)
 		case "causationId":
-			return s.str(&m.CausationID)
+			return s.unique(uniqueCausation)
 		case "occurredAt":
 			q, ok := s.quoted()
 			return ok && m.OccurredAt.UnmarshalJSON(q) == nil
@@ -188,9 +257,9 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 		case "policyVersion":
 			return s.str(&m.PolicyVersion)
 		case "prevHash":
-			return s.str(&m.PrevHash)
+			return s.unique(uniquePrevHash)
 		case "hash":
-			return s.str(&m.Hash)
+			return s.unique(uniqueHash)
 		}
 		return false
 	})
@@ -201,13 +270,13 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 	return s.i == len(s.b)
 }
 
-// internRole returns the constant for a known role, so that decoded metadata
-// does not keep the whole metadata string alive through its most common field.
-func internRole(r string) domain.Role {
+// role returns the constant for a known role (no allocation), else the
+// value interned.
+func (s *metaScanner) role(r []byte) domain.Role {
 	for _, k := range [...]domain.Role{domain.RoleIndirectProvider, domain.RoleIndirectReseller, domain.RoleVendorSupport, domain.RoleAuditor, domain.RoleSystem} {
-		if string(k) == r {
+		if string(k) == string(r) {
 			return k
 		}
 	}
-	return domain.Role(r)
+	return domain.Role(s.in.intern(r))
 }

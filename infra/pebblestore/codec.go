@@ -224,9 +224,23 @@ func (h *header) body() (ct string, ctRaw, data, meta []byte, err error) {
 
 // decoder turns records into RecordedEvents, sharing the strings that repeat
 // from one event to the next (stream names, types) to save allocations.
+//
+// The data and metadata of the events it decodes are copied into chunks of
+// decodeChunk bytes, shared by consecutive events (one allocation per chunk
+// rather than one per event: a $all scan, a subscription's catch-up, is
+// dominated by them). So an event kept after the others are dropped keeps
+// its chunk alive, at most decodeChunk bytes; larger records get their own
+// allocation.
 type decoder struct {
-	lastStream, lastType string
+	lastStream string
+	types      [typeSlots]string // event types by a cheap hash; a miss replaces the slot
+	chunk      []byte
 }
+
+const (
+	decodeChunk = 64 << 10
+	typeSlots   = 64
+)
 
 func (d *decoder) str(b []byte, last *string) string {
 	if string(b) == *last { // no allocation for the comparison
@@ -234,6 +248,34 @@ func (d *decoder) str(b []byte, last *string) string {
 	}
 	*last = string(b)
 	return *last
+}
+
+// typ returns the event type as a string, allocated once per decoder for
+// each type (event types are few; a collision only costs an allocation).
+func (d *decoder) typ(b []byte) string {
+	h := uint(len(b))
+	if len(b) > 0 {
+		h = h*31 + uint(b[len(b)-1])*7 + uint(b[len(b)/2])
+	}
+	slot := &d.types[h%typeSlots]
+	if *slot == string(b) {
+		return *slot
+	}
+	*slot = string(b)
+	return *slot
+}
+
+// alloc returns n bytes for an event's data and metadata.
+func (d *decoder) alloc(n int) []byte {
+	if n > decodeChunk/8 {
+		return make([]byte, n)
+	}
+	if cap(d.chunk)-len(d.chunk) < n {
+		d.chunk = make([]byte, 0, decodeChunk)
+	}
+	i := len(d.chunk)
+	d.chunk = d.chunk[:i+n]
+	return d.chunk[i : i+n : i+n]
 }
 
 // decode fills ev from the record value at log position seq. The value is
@@ -254,10 +296,10 @@ func (d *decoder) decodeWith(seq uint64, h *header, ev *eventstore.RecordedEvent
 	if ctRaw != nil {
 		ct = string(ctRaw)
 	}
-	// One allocation holds data and metadata.
+	// One allocation (or a share of a chunk) holds data and metadata.
 	var buf []byte
 	if n := len(data) + len(meta); n > 0 {
-		buf = make([]byte, n)
+		buf = d.alloc(n)
 		copy(buf, data)
 		copy(buf[len(data):], meta)
 	}
@@ -266,7 +308,7 @@ func (d *decoder) decodeWith(seq uint64, h *header, ev *eventstore.RecordedEvent
 		Revision:    h.revision,
 		Position:    eventstore.Position{Commit: seq, Prepare: seq},
 		ID:          h.id,
-		Type:        d.str(h.typ, &d.lastType),
+		Type:        d.typ(h.typ),
 		ContentType: ct,
 		Created:     unixNanoUTC(h.createdNano),
 	}

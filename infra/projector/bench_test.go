@@ -199,3 +199,38 @@ func BenchmarkRestartFromSnapshot1M(b *testing.B) {
 }
 
 var _ = projections.TicketsName
+
+// BenchmarkScanOnly: the subscription's catch-up read of the same store
+// alone (no decoding, no folds), for comparison with BenchmarkColdRebuild.
+func BenchmarkScanOnly(b *testing.B) {
+	st, events := benchStore(b, benchSize("TL_BENCH_TICKETS", 200_000))
+	defer st.Close()
+	var total uint64
+	cpu0 := cpuTime()
+	for b.Loop() {
+		sub, err := st.SubscribeAll(context.Background(), eventstore.AllStart(), eventstore.SubscribeOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			m, err := sub.Next()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if m.CaughtUp {
+				break
+			}
+			if m.Event != nil {
+				n++
+			}
+		}
+		sub.Close()
+		if n != events {
+			b.Fatalf("read %d events, want %d", n, events)
+		}
+		total += uint64(n)
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(total)/(cpuTime()-cpu0).Seconds(), "events/cpu-s")
+}

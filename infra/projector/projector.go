@@ -283,7 +283,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 	}()
 	for {
-		err := r.follow(ctx, nil, false)
+		err := r.follow(ctx, nil, false, false)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -324,7 +324,7 @@ func (r *Runner) Rebuild(ctx context.Context, progress func(done, total uint64))
 		}
 	}
 	r.reset()
-	err := r.follow(ctx, progress, true)
+	err := r.follow(ctx, progress, true, true)
 	if err != nil {
 		return fmt.Errorf("projector: rebuild: %w", err)
 	}
@@ -337,7 +337,7 @@ func (r *Runner) CatchUp(ctx context.Context) error {
 	if r.running.Load() {
 		return errors.New("projector: CatchUp while Run is active")
 	}
-	return r.follow(ctx, nil, true)
+	return r.follow(ctx, nil, true, false)
 }
 
 func (r *Runner) reset() {
@@ -402,10 +402,13 @@ var errRestart = errors.New("rebuild requested")
 
 // follow subscribes from the checkpoint and applies events until ctx ends,
 // the subscription fails, or (untilCaughtUp) the log's head is reached.
-func (r *Runner) follow(ctx context.Context, progress func(done, total uint64), untilCaughtUp bool) error {
+//
+// snapshotAfter says the caller writes a snapshot as soon as follow returns
+// (Rebuild): then none is written on catching up.
+func (r *Runner) follow(ctx context.Context, progress func(done, total uint64), untilCaughtUp, snapshotAfter bool) error {
 	var pendingRebuild *rebuildReq
 	for {
-		err := r.followOnce(ctx, progress, untilCaughtUp, &pendingRebuild)
+		err := r.followOnce(ctx, progress, untilCaughtUp, snapshotAfter, &pendingRebuild)
 		if !errors.Is(err, errRestart) {
 			if pendingRebuild != nil {
 				pendingRebuild.done <- err
@@ -420,7 +423,7 @@ func (r *Runner) follow(ctx context.Context, progress func(done, total uint64), 
 	}
 }
 
-func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint64), untilCaughtUp bool, rebuild **rebuildReq) error {
+func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint64), untilCaughtUp, snapshotAfter bool, rebuild **rebuildReq) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.mu.Lock()
@@ -445,27 +448,48 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 	}
 	defer sub.Close()
 
-	// Stage 1: read messages into batches: full batches while catching up,
-	// one message at a time once live. Stage 2: classify and decode a batch
-	// in parallel. Stage 3 (here): apply in log order.
-	raws := make(chan []eventstore.Message, 4)
+	// Stage 1 (a goroutine): read messages into batches, full batches while
+	// catching up, one message at a time once live. Stage 2 (DecodeWorkers
+	// goroutines): classify and decode whole batches, several batches at
+	// once. Stage 3 (here): apply the batches in log order. A batch travels
+	// as one job: to the workers through work, to the applier through
+	// order, in the order read; the applier waits for each job's done.
+	inflight := 2 * r.opts.DecodeWorkers
+	order := make(chan *job, inflight)
+	work := make(chan *job, inflight+2) // never full when order has room: see send
+	free := make(chan *job, inflight+4)
 	readErr := make(chan error, 1)
 	go func() {
-		defer close(raws)
+		defer close(work)
+		defer close(order)
 		live := false
-		batch := make([]eventstore.Message, 0, r.opts.BatchSize)
+		var j *job
+		next := func() {
+			select {
+			case j = <-free:
+				j.raw = j.raw[:0]
+			default:
+				j = &job{raw: make([]eventstore.Message, 0, r.opts.BatchSize)}
+			}
+			j.done = make(chan struct{})
+		}
 		send := func() bool {
-			if len(batch) == 0 {
+			if len(j.raw) == 0 {
 				return true
 			}
 			select {
-			case raws <- batch:
-				batch = make([]eventstore.Message, 0, r.opts.BatchSize)
+			case order <- j:
+				// work holds only jobs that are not done, which are at most
+				// those in order, the one the applier waits for and this
+				// one: it has room.
+				work <- j
+				next()
 				return true
 			case <-ctx.Done():
 				return false
 			}
 		}
+		next()
 		for {
 			m, err := sub.Next()
 			if err != nil {
@@ -473,11 +497,11 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 				readErr <- err
 				return
 			}
-			batch = append(batch, m)
+			j.raw = append(j.raw, m)
 			if m.CaughtUp {
 				live = true
 			}
-			if live || len(batch) == cap(batch) {
+			if live || len(j.raw) == cap(j.raw) {
 				if !send() {
 					readErr <- ctx.Err()
 					return
@@ -485,29 +509,20 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 			}
 		}
 	}()
-	batches := make(chan []item, 4)
-	go func() {
-		defer close(batches)
-		for raw := range raws {
-			batch := make([]item, len(raw))
-			for i, m := range raw {
-				batch[i] = r.classify(m)
+	for range r.opts.DecodeWorkers {
+		go func() {
+			for j := range work {
+				r.decodeJob(j)
+				close(j.done)
 			}
-			r.decode(batch)
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+		}()
+	}
 
-	recs := make([]domain.Recorded, 0, r.opts.BatchSize)
 	for {
-		var batch []item
+		var j *job
 		var ok bool
 		select {
-		case batch, ok = <-batches:
+		case j, ok = <-order:
 		case req := <-r.rebuildCh:
 			*rebuild = &req
 			return errRestart
@@ -522,42 +537,31 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 				return ctx.Err()
 			}
 		}
-		recs = recs[:0]
-		var applied, filtered, unknown, bad uint64
-		caught := false
-		var last item
-		for i := range batch {
-			it := &batch[i]
-			switch it.kind {
-			case kEvent:
-				recs = append(recs, it.rec)
-				applied++
-			case kFiltered:
-				filtered++
-			case kUnknown:
-				unknown++
+		<-j.done // the workers finish every job they are given
+		for i := range j.skipped {
+			it := &j.skipped[i]
+			if it.kind == kUnknown {
 				if n := r.noteSkip(it.raw.Type); logWorthy(n) {
 					r.log.Warn("skipping an event of a type this release does not know", "type", it.raw.Type, "stream", it.raw.StreamID, "position", it.pos.String(), "skippedOfType", n, "err", it.err)
 				}
-			case kBad:
-				bad++
-				if n := r.noteSkip(it.raw.Type); logWorthy(n) {
-					r.log.Error("skipping an event that cannot be decoded", "type", it.raw.Type, "stream", it.raw.StreamID, "position", it.pos.String(), "skippedOfType", n, "err", it.err)
-				}
-			case kCaughtUp:
-				caught = true
-				continue
+			} else if n := r.noteSkip(it.raw.Type); logWorthy(n) {
+				r.log.Error("skipping an event that cannot be decoded", "type", it.raw.Type, "stream", it.raw.StreamID, "position", it.pos.String(), "skippedOfType", n, "err", it.err)
 			}
-			last = *it
 		}
 		for _, p := range r.projs {
 			if ba, ok := p.(interface{ ApplyBatch([]domain.Recorded) }); ok {
-				ba.ApplyBatch(recs)
+				ba.ApplyBatch(j.recs)
 			} else {
-				for _, rec := range recs {
+				for _, rec := range j.recs {
 					p.Apply(rec)
 				}
 			}
+		}
+		applied, filtered, unknown, bad := j.applied, j.filtered, j.unknown, j.bad
+		caught, last := j.caught, j.last
+		select {
+		case free <- j:
+		default:
 		}
 		r.mu.Lock()
 		if last.pos != (eventstore.Position{}) {
@@ -579,6 +583,9 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 		// replay down more than a crash during it costs.
 		snap := r.opts.SnapshotPath != "" && r.sinceSnap > 0 &&
 			((r.caughtUp && r.sinceSnap >= r.opts.SnapshotEvery) || r.opts.Now().Sub(r.lastSnap) >= r.opts.SnapshotInterval)
+		if caught && ((untilCaughtUp && snapshotAfter) || *rebuild != nil) {
+			snap = false // a rebuild writes its snapshot just below or on return: not two
+		}
 		ck := r.checkpoint
 		r.mu.Unlock()
 		if progress != nil {
@@ -626,6 +633,59 @@ func logWorthy(n uint64) bool {
 	return n == 1
 }
 
+// job is a batch of subscription messages on its way through the pipeline:
+// read, then decoded by a worker, then applied.
+type job struct {
+	raw  []eventstore.Message
+	done chan struct{} // closed once decoded
+
+	recs                            []domain.Recorded // the decoded events, in order
+	skipped                         []item            // unknown and undecodable events, for the log
+	applied, filtered, unknown, bad uint64
+	caught                          bool
+	last                            item // the last event or checkpoint (its pos and created)
+}
+
+// decodeJob classifies and decodes the messages of j (a worker).
+func (r *Runner) decodeJob(j *job) {
+	j.recs, j.skipped = j.recs[:0], j.skipped[:0]
+	j.applied, j.filtered, j.unknown, j.bad, j.caught, j.last = 0, 0, 0, 0, false, item{}
+	for i := range j.raw {
+		it := r.classify(j.raw[i])
+		j.raw[i] = eventstore.Message{} // do not keep the record once decoded
+		switch it.kind {
+		case kCaughtUp:
+			j.caught = true
+			continue
+		case kFiltered:
+			j.filtered++
+		case kEvent:
+			j.recs = append(j.recs, domain.Recorded{})
+			rec := &j.recs[len(j.recs)-1]
+			var err error
+			if *rec, err = r.opts.Decode(*it.raw); err != nil {
+				j.recs = j.recs[:len(j.recs)-1]
+				it.kind, it.err = kBad, err
+				if r.opts.IsUnknown != nil && r.opts.IsUnknown(err) {
+					it.kind = kUnknown
+				}
+				if it.kind == kUnknown {
+					j.unknown++
+				} else {
+					j.bad++
+				}
+				j.skipped = append(j.skipped, it)
+			} else {
+				if rec.Position == 0 {
+					rec.Position = it.pos.Commit
+				}
+				j.applied++
+			}
+		}
+		j.last = item{kind: it.kind, pos: it.pos, created: it.created}
+	}
+}
+
 // classify sorts a message before decoding; cheap checks only.
 func (r *Runner) classify(m eventstore.Message) item {
 	switch {
@@ -643,48 +703,4 @@ func (r *Runner) classify(m eventstore.Message) item {
 		it.kind, it.raw = kFiltered, nil
 	}
 	return it
-}
-
-// decode decodes the events of a batch on up to DecodeWorkers goroutines.
-func (r *Runner) decode(batch []item) {
-	one := func(it *item) {
-		if it.kind != kEvent {
-			return
-		}
-		rec, err := r.opts.Decode(*it.raw)
-		if err != nil {
-			it.kind, it.err = kBad, err
-			if r.opts.IsUnknown != nil && r.opts.IsUnknown(err) {
-				it.kind = kUnknown
-			}
-			return
-		}
-		if rec.Position == 0 {
-			rec.Position = it.pos.Commit
-		}
-		it.rec = rec
-		if it.err == nil {
-			it.raw = nil // not needed any more
-		}
-	}
-	w := min(r.opts.DecodeWorkers, len(batch)/64)
-	if w <= 1 {
-		for i := range batch {
-			one(&batch[i])
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (len(batch) + w - 1) / w
-	for lo := 0; lo < len(batch); lo += chunk {
-		hi := min(lo+chunk, len(batch))
-		wg.Add(1)
-		go func(part []item) {
-			defer wg.Done()
-			for i := range part {
-				one(&part[i])
-			}
-		}(batch[lo:hi])
-	}
-	wg.Wait()
 }

@@ -371,3 +371,31 @@ func TestLagAndStatus(t *testing.T) {
 		t.Errorf("status %+v", st)
 	}
 }
+
+// TestRebuildWritesOneSnapshot: a rebuild that catches up past
+// SnapshotEvery writes its snapshot once, at the end, not also on catching
+// up; CatchUp still snapshots when due.
+func TestRebuildWritesOneSnapshot(t *testing.T) {
+	evs := projectionstest.Generate(projectionstest.Options{Tickets: 50})
+	l := newMemLog()
+	l.add(evs...)
+	m := newModels()
+	r, err := New(Options{Store: l, Decode: codec.Decode, IsUnknown: isUnknown, Head: l.head, Projections: m.list(),
+		SnapshotPath: filepath.Join(t.TempDir(), "p.snap"), SnapshotEvery: 10, Logger: quiet, BatchSize: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Rebuild(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Stats(); st.Snapshots != 1 || st.Checkpoint.Commit != uint64(len(evs)) || m.au.Len() != len(evs) {
+		t.Fatalf("after Rebuild: %d snapshots (want 1), checkpoint %d, %d audit entries (want %d)", st.Snapshots, st.Checkpoint.Commit, m.au.Len(), len(evs))
+	}
+	l.add(projectionstest.Generate(projectionstest.Options{Tickets: 60, Seed: 2})[len(evs):]...)
+	if err := r.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Stats(); st.Snapshots != 2 {
+		t.Fatalf("after CatchUp: %d snapshots, want 2", st.Snapshots)
+	}
+}

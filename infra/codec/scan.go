@@ -1,0 +1,30 @@
+package codec
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// plainRun returns the length of the longest prefix of b made of bytes a
+// JSON string token holds as they are (plainASCII: printable ASCII except
+// '"' and '\\'), eight bytes at a time.
+func plainRun(b []byte) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ ('"' * lo)
+		bs := x ^ ('\\' * lo)
+		// Per byte: ≥ 0x80, < 0x20, == '"', == '\\'. The borrows of the
+		// subtractions can only flag bytes above a byte truly flagged, so
+		// the lowest flagged byte is the first that is not plain.
+		m := x&hi | (x-0x20*lo)&^x&hi | (q-lo)&^q&hi | (bs-lo)&^bs&hi
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(b) && plainASCII[b[i]] {
+		i++
+	}
+	return i
+}
