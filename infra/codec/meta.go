@@ -22,7 +22,7 @@ func decodeMeta(b []byte, m *domain.Meta) error {
 	// causation ids, hashes) share one string: at most one allocation per
 	// event, and no decoded string keeps the whole metadata alive.
 	in := scanners.Get().(*payloadScanner)
-	s := metaScanner{b: b, in: in}
+	s := metaScanner{cursor: cursor{b: b}, in: in}
 	ok := s.meta(m)
 	if ok {
 		s.finish(m)
@@ -40,8 +40,7 @@ func decodeMeta(b []byte, m *domain.Meta) error {
 }
 
 type metaScanner struct {
-	b    []byte
-	i    int
+	cursor
 	in   *payloadScanner // its intern table
 	pend [8]pendingStr   // unique values, made into one string by finish
 	np   int
@@ -86,26 +85,6 @@ func (s *metaScanner) finish(m *domain.Meta) {
 			m.Hash = v
 		}
 	}
-}
-
-func (s *metaScanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-func (s *metaScanner) tok(c byte) bool {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
 }
 
 // quoted returns a string token including its quotes; ok is false for

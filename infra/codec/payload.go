@@ -168,8 +168,7 @@ func (p *payloadPlan) field(key []byte) *planField {
 // allocates few strings and no decoded string shares memory with another
 // field's or pins the record.
 type payloadScanner struct {
-	b       []byte
-	i       int
+	cursor
 	scratch []byte
 	strs    [internSlots]string // direct-mapped by hash: a miss replaces the slot
 }
@@ -210,26 +209,6 @@ func scanPayload(plan *payloadPlan, data []byte, v any) bool {
 	s.b = nil
 	scanners.Put(s)
 	return ok
-}
-
-func (s *payloadScanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-func (s *payloadScanner) tok(c byte) bool {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
 }
 
 // plain returns the contents of a string token made of printable ASCII

@@ -28,3 +28,32 @@ func plainRun(b []byte) int {
 	}
 	return i
 }
+
+// cursor is a read position in a JSON document, shared by the metadata and
+// payload scanners.
+type cursor struct {
+	b []byte
+	i int
+}
+
+// ws skips white space.
+func (s *cursor) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// tok consumes c (after white space) and reports whether it was there.
+func (s *cursor) tok(c byte) bool {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
