@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketledger/ticketledger/infra/bench"
+	"github.com/ticketledger/ticketledger/infra/tools/bench"
 )
 
 // tinyBench are the flags of a bench run that takes a second or two.

@@ -12,16 +12,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ticketledger/ticketledger/domain/sla"
-	"github.com/ticketledger/ticketledger/infra/client"
+	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/codec"
-	"github.com/ticketledger/ticketledger/infra/httpapi"
+	"github.com/ticketledger/ticketledger/infra/http/client"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/ledger"
-	"github.com/ticketledger/ticketledger/infra/render"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
 // addClientCommands adds the commands that talk to a running ledger over
-// its HTTP API (routes of infra/httpapi).
+// its HTTP API (routes of infra/http/server).
 func addClientCommands(root *cobra.Command, g *globals) {
 	root.AddCommand(
 		newOpenCmd(g), newRedirectCmd(g),
@@ -111,8 +111,8 @@ func addTime(c *cobra.Command, f *timeFlag, name, usage string) {
 }
 
 // cmdBase builds the common part of a command body.
-func cmdBase(occurred *timeFlag) httpapi.CommandBase {
-	return httpapi.CommandBase{OccurredAt: httpapi.Timestamp{Time: occurred.t}}
+func cmdBase(occurred *timeFlag) server.CommandBase {
+	return server.CommandBase{OccurredAt: server.Timestamp{Time: occurred.t}}
 }
 
 // ticketPath is the path of a ticket (sub)resource.
@@ -300,7 +300,7 @@ func verifyRemote(ctx context.Context, g *globals, progress func(done, total int
 	}
 	rep := ledger.VerifyReport{Streams: len(ids)}
 	for i, id := range ids {
-		var v httpapi.Verification
+		var v server.Verification
 		check := ledger.StreamCheck{Stream: "ticket-" + id}
 		if err := cl.Get(ctx, ticketPath(id, "/evidence/verification"), nil, &v); err != nil {
 			var ce *client.Error

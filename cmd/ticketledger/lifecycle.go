@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ticketledger/ticketledger/infra/httpapi"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
 // request is what a ticket command sends: the path and the body.
@@ -42,7 +42,7 @@ func newRespondCmd(g *globals) *cobra.Command {
 	return ticketCommand(g, "respond", "Record vendor support's first response (judged against the deadline in force)",
 		`  ticketledger respond 7d1c… --actor bob@vendor.example --role vendor_support --summary "Investigating"`,
 		func(c *cobra.Command, occ *timeFlag) request {
-			b := &httpapi.FirstResponseBody{}
+			b := &server.FirstResponseBody{}
 			c.Flags().StringVar(&b.Summary, "summary", "", "what support said")
 			return at("/first-response", func() any { b.CommandBase = cmdBase(occ); return b })
 		})
@@ -52,7 +52,7 @@ func newSeverityCmd(g *globals) *cobra.Command {
 	return ticketCommand(g, "severity", "Change the severity; the deadline is recomputed from the ticket's creation",
 		`  ticketledger severity 7d1c… --to A --reason "production now down"`,
 		func(c *cobra.Command, occ *timeFlag) request {
-			b := &httpapi.SeverityBody{}
+			b := &server.SeverityBody{}
 			c.Flags().StringVar(&b.Severity, "to", "", "new severity: A, B or C")
 			c.Flags().StringVar(&b.Reason, "reason", "", "why the severity changes")
 			return at("/severity", func() any { b.CommandBase = cmdBase(occ); return b })
@@ -63,7 +63,7 @@ func newEscalateCmd(g *globals) *cobra.Command {
 	return ticketCommand(g, "escalate", "Escalate to the vendor with the reason and the escalation criteria met",
 		`  ticketledger escalate 7d1c… --reason "platform bug, no workaround" --criteria business_critical,no_workaround`,
 		func(c *cobra.Command, occ *timeFlag) request {
-			b := &httpapi.EscalateBody{}
+			b := &server.EscalateBody{}
 			c.Flags().StringVar(&b.Reason, "reason", "", "why the partner cannot solve it")
 			c.Flags().StringSliceVar(&b.CriteriaMet, "criteria", nil, "escalation criteria met (comma-separated or repeated)")
 			return at("/escalations", func() any { b.CommandBase = cmdBase(occ); return b })
@@ -76,14 +76,14 @@ func newInfoCmd(g *globals) *cobra.Command {
 		ticketCommand(g, "request", "Vendor support asks the partner for information",
 			`  ticketledger info request 7d1c… --question "Which subscription id?"`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.InfoRequestBody{}
+				b := &server.InfoRequestBody{}
 				c.Flags().StringVar(&b.Question, "question", "", "what support needs to know")
 				return at("/info-requests", func() any { b.CommandBase = cmdBase(occ); return b })
 			}),
 		ticketCommand(g, "provide", "The partner answers an information request",
 			`  ticketledger info provide 7d1c… --answer "subscription 1234"`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.InfoResponseBody{}
+				b := &server.InfoResponseBody{}
 				c.Flags().StringVar(&b.Answer, "answer", "", "the answer")
 				return at("/info-responses", func() any { b.CommandBase = cmdBase(occ); return b })
 			}),
@@ -97,7 +97,7 @@ func newDisputeCmd(g *globals) *cobra.Command {
 		ticketCommand(g, "open", "Open a billing dispute on a ticket",
 			`  ticketledger dispute open 7d1c… --dispute-id D-1 --invoice INV-77 --amount-cents 125000 --currency EUR --reason "double charge"`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.DisputeBody{}
+				b := &server.DisputeBody{}
 				f := c.Flags()
 				f.StringVar(&b.DisputeID, "dispute-id", "", "your id for the dispute")
 				f.StringVar(&b.InvoiceRef, "invoice", "", "invoice reference")
@@ -109,7 +109,7 @@ func newDisputeCmd(g *globals) *cobra.Command {
 		ticketCommand(g, "resolve", "Decide a billing dispute (upheld, rejected or partial)",
 			`  ticketledger dispute resolve 7d1c… --dispute-id D-1 --outcome partial --credit-cents 50000 --currency EUR --explanation "half credited"`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.DisputeResolutionBody{}
+				b := &server.DisputeResolutionBody{}
 				var disputeID string
 				f := c.Flags()
 				f.StringVar(&disputeID, "dispute-id", "", "the dispute to decide (required)")
@@ -135,7 +135,7 @@ func newFraudCmd(g *globals) *cobra.Command {
 		ticketCommand(g, "flag", "Flag suspected fraud",
 			`  ticketledger fraud flag 7d1c… --reason "card testing" --indicators velocity,new_tenant`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.FraudFlagBody{}
+				b := &server.FraudFlagBody{}
 				c.Flags().StringVar(&b.Reason, "reason", "", "why fraud is suspected")
 				c.Flags().StringSliceVar(&b.Indicators, "indicators", nil, "fraud indicators (comma-separated or repeated)")
 				return at("/fraud-flags", func() any { b.CommandBase = cmdBase(occ); return b })
@@ -143,7 +143,7 @@ func newFraudCmd(g *globals) *cobra.Command {
 		ticketCommand(g, "clear", "Clear a fraud flag",
 			`  ticketledger fraud clear 7d1c… --reason "customer verified"`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.ReasonBody{}
+				b := &server.ReasonBody{}
 				c.Flags().StringVar(&b.Reason, "reason", "", "why the flag is cleared")
 				return at("/fraud-clearance", func() any { b.CommandBase = cmdBase(occ); return b })
 			}),
@@ -155,7 +155,7 @@ func newNoteCmd(g *globals) *cobra.Command {
 	return ticketCommand(g, "note", "Add a note to a ticket",
 		`  ticketledger note 7d1c… --text "called the customer's admin"`,
 		func(c *cobra.Command, occ *timeFlag) request {
-			b := &httpapi.NoteBody{}
+			b := &server.NoteBody{}
 			c.Flags().StringVar(&b.Text, "text", "", "the note")
 			return at("/notes", func() any { b.CommandBase = cmdBase(occ); return b })
 		})
@@ -165,7 +165,7 @@ func newReassignCmd(g *globals) *cobra.Command {
 	return ticketCommand(g, "reassign", "Reassign a ticket to another engineer or queue",
 		`  ticketledger reassign 7d1c… --to queue:azure-compute --reason "compute issue"`,
 		func(c *cobra.Command, occ *timeFlag) request {
-			b := &httpapi.ReassignBody{}
+			b := &server.ReassignBody{}
 			c.Flags().StringVar(&b.To, "to", "", "new owner")
 			c.Flags().StringVar(&b.Reason, "reason", "", "why")
 			return at("/assignment", func() any { b.CommandBase = cmdBase(occ); return b })
@@ -176,7 +176,7 @@ func newResolveCmd(g *globals) *cobra.Command {
 	return ticketCommand(g, "resolve", "Resolve a ticket",
 		`  ticketledger resolve 7d1c… --resolution "host replaced"`,
 		func(c *cobra.Command, occ *timeFlag) request {
-			b := &httpapi.ResolveBody{}
+			b := &server.ResolveBody{}
 			c.Flags().StringVar(&b.Resolution, "resolution", "", "how it was resolved")
 			return at("/resolution", func() any { b.CommandBase = cmdBase(occ); return b })
 		})
@@ -192,7 +192,7 @@ func newCloseCmd(g *globals) *cobra.Command {
 
 func reasonCommand(g *globals, use, short, suffix, example string) *cobra.Command {
 	return ticketCommand(g, use, short, example, func(c *cobra.Command, occ *timeFlag) request {
-		b := &httpapi.ReasonBody{}
+		b := &server.ReasonBody{}
 		c.Flags().StringVar(&b.Reason, "reason", "", "why")
 		return at(suffix, func() any { b.CommandBase = cmdBase(occ); return b })
 	})

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ticketledger/ticketledger/infra/client"
+	"github.com/ticketledger/ticketledger/infra/http/client"
 )
 
 func TestLifecycle(t *testing.T) {

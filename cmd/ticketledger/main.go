@@ -17,7 +17,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ticketledger/ticketledger/infra/client"
+	"github.com/ticketledger/ticketledger/infra/http/client"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").

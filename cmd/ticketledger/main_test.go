@@ -15,7 +15,7 @@ import (
 )
 
 // env is a real ledger (pebblestore in t.TempDir(), app service, projector,
-// infra/httpapi handler) behind an httptest server: CLI flags → HTTP → app →
+// infra/http/server handler) behind an httptest server: CLI flags → HTTP → app →
 // store are all exercised.
 type env struct {
 	t   *testing.T

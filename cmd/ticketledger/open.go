@@ -4,12 +4,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ticketledger/ticketledger/domain/ticket"
-	"github.com/ticketledger/ticketledger/infra/httpapi"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
 type openCmd struct {
 	g        *globals
-	b        httpapi.OpenTicketBody
+	b        server.OpenTicketBody
 	class    string
 	occurred timeFlag
 }
@@ -81,7 +81,7 @@ func (o *openCmd) run(c *cobra.Command) error {
 
 type redirectCmd struct {
 	g        *globals
-	b        httpapi.RedirectBody
+	b        server.RedirectBody
 	occurred timeFlag
 }
 

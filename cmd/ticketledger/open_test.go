@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ticketledger/ticketledger/infra/client"
+	"github.com/ticketledger/ticketledger/infra/http/client"
 )
 
 func TestOpen(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ticketledger/ticketledger/infra/httpapi"
-	"github.com/ticketledger/ticketledger/infra/render"
+	"github.com/ticketledger/ticketledger/infra/cli/render"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
 func newPartnerCmd(g *globals) *cobra.Command {
@@ -19,7 +19,7 @@ func newPartnerCmd(g *globals) *cobra.Command {
 		partnerCommand(g, "register", "Register a partner organisation (indirect provider or reseller)",
 			`  ticketledger partner register contoso --name "Contoso" --partner-role indirect_provider --email support@contoso.example --actor onboarding --role system`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.RegisterPartnerBody{}
+				b := &server.RegisterPartnerBody{}
 				f := c.Flags()
 				f.StringVar(&b.Name, "name", "", "organisation name")
 				f.StringVar(&b.Role, "partner-role", "", "indirect_provider or indirect_reseller")
@@ -33,7 +33,7 @@ func newPartnerCmd(g *globals) *cobra.Command {
 		partnerCommand(g, "link-customer", "Record that the partner serves a customer",
 			`  ticketledger partner link-customer contoso --customer fabrikam --name "Fabrikam" --domain fabrikam.example --admin-rights`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.LinkCustomerBody{}
+				b := &server.LinkCustomerBody{}
 				f := c.Flags()
 				f.StringVar(&b.CustomerID, "customer", "", "customer id")
 				f.StringVar(&b.Name, "name", "", "customer name")
@@ -44,7 +44,7 @@ func newPartnerCmd(g *globals) *cobra.Command {
 		partnerCommand(g, "support-plan", "Record a support contract or entitlement of the partner",
 			`  ticketledger partner support-plan contoso --plan-id P1 --kind asfp --reference ASFP-123 --valid-from 2026-01-01`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.SupportPlanBody{}
+				b := &server.SupportPlanBody{}
 				var from, until timeFlag
 				f := c.Flags()
 				f.StringVar(&b.PlanID, "plan-id", "", "plan id")
@@ -54,14 +54,14 @@ func newPartnerCmd(g *globals) *cobra.Command {
 				addTime(c, &until, "valid-until", "end of validity (default: open-ended)")
 				return partnerAt("/support-plans", func() any {
 					b.CommandBase = cmdBase(occ)
-					b.ValidFrom, b.ValidUntil = httpapi.Timestamp{Time: from.t}, httpapi.Timestamp{Time: until.t}
+					b.ValidFrom, b.ValidUntil = server.Timestamp{Time: from.t}, server.Timestamp{Time: until.t}
 					return b
 				})
 			}),
 		partnerCommand(g, "end-plan", "End a support plan",
 			`  ticketledger partner end-plan contoso --plan-id P1 --reason "contract ended"`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.ReasonBody{}
+				b := &server.ReasonBody{}
 				var planID string
 				c.Flags().StringVar(&planID, "plan-id", "", "plan id (required)")
 				c.Flags().StringVar(&b.Reason, "reason", "", "why")
@@ -76,14 +76,14 @@ func newPartnerCmd(g *globals) *cobra.Command {
 		partnerCommand(g, "grant-access", "The indirect provider grants its reseller access to a customer's Azure account",
 			`  ticketledger partner grant-access reseller1 --customer fabrikam --actor alice --role indirect_provider --partner contoso`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.GrantBody{}
+				b := &server.GrantBody{}
 				c.Flags().StringVar(&b.CustomerID, "customer", "", "customer id")
 				return partnerAt("/azure-access", func() any { b.CommandBase = cmdBase(occ); return b })
 			}),
 		partnerCommand(g, "revoke-access", "Revoke a reseller's Azure access to a customer",
 			`  ticketledger partner revoke-access reseller1 --customer fabrikam --reason "reseller left"`,
 			func(c *cobra.Command, occ *timeFlag) request {
-				b := &httpapi.ReasonBody{}
+				b := &server.ReasonBody{}
 				var customer string
 				c.Flags().StringVar(&customer, "customer", "", "customer id (required)")
 				c.Flags().StringVar(&b.Reason, "reason", "", "why")
@@ -122,7 +122,7 @@ func newPartnerShowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var p httpapi.PartnerView
+			var p server.PartnerView
 			if err := g.client().Get(c.Context(), partnerPath(args[0], ""), nil, &p); err != nil {
 				return err
 			}

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/ticketledger/ticketledger/infra/httpapi"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
 func TestPartner(t *testing.T) {
@@ -33,7 +33,7 @@ func TestPartner(t *testing.T) {
 
 	// show: table, JSON, CSV; unknown partner is not found.
 	contains(t, e.ok(with(auditor, "partner", "show", "resell")...), "indirect_reseller", "contoso", "help@resell.example")
-	var pv httpapi.PartnerView
+	var pv server.PartnerView
 	if err := json.Unmarshal([]byte(e.ok(with(auditor, "partner", "show", "resell", "-o", "json")...)), &pv); err != nil || pv.ProviderID != "contoso" {
 		t.Fatalf("json: %v %+v", err, pv)
 	}

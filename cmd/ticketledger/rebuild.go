@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/ledger"
-	"github.com/ticketledger/ticketledger/infra/render"
 )
 
 type rebuildCmd struct {

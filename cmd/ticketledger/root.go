@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/infra/client"
-	"github.com/ticketledger/ticketledger/infra/render"
+	"github.com/ticketledger/ticketledger/infra/cli/render"
+	"github.com/ticketledger/ticketledger/infra/http/client"
 )
 
 // globals are the flags every client subcommand shares.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ticketledger/ticketledger/infra/httpapi"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 )
@@ -195,10 +195,10 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	}
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: httpapi.ReadHeaderTimeout,
-		ReadTimeout:       httpapi.ReadTimeout,
-		WriteTimeout:      httpapi.WriteTimeout,
-		IdleTimeout:       httpapi.IdleTimeout,
+		ReadHeaderTimeout: server.ReadHeaderTimeout,
+		ReadTimeout:       server.ReadTimeout,
+		WriteTimeout:      server.WriteTimeout,
+		IdleTimeout:       server.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },

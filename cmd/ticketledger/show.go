@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ticketledger/ticketledger/infra/render"
+	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -182,7 +182,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 	}
 }
 
-// historyView is httpapi.HistoryView with event payloads as raw JSON (the
+// historyView is server.HistoryView with event payloads as raw JSON (the
 // payload's Go type is known only to the server's codec).
 type historyView struct {
 	TicketID string         `json:"ticketId"`

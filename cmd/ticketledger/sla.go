@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ticketledger/ticketledger/infra/httpapi"
-	"github.com/ticketledger/ticketledger/infra/render"
+	"github.com/ticketledger/ticketledger/infra/cli/render"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -126,7 +126,7 @@ and compare verdicts. Nothing recorded changes.`,
 			if (version == "") == (file == "") {
 				return usagef(c, "give --policy VERSION or --policy-file FILE")
 			}
-			body := httpapi.WhatIfBody{PolicyVersion: version, From: httpapi.Timestamp{Time: from.t}, To: httpapi.Timestamp{Time: to.t},
+			body := server.WhatIfBody{PolicyVersion: version, From: server.Timestamp{Time: from.t}, To: server.Timestamp{Time: to.t},
 				PartnerID: partner, CustomerID: customer}
 			if file != "" {
 				data, err := os.ReadFile(file)
@@ -218,7 +218,7 @@ func newSLAAtRiskCmd(g *globals) *cobra.Command {
 			if limit > 0 {
 				q.Set("limit", strconv.Itoa(limit))
 			}
-			var v httpapi.AtRiskView
+			var v server.AtRiskView
 			if err := g.client().Get(c.Context(), "/v1/reports/at-risk", q, &v); err != nil {
 				return err
 			}
@@ -257,7 +257,7 @@ func newSLAPoliciesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var pl httpapi.PolicyList
+			var pl server.PolicyList
 			if err := g.client().Get(c.Context(), "/v1/policies", nil, &pl); err != nil {
 				return err
 			}

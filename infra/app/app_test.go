@@ -13,7 +13,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
 
 var (

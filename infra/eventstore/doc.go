@@ -2,7 +2,7 @@
 // application uses to append, read and subscribe to events, owned here by its
 // user rather than by any adapter.
 //
-// Semantics follow KurrentDB's Streams API so that infra/kurrent can map them
+// Semantics follow KurrentDB's Streams API so that infra/store/kurrent can map them
 // one to one: revisions start at 0 per stream; positions in the global log
 // ($all) are strictly increasing and greater than zero; forward reads from a
 // position are inclusive and backward reads exclusive; soft-deleted streams
@@ -11,7 +11,7 @@
 // "$$<stream>" as a JSON object whose "$maxAge" (seconds), "$maxCount" and
 // "$tb" (truncate before) keys are honoured on reads; other keys are kept.
 //
-// Implementations: infra/pebblestore (embedded, default) and infra/kurrent
+// Implementations: infra/store/pebblestore (embedded, default) and infra/store/kurrent
 // (a KurrentDB cluster through the official client). infra/kurrentwire serves
 // any Store over KurrentDB's gRPC protocol. eventstoretest holds the one
 // conformance suite every implementation passes.

@@ -10,7 +10,7 @@ import (
 )
 
 // Store is the event-store port: the few operations the ledger needs from an
-// event store. Every implementation (infra/pebblestore, infra/kurrent) passes
+// event store. Every implementation (infra/store/pebblestore, infra/store/kurrent) passes
 // the conformance suite in infra/eventstore/eventstoretest.
 type Store interface {
 	// Append writes events to the end of stream if the stream's current

@@ -1,6 +1,6 @@
 // Package kurrentwire serves any eventstore.Store over KurrentDB's gRPC
 // protocol, so the official KurrentDB/EventStoreDB clients (and the tools
-// built on them) can talk to an embedded ledger, and so infra/kurrent is
+// built on them) can talk to an embedded ledger, and so infra/store/kurrent is
 // tested end to end where KurrentDB itself cannot run.
 //
 //	srv := kurrentwire.NewServer(store, kurrentwire.Options{})

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
 
 // newStore is the store the wire tests run against: the embedded store in

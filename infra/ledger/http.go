@@ -7,15 +7,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ticketledger/ticketledger/infra/httpapi"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
-// APIHandler returns the ledger's HTTP handler: the API of infra/httpapi
+// APIHandler returns the ledger's HTTP handler: the API of infra/http/server
 // over the service and the read models (with /healthz, /readyz and
 // /openapi.json), plus /metrics. ready, when not nil, is consulted by /readyz
 // after Ready (serve uses it to report a shutdown in progress).
 func (l *Ledger) APIHandler(ready func(ctx context.Context) error) (http.Handler, error) {
-	api, err := httpapi.New(httpapi.Config{
+	api, err := server.New(server.Config{
 		App: l.Service, Tickets: l.Tickets, Audit: l.Audit, Policies: l.Policies,
 		Ready: func(ctx context.Context) error {
 			if ready != nil {

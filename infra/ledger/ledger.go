@@ -37,10 +37,10 @@ import (
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/kurrent"
 	"github.com/ticketledger/ticketledger/infra/metrics"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/projector"
+	"github.com/ticketledger/ticketledger/infra/store/kurrent"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/projections"
 )
 

@@ -29,7 +29,7 @@
 //	reg.MustRegister(metrics.NewSLACollector(view, now, metrics.SLACollectorOptions{}))
 //	reg.MustRegister(metrics.NewProjectionCollector(statusFunc))
 //	mux.Handle("GET /metrics", metrics.Handler(reg))
-//	// m is the httpapi.Observer (ObserveHTTP) or wraps a mux (Middleware).
+//	// m is the server.Observer (ObserveHTTP) or wraps a mux (Middleware).
 //
 // Labels are bounded: severity (A, B, C), product (the product families),
 // stream category, outcome, projection name, the registered HTTP route

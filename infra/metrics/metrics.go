@@ -91,7 +91,7 @@ func Handler(g prometheus.Gatherer) http.Handler {
 // pattern, never the raw path: either a net/http pattern with its method
 // ("GET /v1/tickets/{id}", the method becomes the method label) or a bare
 // path pattern ("/v1/tickets/{id}", method "any"). An empty route is recorded
-// as "unmatched". It implements the metrics hook of infra/httpapi.
+// as "unmatched". It implements the metrics hook of infra/server.
 func (m *Metrics) ObserveHTTP(route string, code int, dur time.Duration) {
 	method, path := splitPattern(route)
 	if method == "" {

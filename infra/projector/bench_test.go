@@ -15,7 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/projections"
 	"github.com/ticketledger/ticketledger/projections/projectionstest"
 )

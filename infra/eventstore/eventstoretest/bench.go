@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/eventstore/storebench"
+	"github.com/ticketledger/ticketledger/infra/tools/storebench"
 )
 
 // BenchAppend measures durable appends of one event each by writers

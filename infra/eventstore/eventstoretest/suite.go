@@ -1,5 +1,5 @@
 // Package eventstoretest is the one conformance suite every implementation of
-// eventstore.Store passes (infra/pebblestore directly, infra/kurrent against
+// eventstore.Store passes (infra/store/pebblestore directly, infra/store/kurrent against
 // the KurrentDB wire server and against a real KurrentDB), and the benchmark
 // bodies their benchmarks share.
 //

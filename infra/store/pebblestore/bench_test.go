@@ -11,7 +11,7 @@ import (
 
 // Run with:
 //
-//	go test -run '^$' -bench . -benchtime 3s ./infra/pebblestore/
+//	go test -run '^$' -bench . -benchtime 3s ./infra/store/pebblestore/
 //
 // Durable appends are bounded by the disk's fsync latency: W writers of one
 // event each make at most W events durable per fsync. The append benchmarks

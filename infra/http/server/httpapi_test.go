@@ -1,4 +1,4 @@
-package httpapi
+package server
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/projections"
 )
 

@@ -10,10 +10,10 @@ import (
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/codec"
-	"github.com/ticketledger/ticketledger/infra/demo"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/metrics"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/tools/demo"
 )
 
 var now = time.Date(2026, 11, 20, 15, 4, 5, 0, time.UTC)

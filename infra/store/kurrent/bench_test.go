@@ -6,14 +6,14 @@ import (
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/eventstore/eventstoretest"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
 
 // Side by side: the embedded store called directly ("direct") and the same
 // kind of store reached through kurrent.Store, the official client, loopback
 // gRPC and kurrentwire ("wire"). Run with
 //
-//	go test -run '^$' -bench . ./infra/kurrent/
+//	go test -run '^$' -bench . ./infra/store/kurrent/
 
 func openDirect(b *testing.B) eventstore.Store {
 	b.Helper()

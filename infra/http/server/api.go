@@ -1,4 +1,4 @@
-package httpapi
+package server
 
 import (
 	"context"
@@ -144,7 +144,7 @@ type API struct {
 // New builds the API and its routes.
 func New(cfg Config) (*API, error) {
 	if cfg.App == nil || cfg.Tickets == nil || cfg.Audit == nil {
-		return nil, errors.New("httpapi: Config.App, Tickets and Audit are required")
+		return nil, errors.New("http server: Config.App, Tickets and Audit are required")
 	}
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
 		ready: cfg.Ready, obs: cfg.Observer, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
@@ -177,7 +177,7 @@ func New(cfg Config) (*API, error) {
 	}
 	doc, err := json.MarshalIndent(openAPI(a.routes), "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("httpapi: openapi document: %w", err)
+		return nil, fmt.Errorf("http server: openapi document: %w", err)
 	}
 	a.openapi = doc
 	return a, nil
@@ -276,7 +276,7 @@ func (a *API) wrap(rt route) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				a.log.Error("httpapi: panic", "route", name, "correlationId", corr, "panic", v)
+				a.log.Error("http server: panic", "route", name, "correlationId", corr, "panic", v)
 				if sw.status == 0 {
 					p := finish(Problem{Status: http.StatusInternalServerError, Detail: "an internal error occurred; it was logged with the correlation id"})
 					p.Instance, p.CorrelationID = r.URL.Path, corr
@@ -297,7 +297,7 @@ func (a *API) wrap(rt route) http.Handler {
 			p := problemOf(err)
 			p.Instance, p.CorrelationID = r.URL.Path, corr
 			if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
-				a.log.Error("httpapi: request failed", "route", name, "correlationId", corr, "err", err)
+				a.log.Error("http server: request failed", "route", name, "correlationId", corr, "err", err)
 			}
 			if sw.status == 0 {
 				writeProblem(sw, p)

@@ -12,9 +12,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/kurrent"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/kurrent"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
 
 // serveEmbedded serves a fresh pebblestore over the KurrentDB wire protocol

@@ -1,4 +1,4 @@
-// Package httpapi is the ledger's HTTP API: JSON over net/http with Go 1.22
+// Package server is the ledger's HTTP API server: JSON over net/http with Go 1.22
 // routing patterns, built from one route table (routes.go) that also yields
 // the OpenAPI 3.1 document served at /openapi.json.
 //
@@ -42,4 +42,4 @@
 // caught up and the store is reachable (Config.Ready, see ReadyWhen).
 // Config.Observer receives one observation per request, labelled with the
 // route pattern, for metrics.
-package httpapi
+package server

@@ -12,11 +12,11 @@ import (
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
-	"github.com/ticketledger/ticketledger/infra/httpapi"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
 // CommandResult is the server's answer to an accepted command
-// (httpapi.CommandResult), with event payloads left as raw JSON.
+// (server.CommandResult), with event payloads left as raw JSON.
 type CommandResult struct {
 	TicketID      string        `json:"ticketId,omitempty"`
 	PartnerID     string        `json:"partnerId,omitempty"`
@@ -44,7 +44,7 @@ func (c *Client) Ping(ctx context.Context) error {
 }
 
 // Target returns c as the ledger's command methods (the shape of
-// *app.Service that infra/demo drives), each sent over the HTTP API with the
+// *app.Service that infra/tools/demo drives), each sent over the HTTP API with the
 // app.Command's actor, on-behalf-of, idempotency key, expected revision and
 // correlation id as headers and its occurred-at in the body.
 func (c *Client) Target() *Target { return &Target{c: c} }
@@ -76,46 +76,46 @@ func (r CommandResult) Result() app.Result {
 	return res
 }
 
-func base(cmd app.Command) httpapi.CommandBase {
-	return httpapi.CommandBase{OccurredAt: httpapi.Timestamp{Time: cmd.OccurredAt}}
+func base(cmd app.Command) server.CommandBase {
+	return server.CommandBase{OccurredAt: server.Timestamp{Time: cmd.OccurredAt}}
 }
 
-func ts(t time.Time) httpapi.Timestamp { return httpapi.Timestamp{Time: t} }
+func ts(t time.Time) server.Timestamp { return server.Timestamp{Time: t} }
 
 func tpath(id, suffix string) string { return "/v1/tickets/" + url.PathEscape(id) + suffix }
 func ppath(id, suffix string) string { return "/v1/partners/" + url.PathEscape(id) + suffix }
 
 // RegisterPartner implements the demo target.
 func (t *Target) RegisterPartner(ctx context.Context, cmd app.Command, partnerID string, in partner.Registration) (app.Result, error) {
-	return t.post(ctx, cmd, "/v1/partners", httpapi.RegisterPartnerBody{CommandBase: base(cmd), PartnerID: partnerID,
+	return t.post(ctx, cmd, "/v1/partners", server.RegisterPartnerBody{CommandBase: base(cmd), PartnerID: partnerID,
 		Name: in.Name, Role: string(in.Role), ProviderID: in.ProviderID, Email: in.Email})
 }
 
 // LinkCustomer implements the demo target.
 func (t *Target) LinkCustomer(ctx context.Context, cmd app.Command, partnerID string, in partner.Link) (app.Result, error) {
-	return t.post(ctx, cmd, ppath(partnerID, "/customers"), httpapi.LinkCustomerBody{CommandBase: base(cmd),
+	return t.post(ctx, cmd, ppath(partnerID, "/customers"), server.LinkCustomerBody{CommandBase: base(cmd),
 		CustomerID: in.CustomerID, Name: in.Name, Domain: in.Domain, AdminRights: in.AdminRights})
 }
 
 // RecordSupportPlan implements the demo target.
 func (t *Target) RecordSupportPlan(ctx context.Context, cmd app.Command, partnerID string, in partner.Plan) (app.Result, error) {
-	return t.post(ctx, cmd, ppath(partnerID, "/support-plans"), httpapi.SupportPlanBody{CommandBase: base(cmd),
+	return t.post(ctx, cmd, ppath(partnerID, "/support-plans"), server.SupportPlanBody{CommandBase: base(cmd),
 		PlanID: in.PlanID, Kind: string(in.Kind), Reference: in.Reference, ValidFrom: ts(in.ValidFrom), ValidUntil: ts(in.ValidUntil)})
 }
 
 // EndSupportPlan implements the demo target.
 func (t *Target) EndSupportPlan(ctx context.Context, cmd app.Command, partnerID, planID, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, ppath(partnerID, "/support-plans/"+url.PathEscape(planID)+"/end"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+	return t.post(ctx, cmd, ppath(partnerID, "/support-plans/"+url.PathEscape(planID)+"/end"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
 }
 
 // GrantAzureAccess implements the demo target.
 func (t *Target) GrantAzureAccess(ctx context.Context, cmd app.Command, resellerID, customerID string) (app.Result, error) {
-	return t.post(ctx, cmd, ppath(resellerID, "/azure-access"), httpapi.GrantBody{CommandBase: base(cmd), CustomerID: customerID})
+	return t.post(ctx, cmd, ppath(resellerID, "/azure-access"), server.GrantBody{CommandBase: base(cmd), CustomerID: customerID})
 }
 
 // RevokeAzureAccess implements the demo target.
 func (t *Target) RevokeAzureAccess(ctx context.Context, cmd app.Command, resellerID, customerID, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, ppath(resellerID, "/azure-access/"+url.PathEscape(customerID)+"/revocation"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+	return t.post(ctx, cmd, ppath(resellerID, "/azure-access/"+url.PathEscape(customerID)+"/revocation"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
 }
 
 // Open implements the demo target.
@@ -124,8 +124,8 @@ func (t *Target) Open(ctx context.Context, cmd app.Command, in app.OpenTicket) (
 }
 
 // OpenBody is the request body of POST /v1/tickets for in.
-func OpenBody(occurredAt time.Time, in app.OpenTicket) httpapi.OpenTicketBody {
-	return httpapi.OpenTicketBody{CommandBase: httpapi.CommandBase{OccurredAt: ts(occurredAt)}, TicketID: in.TicketID, ResellerID: in.ResellerID,
+func OpenBody(occurredAt time.Time, in app.OpenTicket) server.OpenTicketBody {
+	return server.OpenTicketBody{CommandBase: server.CommandBase{OccurredAt: ts(occurredAt)}, TicketID: in.TicketID, ResellerID: in.ResellerID,
 		Context: string(in.Context), CustomerID: in.CustomerID, Product: string(in.Product), NonCritical: in.NonCritical,
 		Severity: string(in.Severity), Title: in.Title, Description: in.Description, Channel: string(in.Channel),
 		Route: string(in.Route), Contact: in.Contact, SupportPlan: in.SupportPlan, Entitlement: in.Entitlement,
@@ -134,78 +134,78 @@ func OpenBody(occurredAt time.Time, in app.OpenTicket) httpapi.OpenTicketBody {
 
 // RedirectToISV implements the demo target.
 func (t *Target) RedirectToISV(ctx context.Context, cmd app.Command, in app.RedirectTicket) (app.Result, error) {
-	return t.post(ctx, cmd, "/v1/tickets/isv-redirects", httpapi.RedirectBody{CommandBase: base(cmd), TicketID: in.TicketID,
+	return t.post(ctx, cmd, "/v1/tickets/isv-redirects", server.RedirectBody{CommandBase: base(cmd), TicketID: in.TicketID,
 		CustomerID: in.CustomerID, ProductName: in.ProductName, ISV: in.ISV, ISVContact: in.ISVContact, Title: in.Title})
 }
 
 // RecordFirstResponse implements the demo target.
 func (t *Target) RecordFirstResponse(ctx context.Context, cmd app.Command, ticketID, summary string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/first-response"), httpapi.FirstResponseBody{CommandBase: base(cmd), Summary: summary})
+	return t.post(ctx, cmd, tpath(ticketID, "/first-response"), server.FirstResponseBody{CommandBase: base(cmd), Summary: summary})
 }
 
 // ChangeSeverity implements the demo target.
 func (t *Target) ChangeSeverity(ctx context.Context, cmd app.Command, ticketID string, to domain.Severity, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/severity"), httpapi.SeverityBody{CommandBase: base(cmd), Severity: string(to), Reason: reason})
+	return t.post(ctx, cmd, tpath(ticketID, "/severity"), server.SeverityBody{CommandBase: base(cmd), Severity: string(to), Reason: reason})
 }
 
 // Escalate implements the demo target.
 func (t *Target) Escalate(ctx context.Context, cmd app.Command, ticketID, reason string, criteria []string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/escalations"), httpapi.EscalateBody{CommandBase: base(cmd), Reason: reason, CriteriaMet: criteria})
+	return t.post(ctx, cmd, tpath(ticketID, "/escalations"), server.EscalateBody{CommandBase: base(cmd), Reason: reason, CriteriaMet: criteria})
 }
 
 // RequestInfo implements the demo target.
 func (t *Target) RequestInfo(ctx context.Context, cmd app.Command, ticketID, question string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/info-requests"), httpapi.InfoRequestBody{CommandBase: base(cmd), Question: question})
+	return t.post(ctx, cmd, tpath(ticketID, "/info-requests"), server.InfoRequestBody{CommandBase: base(cmd), Question: question})
 }
 
 // ProvideInfo implements the demo target.
 func (t *Target) ProvideInfo(ctx context.Context, cmd app.Command, ticketID, answer string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/info-responses"), httpapi.InfoResponseBody{CommandBase: base(cmd), Answer: answer})
+	return t.post(ctx, cmd, tpath(ticketID, "/info-responses"), server.InfoResponseBody{CommandBase: base(cmd), Answer: answer})
 }
 
 // OpenBillingDispute implements the demo target.
 func (t *Target) OpenBillingDispute(ctx context.Context, cmd app.Command, ticketID string, in ticket.Dispute) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/disputes"), httpapi.DisputeBody{CommandBase: base(cmd), DisputeID: in.DisputeID,
+	return t.post(ctx, cmd, tpath(ticketID, "/disputes"), server.DisputeBody{CommandBase: base(cmd), DisputeID: in.DisputeID,
 		InvoiceRef: in.InvoiceRef, AmountCents: in.AmountCents, Currency: in.Currency, Reason: in.Reason})
 }
 
 // ResolveBillingDispute implements the demo target.
 func (t *Target) ResolveBillingDispute(ctx context.Context, cmd app.Command, ticketID string, in ticket.Decision) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/disputes/"+url.PathEscape(in.DisputeID)+"/resolution"), httpapi.DisputeResolutionBody{
+	return t.post(ctx, cmd, tpath(ticketID, "/disputes/"+url.PathEscape(in.DisputeID)+"/resolution"), server.DisputeResolutionBody{
 		CommandBase: base(cmd), Outcome: in.Outcome, CreditAmountCents: in.CreditAmountCents, Currency: in.Currency, Explanation: in.Explanation})
 }
 
 // FlagFraud implements the demo target.
 func (t *Target) FlagFraud(ctx context.Context, cmd app.Command, ticketID, reason string, indicators []string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/fraud-flags"), httpapi.FraudFlagBody{CommandBase: base(cmd), Reason: reason, Indicators: indicators})
+	return t.post(ctx, cmd, tpath(ticketID, "/fraud-flags"), server.FraudFlagBody{CommandBase: base(cmd), Reason: reason, Indicators: indicators})
 }
 
 // ClearFraud implements the demo target.
 func (t *Target) ClearFraud(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/fraud-clearance"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+	return t.post(ctx, cmd, tpath(ticketID, "/fraud-clearance"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
 }
 
 // AddNote implements the demo target.
 func (t *Target) AddNote(ctx context.Context, cmd app.Command, ticketID, text string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/notes"), httpapi.NoteBody{CommandBase: base(cmd), Text: text})
+	return t.post(ctx, cmd, tpath(ticketID, "/notes"), server.NoteBody{CommandBase: base(cmd), Text: text})
 }
 
 // Reassign implements the demo target.
 func (t *Target) Reassign(ctx context.Context, cmd app.Command, ticketID, to, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/assignment"), httpapi.ReassignBody{CommandBase: base(cmd), To: to, Reason: reason})
+	return t.post(ctx, cmd, tpath(ticketID, "/assignment"), server.ReassignBody{CommandBase: base(cmd), To: to, Reason: reason})
 }
 
 // Resolve implements the demo target.
 func (t *Target) Resolve(ctx context.Context, cmd app.Command, ticketID, resolution string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/resolution"), httpapi.ResolveBody{CommandBase: base(cmd), Resolution: resolution})
+	return t.post(ctx, cmd, tpath(ticketID, "/resolution"), server.ResolveBody{CommandBase: base(cmd), Resolution: resolution})
 }
 
 // Reopen implements the demo target.
 func (t *Target) Reopen(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/reopening"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+	return t.post(ctx, cmd, tpath(ticketID, "/reopening"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
 }
 
 // Close implements the demo target.
 func (t *Target) Close(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/closure"), httpapi.ReasonBody{CommandBase: base(cmd), Reason: reason})
+	return t.post(ctx, cmd, tpath(ticketID, "/closure"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
 }

@@ -28,14 +28,14 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/eventstore/storebench"
-	"github.com/ticketledger/ticketledger/infra/kurrent"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 	"github.com/ticketledger/ticketledger/infra/ledger"
-	"github.com/ticketledger/ticketledger/infra/pebblestore"
-	"github.com/ticketledger/ticketledger/infra/render"
+	"github.com/ticketledger/ticketledger/infra/store/kurrent"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/tools/storebench"
 	"github.com/ticketledger/ticketledger/projections"
 	"github.com/ticketledger/ticketledger/projections/projectionstest"
 )
@@ -573,7 +573,7 @@ func Thousands(n int64) string {
 // Header is the table's header row.
 var Header = []string{"BENCHMARK", "PATH", "EVENTS/S", "WIRE ÷ DIRECT", "TARGET", "MET", "NOTE"}
 
-// Rows returns the results as table rows (Header), for infra/render.
+// Rows returns the results as table rows (Header), for infra/cli/render.
 func (r *Results) Rows() render.Rows {
 	rows := render.Rows{Header: Header}
 	for _, x := range r.Results {
