@@ -30,7 +30,7 @@ func TestShippedPolicy(t *testing.T) {
 		Class: sla.ClassBreakFix, Severity: domain.SeverityC, Language: "sv", Locale: "sv-SE", Deadline: d})
 	resp := friday.Add(72 * time.Hour) // Monday 16:00 Stockholm
 	w.respond("t", resp, d)
-	tk := NewTickets(TicketsOptions{Clock: pol.Counter()})
+	tk := NewTickets(TicketsOptions{Clock: sla.Shipped().Counter()})
 	for _, e := range w.g.Events {
 		tk.Apply(e)
 	}

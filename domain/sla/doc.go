@@ -48,10 +48,20 @@
 // # Compliance
 //
 // A first response meets the deadline if it is recorded at or before At
-// (Deadline.Met). Elapsed gives the counted time from creation to any
-// instant (time to first response, elapsed as of T); NearMiss flags a
-// response in the last 10% of the window and AtRisk an open request with at
-// most 10% left, both in counted time.
+// (Deadline.Met); an unanswered request is breached once the deadline has
+// passed (Deadline.Passed) and pending before (Judge gives the verdict).
+// Elapsed gives the counted time from creation to any instant (time to
+// first response, elapsed as of T); Counter is the error-free form read
+// models use (by the policy version that set the deadline, else the current
+// policy, else wall-clock time). NearMiss flags a response in the last 10%
+// of the window, in counted time.
+//
+// An open request still waiting for its first response is at risk when its
+// deadline has not passed and is near, in wall-clock time, by one of two
+// thresholds (RiskThreshold): a fixed lead time — the reports' horizon,
+// DefaultReportHorizon (1 h) unless the caller gives one — or a fraction of
+// its target — the ticketledger_tickets_at_risk gauge, GaugeRisk (less than
+// a quarter of the target left).
 //
 // # Versions
 //

@@ -68,6 +68,16 @@ func (ps *Policies) SetCurrent(version string) error {
 	return nil
 }
 
+// lookup returns the policy of the given version, else the current one.
+func (ps *Policies) lookup(version string) *Policy {
+	ps.mu.RLock()
+	defer ps.mu.RUnlock()
+	if p, ok := ps.versions[version]; ok {
+		return p
+	}
+	return ps.versions[ps.current]
+}
+
 // Get returns the policy of the given version, or a *domain.Error of kind
 // not found and rule unknown-policy-version listing the known versions.
 func (ps *Policies) Get(version string) (*Policy, error) {

@@ -240,10 +240,7 @@ func (p *Policy) Elapsed(d Deadline, to time.Time) (time.Duration, error) {
 func Elapsed(cals *calendar.Registry, d Deadline, to time.Time) (time.Duration, error) {
 	switch d.Clock {
 	case ClockAroundTheClock:
-		if !to.After(d.From) {
-			return 0, nil
-		}
-		return to.Sub(d.From), nil
+		return d.WallElapsed(to), nil
 	case ClockBusinessHours:
 		c, err := cals.Get(d.Calendar)
 		if err != nil {
@@ -261,20 +258,10 @@ func (p *Policy) Remaining(d Deadline, now time.Time) (time.Duration, error) {
 	return d.Target - e, err
 }
 
-// DefaultNearMissFraction is the share of the window that counts as "near":
-// a response in the last 10% of the target is a near miss.
-const DefaultNearMissFraction = 0.1
-
-func checkFraction(f float64) error {
-	if !(f > 0 && f <= 1) {
-		return domain.Errorf(domain.KindInvalid, RuleInvalidFraction, "fraction", "fraction %v is not in (0, 1]: use e.g. %v for the last 10%% of the window", f, DefaultNearMissFraction)
-	}
-	return nil
-}
-
 // NearMiss reports whether a first response at respondedAt met d but only
-// in the last fraction of the window, in counted time: Elapsed(d,
-// respondedAt) >= (1-fraction) * d.Target. A breach is not a near miss.
+// in the last fraction of the window, in counted time: the rule of the
+// package function NearMiss applied to Elapsed(d, respondedAt). A breach is
+// not a near miss.
 func (p *Policy) NearMiss(d Deadline, respondedAt time.Time, fraction float64) (bool, error) {
 	if err := checkFraction(fraction); err != nil {
 		return false, err
@@ -286,33 +273,8 @@ func (p *Policy) NearMiss(d Deadline, respondedAt time.Time, fraction float64) (
 	if err != nil {
 		return false, err
 	}
-	return e >= d.Target-time.Duration(fraction*float64(d.Target)), nil
+	return NearMiss(e, d.Target, fraction), nil
 }
-
-// AtRisk reports whether a request still waiting for its first response is
-// at risk as of now: not yet past d.At, with at most fraction of the window
-// left in counted time.
-func (p *Policy) AtRisk(d Deadline, now time.Time, fraction float64) (bool, error) {
-	if err := checkFraction(fraction); err != nil {
-		return false, err
-	}
-	if d.Passed(now) {
-		return false, nil
-	}
-	left, err := p.Remaining(d, now)
-	if err != nil {
-		return false, err
-	}
-	return left <= time.Duration(fraction*float64(d.Target)), nil
-}
-
-// Met reports whether a first response at respondedAt met the deadline
-// (responded at or before At).
-func (d Deadline) Met(respondedAt time.Time) bool { return !respondedAt.After(d.At) }
-
-// Passed reports whether the deadline has passed as of now (now after At):
-// without a first response by then, the request is breached.
-func (d Deadline) Passed(now time.Time) bool { return now.After(d.At) }
 
 // Request rebuilds the request d was computed from, to recompute it (new
 // severity, another policy version). For deadlines stored without Language
@@ -381,26 +343,4 @@ func (p *Policy) String() string {
 		fmt.Fprintf(&b, ", non-critical %v", p.nonCritical)
 	}
 	return b.String()
-}
-
-// Counter counts elapsed time against deadlines without an error result,
-// for read models that cannot fail (it satisfies an interface
-// { Elapsed(Deadline, time.Time) time.Duration }). Get one from
-// Policy.Counter.
-type Counter struct{ p *Policy }
-
-// Counter returns p's error-free elapsed-time counter.
-func (p *Policy) Counter() Counter { return Counter{p} }
-
-// Elapsed is Policy.Elapsed, except that a deadline whose calendar or clock
-// p does not know is counted in wall-clock time (never less than business
-// time, so a breach is never hidden). Use Policy.Elapsed to see the error.
-func (c Counter) Elapsed(d Deadline, to time.Time) time.Duration {
-	if e, err := c.p.Elapsed(d, to); err == nil {
-		return e
-	}
-	if !to.After(d.From) {
-		return 0
-	}
-	return to.Sub(d.From)
 }

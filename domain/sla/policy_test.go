@@ -213,6 +213,10 @@ func TestElapsedNearMissAtRisk(t *testing.T) {
 		{"sv monday 09:20", sv, time.Date(2026, 11, 23, 9, 20, 0, 0, sto), 110 * time.Minute, true, true, true},
 		{"sv breached", sv, time.Date(2026, 11, 23, 9, 31, 0, 0, sto), 121 * time.Minute, false, false, false},
 	}
+	tenth, err := sla.TargetFraction(sla.DefaultNearMissFraction)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		e, err := p.Elapsed(tt.d, tt.to)
 		if err != nil || e != tt.elapsed {
@@ -224,8 +228,11 @@ func TestElapsedNearMissAtRisk(t *testing.T) {
 		if nm, err := p.NearMiss(tt.d, tt.to, sla.DefaultNearMissFraction); err != nil || nm != tt.nearMiss {
 			t.Errorf("%s: NearMiss = %v, %v", tt.name, nm, err)
 		}
-		if r, err := p.AtRisk(tt.d, tt.to, sla.DefaultNearMissFraction); err != nil || r != tt.atRisk {
-			t.Errorf("%s: AtRisk = %v, %v", tt.name, r, err)
+		if r := tt.d.AtRisk(tt.to, tenth); r != tt.atRisk {
+			t.Errorf("%s: AtRisk = %v", tt.name, r)
+		}
+		if nm := sla.NearMiss(e, tt.d.Target, sla.DefaultNearMissFraction); nm != (tt.nearMiss && tt.met) {
+			t.Errorf("%s: NearMiss(counted) = %v", tt.name, nm)
 		}
 		if rem, _ := p.Remaining(tt.d, tt.to); rem != tt.d.Target-tt.elapsed {
 			t.Errorf("%s: Remaining = %v", tt.name, rem)
@@ -236,8 +243,8 @@ func TestElapsedNearMissAtRisk(t *testing.T) {
 		if _, err := p.NearMiss(en, fri, f); domain.RuleOf(err) != sla.RuleInvalidFraction {
 			t.Errorf("NearMiss fraction %v: %v", f, err)
 		}
-		if _, err := p.AtRisk(en, fri, f); domain.RuleOf(err) != sla.RuleInvalidFraction {
-			t.Errorf("AtRisk fraction %v: %v", f, err)
+		if _, err := sla.TargetFraction(f); domain.RuleOf(err) != sla.RuleInvalidFraction {
+			t.Errorf("TargetFraction %v: %v", f, err)
 		}
 	}
 	bad := sv
@@ -247,9 +254,6 @@ func TestElapsedNearMissAtRisk(t *testing.T) {
 	}
 	if _, err := p.NearMiss(bad, mon0815, 0.1); err == nil {
 		t.Error("NearMiss with unknown calendar")
-	}
-	if _, err := p.AtRisk(bad, mon0815, 0.1); err == nil {
-		t.Error("AtRisk with unknown calendar")
 	}
 	bad.Clock = "lunar"
 	if _, err := p.Elapsed(bad, mon0815); domain.RuleOf(err) != sla.RuleUnknownClock {
@@ -277,16 +281,22 @@ func TestDeadlineJSON(t *testing.T) {
 }
 
 func TestCounter(t *testing.T) {
-	p := current(t)
+	ps := sla.Shipped()
+	p := ps.Current()
 	sto := loc(t, "Europe/Stockholm")
 	fri := time.Date(2026, 11, 20, 16, 30, 0, 0, sto)
 	sv, _ := p.Deadline(sla.Request{Class: sla.ClassBreakFix, Severity: "A", Language: "sv", Locale: "sv-SE", OpenedAt: fri})
 	var clock interface {
 		Elapsed(sla.Deadline, time.Time) time.Duration
-	} = p.Counter()
+	} = ps.Counter()
 	mon := time.Date(2026, 11, 23, 8, 15, 0, 0, sto)
 	if got := clock.Elapsed(sv, mon); got != 45*time.Minute {
 		t.Errorf("business: %v", got)
+	}
+	other := sv
+	other.PolicyVersion = "1999-01" // not held: counted by the current policy
+	if got := clock.Elapsed(other, mon); got != 45*time.Minute {
+		t.Errorf("unknown version: %v", got)
 	}
 	sv.Calendar = "xx-YY" // unknown: falls back to wall time
 	if got := clock.Elapsed(sv, mon); got != mon.Sub(fri) {
@@ -294,5 +304,65 @@ func TestCounter(t *testing.T) {
 	}
 	if got := clock.Elapsed(sv, fri.Add(-time.Hour)); got != 0 {
 		t.Errorf("before From: %v", got)
+	}
+	var zero sla.Counter // wall time for every deadline
+	if got := zero.Elapsed(sv, mon); got != mon.Sub(fri) {
+		t.Errorf("zero counter: %v", got)
+	}
+	// A version added later counts by its own calendars.
+	wi, err := ps.AddJSON([]byte(`{"version": "w", "base": "2026-01", "calendars": [{"id": "sv-SE", "base": "sv-SE", "hours": ["09:00-17:00"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := wi.Deadline(sla.Request{Class: sla.ClassBreakFix, Severity: "A", Language: "sv", Locale: "sv-SE", OpenedAt: fri})
+	if got := clock.Elapsed(d, time.Date(2026, 11, 23, 8, 30, 0, 0, sto)); got != 30*time.Minute { // 08:00 under 2026-01: 60m
+		t.Errorf("added version: %v", got)
+	}
+}
+
+func TestVerdictAndRisk(t *testing.T) {
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name          string
+		now           time.Time
+		answered, met bool
+		want          sla.Verdict
+	}{
+		{"answered in time", at.Add(time.Hour), true, true, sla.VerdictMet},
+		{"answered late", at.Add(-time.Hour), true, false, sla.VerdictBreached},
+		{"unanswered, before", at.Add(-time.Minute), false, false, sla.VerdictPending},
+		{"unanswered, at the deadline", at, false, false, sla.VerdictPending},
+		{"unanswered, past", at.Add(time.Nanosecond), false, false, sla.VerdictBreached},
+		{"unanswered, no instant", time.Time{}, false, false, sla.VerdictPending},
+	} {
+		if got := sla.Judge(at, tt.now, tt.answered, tt.met); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	target := 4 * time.Hour
+	horizon := sla.LeadTime(sla.DefaultReportHorizon)
+	for _, tt := range []struct {
+		left          time.Duration
+		report, gauge bool
+	}{
+		{2 * time.Hour, false, false},
+		{time.Hour, true, true}, // a quarter of 4h is 1h
+		{time.Hour + time.Nanosecond, false, false},
+		{0, true, true},
+		{-time.Nanosecond, false, false}, // passed: breached, not at risk
+	} {
+		now := at.Add(-tt.left)
+		if got := horizon.AtRisk(at, target, now); got != tt.report {
+			t.Errorf("%v left: report at risk %v", tt.left, got)
+		}
+		if got := sla.GaugeRisk.AtRisk(at, target, now); got != tt.gauge {
+			t.Errorf("%v left: gauge at risk %v", tt.left, got)
+		}
+	}
+	if w := sla.GaugeRisk.Window(target); w != target/4 {
+		t.Errorf("gauge window %v", w)
+	}
+	if w := sla.LeadTime(-time.Minute); w.AtRisk(at, target, at) {
+		t.Error("a negative lead time puts a request at risk")
 	}
 }
