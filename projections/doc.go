@@ -5,7 +5,10 @@
 //     fraud flags, the first-response deadline in force and its history,
 //     counters and timestamps) together with its SLA clock, queryable by id
 //     and listable with filters and stable cursors; SLA compliance per ticket
-//     and grouped reports (sla.go); policy what-if (whatif.go).
+//     and grouped reports (sla.go), and the per-ticket SLA facts the
+//     Prometheus SLA metrics read (EachSLA); policy what-if (whatif.go).
+//     The SLA rules themselves — verdicts, near miss, at risk, counted time
+//     (the Clock, sla.Counter) — are package sla's; Tickets applies them.
 //   - Audit: an index of every event by actor, partner, customer, ticket,
 //     type and time on both axes, with stable cursors.
 //

@@ -94,7 +94,7 @@ func (t *Tickets) ticketSLA(r *rec, now int64, history bool) TicketSLA {
 		}
 		wall, counted := seconds(r.respondedAt-from), seconds(r.respCounted)
 		s.TimeToFirstResponseSeconds, s.BusinessTimeToFirstResponseSeconds = &wall, &counted
-		s.NearMiss = r.respMet && isNearMiss(r.respCounted, r.respTarget)
+		s.NearMiss = r.nearMiss()
 	} else if r.deadlineSet && now != 0 {
 		d := t.deadline(&r.dl)
 		el := seconds(int64(t.clock.Elapsed(d, fromNano(now))))
@@ -105,6 +105,12 @@ func (t *Tickets) ticketSLA(r *rec, now int64, history bool) TicketSLA {
 		s.DeadlineHistory = t.history(r)
 	}
 	return s
+}
+
+// nearMiss: the first response met its deadline in the last
+// sla.DefaultNearMissFraction of the window, in counted time (sla.NearMiss).
+func (r *rec) nearMiss() bool {
+	return r.responded && r.respMet && sla.NearMiss(time.Duration(r.respCounted), time.Duration(r.respTarget), sla.DefaultNearMissFraction)
 }
 
 // dlAt finds the deadline of r's history whose At is at.
@@ -219,7 +225,7 @@ type acc struct {
 	off, cnt int
 }
 
-func (a *acc) add(r *rec, now, horizon int64) {
+func (a *acc) add(r *rec, now int64, risk sla.RiskThreshold) {
 	g := &a.g
 	switch r.verdict(now) {
 	case SLAMet:
@@ -232,11 +238,11 @@ func (a *acc) add(r *rec, now, horizon int64) {
 	g.Tickets++
 	if r.responded {
 		g.Answered++
-		if r.respMet && isNearMiss(r.respCounted, r.respTarget) {
+		if r.nearMiss() {
 			g.NearMisses++
 		}
 	} else if now != 0 {
-		if r.atRisk(now, horizon) {
+		if r.atRisk(now, risk) {
 			g.AtRisk++
 		} else if r.breachedUnanswered(now) {
 			g.BreachedUnanswered++
@@ -345,7 +351,7 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 		return Report{}, err
 	}
 	rep := Report{From: q.From, To: q.To, Now: q.Now, HorizonSeconds: q.Horizon.Seconds(), GroupBy: dims, Groups: []ReportGroup{}}
-	now, horizon := unixNano(q.Now), int64(q.Horizon)
+	now, risk := unixNano(q.Now), sla.LeadTime(q.Horizon)
 
 	// Pass 1: counters per group, and which answered ticket is in which group.
 	var total acc
@@ -357,7 +363,7 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 		if !r.deadlineSet || !m.ok(r) {
 			continue
 		}
-		total.add(r, now, horizon)
+		total.add(r, now, risk)
 		if len(dims) == 0 {
 			if r.responded {
 				answered = append(answered, int32(i))
@@ -386,7 +392,7 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 			accs = append(accs, acc{key: k})
 		}
 		a := &accs[gid]
-		a.add(r, now, horizon)
+		a.add(r, now, risk)
 		if r.responded {
 			a.cnt++
 			answered = append(answered, int32(i))
@@ -466,11 +472,11 @@ func (t *Tickets) AtRisk(q AtRiskQuery) ([]TicketSLA, error) {
 	if err != nil {
 		return nil, err
 	}
-	now, horizon := unixNano(q.Now), int64(q.Horizon)
+	now, risk := unixNano(q.Now), sla.LeadTime(q.Horizon)
 	var hits []*rec
 	for i := 0; i < t.n && !m.none; i++ {
 		r := t.at(i)
-		if m.ok(r) && (r.atRisk(now, horizon) || (q.IncludeBreached && r.breachedUnanswered(now))) {
+		if m.ok(r) && (r.atRisk(now, risk) || (q.IncludeBreached && r.breachedUnanswered(now))) {
 			hits = append(hits, r)
 		}
 	}
@@ -481,4 +487,59 @@ func (t *Tickets) AtRisk(q AtRiskQuery) ([]TicketSLA, error) {
 		out = append(out, t.ticketSLA(r, now, false))
 	}
 	return out, nil
+}
+
+// SLAFacts are the SLA facts of one vendor ticket, as the SLA metrics read
+// them (Tickets.EachSLA).
+type SLAFacts struct {
+	// Severity and Product are the ticket's current ones.
+	Severity domain.Severity
+	Product  string
+	// Open: filed and not resolved or closed (a reopened ticket is open).
+	Open bool
+	// Deadline is the first-response deadline in force (zero: none) and
+	// Target its counted time.
+	Deadline time.Time
+	Target   time.Duration
+	// Responded: a first response was recorded; Met is the verdict recorded
+	// with it, JudgedSeverity the severity of the deadline it was judged
+	// against (the ticket's severity at the response), and FirstResponse
+	// the time from the clock's start to it, counted as its deadline counts.
+	Responded      bool
+	Met            bool
+	JudgedSeverity domain.Severity
+	FirstResponse  time.Duration
+
+	Escalations    int
+	DisputesOpened int
+	FraudFlags     int
+}
+
+// EachSLA calls fn with the SLA facts of every vendor ticket (not of
+// marketplace requests redirected to an ISV), in the order they were
+// opened, under the read lock: fn must not call back into t.
+func (t *Tickets) EachSLA(fn func(SLAFacts)) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for i := 0; i < t.n; i++ {
+		r := t.at(i)
+		if r.status == stRedirected {
+			continue
+		}
+		f := SLAFacts{
+			Severity: domain.Severity(t.strs.str(r.severity)), Product: t.strs.str(r.product), Open: r.isOpen(),
+			Responded: r.responded, Met: r.respMet,
+			Escalations: int(r.escalations), DisputesOpened: int(r.disputesOpened), FraudFlags: int(r.fraudFlags),
+		}
+		if r.deadlineSet {
+			f.Deadline, f.Target = fromNano(r.dl.at), time.Duration(r.dl.target)
+		}
+		if r.responded {
+			f.JudgedSeverity, f.FirstResponse = f.Severity, time.Duration(r.respCounted)
+			if r.respSeverity != 0 {
+				f.JudgedSeverity = domain.Severity(t.strs.str(r.respSeverity))
+			}
+		}
+		fn(f)
+	}
 }

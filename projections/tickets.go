@@ -108,7 +108,7 @@ const chunkSize = 1 << chunkBits
 // TicketsOptions configures a Tickets read model.
 type TicketsOptions struct {
 	// Clock counts business time for the time to first response. Default:
-	// WallClock.
+	// sla.Counter{}, wall-clock time.
 	Clock Clock
 }
 
@@ -133,7 +133,7 @@ var _ Projection = (*Tickets)(nil)
 func NewTickets(opts TicketsOptions) *Tickets {
 	t := &Tickets{clock: opts.Clock}
 	if t.clock == nil {
-		t.clock = WallClock{}
+		t.clock = sla.Counter{}
 	}
 	t.reset()
 	return t

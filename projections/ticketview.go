@@ -224,9 +224,9 @@ type TicketFilter struct {
 
 // SLA filter values.
 const (
-	SLAMet                = "met"
-	SLABreached           = "breached"
-	SLAPending            = "pending"
+	SLAMet                = string(sla.VerdictMet)
+	SLABreached           = string(sla.VerdictBreached)
+	SLAPending            = string(sla.VerdictPending)
 	SLAAtRisk             = "at_risk"
 	SLABreachedUnanswered = "breached_unanswered"
 )
@@ -245,12 +245,13 @@ type match struct {
 	hasProduct                           bool
 	status                               uint8
 	sla                                  string
-	now, horizon, from, to               int64
+	risk                                 sla.RiskThreshold
+	now, from, to                        int64
 	none                                 bool // a value is unknown: nothing matches
 }
 
 func (t *Tickets) compile(f TicketFilter) (match, error) {
-	m := match{sla: f.SLA, now: unixNano(f.Now), horizon: int64(f.Horizon), from: unixNano(f.OpenedFrom), to: unixNano(f.OpenedTo)}
+	m := match{sla: f.SLA, risk: sla.LeadTime(f.Horizon), now: unixNano(f.Now), from: unixNano(f.OpenedFrom), to: unixNano(f.OpenedTo)}
 	look := func(s string, id *uint32, has *bool) {
 		if s == "" {
 			return
@@ -298,7 +299,7 @@ func (m *match) ok(r *rec) bool {
 	case "":
 		return true
 	case SLAAtRisk:
-		return r.atRisk(m.now, m.horizon)
+		return r.atRisk(m.now, m.risk)
 	case SLABreachedUnanswered:
 		return r.breachedUnanswered(m.now)
 	}
@@ -310,28 +311,27 @@ func (r *rec) isOpen() bool {
 	return r.status == stOpen || r.status == stInProgress || r.status == stAwaitingInfo
 }
 
-// verdict is met, breached or pending at now (now 0: unanswered tickets are
-// pending); "" when the ticket has no deadline (marketplace redirect).
+// verdict is met, breached or pending at now (sla.Judge; now 0: unanswered
+// tickets are pending); "" when the ticket has no deadline (marketplace
+// redirect).
 func (r *rec) verdict(now int64) string {
-	switch {
-	case !r.deadlineSet && !r.responded:
+	if !r.deadlineSet && !r.responded {
 		return ""
-	case r.responded && r.respMet:
-		return SLAMet
-	case r.responded:
-		return SLABreached
-	case now != 0 && now > r.dl.at:
-		return SLABreached
 	}
-	return SLAPending
+	return string(sla.Judge(fromNano(r.dl.at), fromNano(now), r.responded, r.respMet))
 }
 
-func (r *rec) atRisk(now, horizon int64) bool {
-	return r.deadlineSet && !r.responded && r.isOpen() && now <= r.dl.at && r.dl.at-now <= horizon
+// waiting: open, with a deadline and no first response yet.
+func (r *rec) waiting() bool { return r.deadlineSet && !r.responded && r.isOpen() }
+
+// atRisk: waiting, and at risk at now by th (sla.RiskThreshold.AtRisk).
+func (r *rec) atRisk(now int64, th sla.RiskThreshold) bool {
+	return r.waiting() && th.AtRisk(fromNano(r.dl.at), time.Duration(r.dl.target), fromNano(now))
 }
 
+// breachedUnanswered: waiting, and the deadline passed at now.
 func (r *rec) breachedUnanswered(now int64) bool {
-	return r.deadlineSet && !r.responded && r.isOpen() && now > r.dl.at
+	return r.waiting() && sla.Judge(fromNano(r.dl.at), fromNano(now), false, false) == sla.VerdictBreached
 }
 
 // List returns one page of the tickets matching f, in the order they were

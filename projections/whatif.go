@@ -128,13 +128,7 @@ func (t *Tickets) WhatIf(q WhatIfQuery, p Policy) (WhatIfReport, error) {
 		if r.responded {
 			judgeAt, recAt = r.respondedAt, r.respDeadlineAt
 		}
-		nv := SLAPending
-		switch {
-		case judgeAt != 0 && judgeAt <= at && r.responded:
-			nv = SLAMet
-		case judgeAt != 0 && judgeAt > at:
-			nv = SLABreached
-		}
+		nv := string(sla.Judge(d.At, fromNano(judgeAt), r.responded, r.responded && d.Met(fromNano(r.respondedAt))))
 		for _, c := range [...]struct {
 			v        string
 			met, dec *int
