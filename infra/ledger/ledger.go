@@ -91,10 +91,10 @@ type Ledger struct {
 	Service *app.Service
 	// Policies are the SLA policy versions (shipped, user calendars, what-if).
 	Policies *sla.Policies
-	// Tickets, Audit and SLAView are the read models the Runner drives.
+	// Tickets and Audit are the read models the Runner drives; Tickets
+	// also feeds the SLA metrics.
 	Tickets *projections.Tickets
 	Audit   *projections.Audit
-	SLAView *metrics.SLAView
 	// Runner keeps the read models up to date (Run) and snapshots them.
 	Runner *projector.Runner
 	// Registry holds every metric of the process; Metrics the process
@@ -183,10 +183,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("application service: %w", err)
 	}
 
-	clock := app.SLAClock(pols)
-	l.Tickets = projections.NewTickets(projections.TicketsOptions{Clock: clock})
+	l.Tickets = projections.NewTickets(projections.TicketsOptions{Clock: pols.Counter()})
 	l.Audit = projections.NewAudit()
-	l.SLAView = metrics.NewSLAView(clock)
 
 	if snapDir != "" && !cfg.NoSnapshots {
 		if err := os.MkdirAll(snapDir, 0o755); err != nil {
@@ -198,7 +196,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	l.Runner, err = projector.New(projector.Options{
 		Store:       l.Raw,
 		Decode:      codec.Decode,
-		Projections: []projections.Projection{l.Tickets, l.Audit, l.SLAView},
+		Projections: []projections.Projection{l.Tickets, l.Audit},
 		Head:        l.Head,
 		IsUnknown: func(err error) bool {
 			return errors.Is(err, codec.ErrUnknownType) || errors.Is(err, codec.ErrSchemaVersion)
@@ -212,7 +210,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("projections: %w", err)
 	}
 
-	l.Registry.MustRegister(metrics.NewSLACollector(l.SLAView, now, metrics.SLACollectorOptions{}))
+	l.Registry.MustRegister(metrics.NewSLACollector(l.Tickets, now, metrics.SLACollectorOptions{}))
 	l.Registry.MustRegister(metrics.NewProjectionCollector(metrics.ProjectionSourceFunc(l.projectionStatus)))
 	return l, nil
 }

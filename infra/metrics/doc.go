@@ -11,22 +11,23 @@
 //   - Ledger metrics (first-response times, SLA met and breached, open,
 //     at-risk and breached-unanswered tickets, escalations, billing disputes,
 //     fraud flags) are NOT counted from commands handled by this process. They
-//     are computed on every scrape from a read model (SLASource), which a
-//     projection keeps by folding the whole event history. So they are right
-//     after a restart, agree with the SLA reports, and include history written
-//     by other processes or imported late. SLAView is such a read model: a
-//     pure fold of ticket events implementing projections.Projection, so the
-//     projector drives and snapshots it with the other read models. The
-//     collector is NewSLACollector; projection health (lag, skipped events)
-//     is NewProjectionCollector.
+//     are computed on every scrape from the per-ticket SLA facts of
+//     projections.Tickets (SLASource, Tickets.EachSLA), the read model the
+//     SLA reports use, which the projector keeps by folding the whole event
+//     history and snapshots with the other read models. So they are right
+//     after a restart, agree with the SLA reports, and include history
+//     written by other processes or imported late. The collector is
+//     NewSLACollector; projection health (lag, skipped events) is
+//     NewProjectionCollector.
 //
 // Wiring (cmd/ticketledger via infra/ledger):
 //
 //	reg := prometheus.NewRegistry()
 //	m := metrics.New(reg)                          // HTTP and append metrics
 //	store = metrics.InstrumentStore(store, m)      // times every Append
-//	view := metrics.NewSLAView(policy.Counter())   // give it to the projector
-//	reg.MustRegister(metrics.NewSLACollector(view, now, metrics.SLACollectorOptions{}))
+//	tickets := projections.NewTickets(projections.TicketsOptions{Clock: policies.Counter()})
+//	// give tickets to the projector, then:
+//	reg.MustRegister(metrics.NewSLACollector(tickets, now, metrics.SLACollectorOptions{}))
 //	reg.MustRegister(metrics.NewProjectionCollector(statusFunc))
 //	mux.Handle("GET /metrics", metrics.Handler(reg))
 //	// m is the server.Observer (ObserveHTTP) or wraps a mux (Middleware).
@@ -42,8 +43,8 @@
 //   - Time to first response runs from the request's creation (the start of
 //     its deadline, i.e. the occurred-at of ticket.opened) to the first
 //     response's RespondedAt, counted the way its deadline counts: business
-//     time for business-hours tickets when SLAView is given the SLA clock
-//     (projections.Clock), wall-clock time otherwise. Met or breached is
+//     time for business-hours tickets when Tickets is given the SLA clock
+//     (sla.Policies.Counter), wall-clock time otherwise. Met or breached is
 //     always the verdict recorded in ticket.first_response_recorded, counted
 //     (with the histogram) under the severity in force at the response; the
 //     open, at-risk and breached-unanswered gauges use the current severity.
@@ -54,8 +55,10 @@
 //     A severity change that moves an unanswered ticket's deadline later can
 //     take a breach back; Prometheus sees that rare decrease as a counter
 //     reset.
-//   - At risk: open, unanswered, deadline not yet passed, and less than a
-//     quarter of the target left (SLACollectorOptions.RiskWindow).
+//   - Verdicts and at risk follow package sla: a deadline has passed once
+//     now is after it (sla.Judge); at risk means open, unanswered, deadline
+//     not yet passed, and at most a quarter of the target left before it
+//     (sla.GaugeRisk, or SLACollectorOptions.Risk).
 //   - Marketplace requests redirected to an ISV have no vendor ticket and no
 //     deadline: they are in none of the SLA metrics.
 package metrics

@@ -38,7 +38,7 @@ func rec(stream string, e domain.Event) domain.Recorded {
 //   - b: A/azure, answered after 2h30m (late): a breach; escalated twice.
 //   - c: B/office365, unanswered, opened at t0+0 with 4h: 1h left of 4h → at risk.
 //   - d: A/billing, unanswered, deadline passed → breach, breached-unanswered;
-//     billing dispute and fraud flag (pointer payloads, as a codec may give).
+//     billing dispute and fraud flag.
 //   - e: C/azure, opened late, target 8h, nothing due → open only; then severity
 //     raised to A with a deadline in the past → breach.
 func history() []domain.Recorded {
@@ -50,11 +50,11 @@ func history() []domain.Recorded {
 		rec("ticket-a", ticket.Resolved{Resolution: "fixed"}),
 		opened("ticket-b", domain.SeverityA, ticket.ProductAzure, t0, 2*time.Hour),
 		rec("ticket-b", ticket.Escalated{Level: 1}),
-		rec("ticket-b", &ticket.Escalated{Level: 2}),
+		rec("ticket-b", ticket.Escalated{Level: 2}),
 		rec("ticket-b", ticket.FirstResponseRecorded{RespondedAt: t0.Add(150 * time.Minute), Met: false}),
 		opened("ticket-c", domain.SeverityB, ticket.ProductOffice365, t0, 4*time.Hour),
 		opened("ticket-d", domain.SeverityA, ticket.ProductBilling, t0, 2*time.Hour),
-		rec("ticket-d", &ticket.BillingDisputeOpened{DisputeID: "d1"}),
+		rec("ticket-d", ticket.BillingDisputeOpened{DisputeID: "d1"}),
 		rec("ticket-d", ticket.FraudFlagged{Reason: "card"}),
 		opened("ticket-e", domain.SeverityC, ticket.ProductAzure, t0, 8*time.Hour),
 		rec("ticket-e", ticket.SeverityChanged{From: domain.SeverityC, To: domain.SeverityA,
@@ -65,9 +65,10 @@ func history() []domain.Recorded {
 	}
 }
 
-func newView(t *testing.T) *SLAView {
+// newView folds history into the read model the collector reads.
+func newView(t *testing.T) *projections.Tickets {
 	t.Helper()
-	v := NewSLAView(nil)
+	v := projections.NewTickets(projections.TicketsOptions{})
 	for _, r := range history() {
 		v.Apply(r)
 	}
@@ -173,7 +174,7 @@ func TestSLAMetricsSurviveRestart(t *testing.T) {
 	if err := v.Snapshot(&snap); err != nil {
 		t.Fatal(err)
 	}
-	restored := NewSLAView(nil)
+	restored := projections.NewTickets(projections.TicketsOptions{})
 	if err := restored.Restore(&snap); err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestSLAMetricsSurviveRestart(t *testing.T) {
 	if string(a) != string(b) || len(a) == 0 {
 		t.Fatalf("restored view differs:\n%s\n---\n%s", a, b)
 	}
-	if err := NewSLAView(nil).Restore(strings.NewReader(`{"version":99}`)); err == nil {
+	if err := projections.NewTickets(projections.TicketsOptions{}).Restore(strings.NewReader(`{"version":99}`)); err == nil {
 		t.Fatal("unknown snapshot version accepted")
 	}
 }
@@ -355,8 +356,11 @@ func (g nonZeroGatherer) Gather() ([]*dto.MetricFamily, error) {
 	return out, nil
 }
 
-func TestSLAViewIgnoresReplayedPositions(t *testing.T) {
-	v := NewSLAView(projections.ClockFunc(func(d sla.Deadline, to time.Time) time.Duration { return to.Sub(d.From) / 2 }))
+// TestSLAMetricsIgnoreReplayedPositions: a replay after a crash before the
+// checkpoint changes no metric, and the first response is counted by the
+// read model's clock.
+func TestSLAMetricsIgnoreReplayedPositions(t *testing.T) {
+	v := projections.NewTickets(projections.TicketsOptions{Clock: projections.ClockFunc(func(d sla.Deadline, to time.Time) time.Duration { return to.Sub(d.From) / 2 })})
 	for i, r := range history() {
 		r.Position = uint64(i + 1)
 		v.Apply(r)
@@ -368,7 +372,7 @@ func TestSLAViewIgnoresReplayedPositions(t *testing.T) {
 	}
 	var esc int
 	var fr time.Duration
-	v.EachTicket(func(x TicketSLA) {
+	v.EachSLA(func(x projections.SLAFacts) {
 		esc += x.Escalations
 		if x.Met {
 			fr = x.FirstResponse
@@ -377,8 +381,43 @@ func TestSLAViewIgnoresReplayedPositions(t *testing.T) {
 	if esc != 2 || fr != 15*time.Minute {
 		t.Fatalf("escalations %d, first response %v (the injected clock halves time)", esc, fr)
 	}
+	c := NewSLACollector(v, clock, SLACollectorOptions{})
+	if err := testutil.GatherAndCompare(nonZeroGatherer{c}, strings.NewReader(wantSLA), slaNames[:9]...); err != nil {
+		t.Fatal(err)
+	}
 	v.Reset()
 	if v.Len() != 0 || v.Position() != 0 {
 		t.Fatal("reset kept state")
+	}
+}
+
+// TestSLACollectorRiskThreshold: the at-risk gauge counts an open,
+// unanswered ticket with less than a quarter of its target left by default,
+// and follows another threshold when given one.
+func TestSLACollectorRiskThreshold(t *testing.T) {
+	v := newView(t) // ticket-c: B/office365, 1h of 4h left at clock()
+	const one = `
+# HELP ticketledger_tickets_at_risk Open tickets without a first response whose deadline is near (less than the risk window left) but not passed.
+# TYPE ticketledger_tickets_at_risk gauge
+ticketledger_tickets_at_risk{product="office365",severity="B"} 1
+`
+	fifth, err := sla.TargetFraction(0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		risk sla.RiskThreshold
+		want string
+	}{
+		{"default", sla.RiskThreshold{}, one},
+		{"1h lead", sla.LeadTime(time.Hour), one},
+		{"59m lead", sla.LeadTime(59 * time.Minute), ""},
+		{"a fifth", fifth, ""},
+	} {
+		c := NewSLACollector(v, clock, SLACollectorOptions{Risk: tc.risk})
+		if err := testutil.GatherAndCompare(nonZeroGatherer{c}, strings.NewReader(tc.want), "ticketledger_tickets_at_risk"); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
 	}
 }

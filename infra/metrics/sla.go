@@ -7,60 +7,29 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/projections"
 )
 
-// TicketSLA is what the SLA metrics need to know about one ticket: its labels
-// (severity, product), whether it is open, its current first-response
-// promise, its first response if any, and how often it was escalated, had a
-// billing dispute opened and was flagged for fraud.
-type TicketSLA struct {
-	Severity domain.Severity
-	Product  ticket.Product
-	// Open: filed and not resolved or closed (a reopened ticket is open).
-	Open     bool
-	OpenedAt time.Time
-	// Deadline is the first-response deadline in force (the latest
-	// ticket.opened or ticket.severity_changed); Target its counted time.
-	Deadline time.Time
-	Target   time.Duration
-	// Responded: a first response was recorded; FirstResponse is the time
-	// from OpenedAt to it (counted time of the ticket's clock, or wall
-	// time), and Met the verdict recorded with it.
-	Responded     bool
-	FirstResponse time.Duration
-	Met           bool
-	// JudgedSeverity is the severity in force when the first response was
-	// given: the met/breach counters and the histogram use it, so a later
-	// severity change does not move a verdict to another severity. Empty:
-	// Severity.
-	JudgedSeverity domain.Severity
-
-	Escalations    int
-	DisputesOpened int
-	FraudFlags     int
-}
-
-// SLASource is the read model the SLA collector reads on every scrape. It is
-// kept by a projection of the full event history (SLAView is one), so the
-// metrics survive restarts. EachTicket calls fn once per vendor ticket (not
-// for marketplace requests redirected to an ISV); fn must not retain or
-// call back into the source.
+// SLASource is the read model the SLA collector reads on every scrape:
+// *projections.Tickets, which folds the full event history (and is
+// snapshotted with the other read models), so the metrics survive restarts
+// and agree with the SLA reports. EachSLA calls fn once per vendor ticket
+// (not for marketplace requests redirected to an ISV); fn must not retain
+// or call back into the source.
 type SLASource interface {
-	EachTicket(fn func(TicketSLA))
+	EachSLA(fn func(projections.SLAFacts))
 }
 
-// SLASourceFunc adapts a function to SLASource.
-type SLASourceFunc func(fn func(TicketSLA))
-
-// EachTicket calls f(fn).
-func (f SLASourceFunc) EachTicket(fn func(TicketSLA)) { f(fn) }
+var _ SLASource = (*projections.Tickets)(nil)
 
 // SLACollectorOptions tunes NewSLACollector. The zero value is ready to use.
 type SLACollectorOptions struct {
-	// RiskWindow says how long before its deadline an unanswered open
-	// ticket counts as at risk. Default: a quarter of its target.
-	RiskWindow func(TicketSLA) time.Duration
+	// Risk says how close to its deadline an unanswered open ticket must be
+	// to count as at risk. Zero: sla.GaugeRisk, less than a quarter of its
+	// target left.
+	Risk sla.RiskThreshold
 }
 
 // Severities and Products are the label values every SLA series is exported
@@ -72,12 +41,13 @@ var (
 )
 
 // SLACollector is a prometheus.Collector that computes the ledger's SLA
-// metrics from an SLASource on every scrape. See the package documentation
+// metrics from an SLASource on every scrape, judging tickets by the rules of
+// package sla (sla.Judge, sla.RiskThreshold). See the package documentation
 // for the definitions.
 type SLACollector struct {
 	src  SLASource
 	now  func() time.Time
-	risk func(TicketSLA) time.Duration
+	risk sla.RiskThreshold
 
 	met, breaches                 *prometheus.Desc
 	open, atRisk, breachedOpen    *prometheus.Desc
@@ -93,9 +63,9 @@ func NewSLACollector(src SLASource, now func() time.Time, opts SLACollectorOptio
 	if now == nil {
 		now = time.Now
 	}
-	risk := opts.RiskWindow
-	if risk == nil {
-		risk = func(t TicketSLA) time.Duration { return t.Target / 4 }
+	risk := opts.Risk
+	if risk == (sla.RiskThreshold{}) {
+		risk = sla.GaugeRisk
 	}
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", name), help, labels, nil)
@@ -159,18 +129,19 @@ func (c *SLACollector) Collect(ch chan<- prometheus.Metric) {
 		byP[p] = &prodCounts{}
 	}
 	var tracked float64
-	c.src.EachTicket(func(t TicketSLA) {
+	c.src.EachSLA(func(t projections.SLAFacts) {
 		tracked++
-		k := sevProd{t.Severity, t.Product}
+		prod := ticket.Product(t.Product)
+		k := sevProd{t.Severity, prod}
 		sp := bySP[k]
 		if sp == nil {
 			sp = &sevProdCounts{}
 			bySP[k] = sp
 		}
-		pc := byP[t.Product]
+		pc := byP[prod]
 		if pc == nil {
 			pc = &prodCounts{}
-			byP[t.Product] = pc
+			byP[prod] = pc
 		}
 		pc.escalations += float64(t.Escalations)
 		pc.disputes += float64(t.DisputesOpened)
@@ -182,14 +153,14 @@ func (c *SLACollector) Collect(ch chan<- prometheus.Metric) {
 		case t.Responded:
 			judged := sp
 			if t.JudgedSeverity != "" && t.JudgedSeverity != t.Severity {
-				jk := sevProd{t.JudgedSeverity, t.Product}
+				jk := sevProd{t.JudgedSeverity, prod}
 				if judged = bySP[jk]; judged == nil {
 					judged = &sevProdCounts{}
 					bySP[jk] = judged
 				}
 			}
 			sev := cmp.Or(t.JudgedSeverity, t.Severity)
-			hist.WithLabelValues(string(sev), string(t.Product)).Observe(t.FirstResponse.Seconds())
+			hist.WithLabelValues(string(sev), t.Product).Observe(t.FirstResponse.Seconds())
 			if t.Met {
 				judged.met++
 			} else {
@@ -197,12 +168,12 @@ func (c *SLACollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		case t.Deadline.IsZero():
 			// no promise: nothing to judge
-		case !now.Before(t.Deadline):
+		case sla.Judge(t.Deadline, now, false, false) == sla.VerdictBreached:
 			sp.breaches++
 			if t.Open {
 				sp.breachedOpen++
 			}
-		case t.Open && t.Deadline.Sub(now) <= c.risk(t):
+		case t.Open && c.risk.AtRisk(t.Deadline, t.Target, now):
 			sp.atRisk++
 		}
 	})

@@ -93,7 +93,7 @@ type Config struct {
 	// Policies are the SLA policies (what-if, policy list). Nil: App's.
 	Policies *sla.Policies
 	// Clock counts SLA time for history and as-of. Nil:
-	// app.SLAClock(Policies).
+	// Policies.Counter().
 	Clock projections.Clock
 	// Ready reports whether the service can serve: projections caught up
 	// and store reachable (see ReadyWhen). Nil: always ready.
@@ -156,7 +156,7 @@ func New(cfg Config) (*API, error) {
 		a.policies = cfg.App.Policies()
 	}
 	if a.clock == nil {
-		a.clock = app.SLAClock(a.policies)
+		a.clock = a.policies.Counter()
 	}
 	if a.log == nil {
 		a.log = slog.Default()

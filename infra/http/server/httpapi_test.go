@@ -73,7 +73,7 @@ func newEnv(t *testing.T, mutate ...func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.tickets = projections.NewTickets(projections.TicketsOptions{Clock: app.SLAClock(svc.Policies())})
+	e.tickets = projections.NewTickets(projections.TicketsOptions{Clock: svc.Policies().Counter()})
 	e.audit = projections.NewAudit()
 	cfg := Config{App: svc, Tickets: e.tickets, Audit: e.audit, Now: clock, Observer: e.obs,
 		Ready: func(context.Context) error { return e.ready }}

@@ -15,7 +15,7 @@ import (
 )
 
 // DefaultHorizon is the at-risk horizon of SLA queries when none is given.
-const DefaultHorizon = time.Hour
+const DefaultHorizon = sla.DefaultReportHorizon
 
 // Who may read what: auditors, vendor support and the system read
 // everything; a partner reads its own partner record, those of its

@@ -11,9 +11,9 @@ import (
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/metrics"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/tools/demo"
+	"github.com/ticketledger/ticketledger/projections"
 )
 
 var now = time.Date(2026, 11, 20, 15, 4, 5, 0, time.UTC)
@@ -132,12 +132,12 @@ func TestGenerate200TicketsIntoTheLedger(t *testing.T) {
 	}
 
 	// SLA mix: about 5–10% of first responses breach.
-	v := metrics.NewSLAView(nil)
+	v := projections.NewTickets(projections.TicketsOptions{})
 	for _, r := range recs {
 		v.Apply(r)
 	}
 	var met, breached, open, atRisk, breachedOpen int
-	v.EachTicket(func(x metrics.TicketSLA) {
+	v.EachSLA(func(x projections.SLAFacts) {
 		switch {
 		case x.Responded && x.Met:
 			met++
