@@ -215,7 +215,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 			srv.Close()
 			return fmt.Errorf("listen on %s for --kurrent-listen: %w (pick another address, e.g. 127.0.0.1:2114)", s.kurrentListen, err)
 		}
-		wire = kurrentwire.NewServer(l.Raw, kurrentwire.Options{Logger: log.With("component", "kurrentwire")})
+		wire = kurrentwire.NewServer(l.Pebble, kurrentwire.Options{Logger: log.With("component", "kurrentwire")})
 		go func() { wireDone <- wire.Serve(wl) }()
 		kurrentAddr = wl.Addr().String()
 	}

@@ -1,6 +1,8 @@
 // Package eventstore is the event-store port of the ledger: the interface the
 // application uses to append, read and subscribe to events, owned here by its
-// user rather than by any adapter.
+// user rather than by any adapter. Store holds exactly what the ledger calls:
+// Append with an expected revision, ReadStream, ReadAll, SubscribeAll, Head
+// (for projection lag) and Close.
 //
 // Semantics follow KurrentDB's Streams API so that infra/store/kurrent can map them
 // one to one: revisions start at 0 per stream; positions in the global log
@@ -13,6 +15,13 @@
 //
 // Implementations: infra/store/pebblestore (embedded, default) and infra/store/kurrent
 // (a KurrentDB cluster through the official client). infra/kurrentwire serves
-// any Store over KurrentDB's gRPC protocol. eventstoretest holds the one
-// conformance suite every implementation passes.
+// a store over KurrentDB's gRPC protocol; its clients may also delete and
+// tombstone streams and subscribe to one stream, so it declares its own,
+// larger interface, kurrentwire.Store (this port plus SubscribeStream,
+// Delete and Tombstone), which both adapters also satisfy. The ledger itself
+// never deletes a stream: deletion reaches this port only as the read
+// semantics above.
+//
+// eventstoretest holds the conformance suites: Run for this port, which
+// every implementation passes, and RunWire for kurrentwire.Store.
 package eventstore

@@ -9,9 +9,17 @@ import (
 	"github.com/google/uuid"
 )
 
-// Store is the event-store port: the few operations the ledger needs from an
-// event store. Every implementation (infra/store/pebblestore, infra/store/kurrent) passes
-// the conformance suite in infra/eventstore/eventstoretest.
+// Store is the event-store port: the operations the ledger needs from an
+// event store, and no more. The application appends and reads streams, the
+// projector subscribes to $all and measures its lag against Head, the verify
+// command reads streams and $all. Every implementation
+// (infra/store/pebblestore, infra/store/kurrent) passes the port's
+// conformance suite, eventstoretest.Run.
+//
+// Deleting streams and subscribing to one stream are not part of the port:
+// the ledger never does either. infra/kurrentwire, which serves a store to
+// KurrentDB clients that may, declares them in its own, larger interface
+// (kurrentwire.Store).
 type Store interface {
 	// Append writes events to the end of stream if the stream's current
 	// revision matches expected. It is atomic (all events or none) and
@@ -36,16 +44,10 @@ type Store interface {
 	// history (catch-up), then one CaughtUp message, then live events.
 	SubscribeAll(ctx context.Context, from AllPos, opts SubscribeOptions) (Subscription, error)
 
-	// SubscribeStream is SubscribeAll restricted to one stream; from is a
-	// revision (exclusive) or Start/End.
-	SubscribeStream(ctx context.Context, stream string, from StreamPos) (Subscription, error)
-
-	// Delete soft-deletes a stream: it reads as not found, and a later
-	// append continues its revision numbering.
-	Delete(ctx context.Context, stream string, expected ExpectedRevision) (Position, error)
-
-	// Tombstone hard-deletes a stream: it can never be read or written again.
-	Tombstone(ctx context.Context, stream string, expected ExpectedRevision) (Position, error)
+	// Head returns the position of the last event of the global log, or the
+	// zero Position when it is empty. The projector compares it with its
+	// checkpoint to measure lag and rebuild progress.
+	Head(ctx context.Context) (Position, error)
 
 	// Close releases the store. Appends that returned success are durable.
 	Close() error

@@ -12,12 +12,11 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/google/uuid"
 
-	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 )
 
 // startServer serves store on a loopback port and returns its address.
-func startServer(t testing.TB, store eventstore.Store, opts kurrentwire.Options) (string, *kurrentwire.Server) {
+func startServer(t testing.TB, store kurrentwire.Store, opts kurrentwire.Options) (string, *kurrentwire.Server) {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

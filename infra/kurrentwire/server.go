@@ -1,6 +1,7 @@
 package kurrentwire
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"sync"
@@ -90,10 +91,32 @@ func ServerOptions(opts Options) []grpc.ServerOption {
 	return append(so, opts.GRPCOptions...)
 }
 
-// Server serves an eventstore.Store over KurrentDB's gRPC protocol (the
-// Streams and ServerFeatures services). It is safe for concurrent use.
+// Store is what the server needs from the store it serves: the event-store
+// port, plus the operations KurrentDB clients may call that the ledger never
+// does. infra/store/pebblestore and infra/store/kurrent implement it; the
+// conformance suite for the added operations is eventstoretest.RunWire.
+type Store interface {
+	eventstore.Store
+
+	// SubscribeStream is SubscribeAll restricted to one stream; from is a
+	// revision (exclusive) or Start/End. Subscribing to a stream that does
+	// not exist yet is allowed: its events come when it is written.
+	SubscribeStream(ctx context.Context, stream string, from eventstore.StreamPos) (eventstore.Subscription, error)
+
+	// Delete soft-deletes a stream: it reads as not found, and a later
+	// append continues its revision numbering. A stream that does not
+	// exist is a *eventstore.ConflictError.
+	Delete(ctx context.Context, stream string, expected eventstore.ExpectedRevision) (eventstore.Position, error)
+
+	// Tombstone hard-deletes a stream: it can never be read or written
+	// again (eventstore.ErrStreamDeleted), nor can its metadata stream.
+	Tombstone(ctx context.Context, stream string, expected eventstore.ExpectedRevision) (eventstore.Position, error)
+}
+
+// Server serves a Store over KurrentDB's gRPC protocol (the Streams and
+// ServerFeatures services). It is safe for concurrent use.
 type Server struct {
-	store eventstore.Store
+	store Store
 	opts  Options
 	grpc  *grpc.Server
 
@@ -103,7 +126,7 @@ type Server struct {
 
 // NewServer returns a Server for store. It does not own store: closing the
 // store after stopping the server is the caller's job.
-func NewServer(store eventstore.Store, opts Options) *Server {
+func NewServer(store Store, opts Options) *Server {
 	opts = opts.withDefaults()
 	s := &Server{
 		store:    store,

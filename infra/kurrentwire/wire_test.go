@@ -469,9 +469,7 @@ func TestSubscribeAllFilteredWithCheckpoints(t *testing.T) {
 // When the store drops a slow subscriber, the server resubscribes from
 // the last event sent: no gap, no duplicate, no visible drop.
 func TestResubscribeAfterStoreDrop(t *testing.T) {
-	store := newFakeStore()
-	store.dropAfter = 3
-	addr, _ := startServer(t, store, kurrentwire.Options{})
+	addr, _ := startServer(t, dropStore{Store: newStore(t), after: 3}, kurrentwire.Options{})
 	c := dial(t, addr, "")
 	ctx := testCtx(t)
 	appendN(t, c, "s", 10)

@@ -101,8 +101,8 @@ type Ledger struct {
 	// counters (HTTP, appends).
 	Registry *prometheus.Registry
 	Metrics  *metrics.Metrics
-	// Head returns the position of the last event of the log.
-	Head projector.HeadFunc
+	// Head returns the position of the last event of the log (Raw.Head).
+	Head func(ctx context.Context) (eventstore.Position, error)
 	// Description names the store for logs, e.g. "embedded store in ./data".
 	Description string
 	// SnapshotPath is the snapshot file ("" when snapshots are off).
@@ -111,11 +111,6 @@ type Ledger struct {
 	Now func() time.Time
 
 	log *slog.Logger
-}
-
-// header is what both store adapters offer to measure lag.
-type header interface {
-	Head(ctx context.Context) (eventstore.Position, error)
 }
 
 // Open opens the store and builds everything on top of it. The read models
@@ -168,9 +163,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 			snapDir = dir
 		}
 	}
-	if h, ok := l.Raw.(header); ok {
-		l.Head = h.Head
-	}
+	l.Head = l.Raw.Head
 
 	l.Registry = prometheus.NewRegistry()
 	l.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -197,7 +190,6 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		Store:       l.Raw,
 		Decode:      codec.Decode,
 		Projections: []projections.Projection{l.Tickets, l.Audit},
-		Head:        l.Head,
 		IsUnknown: func(err error) bool {
 			return errors.Is(err, codec.ErrUnknownType) || errors.Is(err, codec.ErrSchemaVersion)
 		},

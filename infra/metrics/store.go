@@ -8,7 +8,8 @@ import (
 )
 
 // InstrumentStore wraps an event store so that every Append is timed into
-// ticketledger_append_duration_seconds. Everything else passes through.
+// ticketledger_append_duration_seconds. Everything else (reads,
+// subscriptions, Head, Close) passes through to s.
 func InstrumentStore(s eventstore.Store, m *Metrics) eventstore.Store {
 	return &instrumentedStore{Store: s, m: m}
 }

@@ -109,7 +109,7 @@ func BenchmarkColdRebuild(b *testing.B) {
 	cpu0 := cpuTime()
 	for b.Loop() {
 		m := newModels()
-		r, err := New(Options{Store: st, Decode: codec.Decode, IsUnknown: isUnknown, Head: st.Head, Projections: m.list(), Logger: quiet})
+		r, err := New(Options{Store: st, Decode: codec.Decode, IsUnknown: isUnknown, Projections: m.list(), Logger: quiet})
 		if err != nil {
 			b.Fatal(err)
 		}

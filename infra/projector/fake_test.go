@@ -55,7 +55,7 @@ func (l *memLog) appendRaw(stream string, rev uint64, d eventstore.EventData) {
 		ID: d.ID, Type: d.Type, ContentType: d.ContentType, Data: d.Data, Metadata: d.Metadata, Created: time.Unix(int64(p), 0)})
 }
 
-func (l *memLog) head(context.Context) (eventstore.Position, error) {
+func (l *memLog) Head(context.Context) (eventstore.Position, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := uint64(len(l.events))

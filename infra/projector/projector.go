@@ -21,14 +21,13 @@ import (
 // Decoder turns a stored record into a domain event (codec.Decode).
 type Decoder func(eventstore.RecordedEvent) (domain.Recorded, error)
 
-// Subscriber is the part of the event-store port the runner uses.
+// Subscriber is the part of the event-store port the runner uses: it
+// follows $all, and reads the head of the log to measure lag and rebuild
+// progress. Every eventstore.Store is one.
 type Subscriber interface {
 	SubscribeAll(ctx context.Context, from eventstore.AllPos, opts eventstore.SubscribeOptions) (eventstore.Subscription, error)
+	Head(ctx context.Context) (eventstore.Position, error)
 }
-
-// HeadFunc returns the position of the last event of the log
-// ((*pebblestore.Store).Head).
-type HeadFunc func(ctx context.Context) (eventstore.Position, error)
 
 // Options configure a Runner.
 type Options struct {
@@ -36,8 +35,6 @@ type Options struct {
 	Store       Subscriber
 	Decode      Decoder
 	Projections []projections.Projection
-	// Head measures lag and rebuild progress; optional.
-	Head HeadFunc
 	// IsUnknown reports whether a decode error means "type or schema
 	// version not known to this release" (errors.Is(err,
 	// codec.ErrUnknownType) || errors.Is(err, codec.ErrSchemaVersion));
@@ -204,13 +201,9 @@ type Lag struct {
 	CaughtUp   bool                `json:"caughtUp"`
 }
 
-// Lag measures how far the projections are behind the head of the log. It
-// needs Options.Head.
+// Lag measures how far the projections are behind the head of the log.
 func (r *Runner) Lag(ctx context.Context) (Lag, error) {
-	if r.opts.Head == nil {
-		return Lag{}, errors.New("projector: lag needs Options.Head")
-	}
-	head, err := r.opts.Head(ctx)
+	head, err := r.opts.Store.Head(ctx)
 	if err != nil {
 		return Lag{}, fmt.Errorf("projector: lag: read head: %w", err)
 	}
@@ -246,9 +239,9 @@ type ProjectionStatus struct {
 func (r *Runner) Status() []ProjectionStatus {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	var head eventstore.Position
-	if r.opts.Head != nil {
-		head, _ = r.opts.Head(ctx)
+	head, err := r.opts.Store.Head(ctx)
+	if err != nil {
+		head = eventstore.Position{} // no lag figures rather than wrong ones
 	}
 	r.mu.Lock()
 	ck, last, skipped := r.checkpoint, r.lastCreated, r.stats.SkippedUnknown
@@ -434,8 +427,8 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 	}
 	r.mu.Unlock()
 	var total uint64
-	if progress != nil && r.opts.Head != nil {
-		h, err := r.opts.Head(ctx)
+	if progress != nil {
+		h, err := r.opts.Store.Head(ctx)
 		if err != nil {
 			return fmt.Errorf("read head: %w", err)
 		}

@@ -34,7 +34,7 @@ func (m models) list() []projections.Projection { return []projections.Projectio
 
 func newRunner(t testing.TB, l *memLog, m models, snap string) *Runner {
 	t.Helper()
-	r, err := New(Options{Store: l, Decode: codec.Decode, IsUnknown: isUnknown, Head: l.head, Projections: m.list(),
+	r, err := New(Options{Store: l, Decode: codec.Decode, IsUnknown: isUnknown, Projections: m.list(),
 		SnapshotPath: snap, Logger: quiet, BatchSize: 64, RetryDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -350,7 +350,7 @@ func TestLagAndStatus(t *testing.T) {
 	l.add(evs[:100]...)
 	m := newModels()
 	now := time.Unix(1000, 0)
-	r, err := New(Options{Store: l, Decode: codec.Decode, Head: l.head, Projections: m.list(), Logger: quiet, Now: func() time.Time { return now }})
+	r, err := New(Options{Store: l, Decode: codec.Decode, Projections: m.list(), Logger: quiet, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +380,7 @@ func TestRebuildWritesOneSnapshot(t *testing.T) {
 	l := newMemLog()
 	l.add(evs...)
 	m := newModels()
-	r, err := New(Options{Store: l, Decode: codec.Decode, IsUnknown: isUnknown, Head: l.head, Projections: m.list(),
+	r, err := New(Options{Store: l, Decode: codec.Decode, IsUnknown: isUnknown, Projections: m.list(),
 		SnapshotPath: filepath.Join(t.TempDir(), "p.snap"), SnapshotEvery: 10, Logger: quiet, BatchSize: 16})
 	if err != nil {
 		t.Fatal(err)

@@ -8,28 +8,44 @@ import (
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/eventstore/eventstoretest"
+	"github.com/ticketledger/ticketledger/infra/kurrentwire"
+	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 )
 
-// sharedWireStore returns one kurrent.Store per top-level test, on one
-// embedded store served over loopback gRPC: every sub-test of the suite
-// shares it, as applications share one KurrentDB.
-func sharedWireStore(t *testing.T) func(*testing.T) eventstore.Store {
+// The adapter implements the port and the wire server's larger interface.
+var (
+	_ eventstore.Store  = (*kurrent.Store)(nil)
+	_ kurrentwire.Store = (*kurrent.Store)(nil)
+)
+
+// shared returns a factory of one store per top-level test, opened by open
+// on first use: every sub-test of the suites shares it, as applications
+// share one KurrentDB.
+func shared(t *testing.T, open func(testing.TB) *kurrent.Store) func(*testing.T) *kurrent.Store {
 	var (
 		once sync.Once
-		s    eventstore.Store
+		s    *kurrent.Store
 	)
-	return func(*testing.T) eventstore.Store {
-		once.Do(func() { s = newWireStore(t) })
+	return func(*testing.T) *kurrent.Store {
+		once.Do(func() { s = open(t) })
 		return s
 	}
 }
 
-// The conformance suite through the official client and the wire server.
-func TestConformance(t *testing.T) {
-	eventstoretest.Run(t, sharedWireStore(t), eventstoretest.Options{})
+// runBoth runs the port's suite and the wire interface's suite on the store
+// of one factory. Their sub-tests have different names, so they run as
+// sub-tests of t together (the sleepers of both in parallel).
+func runBoth(t *testing.T, store func(*testing.T) *kurrent.Store, opts eventstoretest.Options) {
+	eventstoretest.Run(t, func(t *testing.T) eventstore.Store { return store(t) }, opts)
+	eventstoretest.RunWire(t, func(t *testing.T) kurrentwire.Store { return store(t) }, opts)
 }
 
-// The suite with subscriptions idle for 60 s: longer than the client's
+// Both suites through the official client and the wire server.
+func TestConformance(t *testing.T) {
+	runBoth(t, shared(t, newWireStore), eventstoretest.Options{})
+}
+
+// Both suites with subscriptions idle for 60 s: longer than the client's
 // keepalive pings take to get a connection killed by a server that
 // enforces gRPC's default ping policy ("too_many_pings" after ~30-40 s).
 // It runs only with TICKETLEDGER_SLOW_TESTS=1 (.ci/run sets it).
@@ -37,20 +53,13 @@ func TestConformanceIdle60s(t *testing.T) {
 	if testing.Short() || os.Getenv("TICKETLEDGER_SLOW_TESTS") == "" {
 		t.Skip("idles 60 s: set TICKETLEDGER_SLOW_TESTS=1 to run it")
 	}
-	// The idle sub-test's subscriptions live for 2 × Timeout: keep that
+	// The idle sub-tests' subscriptions live for 2 × Timeout: keep that
 	// well above IdleWait.
-	eventstoretest.Run(t, sharedWireStore(t), eventstoretest.Options{IdleWait: 60 * time.Second, Timeout: 45 * time.Second})
+	runBoth(t, shared(t, newWireStore), eventstoretest.Options{IdleWait: 60 * time.Second, Timeout: 45 * time.Second})
 }
 
-// The suite against a real KurrentDB, when KURRENTDB_URL is set.
+// Both suites against a real KurrentDB, when KURRENTDB_URL is set.
 func TestConformanceKurrentDB(t *testing.T) {
 	url := kurrentDBURL(t)
-	var (
-		once sync.Once
-		s    eventstore.Store
-	)
-	eventstoretest.Run(t, func(*testing.T) eventstore.Store {
-		once.Do(func() { s = dialStore(t, url) })
-		return s
-	}, eventstoretest.Options{})
+	runBoth(t, shared(t, func(t testing.TB) *kurrent.Store { return dialStore(t, url) }), eventstoretest.Options{})
 }

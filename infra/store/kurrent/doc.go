@@ -1,5 +1,7 @@
 // Package kurrent implements the event-store port (eventstore.Store) on
-// KurrentDB through the official client, EventStore-Client-Go/v4.
+// KurrentDB through the official client, EventStore-Client-Go/v4, and
+// KurrentDB's other stream operations the wire server's interface adds
+// (kurrentwire.Store: SubscribeStream, Delete, Tombstone).
 //
 //	store, err := kurrent.Dial(ctx, "esdb://localhost:2113?tls=false")
 //
@@ -28,6 +30,7 @@
 // for lag metrics.
 //
 // infra/kurrentwire serves the embedded store over the same protocol; the
-// tests of this package run the conformance suite through it, and against
-// a real KurrentDB when KURRENTDB_URL is set.
+// tests of this package run both conformance suites (eventstoretest.Run
+// and RunWire) through it, and against a real KurrentDB when KURRENTDB_URL
+// is set.
 package kurrent

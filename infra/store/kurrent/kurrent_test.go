@@ -59,7 +59,7 @@ func dialStore(t testing.TB, conn string) *kurrent.Store {
 
 // newWireStore is a kurrent.Store on a fresh embedded store served over
 // loopback gRPC.
-func newWireStore(t testing.TB) eventstore.Store {
+func newWireStore(t testing.TB) *kurrent.Store {
 	conn, _ := serveEmbedded(t)
 	return dialStore(t, conn)
 }
@@ -138,7 +138,7 @@ func TestMapping(t *testing.T) {
 		t.Errorf("event %+v", e)
 	}
 
-	head, err := s.(*kurrent.Store).Head(ctx)
+	head, err := s.Head(ctx)
 	if err != nil || head != got[2].Position {
 		t.Errorf("head %v (%v), want %v", head, err, got[2].Position)
 	}

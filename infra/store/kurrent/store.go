@@ -194,9 +194,9 @@ func collect(count uint64, rs *esdb.ReadStream, err error) ([]eventstore.Recorde
 	}
 }
 
-// Head returns the position of the last event of $all, or the zero
-// Position when it is empty; projections compare it with their checkpoint
-// to measure lag.
+// Head implements eventstore.Store: the position of the last event of $all,
+// or the zero Position when it is empty; projections compare it with their
+// checkpoint to measure lag.
 func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	evs, err := s.ReadAll(ctx, eventstore.Backwards, eventstore.AllEnd(), 1, nil)
 	if err != nil || len(evs) == 0 {
@@ -205,7 +205,7 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	return evs[0].Position, nil
 }
 
-// Delete soft-deletes stream: it reads as not found and a later append
+// Delete implements kurrentwire.Store: it soft-deletes stream, which reads as not found and a later append
 // continues its numbering.
 func (s *Store) Delete(ctx context.Context, stream string, expected eventstore.ExpectedRevision) (eventstore.Position, error) {
 	res, err := s.client.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{ExpectedRevision: toExpected(expected), Deadline: deadline(ctx)})
@@ -215,7 +215,7 @@ func (s *Store) Delete(ctx context.Context, stream string, expected eventstore.E
 	return eventstore.Position{Commit: res.Position.Commit, Prepare: res.Position.Prepare}, nil
 }
 
-// Tombstone hard-deletes stream for good.
+// Tombstone implements kurrentwire.Store: it hard-deletes stream for good.
 func (s *Store) Tombstone(ctx context.Context, stream string, expected eventstore.ExpectedRevision) (eventstore.Position, error) {
 	res, err := s.client.TombstoneStream(ctx, stream, esdb.TombstoneStreamOptions{ExpectedRevision: toExpected(expected), Deadline: deadline(ctx)})
 	if err != nil {

@@ -60,8 +60,8 @@ func prefixesRegex(prefixes []string) string {
 	return "^(?:" + strings.Join(q, "|") + ")"
 }
 
-// SubscribeStream subscribes to one stream after from (a revision,
-// exclusive) or from its start or end.
+// SubscribeStream implements kurrentwire.Store: it subscribes to one stream
+// after from (a revision, exclusive) or from its start or end.
 func (s *Store) SubscribeStream(ctx context.Context, stream string, from eventstore.StreamPos) (eventstore.Subscription, error) {
 	sub, err := s.client.SubscribeToStream(ctx, stream, esdb.SubscribeToStreamOptions{From: toStreamPosition(from)})
 	if err != nil {

@@ -66,7 +66,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	return res, nil
 }
 
-// Delete implements eventstore.Store: it soft-deletes stream by writing
+// Delete implements kurrentwire.Store: it soft-deletes stream by writing
 // {"$tb": DeletedStreamRevision} to its metadata stream, as KurrentDB does.
 // Deleting a stream that never existed is a *ConflictError whatever expected.
 func (s *Store) Delete(ctx context.Context, stream string, expected eventstore.ExpectedRevision) (eventstore.Position, error) {
@@ -77,7 +77,7 @@ func (s *Store) Delete(ctx context.Context, stream string, expected eventstore.E
 	return res.Position, err
 }
 
-// Tombstone implements eventstore.Store: stream (and its metadata stream) can
+// Tombstone implements kurrentwire.Store: stream (and its metadata stream) can
 // never be read or written again. A stream that never existed can be
 // tombstoned.
 func (s *Store) Tombstone(ctx context.Context, stream string, expected eventstore.ExpectedRevision) (eventstore.Position, error) {

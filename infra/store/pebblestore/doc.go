@@ -1,5 +1,9 @@
 // Package pebblestore is the embedded event store: eventstore.Store on a
 // Pebble v2 database in a data directory, owned by one process at a time.
+// It also implements the operations the KurrentDB wire server adds to the
+// port (kurrentwire.Store: SubscribeStream, Delete, Tombstone), which the
+// ledger itself never calls. Options.FS puts it on another filesystem than
+// the operating system's, e.g. Pebble's in-memory vfs.NewMem in tests.
 //
 // # Key layout
 //

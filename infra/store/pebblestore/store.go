@@ -232,9 +232,9 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// Head returns the position of the last durable event of the global log, or
-// the zero Position when the log is empty. Projections compare it with their
-// checkpoint to measure lag.
+// Head implements eventstore.Store: it returns the position of the last
+// durable event of the global log, or the zero Position when the log is
+// empty. Projections compare it with their checkpoint to measure lag.
 func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	if err := ctx.Err(); err != nil {
 		return eventstore.Position{}, err

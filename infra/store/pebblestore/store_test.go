@@ -12,6 +12,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/eventstore/eventstoretest"
+	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 )
 
 func openTemp(t testing.TB, opts Options) *Store {
@@ -24,10 +25,16 @@ func openTemp(t testing.TB, opts Options) *Store {
 	return s
 }
 
+// The embedded store is what the wire server serves: it implements the
+// wire server's interface as well as the port.
+var _ kurrentwire.Store = (*Store)(nil)
+
+// Both suites, each sub-test on a fresh store. Their sub-tests have
+// different names, so the sleepers of both run in parallel.
 func TestConformance(t *testing.T) {
-	eventstoretest.Run(t, func(t *testing.T) eventstore.Store {
-		return openTemp(t, Options{})
-	}, eventstoretest.Options{IdleWait: 2 * time.Second})
+	opts := eventstoretest.Options{IdleWait: 2 * time.Second}
+	eventstoretest.Run(t, func(t *testing.T) eventstore.Store { return openTemp(t, Options{}) }, opts)
+	eventstoretest.RunWire(t, func(t *testing.T) kurrentwire.Store { return openTemp(t, Options{}) }, opts)
 }
 
 func ev(typ string) eventstore.EventData {

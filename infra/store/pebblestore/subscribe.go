@@ -250,7 +250,7 @@ func (sub *allSub) readPage(p *aheadPage) {
 	p.evs, _, _, p.err = s.scanLog(sub.ctx, p.from, p.to, p.to-p.from+1, sub.m, 0, nil)
 }
 
-// SubscribeStream implements eventstore.Store. The history it delivers before
+// SubscribeStream implements kurrentwire.Store. The history it delivers before
 // CaughtUp honours the stream's metadata as reads do; live events are
 // delivered as appended. A tombstoned stream returns ErrStreamDeleted, here or
 // from Next.
