@@ -1,7 +1,15 @@
-// Package kurrentwire serves any eventstore.Store over KurrentDB's gRPC
+// Package kurrentwire serves an event store over KurrentDB's gRPC
 // protocol, so the official KurrentDB/EventStoreDB clients (and the tools
 // built on them) can talk to an embedded ledger, and so infra/store/kurrent is
 // tested end to end where KurrentDB itself cannot run.
+//
+// KurrentDB clients may do more than the ledger does: subscribe to one
+// stream, soft-delete and tombstone streams. So the server does not take the
+// ledger's port, eventstore.Store, but its own larger interface, Store: the
+// port plus SubscribeStream, Delete and Tombstone. infra/store/pebblestore
+// implements it (`ticketledger serve --kurrent-listen` serves the embedded
+// store), and so does infra/store/kurrent; eventstoretest.RunWire is the
+// conformance suite of the added operations.
 //
 //	srv := kurrentwire.NewServer(store, kurrentwire.Options{})
 //	go srv.Serve(lis)         // clients dial "esdb://HOST:PORT?tls=false"

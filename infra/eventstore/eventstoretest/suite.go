@@ -72,6 +72,9 @@ type test struct {
 
 // portTests use only eventstore.Store.
 var portTests = []test{
+	// First: it appends, then goes parallel itself, so its events age
+	// while the tests below run.
+	{"StreamMetadataMaxAge", false, testMaxAge},
 	{"AppendExpectedRevision", false, testExpectedRevision},
 	{"AppendIdempotent", false, testIdempotent},
 	{"AppendPayloads", false, testAppendPayloads},
@@ -89,7 +92,6 @@ var portTests = []test{
 	{"CreatedTime", false, testCreated},
 	{"ContextCancellation", false, testContextCancellation},
 	{"SubscriptionIdle", true, testSubscriptionIdle},
-	{"StreamMetadataMaxAge", true, testMaxAge},
 }
 
 // wireTests need the operations kurrentwire.Store adds to the port.
@@ -106,8 +108,9 @@ var wireTests = []test{
 // Run runs the conformance suite of the event-store port as sub-tests of t.
 // newStore returns the store a sub-test uses: a fresh store or one shared
 // by all; it owns the store's lifecycle (the suite never closes it). The
-// sub-tests that mostly sleep (idle subscriptions, $maxAge) run in parallel
-// with each other, after the others.
+// sub-tests that mostly sleep run in parallel: the idle subscriptions with
+// each other after the other sub-tests; the $maxAge test's wait, from its
+// first append on, alongside everything else.
 func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store, opts Options) {
 	run(t, portTests, opts, func(t *testing.T) (eventstore.Store, kurrentwire.Store) { return newStore(t), nil })
 }
@@ -973,7 +976,10 @@ func testMaxAge(e *env) {
 	s := stream("maxage")
 	e.append(s, eventstore.NoStream(), events(2, "t.age")...)
 	// Old enough to expire under a 3 s $maxAge, with a margin for clocks.
-	time.Sleep(4500 * time.Millisecond)
+	aged := time.Now().Add(4500 * time.Millisecond)
+	// Wait in parallel with the other tests: the events age meanwhile.
+	e.t.Parallel()
+	time.Sleep(time.Until(aged))
 	e.append(s, eventstore.Exact(1), events(2, "t.age")...)
 	e.append(eventstore.MetadataStream(s), eventstore.Any(), metadataEvent(`{"$maxAge":3}`))
 	e.wantRevs("$maxAge forwards", e.read(s, eventstore.Forwards, eventstore.StreamStart(), 10), s, 2, 3)
