@@ -67,8 +67,13 @@
 //
 // Decode is on the hot path of projection rebuilds. It decodes metadata with
 // a small hand-written scanner for the shape this package writes (falling
-// back to encoding/json for anything else), unmarshals the payload with
-// encoding/json into spec.New() and dereferences the pointer once with
-// reflect. BenchmarkDecode measures it. DecodeAll decodes a batch on several
+// back to encoding/json for anything else). Payloads go the same way: a
+// scanner driven by a plan compiled in New from each event's Go type decodes
+// the payload into spec.New(), and anything it does not handle exactly as
+// encoding/json would (unknown keys, null, unusual escapes or numbers, a type
+// the plan cannot express) is decoded by json.Unmarshal into a fresh value,
+// so the result is always what encoding/json gives (payload.go says which
+// inputs take which path). The pointer is dereferenced once with reflect.
+// BenchmarkDecode measures it. DecodeAll decodes a batch on several
 // goroutines, in order.
 package codec

@@ -4,9 +4,9 @@
 // Two kinds of metrics live here, and the difference matters after a restart:
 //
 //   - Process metrics are counted as things happen in this process: HTTP
-//     requests (ObserveHTTP, Middleware) and event-store appends
-//     (ObserveAppend, InstrumentStore). They start from zero when the process
-//     starts, as Prometheus expects of counters and histograms.
+//     requests (ObserveHTTP, the infra/http/server Observer) and event-store
+//     appends (ObserveAppend, InstrumentStore). They start from zero when the
+//     process starts, as Prometheus expects of counters and histograms.
 //
 //   - Ledger metrics (first-response times, SLA met and breached, open,
 //     at-risk and breached-unanswered tickets, escalations, billing disputes,
@@ -30,7 +30,7 @@
 //	reg.MustRegister(metrics.NewSLACollector(tickets, now, metrics.SLACollectorOptions{}))
 //	reg.MustRegister(metrics.NewProjectionCollector(statusFunc))
 //	mux.Handle("GET /metrics", metrics.Handler(reg))
-//	// m is the server.Observer (ObserveHTTP) or wraps a mux (Middleware).
+//	// m is the server.Observer (ObserveHTTP).
 //
 // Labels are bounded: severity (A, B, C), product (the product families),
 // stream category, outcome, projection name, the registered HTTP route

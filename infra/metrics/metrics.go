@@ -117,20 +117,6 @@ func (m *Metrics) ObserveHTTPMethod(method, route string, code int, dur time.Dur
 	m.httpDuration.WithLabelValues(route, method).Observe(dur.Seconds())
 }
 
-// Middleware records every request that next handles. next should be (or
-// wrap) an *http.ServeMux: the route label is the pattern the mux matched
-// (http.Request.Pattern, read after next returns), "unmatched" for requests
-// no pattern matched (404/405).
-func (m *Metrics) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		_, path := splitPattern(r.Pattern)
-		m.ObserveHTTPMethod(r.Method, path, sw.status(), time.Since(start))
-	})
-}
-
 // ObserveAppend records one append to stream: its duration and outcome (ok,
 // conflict for a wrong expected revision, error otherwise). The stream name
 // is reduced to its category ("ticket", "partner", "system", "other").
@@ -188,34 +174,3 @@ func normMethod(m string) string {
 	}
 	return "other"
 }
-
-// statusWriter remembers the status code written through it.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) status() int {
-	if w.code == 0 {
-		return http.StatusOK
-	}
-	return w.code
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer (Flush,
-// deadlines).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
