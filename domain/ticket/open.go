@@ -46,6 +46,42 @@ type OpenRequest struct {
 	Locale      string // e.g. "sv-SE"
 }
 
+// Defaults of the fields a filer may leave out of an OpenRequest.
+const (
+	// DefaultChannel is the channel the request came through when it names
+	// none: a request without one was sent by a program over the API (the
+	// CLI is such a program); web forms and e-mail intake name theirs.
+	DefaultChannel = ChannelAPI
+	// DefaultRoute is the partner center, the route of customer context.
+	DefaultRoute = RoutePartnerCenter
+)
+
+// WithDefaults returns r with the fields a filer may leave empty filled in,
+// for a request filed by partner filer: the channel DefaultChannel, the route
+// DefaultRoute, the context customer when a customer is named (else own),
+// and the contact's organisation the filer (the contact is always the
+// filing partner's). It is the one place these defaults are decided; the
+// HTTP API applies it to every request it receives. Open itself takes the
+// request as given and refuses what is missing.
+func (r OpenRequest) WithDefaults(filer string) OpenRequest {
+	if r.Channel == "" {
+		r.Channel = DefaultChannel
+	}
+	if r.Route == "" {
+		r.Route = DefaultRoute
+	}
+	if r.Context == "" {
+		r.Context = ContextOwn
+		if strings.TrimSpace(r.CustomerID) != "" {
+			r.Context = ContextCustomer
+		}
+	}
+	if r.Contact.Organisation == "" {
+		r.Contact.Organisation = filer
+	}
+	return r
+}
+
 // Facts are what Open needs to know beyond the request: the filing
 // partner's aggregate, the reseller's aggregate when a provider files for a
 // customer of one of its resellers, and the SLA policy.

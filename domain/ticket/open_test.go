@@ -77,6 +77,23 @@ func openCases() []tcase {
 			when: openWith(provA, req(func(r *OpenRequest) { r.Route = RouteAzureSupportGroup }), facts(prov)),
 			then: []domain.Event{opened(func(e *Opened) { e.Route = RouteAzureSupportGroup })}},
 
+		// Defaults: what the filer leaves out, WithDefaults fills in.
+		{name: "defaults fill channel, route, context and the contact's organisation",
+			when: openWith(provA, req(func(r *OpenRequest) {
+				r.Channel, r.Route, r.Context, r.Contact.Organisation = "", "", "", ""
+				*r = r.WithDefaults(provA.Partner)
+			}), facts(prov)),
+			then: []domain.Event{opened(func(e *Opened) { e.Channel = DefaultChannel })}},
+		{name: "defaults take a request naming no customer as own context",
+			when: openWith(provA, req(func(r *OpenRequest) {
+				own(r)
+				r.Context, r.Route = "", ""
+				*r = r.WithDefaults(provA.Partner)
+			}), facts(prov)),
+			then: []domain.Event{opened(func(e *Opened) {
+				e.Context, e.CustomerID, e.Route, e.Entitlement, e.SupportPlan = ContextOwn, "", RoutePartnerCenter, "MPN-1", ""
+			})}},
+
 		// Rule 1: partner contact only.
 		{name: "contact of the customer's organisation",
 			when: openWith(provA, req(func(r *OpenRequest) { r.Contact.Organisation = "c1" }), facts(prov)),
@@ -215,6 +232,21 @@ func openCases() []tcase {
 }
 
 func TestOpen(t *testing.T) { run(t, openCases()) }
+
+func TestOpenRequestDefaults(t *testing.T) {
+	got := OpenRequest{CustomerID: "c1"}.WithDefaults("prov")
+	if got.Channel != ChannelAPI || got.Route != RoutePartnerCenter || got.Context != ContextCustomer || got.Contact.Organisation != "prov" {
+		t.Errorf("defaults of a customer request = %+v", got)
+	}
+	if got := (OpenRequest{}).WithDefaults("prov"); got.Context != ContextOwn {
+		t.Errorf("context without a customer = %q, want own", got.Context)
+	}
+	given := OpenRequest{Channel: ChannelEmail, Route: RouteCustomerPortal, Context: ContextOwn, CustomerID: "c1",
+		Contact: Contact{Organisation: "other"}}
+	if got := given.WithDefaults("prov"); got != given {
+		t.Errorf("WithDefaults changed given fields: %+v, want %+v", got, given)
+	}
+}
 
 func redirectCases() []tcase {
 	rr := func(mut func(*RedirectRequest)) RedirectRequest {
