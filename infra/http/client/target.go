@@ -9,34 +9,14 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
-	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
-// CommandResult is the server's answer to an accepted command
-// (server.CommandResult), with event payloads left as raw JSON.
-type CommandResult struct {
-	TicketID      string        `json:"ticketId,omitempty"`
-	PartnerID     string        `json:"partnerId,omitempty"`
-	Stream        string        `json:"stream"`
-	Revision      uint64        `json:"revision"`
-	Position      uint64        `json:"position,omitempty"`
-	Changed       bool          `json:"changed"`
-	Replayed      bool          `json:"replayed"`
-	Deadline      *sla.Deadline `json:"deadline,omitempty"`
-	Events        []EventOut    `json:"events"`
-	CorrelationID string        `json:"correlationId"`
-}
-
-// EventOut is one event a command emitted.
-type EventOut struct {
-	Revision uint64          `json:"revision"`
-	Type     string          `json:"type"`
-	Meta     domain.Meta     `json:"meta"`
-	Payload  json.RawMessage `json:"payload"`
-}
+// CommandResult is the server's answer to an accepted command, with the
+// events' payloads left as raw JSON.
+type CommandResult = server.CommandResult[json.RawMessage]
 
 // Ping checks that the server answers (GET /healthz).
 func (c *Client) Ping(ctx context.Context) error {
@@ -64,16 +44,6 @@ func (t *Target) post(ctx context.Context, cmd app.Command, path string, body an
 		return app.Result{}, err
 	}
 	return out.Result(), nil
-}
-
-// Result converts the answer to an app.Result (events without payloads).
-func (r CommandResult) Result() app.Result {
-	res := app.Result{Stream: r.Stream, TicketID: r.TicketID, PartnerID: r.PartnerID, Revision: r.Revision,
-		HasRevision: true, Position: r.Position, Deadline: r.Deadline, Replayed: r.Replayed}
-	for _, e := range r.Events {
-		res.Events = append(res.Events, domain.Recorded{Stream: r.Stream, Revision: e.Revision, Type: e.Type, Meta: e.Meta})
-	}
-	return res
 }
 
 func base(cmd app.Command) server.CommandBase {

@@ -290,7 +290,7 @@ func (a *API) wrap(rt route) http.Handler {
 		if err == nil {
 			var q *query
 			if q, err = newQuery(r, rt.query); err == nil {
-				err = rt.handle(a, sw, r, q)
+				err = rt.serve(a, sw, r, q)
 			}
 		}
 		if err != nil {
@@ -365,10 +365,10 @@ func errMessage(err error) string {
 	return err.Error()
 }
 
-// command builds the app.Command of a request: actor, on-behalf-of,
+// commandOf builds the app.Command of a request: actor, on-behalf-of,
 // correlation id, idempotency key and expected revision. create is true for
 // commands that create a stream, where If-Match does not apply.
-func command(r *http.Request, occurredAt Timestamp, create bool) (app.Command, error) {
+func commandOf(r *http.Request, occurredAt Timestamp, create bool) (app.Command, error) {
 	act, err := actorOf(r)
 	if err != nil {
 		return app.Command{}, err

@@ -27,17 +27,18 @@ type OpenTicketBody struct {
 	// ResellerID: an indirect provider filing for a customer of one of its
 	// resellers names the reseller.
 	ResellerID string `json:"resellerId,omitempty"`
-	// Context defaults to "customer" when CustomerID is set, else "own".
-	Context     string `json:"context,omitempty"`
-	CustomerID  string `json:"customerId,omitempty"`
-	Product     string `json:"product"`
-	NonCritical bool   `json:"nonCritical,omitempty"`
-	Severity    string `json:"severity"`
-	Title       string `json:"title"`
-	Description string `json:"description,omitempty"`
-	// Channel defaults to "api" (the request came through the API).
-	Channel string `json:"channel,omitempty"`
-	// Route defaults to "partner_center".
+	// Context, Channel, Route and Contact.Organisation may be left out:
+	// ticket.OpenRequest.WithDefaults fills them in (customer context when
+	// CustomerID is set, else own; channel api; route partner_center; the
+	// acting partner's organisation).
+	Context     string         `json:"context,omitempty"`
+	CustomerID  string         `json:"customerId,omitempty"`
+	Product     string         `json:"product"`
+	NonCritical bool           `json:"nonCritical,omitempty"`
+	Severity    string         `json:"severity"`
+	Title       string         `json:"title"`
+	Description string         `json:"description,omitempty"`
+	Channel     string         `json:"channel,omitempty"`
 	Route       string         `json:"route,omitempty"`
 	Contact     ticket.Contact `json:"contact"`
 	SupportPlan string         `json:"supportPlan,omitempty"`
@@ -176,8 +177,10 @@ type GrantBody struct {
 	CustomerID string `json:"customerId"`
 }
 
-// CommandResult is the response to an accepted command.
-type CommandResult struct {
+// CommandResult is the answer to an accepted command. P is the type of the
+// events' payloads: domain.Event where the server writes it, and whatever a
+// client decodes them into (infra/http/client: json.RawMessage).
+type CommandResult[P any] struct {
 	TicketID  string `json:"ticketId,omitempty"`
 	PartnerID string `json:"partnerId,omitempty"`
 	Stream    string `json:"stream"`
@@ -193,30 +196,90 @@ type CommandResult struct {
 	// Deadline is the first-response deadline the command set (open,
 	// severity change).
 	Deadline      *sla.Deadline `json:"deadline,omitempty"`
-	Events        []EventOut    `json:"events"`
+	Events        []EventOut[P] `json:"events"`
 	CorrelationID string        `json:"correlationId"`
 }
 
 // EventOut is an event a command emitted.
-type EventOut struct {
-	Revision uint64       `json:"revision"`
-	Type     string       `json:"type"`
-	Meta     domain.Meta  `json:"meta"`
-	Payload  domain.Event `json:"payload"`
+type EventOut[P any] struct {
+	Revision uint64      `json:"revision"`
+	Type     string      `json:"type"`
+	Meta     domain.Meta `json:"meta"`
+	Payload  P           `json:"payload"`
 }
 
-// respond writes a command's result: 201 with Location for a created
-// stream, 200 otherwise; the ETag is the stream's revision.
+// resultOf is the answer to a command whose result is res.
+func resultOf(res app.Result, correlationID string) CommandResult[domain.Event] {
+	out := CommandResult[domain.Event]{TicketID: res.TicketID, PartnerID: res.PartnerID, Stream: res.Stream, Revision: res.Revision,
+		Position: res.Position, Changed: len(res.Events) > 0, Replayed: res.Replayed, Deadline: res.Deadline,
+		Events: make([]EventOut[domain.Event], len(res.Events)), CorrelationID: correlationID}
+	for i, e := range res.Events {
+		out.Events[i] = EventOut[domain.Event]{Revision: e.Revision, Type: e.Type, Meta: e.Meta, Payload: e.Event}
+	}
+	return out
+}
+
+// Result converts the answer back to an app.Result, with the events' types
+// and metadata but not their payloads.
+func (r CommandResult[P]) Result() app.Result {
+	res := app.Result{Stream: r.Stream, TicketID: r.TicketID, PartnerID: r.PartnerID, Revision: r.Revision,
+		HasRevision: true, Position: r.Position, Deadline: r.Deadline, Replayed: r.Replayed}
+	for _, e := range r.Events {
+		res.Events = append(res.Events, domain.Recorded{Stream: r.Stream, Revision: e.Revision, Type: e.Type, Meta: e.Meta})
+	}
+	return res
+}
+
 // HeaderReadModels is set to "pending" on a command's answer when the read
 // models had not yet applied its events when the answer was sent.
 const HeaderReadModels = "X-Read-Models"
 
-// respond answers a command: its result once the read models include it
-// (read-your-writes, bounded by the await timeout), or the error.
-func (a *API) respond(w http.ResponseWriter, r *http.Request, res app.Result, err error, location string) error {
-	if err != nil {
-		return err
+// call is what a command route's function gets besides its body: the
+// service, the request's context, the command built from the headers, and
+// the request for its path values.
+type call struct {
+	app *app.Service
+	ctx context.Context
+	cmd app.Command
+	r   *http.Request
+}
+
+// id is the path's {id}: the ticket or partner the command acts on.
+func (c call) id() string { return c.r.PathValue("id") }
+
+// execFunc runs a command route's command: create is the route's (If-Match
+// does not apply to a command that creates its stream).
+type execFunc func(a *API, r *http.Request, create bool) (app.Result, error)
+
+// cmdRoute declares a command route: its body type B (decoded strictly,
+// also the OpenAPI request schema) and run, which turns the body into the
+// app.Service call. The status is the route table's (see create).
+func cmdRoute[B any, P interface {
+	*B
+	base() *CommandBase
+}](method, path, op, summary, tag string, run func(c call, b *B) (app.Result, error)) route {
+	exec := func(a *API, r *http.Request, create bool) (app.Result, error) {
+		b := P(new(B))
+		if err := decodeBody(r, b); err != nil {
+			return app.Result{}, err
+		}
+		cmd, err := commandOf(r, b.base().OccurredAt, create)
+		if err != nil {
+			return app.Result{}, err
+		}
+		return run(call{app: a.app, ctx: r.Context(), cmd: cmd, r: r}, b)
 	}
+	return route{method: method, path: path, op: op, summary: summary, tag: tag, command: true, body: *new(B),
+		resp: CommandResult[domain.Event]{}, status: http.StatusOK, exec: exec}
+}
+
+func (c *CommandBase) base() *CommandBase { return c }
+
+// respond answers an accepted command with status, once the read models
+// include it (read-your-writes, bounded by the await timeout). The ETag is
+// the stream's revision; a 201 names the created stream's resource in
+// Location.
+func (a *API) respond(w http.ResponseWriter, r *http.Request, status int, res app.Result) error {
 	if a.await != nil && res.Position > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), a.awaitFor)
 		if a.await(ctx, res.Position) != nil {
@@ -224,233 +287,56 @@ func (a *API) respond(w http.ResponseWriter, r *http.Request, res app.Result, er
 		}
 		cancel()
 	}
-	out := CommandResult{TicketID: res.TicketID, PartnerID: res.PartnerID, Stream: res.Stream, Revision: res.Revision,
-		Position: res.Position, Changed: len(res.Events) > 0, Replayed: res.Replayed, Deadline: res.Deadline,
-		Events: make([]EventOut, len(res.Events)), CorrelationID: correlationID(r.Context())}
-	for i, e := range res.Events {
-		out.Events[i] = EventOut{Revision: e.Revision, Type: e.Type, Meta: e.Meta, Payload: e.Event}
-	}
 	if res.HasRevision {
 		w.Header().Set("ETag", etag(res.Revision))
 	}
-	status := http.StatusOK
-	if location != "" {
-		w.Header().Set("Location", location)
-		status = http.StatusCreated
+	if status == http.StatusCreated {
+		loc := "/v1/partners/" + res.PartnerID
+		if res.TicketID != "" {
+			loc = "/v1/tickets/" + res.TicketID
+		}
+		w.Header().Set("Location", loc)
 	}
-	return writeJSON(w, status, out)
+	return writeJSON(w, status, resultOf(res, correlationID(r.Context())))
 }
 
-func (a *API) openTicket(w http.ResponseWriter, r *http.Request, _ *query) error {
-	var b OpenTicketBody
-	if err := decodeBody(r, &b); err != nil {
-		return err
-	}
-	cmd, err := command(r, b.OccurredAt, true)
-	if err != nil {
-		return err
-	}
-	if b.Channel == "" {
-		b.Channel = string(ticket.ChannelAPI)
-	}
-	if b.Route == "" {
-		b.Route = string(ticket.RoutePartnerCenter)
-	}
-	if b.Contact.Organisation == "" {
-		b.Contact.Organisation = cmd.Actor.Partner // the filer's own contact unless it says otherwise
-	}
-	if b.Context == "" {
-		b.Context = string(ticket.ContextOwn)
-		if b.CustomerID != "" {
-			b.Context = string(ticket.ContextCustomer)
-		}
-	}
-	res, err := a.app.Open(r.Context(), cmd, app.OpenTicket{TicketID: b.TicketID, ResellerID: b.ResellerID, OpenRequest: ticket.OpenRequest{
+// The bodies' conversions to the app's and the domain's inputs.
+
+// input is the app.OpenTicket of the body, with the defaults of
+// ticket.OpenRequest.WithDefaults for what the filer (partner) left out.
+func (b *OpenTicketBody) input(filer string) app.OpenTicket {
+	return app.OpenTicket{TicketID: b.TicketID, ResellerID: b.ResellerID, OpenRequest: ticket.OpenRequest{
 		Context: ticket.Context(b.Context), CustomerID: b.CustomerID, Product: ticket.Product(b.Product), NonCritical: b.NonCritical,
 		Severity: domain.Severity(b.Severity), Title: b.Title, Description: b.Description, Channel: ticket.Channel(b.Channel),
 		Route: ticket.Route(b.Route), Contact: b.Contact, SupportPlan: b.SupportPlan, Entitlement: b.Entitlement,
 		Language: b.Language, Locale: b.Locale,
-	}})
-	return a.respond(w, r, res, err, "/v1/tickets/"+res.TicketID)
+	}.WithDefaults(filer)}
 }
 
-func (a *API) redirectTicket(w http.ResponseWriter, r *http.Request, _ *query) error {
-	var b RedirectBody
-	if err := decodeBody(r, &b); err != nil {
-		return err
-	}
-	cmd, err := command(r, b.OccurredAt, true)
-	if err != nil {
-		return err
-	}
-	res, err := a.app.RedirectToISV(r.Context(), cmd, app.RedirectTicket{TicketID: b.TicketID, RedirectRequest: ticket.RedirectRequest{
+func (b *RedirectBody) input() app.RedirectTicket {
+	return app.RedirectTicket{TicketID: b.TicketID, RedirectRequest: ticket.RedirectRequest{
 		CustomerID: b.CustomerID, ProductName: b.ProductName, ISV: b.ISV, ISVContact: b.ISVContact, Title: b.Title,
-	}})
-	return a.respond(w, r, res, err, "/v1/tickets/"+res.TicketID)
+	}}
 }
 
-// pathCommand decodes a body of type B and runs f on the aggregate named by
-// the path's {id} (a ticket or a partner).
-func pathCommand[B interface{ base() *CommandBase }](a *API, w http.ResponseWriter, r *http.Request, b B,
-	f func(cmd app.Command, id string) (app.Result, error)) error {
-	if err := decodeBody(r, b); err != nil {
-		return err
-	}
-	cmd, err := command(r, b.base().OccurredAt, false)
-	if err != nil {
-		return err
-	}
-	res, err := f(cmd, r.PathValue("id"))
-	return a.respond(w, r, res, err, "")
+func (b *DisputeBody) input() ticket.Dispute {
+	return ticket.Dispute{DisputeID: b.DisputeID, InvoiceRef: b.InvoiceRef, AmountCents: b.AmountCents, Currency: b.Currency, Reason: b.Reason}
 }
 
-func (c *CommandBase) base() *CommandBase { return c }
-
-func (a *API) firstResponse(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &FirstResponseBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.RecordFirstResponse(r.Context(), cmd, id, b.Summary)
-	})
+func (b *DisputeResolutionBody) input(disputeID string) ticket.Decision {
+	return ticket.Decision{DisputeID: disputeID, Outcome: b.Outcome, CreditAmountCents: b.CreditAmountCents,
+		Currency: b.Currency, Explanation: b.Explanation}
 }
 
-func (a *API) changeSeverity(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &SeverityBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.ChangeSeverity(r.Context(), cmd, id, domain.Severity(b.Severity), b.Reason)
-	})
+func (b *RegisterPartnerBody) input() partner.Registration {
+	return partner.Registration{Name: b.Name, Role: domain.Role(b.Role), ProviderID: b.ProviderID, Email: b.Email}
 }
 
-func (a *API) escalate(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &EscalateBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.Escalate(r.Context(), cmd, id, b.Reason, b.CriteriaMet)
-	})
+func (b *LinkCustomerBody) input() partner.Link {
+	return partner.Link{CustomerID: b.CustomerID, Name: b.Name, Domain: b.Domain, AdminRights: b.AdminRights}
 }
 
-func (a *API) requestInfo(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &InfoRequestBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.RequestInfo(r.Context(), cmd, id, b.Question)
-	})
-}
-
-func (a *API) provideInfo(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &InfoResponseBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.ProvideInfo(r.Context(), cmd, id, b.Answer)
-	})
-}
-
-func (a *API) openDispute(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &DisputeBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.OpenBillingDispute(r.Context(), cmd, id, ticket.Dispute{DisputeID: b.DisputeID, InvoiceRef: b.InvoiceRef,
-			AmountCents: b.AmountCents, Currency: b.Currency, Reason: b.Reason})
-	})
-}
-
-func (a *API) resolveDispute(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &DisputeResolutionBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.ResolveBillingDispute(r.Context(), cmd, id, ticket.Decision{DisputeID: r.PathValue("disputeId"), Outcome: b.Outcome,
-			CreditAmountCents: b.CreditAmountCents, Currency: b.Currency, Explanation: b.Explanation})
-	})
-}
-
-func (a *API) flagFraud(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &FraudFlagBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.FlagFraud(r.Context(), cmd, id, b.Reason, b.Indicators)
-	})
-}
-
-func (a *API) clearFraud(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &ReasonBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.ClearFraud(r.Context(), cmd, id, b.Reason)
-	})
-}
-
-func (a *API) addNote(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &NoteBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.AddNote(r.Context(), cmd, id, b.Text)
-	})
-}
-
-func (a *API) reassign(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &ReassignBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.Reassign(r.Context(), cmd, id, b.To, b.Reason)
-	})
-}
-
-func (a *API) resolve(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &ResolveBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.Resolve(r.Context(), cmd, id, b.Resolution)
-	})
-}
-
-func (a *API) reopen(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &ReasonBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.Reopen(r.Context(), cmd, id, b.Reason)
-	})
-}
-
-func (a *API) closeTicket(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &ReasonBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.Close(r.Context(), cmd, id, b.Reason)
-	})
-}
-
-func (a *API) registerPartner(w http.ResponseWriter, r *http.Request, _ *query) error {
-	var b RegisterPartnerBody
-	if err := decodeBody(r, &b); err != nil {
-		return err
-	}
-	cmd, err := command(r, b.OccurredAt, true)
-	if err != nil {
-		return err
-	}
-	res, err := a.app.RegisterPartner(r.Context(), cmd, b.PartnerID, partner.Registration{Name: b.Name, Role: domain.Role(b.Role), ProviderID: b.ProviderID, Email: b.Email})
-	return a.respond(w, r, res, err, "/v1/partners/"+b.PartnerID)
-}
-
-func (a *API) linkCustomer(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &LinkCustomerBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.LinkCustomer(r.Context(), cmd, id, partner.Link{CustomerID: b.CustomerID, Name: b.Name, Domain: b.Domain, AdminRights: b.AdminRights})
-	})
-}
-
-func (a *API) recordSupportPlan(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &SupportPlanBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.RecordSupportPlan(r.Context(), cmd, id, partner.Plan{PlanID: b.PlanID, Kind: partner.PlanKind(b.Kind), Reference: b.Reference,
-			ValidFrom: b.ValidFrom.Time, ValidUntil: b.ValidUntil.Time})
-	})
-}
-
-func (a *API) endSupportPlan(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &ReasonBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.EndSupportPlan(r.Context(), cmd, id, r.PathValue("planId"), b.Reason)
-	})
-}
-
-func (a *API) grantAccess(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &GrantBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.GrantAzureAccess(r.Context(), cmd, id, b.CustomerID)
-	})
-}
-
-func (a *API) revokeAccess(w http.ResponseWriter, r *http.Request, _ *query) error {
-	b := &ReasonBody{}
-	return pathCommand(a, w, r, b, func(cmd app.Command, id string) (app.Result, error) {
-		return a.app.RevokeAzureAccess(r.Context(), cmd, id, r.PathValue("customerId"), b.Reason)
-	})
+func (b *SupportPlanBody) input() partner.Plan {
+	return partner.Plan{PlanID: b.PlanID, Kind: partner.PlanKind(b.Kind), Reference: b.Reference,
+		ValidFrom: b.ValidFrom.Time, ValidUntil: b.ValidUntil.Time}
 }

@@ -200,7 +200,7 @@ func (g *schemaGen) name(t reflect.Type) string {
 	if n, ok := g.names[t]; ok {
 		return n
 	}
-	n := t.Name()
+	n, _, _ := strings.Cut(t.Name(), "[") // an instance of a generic type goes by the type's name
 	if n == "" {
 		n = "Anonymous"
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/projections"
 )
@@ -21,12 +22,27 @@ type route struct {
 	public bool
 	body   any // request body prototype, nil for none
 	resp   any // success response prototype
-	status int // success status
+	status int // success status: the one place it is decided
 	query  []param
+	// handle serves a query; exec runs a command (cmdRoute), answered by
+	// respond with status.
 	handle func(a *API, w http.ResponseWriter, r *http.Request, q *query) error
+	exec   execFunc
 }
 
 func (rt route) pattern() string { return rt.method + " " + rt.path }
+
+// serve runs the route's handler or command.
+func (rt route) serve(a *API, w http.ResponseWriter, r *http.Request, q *query) error {
+	if rt.exec == nil {
+		return rt.handle(a, w, r, q)
+	}
+	res, err := rt.exec(a, r, rt.create)
+	if err != nil {
+		return err
+	}
+	return a.respond(w, r, rt.status, res)
+}
 
 // param is a query parameter.
 type param struct {
@@ -49,40 +65,91 @@ func withPage(ps ...param) []param { return append(ps, pageParams...) }
 // document are all built from it.
 func routes() []route {
 	const tk, pt, rp, au, ops = "tickets", "partners", "reports", "audit", "operations"
-	cmd := func(method, path, op, summary, tag string, body any, h func(*API, http.ResponseWriter, *http.Request, *query) error) route {
-		return route{method: method, path: path, op: op, summary: summary, tag: tag, command: true, body: body,
-			resp: CommandResult{}, status: http.StatusOK, handle: h}
-	}
 	create := func(r route) route { r.create, r.status = true, http.StatusCreated; return r }
 	get := func(path, op, summary, tag string, resp any, h func(*API, http.ResponseWriter, *http.Request, *query) error, q ...param) route {
 		return route{method: http.MethodGet, path: path, op: op, summary: summary, tag: tag, resp: resp, status: http.StatusOK, query: q, handle: h}
 	}
+	type res = app.Result
 	return []route{
 		// Ticket commands.
-		create(cmd("POST", "/v1/tickets", "openTicket", "File a service request on behalf of a customer or for the partner's own tenant; returns the first-response deadline", tk, OpenTicketBody{}, (*API).openTicket)),
-		create(cmd("POST", "/v1/tickets/isv-redirects", "redirectToISV", "Record a commercial-marketplace request redirected to the ISV (no vendor ticket)", tk, RedirectBody{}, (*API).redirectTicket)),
-		cmd("POST", "/v1/tickets/{id}/first-response", "recordFirstResponse", "Record vendor support's first response", tk, FirstResponseBody{}, (*API).firstResponse),
-		cmd("POST", "/v1/tickets/{id}/severity", "changeSeverity", "Change the severity; the deadline is recomputed from the ticket's creation", tk, SeverityBody{}, (*API).changeSeverity),
-		cmd("POST", "/v1/tickets/{id}/escalations", "escalate", "Escalate to the vendor with a reason and the criteria met", tk, EscalateBody{}, (*API).escalate),
-		cmd("POST", "/v1/tickets/{id}/info-requests", "requestInfo", "Vendor support asks the partner for information", tk, InfoRequestBody{}, (*API).requestInfo),
-		cmd("POST", "/v1/tickets/{id}/info-responses", "provideInfo", "The partner answers an information request", tk, InfoResponseBody{}, (*API).provideInfo),
-		cmd("POST", "/v1/tickets/{id}/disputes", "openBillingDispute", "Open a billing dispute", tk, DisputeBody{}, (*API).openDispute),
-		cmd("POST", "/v1/tickets/{id}/disputes/{disputeId}/resolution", "resolveBillingDispute", "Decide a billing dispute", tk, DisputeResolutionBody{}, (*API).resolveDispute),
-		cmd("POST", "/v1/tickets/{id}/fraud-flags", "flagFraud", "Flag suspected fraud", tk, FraudFlagBody{}, (*API).flagFraud),
-		cmd("POST", "/v1/tickets/{id}/fraud-clearance", "clearFraud", "Clear a fraud flag", tk, ReasonBody{}, (*API).clearFraud),
-		cmd("POST", "/v1/tickets/{id}/notes", "addNote", "Add a note", tk, NoteBody{}, (*API).addNote),
-		cmd("POST", "/v1/tickets/{id}/assignment", "reassign", "Reassign to another engineer or queue", tk, ReassignBody{}, (*API).reassign),
-		cmd("POST", "/v1/tickets/{id}/resolution", "resolve", "Resolve the request", tk, ResolveBody{}, (*API).resolve),
-		cmd("POST", "/v1/tickets/{id}/reopening", "reopen", "Reopen a resolved request", tk, ReasonBody{}, (*API).reopen),
-		cmd("POST", "/v1/tickets/{id}/closure", "close", "Close the request for good", tk, ReasonBody{}, (*API).closeTicket),
+		create(cmdRoute("POST", "/v1/tickets", "openTicket", "File a service request on behalf of a customer or for the partner's own tenant; returns the first-response deadline", tk,
+			func(c call, b *OpenTicketBody) (res, error) {
+				return c.app.Open(c.ctx, c.cmd, b.input(c.cmd.Actor.Partner))
+			})),
+		create(cmdRoute("POST", "/v1/tickets/isv-redirects", "redirectToISV", "Record a commercial-marketplace request redirected to the ISV (no vendor ticket)", tk,
+			func(c call, b *RedirectBody) (res, error) { return c.app.RedirectToISV(c.ctx, c.cmd, b.input()) })),
+		cmdRoute("POST", "/v1/tickets/{id}/first-response", "recordFirstResponse", "Record vendor support's first response", tk,
+			func(c call, b *FirstResponseBody) (res, error) {
+				return c.app.RecordFirstResponse(c.ctx, c.cmd, c.id(), b.Summary)
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/severity", "changeSeverity", "Change the severity; the deadline is recomputed from the ticket's creation", tk,
+			func(c call, b *SeverityBody) (res, error) {
+				return c.app.ChangeSeverity(c.ctx, c.cmd, c.id(), domain.Severity(b.Severity), b.Reason)
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/escalations", "escalate", "Escalate to the vendor with a reason and the criteria met", tk,
+			func(c call, b *EscalateBody) (res, error) {
+				return c.app.Escalate(c.ctx, c.cmd, c.id(), b.Reason, b.CriteriaMet)
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/info-requests", "requestInfo", "Vendor support asks the partner for information", tk,
+			func(c call, b *InfoRequestBody) (res, error) {
+				return c.app.RequestInfo(c.ctx, c.cmd, c.id(), b.Question)
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/info-responses", "provideInfo", "The partner answers an information request", tk,
+			func(c call, b *InfoResponseBody) (res, error) {
+				return c.app.ProvideInfo(c.ctx, c.cmd, c.id(), b.Answer)
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/disputes", "openBillingDispute", "Open a billing dispute", tk,
+			func(c call, b *DisputeBody) (res, error) {
+				return c.app.OpenBillingDispute(c.ctx, c.cmd, c.id(), b.input())
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/disputes/{disputeId}/resolution", "resolveBillingDispute", "Decide a billing dispute", tk,
+			func(c call, b *DisputeResolutionBody) (res, error) {
+				return c.app.ResolveBillingDispute(c.ctx, c.cmd, c.id(), b.input(c.r.PathValue("disputeId")))
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/fraud-flags", "flagFraud", "Flag suspected fraud", tk,
+			func(c call, b *FraudFlagBody) (res, error) {
+				return c.app.FlagFraud(c.ctx, c.cmd, c.id(), b.Reason, b.Indicators)
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/fraud-clearance", "clearFraud", "Clear a fraud flag", tk,
+			func(c call, b *ReasonBody) (res, error) { return c.app.ClearFraud(c.ctx, c.cmd, c.id(), b.Reason) }),
+		cmdRoute("POST", "/v1/tickets/{id}/notes", "addNote", "Add a note", tk,
+			func(c call, b *NoteBody) (res, error) { return c.app.AddNote(c.ctx, c.cmd, c.id(), b.Text) }),
+		cmdRoute("POST", "/v1/tickets/{id}/assignment", "reassign", "Reassign to another engineer or queue", tk,
+			func(c call, b *ReassignBody) (res, error) {
+				return c.app.Reassign(c.ctx, c.cmd, c.id(), b.To, b.Reason)
+			}),
+		cmdRoute("POST", "/v1/tickets/{id}/resolution", "resolve", "Resolve the request", tk,
+			func(c call, b *ResolveBody) (res, error) { return c.app.Resolve(c.ctx, c.cmd, c.id(), b.Resolution) }),
+		cmdRoute("POST", "/v1/tickets/{id}/reopening", "reopen", "Reopen a resolved request", tk,
+			func(c call, b *ReasonBody) (res, error) { return c.app.Reopen(c.ctx, c.cmd, c.id(), b.Reason) }),
+		cmdRoute("POST", "/v1/tickets/{id}/closure", "close", "Close the request for good", tk,
+			func(c call, b *ReasonBody) (res, error) { return c.app.Close(c.ctx, c.cmd, c.id(), b.Reason) }),
 
 		// Partner commands.
-		create(cmd("POST", "/v1/partners", "registerPartner", "Register a partner organisation (indirect provider or reseller)", pt, RegisterPartnerBody{}, (*API).registerPartner)),
-		cmd("POST", "/v1/partners/{id}/customers", "linkCustomer", "Record that the partner serves a customer", pt, LinkCustomerBody{}, (*API).linkCustomer),
-		cmd("POST", "/v1/partners/{id}/support-plans", "recordSupportPlan", "Record a support contract or entitlement of the partner", pt, SupportPlanBody{}, (*API).recordSupportPlan),
-		cmd("POST", "/v1/partners/{id}/support-plans/{planId}/end", "endSupportPlan", "End a support plan", pt, ReasonBody{}, (*API).endSupportPlan),
-		cmd("POST", "/v1/partners/{id}/azure-access", "grantAzureAccess", "The indirect provider grants its reseller access to a customer's Azure account", pt, GrantBody{}, (*API).grantAccess),
-		cmd("POST", "/v1/partners/{id}/azure-access/{customerId}/revocation", "revokeAzureAccess", "Revoke that grant", pt, ReasonBody{}, (*API).revokeAccess),
+		create(cmdRoute("POST", "/v1/partners", "registerPartner", "Register a partner organisation (indirect provider or reseller)", pt,
+			func(c call, b *RegisterPartnerBody) (res, error) {
+				return c.app.RegisterPartner(c.ctx, c.cmd, b.PartnerID, b.input())
+			})),
+		cmdRoute("POST", "/v1/partners/{id}/customers", "linkCustomer", "Record that the partner serves a customer", pt,
+			func(c call, b *LinkCustomerBody) (res, error) {
+				return c.app.LinkCustomer(c.ctx, c.cmd, c.id(), b.input())
+			}),
+		cmdRoute("POST", "/v1/partners/{id}/support-plans", "recordSupportPlan", "Record a support contract or entitlement of the partner", pt,
+			func(c call, b *SupportPlanBody) (res, error) {
+				return c.app.RecordSupportPlan(c.ctx, c.cmd, c.id(), b.input())
+			}),
+		cmdRoute("POST", "/v1/partners/{id}/support-plans/{planId}/end", "endSupportPlan", "End a support plan", pt,
+			func(c call, b *ReasonBody) (res, error) {
+				return c.app.EndSupportPlan(c.ctx, c.cmd, c.id(), c.r.PathValue("planId"), b.Reason)
+			}),
+		cmdRoute("POST", "/v1/partners/{id}/azure-access", "grantAzureAccess", "The indirect provider grants its reseller access to a customer's Azure account", pt,
+			func(c call, b *GrantBody) (res, error) {
+				return c.app.GrantAzureAccess(c.ctx, c.cmd, c.id(), b.CustomerID)
+			}),
+		cmdRoute("POST", "/v1/partners/{id}/azure-access/{customerId}/revocation", "revokeAzureAccess", "Revoke that grant", pt,
+			func(c call, b *ReasonBody) (res, error) {
+				return c.app.RevokeAzureAccess(c.ctx, c.cmd, c.id(), c.r.PathValue("customerId"), b.Reason)
+			}),
 
 		// Queries.
 		get("/v1/tickets", "listTickets", "List tickets with filters, newest or oldest first, with a cursor", tk, projections.TicketPage{}, (*API).listTickets,
