@@ -175,6 +175,13 @@ func newQuery(r *http.Request, allowed []param) (*query, error) {
 	return &query{v: v}, nil
 }
 
+// fail records err as the query's problem unless it already has one.
+func (q *query) fail(err error) {
+	if q.err == nil {
+		q.err = err
+	}
+}
+
 func (q *query) str(name string) string { return strings.TrimSpace(q.v.Get(name)) }
 
 // list returns a list parameter, given repeated or comma-separated.
@@ -190,52 +197,50 @@ func (q *query) list(name string) []string {
 	return out
 }
 
-func (q *query) time(name string) time.Time {
-	s := q.str(name)
-	if s == "" || q.err != nil {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		q.err = badRequest(name, "query parameter %s=%q is not a time: use RFC 3339, e.g. 2026-03-02T09:30:00Z", name, s)
-	}
-	return t
-}
-
-func (q *query) duration(name string, def time.Duration) time.Duration {
+// queryValue reads parameter name with parse: def when it is absent (or the
+// query already has a problem); a value parse refuses is a 400 saying that
+// it is not want.
+func queryValue[T any](q *query, name string, def T, want string, parse func(string) (T, error)) T {
 	s := q.str(name)
 	if s == "" || q.err != nil {
 		return def
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		q.err = badRequest(name, "query parameter %s=%q is not a duration: use e.g. 30m, 2h or 1h30m", name, s)
+	v, err := parse(s)
+	if err != nil {
+		q.err = badRequest(name, "query parameter %s=%q is not %s", name, s, want)
 	}
-	return d
+	return v
+}
+
+var errNegative = errors.New("negative")
+
+func (q *query) time(name string) time.Time {
+	return queryValue(q, name, time.Time{}, "a time: use RFC 3339, e.g. 2026-03-02T09:30:00Z",
+		func(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) })
+}
+
+func (q *query) duration(name string, def time.Duration) time.Duration {
+	return queryValue(q, name, def, "a duration: use e.g. 30m, 2h or 1h30m", func(s string) (time.Duration, error) {
+		d, err := time.ParseDuration(s)
+		if err == nil && d < 0 {
+			err = errNegative
+		}
+		return d, err
+	})
 }
 
 func (q *query) int(name string) int {
-	s := q.str(name)
-	if s == "" || q.err != nil {
-		return 0
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		q.err = badRequest(name, "query parameter %s=%q is not a non-negative integer", name, s)
-	}
-	return n
+	return queryValue(q, name, 0, "a non-negative integer", func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err == nil && n < 0 {
+			err = errNegative
+		}
+		return n, err
+	})
 }
 
 func (q *query) bool(name string) bool {
-	s := q.str(name)
-	if s == "" || q.err != nil {
-		return false
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		q.err = badRequest(name, "query parameter %s=%q is not true or false", name, s)
-	}
-	return b
+	return queryValue(q, name, false, "true or false", strconv.ParseBool)
 }
 
 func (q *query) oneOf(name string, allowed ...string) string {

@@ -62,14 +62,34 @@ func isParty(recs []domain.Recorded, p string) bool {
 	return false
 }
 
+// ticketRead is the start of every per-ticket read: the actor from the
+// headers, the ticket id of the path in canonical form, and for a partner
+// actor the check that it is a party to the ticket. The ticket's recorded
+// stream is returned when replay asks for it (or when the check read it).
+func (a *API) ticketRead(r *http.Request, replay bool) (string, []domain.Recorded, error) {
+	actor, err := actorOf(r)
+	if err != nil {
+		return "", nil, err
+	}
+	_, id, err := app.TicketStream(r.PathValue("id"))
+	if err != nil {
+		return "", nil, err
+	}
+	var recs []domain.Recorded
+	if replay || actor.Role.IsPartner() {
+		if recs, err = a.ticketEvents(r.Context(), actor, id); err != nil {
+			return "", nil, err
+		}
+	}
+	return id, recs, nil
+}
+
 // getTicket serves the ticket as of now (from the read model) or, with
 // asOf, as the ledger knew it then (replayed from its stream).
 func (a *API) getTicket(w http.ResponseWriter, r *http.Request, q *query) error {
-	actor, err := actorOf(r)
-	if err != nil {
-		return err
+	if _, err := actorOf(r); err != nil {
+		return err // the headers first, as for every read
 	}
-	id := r.PathValue("id")
 	at := q.time("asOf")
 	axis := q.oneOf("axis", string(projections.AxisOccurred), string(projections.AxisRecorded))
 	if q.err != nil {
@@ -78,16 +98,11 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request, q *query) error 
 	if axis != "" && at.IsZero() {
 		return badRequest("axis", "axis applies to an asOf query: add asOf=<RFC 3339 time>")
 	}
-	if _, canon, err := app.TicketStream(id); err == nil {
-		id = canon
-	} else {
+	id, recs, err := a.ticketRead(r, !at.IsZero())
+	if err != nil {
 		return err
 	}
 	if !at.IsZero() {
-		recs, err := a.ticketEvents(r.Context(), actor, id)
-		if err != nil {
-			return err
-		}
 		if axis == "" {
 			axis = string(projections.AxisRecorded)
 		}
@@ -96,11 +111,6 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request, q *query) error 
 			return err
 		}
 		return writeJSON(w, http.StatusOK, view)
-	}
-	if actor.Role.IsPartner() {
-		if _, err := a.ticketEvents(r.Context(), actor, id); err != nil {
-			return err
-		}
 	}
 	now := a.now().UTC()
 	t, ok := a.tickets.Get(id)
@@ -119,10 +129,6 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request, q *query) error 
 
 // listTickets lists tickets with filters and a cursor.
 func (a *API) listTickets(w http.ResponseWriter, r *http.Request, q *query) error {
-	actor, err := actorOf(r)
-	if err != nil {
-		return err
-	}
 	f := projections.TicketFilter{
 		PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), Status: q.oneOf("status", statuses...),
 		Severity: q.oneOf("severity", severities...), Product: q.str("product"),
@@ -131,20 +137,41 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, q *query) erro
 		OpenedFrom: q.time("openedFrom"), OpenedTo: q.time("openedTo"),
 	}
 	p := page(q)
-	if q.err != nil {
-		return q.err
-	}
-	if f.PartnerID, err = scopePartner(actor, f.PartnerID); err != nil {
-		return err
-	}
-	res, err := a.tickets.List(f, p)
+	return scopedRead(w, r, q, &f.PartnerID, func() (projections.TicketPage, error) {
+		res, err := a.tickets.List(f, p)
+		res.Tickets = orEmpty(res.Tickets)
+		return res, err
+	})
+}
+
+// scopedRead serves a read restricted to the caller's partner: the actor
+// from the headers, the query parameters the handler read into q (their
+// first error), *partnerID scoped to the caller (scopePartner), and then
+// read's answer as JSON.
+func scopedRead[R any](w http.ResponseWriter, r *http.Request, q *query, partnerID *string, read func() (R, error)) error {
+	actor, err := actorOf(r)
 	if err != nil {
 		return err
 	}
-	if res.Tickets == nil {
-		res.Tickets = []projections.Ticket{}
+	if q.err != nil {
+		return q.err
+	}
+	if *partnerID, err = scopePartner(actor, *partnerID); err != nil {
+		return err
+	}
+	res, err := read()
+	if err != nil {
+		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// orEmpty returns s, or an empty slice for nil (a JSON [] rather than null).
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func page(q *query) projections.Page {
@@ -153,18 +180,9 @@ func page(q *query) projections.Page {
 }
 
 func (a *API) ticketSLA(w http.ResponseWriter, r *http.Request, _ *query) error {
-	actor, err := actorOf(r)
+	id, _, err := a.ticketRead(r, false)
 	if err != nil {
 		return err
-	}
-	_, id, err := app.TicketStream(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if actor.Role.IsPartner() {
-		if _, err := a.ticketEvents(r.Context(), actor, id); err != nil {
-			return err
-		}
 	}
 	s, ok := a.tickets.SLA(id, a.now().UTC())
 	if !ok {
@@ -180,15 +198,7 @@ type HistoryView struct {
 }
 
 func (a *API) history(w http.ResponseWriter, r *http.Request, _ *query) error {
-	actor, err := actorOf(r)
-	if err != nil {
-		return err
-	}
-	_, id, err := app.TicketStream(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	recs, err := a.ticketEvents(r.Context(), actor, id)
+	id, recs, err := a.ticketRead(r, true)
 	if err != nil {
 		return err
 	}
@@ -196,10 +206,6 @@ func (a *API) history(w http.ResponseWriter, r *http.Request, _ *query) error {
 }
 
 func (a *API) auditQuery(w http.ResponseWriter, r *http.Request, q *query) error {
-	actor, err := actorOf(r)
-	if err != nil {
-		return err
-	}
 	aq := projections.AuditQuery{
 		Actor: q.str("actor"), PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), TicketID: q.str("ticketId"),
 		Stream: q.str("stream"), Types: q.list("type"),
@@ -207,20 +213,11 @@ func (a *API) auditQuery(w http.ResponseWriter, r *http.Request, q *query) error
 		OccurredFrom: q.time("occurredFrom"), OccurredTo: q.time("occurredTo"),
 	}
 	p := page(q)
-	if q.err != nil {
-		return q.err
-	}
-	if aq.PartnerID, err = scopePartner(actor, aq.PartnerID); err != nil {
-		return err
-	}
-	res, err := a.audit.Query(aq, p)
-	if err != nil {
-		return err
-	}
-	if res.Entries == nil {
-		res.Entries = []projections.AuditEntry{}
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return scopedRead(w, r, q, &aq.PartnerID, func() (projections.AuditPage, error) {
+		res, err := a.audit.Query(aq, p)
+		res.Entries = orEmpty(res.Entries)
+		return res, err
+	})
 }
 
 var (
@@ -232,31 +229,17 @@ var (
 var dimensions = []string{projections.DimSeverity, projections.DimProduct, projections.DimPartner, projections.DimCustomer, projections.DimLocale}
 
 func (a *API) slaReport(w http.ResponseWriter, r *http.Request, q *query) error {
-	actor, err := actorOf(r)
-	if err != nil {
-		return err
-	}
 	rq := projections.ReportQuery{From: q.time("from"), To: q.time("to"), GroupBy: q.list("groupBy"),
 		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon), PartnerID: q.str("partnerId"), CustomerID: q.str("customerId")}
-	if q.err != nil {
-		return q.err
-	}
 	for _, g := range rq.GroupBy {
 		if !slices.Contains(dimensions, g) {
-			return badRequest("groupBy", "groupBy %q is not a dimension: use severity, product, partner, customer or locale", g)
+			q.fail(badRequest("groupBy", "groupBy %q is not a dimension: use severity, product, partner, customer or locale", g))
 		}
 	}
 	if !rq.From.IsZero() && !rq.To.IsZero() && !rq.From.Before(rq.To) {
-		return badRequest("to", "the period is empty: to must be after from")
+		q.fail(badRequest("to", "the period is empty: to must be after from"))
 	}
-	if rq.PartnerID, err = scopePartner(actor, rq.PartnerID); err != nil {
-		return err
-	}
-	rep, err := a.tickets.Report(rq)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, rep)
+	return scopedRead(w, r, q, &rq.PartnerID, func() (projections.Report, error) { return a.tickets.Report(rq) })
 }
 
 // AtRiskView lists open unanswered tickets at risk (or breached).
@@ -267,26 +250,12 @@ type AtRiskView struct {
 }
 
 func (a *API) atRisk(w http.ResponseWriter, r *http.Request, q *query) error {
-	actor, err := actorOf(r)
-	if err != nil {
-		return err
-	}
 	aq := projections.AtRiskQuery{Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon), IncludeBreached: q.bool("includeBreached"),
 		PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), Severity: q.oneOf("severity", severities...), Product: q.str("product"), Limit: q.int("limit")}
-	if q.err != nil {
-		return q.err
-	}
-	if aq.PartnerID, err = scopePartner(actor, aq.PartnerID); err != nil {
-		return err
-	}
-	list, err := a.tickets.AtRisk(aq)
-	if err != nil {
-		return err
-	}
-	if list == nil {
-		list = []projections.TicketSLA{}
-	}
-	return writeJSON(w, http.StatusOK, AtRiskView{Now: aq.Now, HorizonSeconds: aq.Horizon.Seconds(), Tickets: list})
+	return scopedRead(w, r, q, &aq.PartnerID, func() (AtRiskView, error) {
+		list, err := a.tickets.AtRisk(aq)
+		return AtRiskView{Now: aq.Now, HorizonSeconds: aq.Horizon.Seconds(), Tickets: orEmpty(list)}, err
+	})
 }
 
 // WhatIfBody asks how the tickets opened in [from, to) would have fared
@@ -367,21 +336,19 @@ func (a *API) listPolicies(w http.ResponseWriter, r *http.Request, _ *query) err
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func (a *API) evidence(w http.ResponseWriter, r *http.Request, _ *query) error {
-	actor, err := actorOf(r)
+// evidenceOf exports the path's ticket's evidence, for a caller allowed
+// to read the ticket.
+func (a *API) evidenceOf(r *http.Request) (string, app.Evidence, error) {
+	id, _, err := a.ticketRead(r, false)
 	if err != nil {
-		return err
-	}
-	_, id, err := app.TicketStream(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if actor.Role.IsPartner() {
-		if _, err := a.ticketEvents(r.Context(), actor, id); err != nil {
-			return err
-		}
+		return "", app.Evidence{}, err
 	}
 	ev, err := a.app.ExportEvidence(r.Context(), id)
+	return id, ev, err
+}
+
+func (a *API) evidence(w http.ResponseWriter, r *http.Request, _ *query) error {
+	id, ev, err := a.evidenceOf(r)
 	if err != nil {
 		return err
 	}
@@ -401,20 +368,7 @@ type Verification struct {
 }
 
 func (a *API) verify(w http.ResponseWriter, r *http.Request, _ *query) error {
-	actor, err := actorOf(r)
-	if err != nil {
-		return err
-	}
-	_, id, err := app.TicketStream(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if actor.Role.IsPartner() {
-		if _, err := a.ticketEvents(r.Context(), actor, id); err != nil {
-			return err
-		}
-	}
-	ev, err := a.app.ExportEvidence(r.Context(), id)
+	id, ev, err := a.evidenceOf(r)
 	if err != nil {
 		return err
 	}
