@@ -4,7 +4,8 @@
 //
 // Exit codes: 0 success, 1 server or internal error, 2 usage, 3 invalid
 // input, 4 not found, 5 conflict (stale revision or illegal transition),
-// 6 refused by a domain rule, 7 server unreachable.
+// 6 refused by a domain rule, 7 server unreachable (exitcode.go maps
+// errors to them).
 package main
 
 import (
@@ -16,8 +17,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"github.com/ticketledger/ticketledger/infra/http/client"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -43,7 +42,7 @@ func runIO(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return 0
+		return exitOK
 	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
@@ -52,10 +51,10 @@ func runIO(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			cmd += " "
 		}
 		fmt.Fprintf(stderr, "ticketledger: %v\nRun 'ticketledger %s--help' for usage.\n", err, cmd)
-		return 2
+		return exitUsage
 	}
 	fmt.Fprintf(stderr, "ticketledger: %v\n", err)
-	return client.ExitCode(err)
+	return exitCode(err)
 }
 
 // isCobraUsage recognises the usage errors cobra makes itself.

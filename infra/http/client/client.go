@@ -1,14 +1,15 @@
 // Package client is the ledger's HTTP API client used by the CLI: it sends
 // JSON requests with the actor headers and turns RFC 9457 problem documents
-// into *Error values whose Kind maps to an exit code.
+// and transport failures into typed *Error values (Kind says which domain
+// error kind a problem's status stands for; Unavailable, that the server
+// could not be reached).
 package client
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
+		"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -204,39 +205,4 @@ func (c *Client) do(ctx context.Context, method, path string, call *Call, body, 
 		}
 	}
 	return nil
-}
-
-// ExitCode is the CLI's exit code for err: 0 success, 1 server or internal
-// error, 3 invalid input, 4 not found, 5 conflict, 6 refused by a rule
-// (forbidden), 7 server unreachable. (2 is usage, set by the CLI parser.)
-func ExitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var ce *Error
-	if errors.As(err, &ce) {
-		if ce.Unavailable {
-			return 7
-		}
-		return codeOf(ce.Kind())
-	}
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return codeOf(de.Kind)
-	}
-	return 1
-}
-
-func codeOf(k domain.Kind) int {
-	switch k {
-	case domain.KindInvalid:
-		return 3
-	case domain.KindNotFound:
-		return 4
-	case domain.KindConflict:
-		return 5
-	case domain.KindForbidden:
-		return 6
-	}
-	return 1
 }

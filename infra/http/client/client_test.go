@@ -11,18 +11,18 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 )
 
-func TestProblemsMapToExitCodes(t *testing.T) {
+func TestProblemsMapToKinds(t *testing.T) {
 	cases := []struct {
 		status int
 		body   string
-		code   int
+		kind   domain.Kind
 		want   string
 	}{
-		{422, `{"type":"about:blank","title":"Unprocessable","status":422,"detail":"phone support is not offered","rule":"no-phone-channel","field":"channel"}`, 3, "phone support is not offered [rule no-phone-channel] (field channel)"},
-		{403, `{"status":403,"detail":"Dynamics 365 needs ASfP","rule":"dynamics-needs-asfp"}`, 6, "[rule dynamics-needs-asfp]"},
-		{404, `{"status":404,"detail":"no ticket 42"}`, 4, "no ticket 42"},
-		{409, `{"status":409,"detail":"stale","currentRevision":7}`, 5, "--expected-revision 7"},
-		{500, `oops`, 1, "oops"},
+		{422, `{"type":"about:blank","title":"Unprocessable","status":422,"detail":"phone support is not offered","rule":"no-phone-channel","field":"channel"}`, domain.KindInvalid, "phone support is not offered [rule no-phone-channel] (field channel)"},
+		{403, `{"status":403,"detail":"Dynamics 365 needs ASfP","rule":"dynamics-needs-asfp"}`, domain.KindForbidden, "[rule dynamics-needs-asfp]"},
+		{404, `{"status":404,"detail":"no ticket 42"}`, domain.KindNotFound, "no ticket 42"},
+		{409, `{"status":409,"detail":"stale","currentRevision":7}`, domain.KindConflict, "--expected-revision 7"},
+		{500, `oops`, domain.KindInternal, "oops"},
 	}
 	for _, c := range cases {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -32,8 +32,9 @@ func TestProblemsMapToExitCodes(t *testing.T) {
 		}))
 		err := New(srv.URL).Post(context.Background(), "/v1/x", map[string]string{"a": "b"}, nil)
 		srv.Close()
-		if got := ExitCode(err); got != c.code {
-			t.Errorf("status %d: exit code %d, want %d (err %v)", c.status, got, c.code, err)
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Unavailable || ce.Kind() != c.kind {
+			t.Errorf("status %d: error %#v, want a problem of kind %v", c.status, err, c.kind)
 		}
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("status %d: error %v, want it to contain %q", c.status, err, c.want)
@@ -63,13 +64,10 @@ func TestHeadersAndDecode(t *testing.T) {
 func TestUnreachable(t *testing.T) {
 	err := New("http://127.0.0.1:1").Get(context.Background(), "/v1/tickets", nil, nil)
 	var ce *Error
-	if !errors.As(err, &ce) || !ce.Unavailable || ExitCode(err) != 7 {
-		t.Fatalf("err = %v, want unavailable with exit code 7", err)
+	if !errors.As(err, &ce) || !ce.Unavailable {
+		t.Fatalf("err = %v, want unavailable", err)
 	}
 	if !strings.Contains(err.Error(), "ticketledger serve") {
 		t.Errorf("error does not say what to do: %v", err)
-	}
-	if ExitCode(domain.Errorf(domain.KindForbidden, "r", "", "x")) != 6 {
-		t.Error("domain errors map by kind")
 	}
 }
