@@ -35,15 +35,15 @@ TICKETLEDGER_ACTOR, TICKETLEDGER_ROLE, TICKETLEDGER_PARTNER.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.b.CustomerID, "customer", "", "customer id the request is filed for (customer context)")
-	f.StringVar(&o.b.Context, "context", "", "customer (on behalf of --customer) or own (the partner's own tenant); default: customer when --customer is set")
+	f.StringVar(&o.b.Context, "context", "", "customer (on behalf of --customer) or own (the partner's own tenant); default: customer when --customer is set, else own")
 	f.StringVar(&o.b.ResellerID, "reseller", "", "reseller id, when an indirect provider files for a reseller's customer")
 	f.StringVar(&o.b.Product, "product", "", "azure, office365, dynamics365, ems or billing (marketplace: use redirect-isv)")
 	f.StringVar(&o.b.Severity, "severity", "", "A (critical), B (moderate) or C (minimal); break_fix requests")
 	f.StringVar(&o.class, "class", "break_fix", "break_fix (2/4/8h by severity) or non_critical (one business day)")
 	f.StringVar(&o.b.Title, "title", "", "short title")
 	f.StringVar(&o.b.Description, "description", "", "description of the problem")
-	f.StringVar(&o.b.Channel, "channel", string(ticket.ChannelWeb), "web, email or api (phone is refused: written requests only)")
-	f.StringVar(&o.b.Route, "route", string(ticket.RoutePartnerCenter), "partner_center, customer_portal, azure_support_group, azure_portal_direct or admin_center_direct (the last two: own context)")
+	f.StringVar(&o.b.Channel, "channel", "", "how the request came in: web, email or api (phone is refused: written requests only); default: "+string(ticket.DefaultChannel))
+	f.StringVar(&o.b.Route, "route", "", "partner_center, customer_portal, azure_support_group, azure_portal_direct or admin_center_direct (the last two: own context); default: "+string(ticket.DefaultRoute))
 	f.StringVar(&o.b.Contact.Name, "contact-name", "", "the partner's contact person (never the customer's)")
 	f.StringVar(&o.b.Contact.Email, "contact-email", "", "the contact's e-mail")
 	f.StringVar(&o.b.Contact.Phone, "contact-phone", "", "the contact's phone")
@@ -67,16 +67,7 @@ func (o *openCmd) run(c *cobra.Command) error {
 	default:
 		return usagef(c, "--class %q: want break_fix or non_critical", o.class)
 	}
-	if b.Context == "" {
-		b.Context = string(ticket.ContextOwn)
-		if b.CustomerID != "" {
-			b.Context = string(ticket.ContextCustomer)
-		}
-	}
-	if b.Contact.Organisation == "" {
-		b.Contact.Organisation = o.g.actorParent
-	}
-	return o.g.post(c, "/v1/tickets", b)
+	return o.g.post(c, "/v1/tickets", b) // the ledger fills in what is left out (ticket.OpenRequest.WithDefaults)
 }
 
 type redirectCmd struct {

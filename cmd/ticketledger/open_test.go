@@ -24,6 +24,23 @@ func TestOpen(t *testing.T) {
 	if res.TicketID == "" || res.Deadline == nil || res.Deadline.PolicyVersion != "2026-01" || len(res.Events) != 1 || res.Events[0].Type != "ticket.opened" {
 		t.Fatalf("json result: %+v", res)
 	}
+	// What the command line leaves out, the ledger's defaults fill in; what
+	// it gives is kept.
+	var opened struct {
+		Channel, Route, Context string
+		Contact                 struct{ Organisation string }
+	}
+	if err := json.Unmarshal(res.Events[0].Payload, &opened); err != nil {
+		t.Fatal(err)
+	}
+	if opened.Channel != "api" || opened.Route != "partner_center" || opened.Context != "customer" || opened.Contact.Organisation != "contoso" {
+		t.Fatalf("defaults: %+v", opened)
+	}
+	var emailed client.CommandResult
+	json.Unmarshal([]byte(e.ok(append(openArgs("--channel", "email"), "-o", "json")...)), &emailed)
+	if len(emailed.Events) != 1 || json.Unmarshal(emailed.Events[0].Payload, &opened) != nil || opened.Channel != "email" {
+		t.Fatalf("--channel email: channel %q", opened.Channel)
+	}
 
 	// CSV: a header and one row.
 	recs := readCSV(t, e.ok(append(openArgs(), "-o", "csv")...))
