@@ -1,8 +1,6 @@
 package main
 
 import (
-	"net/url"
-
 	"github.com/spf13/cobra"
 
 	"github.com/ticketledger/ticketledger/infra/cli/render"
@@ -25,16 +23,7 @@ the event) or, with --axis occurred, the occurred-at axis (when it happened).`,
   ticketledger audit --ticket 7d1c… --axis occurred --order newest`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
-			q := url.Values{}
-			setIf(q, "actor", actorID)
-			setIf(q, "partnerId", partner)
-			setIf(q, "customerId", customer)
-			setIf(q, "ticketId", ticketID)
-			setIf(q, "stream", stream)
+			q := params("actor", actorID, "partnerId", partner, "customerId", customer, "ticketId", ticketID, "stream", stream)
 			for _, t := range types {
 				q.Add("type", t)
 			}
@@ -49,24 +38,7 @@ the event) or, with --axis occurred, the occurred-at axis (when it happened).`,
 				return usagef(c, "--axis %q: want recorded or occurred", axis)
 			}
 			page.query(q)
-			var res projections.AuditPage
-			if err := g.client().Get(c.Context(), "/v1/audit", q, &res); err != nil {
-				return err
-			}
-			rows := render.Rows{Header: []string{"POSITION", "RECORDED", "OCCURRED", "LATE", "TYPE", "ACTOR", "ROLE", "ACTOR PARTNER", "ON BEHALF OF", "PARTNER", "CUSTOMER", "TICKET"}}
-			for _, e := range res.Entries {
-				late := ""
-				if e.LateBySeconds > 0 {
-					late = fmtSecs(e.LateBySeconds)
-				}
-				rows.Add(e.Position, fmtTime(e.RecordedAt), fmtTime(e.OccurredAt), late, e.Type, e.Actor.ID, e.Actor.Role,
-					e.Actor.Partner, e.OnBehalfOf, e.PartnerID, e.CustomerID, e.TicketID)
-			}
-			if err := render.Write(c.OutOrStdout(), f, res, rows); err != nil {
-				return err
-			}
-			printNext(c, f, res.Next)
-			return nil
+			return fetch(c, g, "/v1/audit", q, auditRows, func(p projections.AuditPage) string { return p.Next })
 		},
 	}
 	fl := c.Flags()
@@ -81,4 +53,18 @@ the event) or, with --axis occurred, the occurred-at axis (when it happened).`,
 	fl.StringVar(&axis, "axis", "recorded", "time axis of --from/--to: recorded or occurred")
 	page.register(c)
 	return c
+}
+
+// auditRows is the table of a page of audit entries.
+func auditRows(res projections.AuditPage, _ render.Format) render.Rows {
+	rows := render.Rows{Header: []string{"POSITION", "RECORDED", "OCCURRED", "LATE", "TYPE", "ACTOR", "ROLE", "ACTOR PARTNER", "ON BEHALF OF", "PARTNER", "CUSTOMER", "TICKET"}}
+	for _, e := range res.Entries {
+		late := ""
+		if e.LateBySeconds > 0 {
+			late = fmtSecs(e.LateBySeconds)
+		}
+		rows.Add(e.Position, fmtTime(e.RecordedAt), fmtTime(e.OccurredAt), late, e.Type, e.Actor.ID, e.Actor.Role,
+			e.Actor.Partner, e.OnBehalfOf, e.PartnerID, e.CustomerID, e.TicketID)
+	}
+	return rows
 }

@@ -4,22 +4,36 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
-// request is what a ticket command sends: the path and the body.
+// request is what a command on one ticket or partner sends: the path and
+// the body.
 type request func(c *cobra.Command, id string) (path string, body any, err error)
 
-// ticketCommand builds a command on one ticket (`USE TICKET-ID`); flags
+// aggregate is what a command acts on: a ticket or a partner, named by the
+// command's one argument.
+type aggregate struct {
+	arg  string                         // the argument's name in usage
+	path func(id, suffix string) string // the path of its (sub)resource
+}
+
+var (
+	onTicket  = aggregate{arg: "TICKET-ID", path: ticketPath}
+	onPartner = aggregate{arg: "PARTNER-ID", path: partnerPath}
+)
+
+// command builds a command on one ticket or partner (`USE ID`); flags
 // registers the command's flags and returns how to build its request.
-func ticketCommand(g *globals, use, short, example string, flags func(c *cobra.Command, occurred *timeFlag) request) *cobra.Command {
+func (on aggregate) command(g *globals, use, short, example string, flags func(c *cobra.Command, occurred *timeFlag) request) *cobra.Command {
 	occurred := &timeFlag{}
 	c := &cobra.Command{
-		Use:     use + " TICKET-ID",
+		Use:     use + " " + on.arg,
 		Short:   short,
 		Example: example,
-		Args:    exactArgs("TICKET-ID"),
+		Args:    exactArgs(on.arg),
 	}
 	req := flags(c, occurred)
 	addTime(c, occurred, "occurred-at", "when it happened (default: now)")
@@ -33,60 +47,90 @@ func ticketCommand(g *globals, use, short, example string, flags func(c *cobra.C
 	return c
 }
 
-// at is a request to ticketPath(id, suffix) with body b.
-func at(suffix string, b func() any) request {
-	return func(_ *cobra.Command, id string) (string, any, error) { return ticketPath(id, suffix), b(), nil }
+// body is a command that sends a body of type B to the path suffix of its
+// ticket or partner; fields registers the flags that fill B.
+func body[B any, P interface {
+	*B
+	Base() *server.CommandBase
+}](on aggregate, g *globals, use, short, suffix, example string, fields func(f *pflag.FlagSet, b *B)) *cobra.Command {
+	return on.command(g, use, short, example, func(c *cobra.Command, occ *timeFlag) request {
+		b := new(B)
+		fields(c.Flags(), b)
+		return func(_ *cobra.Command, id string) (string, any, error) {
+			*P(b).Base() = cmdBase(occ)
+			return on.path(id, suffix), b, nil
+		}
+	})
+}
+
+// reason is a command whose body is only a reason.
+func reason(on aggregate, g *globals, use, short, suffix, example string) *cobra.Command {
+	return body(on, g, use, short, suffix, example, func(f *pflag.FlagSet, b *server.ReasonBody) {
+		f.StringVar(&b.Reason, "reason", "", "why")
+	})
+}
+
+// reasonAt is a command whose body is only a reason, sent to the
+// sub-resource named by the required flag name (see sub).
+func reasonAt(on aggregate, g *globals, use, short, example, name, usage, prefix, suffix string) *cobra.Command {
+	return on.command(g, use, short, example, func(c *cobra.Command, occ *timeFlag) request {
+		b := &server.ReasonBody{}
+		var v string
+		c.Flags().StringVar(&v, name, "", usage)
+		c.Flags().StringVar(&b.Reason, "reason", "", "why")
+		return sub(on, &v, name, prefix, suffix, &b.CommandBase, occ, b)
+	})
+}
+
+// sub is a request to the path of the sub-resource named by a required
+// flag's value: on.path(id, prefix+value+suffix).
+func sub(on aggregate, flag *string, name, prefix, suffix string, base *server.CommandBase, occ *timeFlag, b any) request {
+	return func(c *cobra.Command, id string) (string, any, error) {
+		if *flag == "" {
+			return "", nil, usagef(c, "--%s is required", name)
+		}
+		*base = cmdBase(occ)
+		return on.path(id, prefix+url.PathEscape(*flag)+suffix), b, nil
+	}
 }
 
 func newRespondCmd(g *globals) *cobra.Command {
-	return ticketCommand(g, "respond", "Record vendor support's first response (judged against the deadline in force)",
+	return body(onTicket, g, "respond", "Record vendor support's first response (judged against the deadline in force)", "/first-response",
 		`  ticketledger respond 7d1c… --actor bob@vendor.example --role vendor_support --summary "Investigating"`,
-		func(c *cobra.Command, occ *timeFlag) request {
-			b := &server.FirstResponseBody{}
-			c.Flags().StringVar(&b.Summary, "summary", "", "what support said")
-			return at("/first-response", func() any { b.CommandBase = cmdBase(occ); return b })
+		func(f *pflag.FlagSet, b *server.FirstResponseBody) {
+			f.StringVar(&b.Summary, "summary", "", "what support said")
 		})
 }
 
 func newSeverityCmd(g *globals) *cobra.Command {
-	return ticketCommand(g, "severity", "Change the severity; the deadline is recomputed from the ticket's creation",
+	return body(onTicket, g, "severity", "Change the severity; the deadline is recomputed from the ticket's creation", "/severity",
 		`  ticketledger severity 7d1c… --to A --reason "production now down"`,
-		func(c *cobra.Command, occ *timeFlag) request {
-			b := &server.SeverityBody{}
-			c.Flags().StringVar(&b.Severity, "to", "", "new severity: A, B or C")
-			c.Flags().StringVar(&b.Reason, "reason", "", "why the severity changes")
-			return at("/severity", func() any { b.CommandBase = cmdBase(occ); return b })
+		func(f *pflag.FlagSet, b *server.SeverityBody) {
+			f.StringVar(&b.Severity, "to", "", "new severity: A, B or C")
+			f.StringVar(&b.Reason, "reason", "", "why the severity changes")
 		})
 }
 
 func newEscalateCmd(g *globals) *cobra.Command {
-	return ticketCommand(g, "escalate", "Escalate to the vendor with the reason and the escalation criteria met",
+	return body(onTicket, g, "escalate", "Escalate to the vendor with the reason and the escalation criteria met", "/escalations",
 		`  ticketledger escalate 7d1c… --reason "platform bug, no workaround" --criteria business_critical,no_workaround`,
-		func(c *cobra.Command, occ *timeFlag) request {
-			b := &server.EscalateBody{}
-			c.Flags().StringVar(&b.Reason, "reason", "", "why the partner cannot solve it")
-			c.Flags().StringSliceVar(&b.CriteriaMet, "criteria", nil, "escalation criteria met (comma-separated or repeated)")
-			return at("/escalations", func() any { b.CommandBase = cmdBase(occ); return b })
+		func(f *pflag.FlagSet, b *server.EscalateBody) {
+			f.StringVar(&b.Reason, "reason", "", "why the partner cannot solve it")
+			f.StringSliceVar(&b.CriteriaMet, "criteria", nil, "escalation criteria met (comma-separated or repeated)")
 		})
 }
 
 func newInfoCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "info", Short: "Information requests: support asks, the partner answers"}
 	c.AddCommand(
-		ticketCommand(g, "request", "Vendor support asks the partner for information",
+		body(onTicket, g, "request", "Vendor support asks the partner for information", "/info-requests",
 			`  ticketledger info request 7d1c… --question "Which subscription id?"`,
-			func(c *cobra.Command, occ *timeFlag) request {
-				b := &server.InfoRequestBody{}
-				c.Flags().StringVar(&b.Question, "question", "", "what support needs to know")
-				return at("/info-requests", func() any { b.CommandBase = cmdBase(occ); return b })
+			func(f *pflag.FlagSet, b *server.InfoRequestBody) {
+				f.StringVar(&b.Question, "question", "", "what support needs to know")
 			}),
-		ticketCommand(g, "provide", "The partner answers an information request",
+		body(onTicket, g, "provide", "The partner answers an information request", "/info-responses",
 			`  ticketledger info provide 7d1c… --answer "subscription 1234"`,
-			func(c *cobra.Command, occ *timeFlag) request {
-				b := &server.InfoResponseBody{}
-				c.Flags().StringVar(&b.Answer, "answer", "", "the answer")
-				return at("/info-responses", func() any { b.CommandBase = cmdBase(occ); return b })
-			}),
+			func(f *pflag.FlagSet, b *server.InfoResponseBody) { f.StringVar(&b.Answer, "answer", "", "the answer") }),
 	)
 	return c
 }
@@ -94,19 +138,16 @@ func newInfoCmd(g *globals) *cobra.Command {
 func newDisputeCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "dispute", Short: "Billing disputes: open and resolve"}
 	c.AddCommand(
-		ticketCommand(g, "open", "Open a billing dispute on a ticket",
+		body(onTicket, g, "open", "Open a billing dispute on a ticket", "/disputes",
 			`  ticketledger dispute open 7d1c… --dispute-id D-1 --invoice INV-77 --amount-cents 125000 --currency EUR --reason "double charge"`,
-			func(c *cobra.Command, occ *timeFlag) request {
-				b := &server.DisputeBody{}
-				f := c.Flags()
+			func(f *pflag.FlagSet, b *server.DisputeBody) {
 				f.StringVar(&b.DisputeID, "dispute-id", "", "your id for the dispute")
 				f.StringVar(&b.InvoiceRef, "invoice", "", "invoice reference")
 				f.Int64Var(&b.AmountCents, "amount-cents", 0, "disputed amount in cents")
 				f.StringVar(&b.Currency, "currency", "", "ISO 4217 currency, e.g. EUR")
 				f.StringVar(&b.Reason, "reason", "", "why the charge is disputed")
-				return at("/disputes", func() any { b.CommandBase = cmdBase(occ); return b })
 			}),
-		ticketCommand(g, "resolve", "Decide a billing dispute (upheld, rejected or partial)",
+		onTicket.command(g, "resolve", "Decide a billing dispute (upheld, rejected or partial)",
 			`  ticketledger dispute resolve 7d1c… --dispute-id D-1 --outcome partial --credit-cents 50000 --currency EUR --explanation "half credited"`,
 			func(c *cobra.Command, occ *timeFlag) request {
 				b := &server.DisputeResolutionBody{}
@@ -117,13 +158,7 @@ func newDisputeCmd(g *globals) *cobra.Command {
 				f.Int64Var(&b.CreditAmountCents, "credit-cents", 0, "credit granted in cents")
 				f.StringVar(&b.Currency, "currency", "", "currency of the credit")
 				f.StringVar(&b.Explanation, "explanation", "", "the decision's reasons")
-				return func(c *cobra.Command, id string) (string, any, error) {
-					if disputeID == "" {
-						return "", nil, usagef(c, "--dispute-id is required")
-					}
-					b.CommandBase = cmdBase(occ)
-					return ticketPath(id, "/disputes/"+url.PathEscape(disputeID)+"/resolution"), b, nil
-				}
+				return sub(onTicket, &disputeID, "dispute-id", "/disputes/", "/resolution", &b.CommandBase, occ, b)
 			}),
 	)
 	return c
@@ -132,68 +167,46 @@ func newDisputeCmd(g *globals) *cobra.Command {
 func newFraudCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "fraud", Short: "Fraud: flag a suspicion, clear it"}
 	c.AddCommand(
-		ticketCommand(g, "flag", "Flag suspected fraud",
+		body(onTicket, g, "flag", "Flag suspected fraud", "/fraud-flags",
 			`  ticketledger fraud flag 7d1c… --reason "card testing" --indicators velocity,new_tenant`,
-			func(c *cobra.Command, occ *timeFlag) request {
-				b := &server.FraudFlagBody{}
-				c.Flags().StringVar(&b.Reason, "reason", "", "why fraud is suspected")
-				c.Flags().StringSliceVar(&b.Indicators, "indicators", nil, "fraud indicators (comma-separated or repeated)")
-				return at("/fraud-flags", func() any { b.CommandBase = cmdBase(occ); return b })
+			func(f *pflag.FlagSet, b *server.FraudFlagBody) {
+				f.StringVar(&b.Reason, "reason", "", "why fraud is suspected")
+				f.StringSliceVar(&b.Indicators, "indicators", nil, "fraud indicators (comma-separated or repeated)")
 			}),
-		ticketCommand(g, "clear", "Clear a fraud flag",
+		body(onTicket, g, "clear", "Clear a fraud flag", "/fraud-clearance",
 			`  ticketledger fraud clear 7d1c… --reason "customer verified"`,
-			func(c *cobra.Command, occ *timeFlag) request {
-				b := &server.ReasonBody{}
-				c.Flags().StringVar(&b.Reason, "reason", "", "why the flag is cleared")
-				return at("/fraud-clearance", func() any { b.CommandBase = cmdBase(occ); return b })
+			func(f *pflag.FlagSet, b *server.ReasonBody) {
+				f.StringVar(&b.Reason, "reason", "", "why the flag is cleared")
 			}),
 	)
 	return c
 }
 
 func newNoteCmd(g *globals) *cobra.Command {
-	return ticketCommand(g, "note", "Add a note to a ticket",
-		`  ticketledger note 7d1c… --text "called the customer's admin"`,
-		func(c *cobra.Command, occ *timeFlag) request {
-			b := &server.NoteBody{}
-			c.Flags().StringVar(&b.Text, "text", "", "the note")
-			return at("/notes", func() any { b.CommandBase = cmdBase(occ); return b })
-		})
+	return body(onTicket, g, "note", "Add a note to a ticket", "/notes", `  ticketledger note 7d1c… --text "called the customer's admin"`,
+		func(f *pflag.FlagSet, b *server.NoteBody) { f.StringVar(&b.Text, "text", "", "the note") })
 }
 
 func newReassignCmd(g *globals) *cobra.Command {
-	return ticketCommand(g, "reassign", "Reassign a ticket to another engineer or queue",
+	return body(onTicket, g, "reassign", "Reassign a ticket to another engineer or queue", "/assignment",
 		`  ticketledger reassign 7d1c… --to queue:azure-compute --reason "compute issue"`,
-		func(c *cobra.Command, occ *timeFlag) request {
-			b := &server.ReassignBody{}
-			c.Flags().StringVar(&b.To, "to", "", "new owner")
-			c.Flags().StringVar(&b.Reason, "reason", "", "why")
-			return at("/assignment", func() any { b.CommandBase = cmdBase(occ); return b })
+		func(f *pflag.FlagSet, b *server.ReassignBody) {
+			f.StringVar(&b.To, "to", "", "new owner")
+			f.StringVar(&b.Reason, "reason", "", "why")
 		})
 }
 
 func newResolveCmd(g *globals) *cobra.Command {
-	return ticketCommand(g, "resolve", "Resolve a ticket",
-		`  ticketledger resolve 7d1c… --resolution "host replaced"`,
-		func(c *cobra.Command, occ *timeFlag) request {
-			b := &server.ResolveBody{}
-			c.Flags().StringVar(&b.Resolution, "resolution", "", "how it was resolved")
-			return at("/resolution", func() any { b.CommandBase = cmdBase(occ); return b })
+	return body(onTicket, g, "resolve", "Resolve a ticket", "/resolution", `  ticketledger resolve 7d1c… --resolution "host replaced"`,
+		func(f *pflag.FlagSet, b *server.ResolveBody) {
+			f.StringVar(&b.Resolution, "resolution", "", "how it was resolved")
 		})
 }
 
 func newReopenCmd(g *globals) *cobra.Command {
-	return reasonCommand(g, "reopen", "Reopen a resolved ticket", "/reopening", `  ticketledger reopen 7d1c… --reason "came back"`)
+	return reason(onTicket, g, "reopen", "Reopen a resolved ticket", "/reopening", `  ticketledger reopen 7d1c… --reason "came back"`)
 }
 
 func newCloseCmd(g *globals) *cobra.Command {
-	return reasonCommand(g, "close", "Close a ticket for good", "/closure", `  ticketledger close 7d1c… --reason "confirmed by partner"`)
-}
-
-func reasonCommand(g *globals, use, short, suffix, example string) *cobra.Command {
-	return ticketCommand(g, use, short, example, func(c *cobra.Command, occ *timeFlag) request {
-		b := &server.ReasonBody{}
-		c.Flags().StringVar(&b.Reason, "reason", "", "why")
-		return at(suffix, func() any { b.CommandBase = cmdBase(occ); return b })
-	})
+	return reason(onTicket, g, "close", "Close a ticket for good", "/closure", `  ticketledger close 7d1c… --reason "confirmed by partner"`)
 }

@@ -38,6 +38,42 @@ func setIf(q url.Values, k, v string) {
 	}
 }
 
+// params is a query of the given name, value pairs that have a value.
+func params(kv ...string) url.Values {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		setIf(q, kv[i], kv[i+1])
+	}
+	return q
+}
+
+// getAs parses --output and GETs path?q into a value of type R.
+func getAs[R any](c *cobra.Command, g *globals, path string, q url.Values) (R, render.Format, error) {
+	var res R
+	f, err := g.format()
+	if err != nil {
+		return res, f, err
+	}
+	return res, f, g.client().Get(c.Context(), path, q, &res)
+}
+
+// fetch GETs path?q into a value of type R and writes it in the --output
+// format: JSON is R as the server sent it, the table and CSV are rows(R).
+// For a page, next returns its cursor, and the table says how to go on.
+func fetch[R any](c *cobra.Command, g *globals, path string, q url.Values, rows func(R, render.Format) render.Rows, next func(R) string) error {
+	res, f, err := getAs[R](c, g, path, q)
+	if err != nil {
+		return err
+	}
+	if err := render.Write(c.OutOrStdout(), f, res, rows(res, f)); err != nil {
+		return err
+	}
+	if next != nil {
+		printNext(c, f, next(res))
+	}
+	return nil
+}
+
 func setTime(q url.Values, k string, t *timeFlag) {
 	if !t.t.IsZero() {
 		q.Set(k, t.t.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"))
@@ -64,45 +100,12 @@ func newListCmd(g *globals) *cobra.Command {
   ticketledger list --sla at_risk --horizon 2h`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
-			q := url.Values{}
-			setIf(q, "partnerId", partner)
-			setIf(q, "customerId", customer)
-			setIf(q, "status", status)
-			setIf(q, "severity", severity)
-			setIf(q, "product", product)
-			setIf(q, "sla", sla)
-			setIf(q, "horizon", horizon)
+			q := params("partnerId", partner, "customerId", customer, "status", status, "severity", severity,
+				"product", product, "sla", sla, "horizon", horizon)
 			setTime(q, "openedFrom", &from)
 			setTime(q, "openedTo", &to)
 			page.query(q)
-			var res projections.TicketPage
-			if err := g.client().Get(c.Context(), "/v1/tickets", q, &res); err != nil {
-				return err
-			}
-			rows := render.Rows{Header: []string{"ID", "STATUS", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "OPENED", "DUE", "FIRST RESPONSE", "SLA"}}
-			for _, t := range res.Tickets {
-				due, fr, verdict := "", "", ""
-				if t.Deadline != nil {
-					due = fmtTime(t.Deadline.At)
-				}
-				if t.FirstResponse != nil {
-					fr = fmtTime(t.FirstResponse.At)
-					verdict = "met"
-					if !t.FirstResponse.Met {
-						verdict = "breached"
-					}
-				}
-				rows.Add(t.ID, t.Status, t.Severity, t.Product, t.PartnerID, t.CustomerID, fmtTime(t.OpenedAt), due, fr, verdict)
-			}
-			if err := render.Write(c.OutOrStdout(), f, res, rows); err != nil {
-				return err
-			}
-			printNext(c, f, res.Next)
-			return nil
+			return fetch(c, g, "/v1/tickets", q, ticketRows, func(p projections.TicketPage) string { return p.Next })
 		},
 	}
 	fl := c.Flags()
@@ -117,4 +120,24 @@ func newListCmd(g *globals) *cobra.Command {
 	addTime(c, &to, "to", "opened before")
 	page.register(c)
 	return c
+}
+
+// ticketRows is the table of a page of tickets.
+func ticketRows(res projections.TicketPage, _ render.Format) render.Rows {
+	rows := render.Rows{Header: []string{"ID", "STATUS", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "OPENED", "DUE", "FIRST RESPONSE", "SLA"}}
+	for _, t := range res.Tickets {
+		due, fr, verdict := "", "", ""
+		if t.Deadline != nil {
+			due = fmtTime(t.Deadline.At)
+		}
+		if t.FirstResponse != nil {
+			fr = fmtTime(t.FirstResponse.At)
+			verdict = "met"
+			if !t.FirstResponse.Met {
+				verdict = "breached"
+			}
+		}
+		rows.Add(t.ID, t.Status, t.Severity, t.Product, t.PartnerID, t.CustomerID, fmtTime(t.OpenedAt), due, fr, verdict)
+	}
+	return rows
 }

@@ -26,21 +26,15 @@ recorded axis (default: what had been recorded by T) or the occurred axis
   ticketledger show 7d1c… --as-of 2026-11-20T10:00:00Z --axis occurred`,
 		Args: exactArgs("TICKET-ID"),
 		RunE: func(c *cobra.Command, args []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
 			q := url.Values{}
 			if !asOf.t.IsZero() {
-				q.Set("asOf", asOf.t.Format("2006-01-02T15:04:05.999999999Z07:00"))
-				if axis != "" {
-					q.Set("axis", axis)
-				}
+				setTime(q, "asOf", &asOf)
+				setIf(q, "axis", axis)
 			} else if axis != "" {
 				return usagef(c, "--axis applies to --as-of: add --as-of TIME")
 			}
-			var v projections.AsOfView
-			if err := g.client().Get(c.Context(), ticketPath(args[0], ""), q, &v); err != nil {
+			v, f, err := getAs[projections.AsOfView](c, g, ticketPath(args[0], ""), q)
+			if err != nil {
 				return err
 			}
 			return render.KV(c.OutOrStdout(), f, v, viewPairs(v, !asOf.t.IsZero()))
@@ -149,37 +143,34 @@ func newHistoryCmd(g *globals) *cobra.Command {
 		Short: "The full history of a ticket: who did what, when (both axes), on whose behalf, why",
 		Args:  exactArgs("TICKET-ID"),
 		RunE: func(c *cobra.Command, args []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
-			var h historyView
-			if err := g.client().Get(c.Context(), ticketPath(args[0], "/history"), nil, &h); err != nil {
-				return err
-			}
-			rows := render.Rows{Header: []string{"REV", "OCCURRED", "RECORDED", "TYPE", "ACTOR", "ROLE", "ON BEHALF OF", "POLICY", "SUMMARY", "CHANGES"}}
-			for _, e := range h.Entries {
-				var ch []string
-				for _, x := range e.Changes {
-					if x.Old == "" && (x.New == "0" || x.New == "false" || strings.HasPrefix(x.Field, "deadline.")) {
-						continue // initial zero values and the deadline (see POLICY / show)
-					}
-					if len(ch) == 4 {
-						ch = append(ch, "…")
-						break
-					}
-					ch = append(ch, fmt.Sprintf("%s: %s → %s", x.Field, dash(x.Old), dash(x.New)))
-				}
-				sum := e.Summary
-				if e.Reason != "" {
-					sum += " (" + e.Reason + ")"
-				}
-				rows.Add(e.Revision, fmtTime(e.OccurredAt), fmtTime(e.RecordedAt), e.Type, e.Actor.ID, e.Actor.Role,
-					e.OnBehalfOf, e.PolicyVersion, sum, strings.Join(ch, "; "))
-			}
-			return render.Write(c.OutOrStdout(), f, h, rows)
+			return fetch(c, g, ticketPath(args[0], "/history"), nil, historyRows, nil)
 		},
 	}
+}
+
+// historyRows is the table of a ticket's history.
+func historyRows(h historyView, _ render.Format) render.Rows {
+	rows := render.Rows{Header: []string{"REV", "OCCURRED", "RECORDED", "TYPE", "ACTOR", "ROLE", "ON BEHALF OF", "POLICY", "SUMMARY", "CHANGES"}}
+	for _, e := range h.Entries {
+		var ch []string
+		for _, x := range e.Changes {
+			if x.Old == "" && (x.New == "0" || x.New == "false" || strings.HasPrefix(x.Field, "deadline.")) {
+				continue // initial zero values and the deadline (see POLICY / show)
+			}
+			if len(ch) == 4 {
+				ch = append(ch, "…")
+				break
+			}
+			ch = append(ch, fmt.Sprintf("%s: %s → %s", x.Field, dash(x.Old), dash(x.New)))
+		}
+		sum := e.Summary
+		if e.Reason != "" {
+			sum += " (" + e.Reason + ")"
+		}
+		rows.Add(e.Revision, fmtTime(e.OccurredAt), fmtTime(e.RecordedAt), e.Type, e.Actor.ID, e.Actor.Role,
+			e.OnBehalfOf, e.PolicyVersion, sum, strings.Join(ch, "; "))
+	}
+	return rows
 }
 
 // historyView is server.HistoryView with event payloads as raw JSON (the

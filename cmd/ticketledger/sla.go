@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -38,54 +37,13 @@ within --horizon) or already breached.`,
   ticketledger sla report --group-by partner -o csv`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
-			q := url.Values{}
+			q := params("horizon", horizon, "partnerId", partner, "customerId", customer)
 			setTime(q, "from", &from)
 			setTime(q, "to", &to)
 			for _, d := range groupBy {
 				q.Add("groupBy", d)
 			}
-			setIf(q, "horizon", horizon)
-			setIf(q, "partnerId", partner)
-			setIf(q, "customerId", customer)
-			var rep projections.Report
-			if err := g.client().Get(c.Context(), "/v1/reports/sla", q, &rep); err != nil {
-				return err
-			}
-			header := []string{}
-			for _, d := range rep.GroupBy {
-				header = append(header, strings.ToUpper(d))
-			}
-			header = append(header, "TICKETS", "MET", "BREACHED", "PENDING", "COMPLIANCE", "NEAR MISS", "TTFR P50", "TTFR P90", "TTFR P99", "AT RISK", "BREACHED OPEN")
-			rows := render.Rows{Header: header}
-			add := func(key []string, gr projections.ReportGroup) {
-				cells := make([]any, 0, len(header))
-				for _, k := range key {
-					cells = append(cells, k)
-				}
-				b := gr.BusinessTimeToFirstResponse
-				cells = append(cells, gr.Tickets, gr.Met, gr.Breached, gr.Pending, fmt.Sprintf("%.1f%%", gr.CompliancePct), gr.NearMisses,
-					pct(b.Count, b.P50), pct(b.Count, b.P90), pct(b.Count, b.P99), gr.AtRisk, gr.BreachedUnanswered)
-				rows.Add(cells...)
-			}
-			for _, gr := range rep.Groups {
-				key := make([]string, len(rep.GroupBy))
-				for i, d := range rep.GroupBy {
-					key[i] = gr.Key[d]
-				}
-				add(key, gr)
-			}
-			if f != render.CSV || len(rep.GroupBy) == 0 {
-				key := make([]string, len(rep.GroupBy))
-				if len(key) > 0 {
-					key[0] = "TOTAL"
-				}
-				add(key, rep.Total)
-			}
-			return render.Write(c.OutOrStdout(), f, rep, rows)
+			return fetch(c, g, "/v1/reports/sla", q, reportRows, nil)
 		},
 	}
 	addTime(c, &from, "from", "period start: tickets opened at or after")
@@ -95,6 +53,42 @@ within --horizon) or already breached.`,
 	c.Flags().StringVar(&partner, "partner-id", "", "only this partner's tickets")
 	c.Flags().StringVar(&customer, "customer", "", "only this customer's tickets")
 	return c
+}
+
+// reportRows is the table of an SLA report: a row a group and, except in
+// CSV of a grouped report, the total.
+func reportRows(rep projections.Report, f render.Format) render.Rows {
+	header := []string{}
+	for _, d := range rep.GroupBy {
+		header = append(header, strings.ToUpper(d))
+	}
+	header = append(header, "TICKETS", "MET", "BREACHED", "PENDING", "COMPLIANCE", "NEAR MISS", "TTFR P50", "TTFR P90", "TTFR P99", "AT RISK", "BREACHED OPEN")
+	rows := render.Rows{Header: header}
+	add := func(key []string, gr projections.ReportGroup) {
+		cells := make([]any, 0, len(header))
+		for _, k := range key {
+			cells = append(cells, k)
+		}
+		b := gr.BusinessTimeToFirstResponse
+		cells = append(cells, gr.Tickets, gr.Met, gr.Breached, gr.Pending, fmt.Sprintf("%.1f%%", gr.CompliancePct), gr.NearMisses,
+			pct(b.Count, b.P50), pct(b.Count, b.P90), pct(b.Count, b.P99), gr.AtRisk, gr.BreachedUnanswered)
+		rows.Add(cells...)
+	}
+	for _, gr := range rep.Groups {
+		key := make([]string, len(rep.GroupBy))
+		for i, d := range rep.GroupBy {
+			key[i] = gr.Key[d]
+		}
+		add(key, gr)
+	}
+	if f != render.CSV || len(rep.GroupBy) == 0 {
+		key := make([]string, len(rep.GroupBy))
+		if len(key) > 0 {
+			key[0] = "TOTAL"
+		}
+		add(key, rep.Total)
+	}
+	return rows
 }
 
 func pct(n int, s float64) string {
@@ -202,38 +196,14 @@ func newSLAAtRiskCmd(g *globals) *cobra.Command {
 		Example: `  ticketledger sla at-risk --horizon 2h --include-breached`,
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
-			q := url.Values{}
-			setIf(q, "horizon", horizon)
+			q := params("horizon", horizon, "partnerId", partner, "customerId", customer, "severity", severity, "product", product)
 			if breached {
 				q.Set("includeBreached", "true")
 			}
-			setIf(q, "partnerId", partner)
-			setIf(q, "customerId", customer)
-			setIf(q, "severity", severity)
-			setIf(q, "product", product)
 			if limit > 0 {
 				q.Set("limit", strconv.Itoa(limit))
 			}
-			var v server.AtRiskView
-			if err := g.client().Get(c.Context(), "/v1/reports/at-risk", q, &v); err != nil {
-				return err
-			}
-			rows := render.Rows{Header: []string{"TICKET", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "DUE", "REMAINING", "VERDICT"}}
-			for _, t := range v.Tickets {
-				due, rem := "", ""
-				if t.Deadline != nil {
-					due = fmtTime(t.Deadline.At)
-				}
-				if t.RemainingSeconds != nil {
-					rem = fmtSecs(*t.RemainingSeconds)
-				}
-				rows.Add(t.TicketID, t.Severity, t.Product, t.PartnerID, t.CustomerID, due, rem, t.Verdict)
-			}
-			return render.Write(c.OutOrStdout(), f, v, rows)
+			return fetch(c, g, "/v1/reports/at-risk", q, atRiskRows, nil)
 		},
 	}
 	fl := c.Flags()
@@ -253,24 +223,39 @@ func newSLAPoliciesCmd(g *globals) *cobra.Command {
 		Short: "The SLA policy versions the server holds, and the current one",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
-			var pl server.PolicyList
-			if err := g.client().Get(c.Context(), "/v1/policies", nil, &pl); err != nil {
-				return err
-			}
-			sort.Slice(pl.Policies, func(i, j int) bool { return pl.Policies[i].Version < pl.Policies[j].Version })
-			rows := render.Rows{Header: []string{"VERSION", "CURRENT", "SUMMARY"}}
-			for _, p := range pl.Policies {
-				cur := ""
-				if p.Version == pl.Current {
-					cur = "*"
-				}
-				rows.Add(p.Version, cur, p.Summary)
-			}
-			return render.Write(c.OutOrStdout(), f, pl, rows)
+			return fetch(c, g, "/v1/policies", nil, policyRows, nil)
 		},
 	}
+}
+
+// atRiskRows is the table of the tickets at risk.
+func atRiskRows(v server.AtRiskView, _ render.Format) render.Rows {
+	rows := render.Rows{Header: []string{"TICKET", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "DUE", "REMAINING", "VERDICT"}}
+	for _, t := range v.Tickets {
+		due, rem := "", ""
+		if t.Deadline != nil {
+			due = fmtTime(t.Deadline.At)
+		}
+		if t.RemainingSeconds != nil {
+			rem = fmtSecs(*t.RemainingSeconds)
+		}
+		rows.Add(t.TicketID, t.Severity, t.Product, t.PartnerID, t.CustomerID, due, rem, t.Verdict)
+	}
+	return rows
+}
+
+// policyRows is the table of the policy versions, the current one starred.
+// It sorts pl.Policies in place, so the JSON output (the same slice) is in
+// version order too.
+func policyRows(pl server.PolicyList, _ render.Format) render.Rows {
+	sort.Slice(pl.Policies, func(i, j int) bool { return pl.Policies[i].Version < pl.Policies[j].Version })
+	rows := render.Rows{Header: []string{"VERSION", "CURRENT", "SUMMARY"}}
+	for _, p := range pl.Policies {
+		cur := ""
+		if p.Version == pl.Current {
+			cur = "*"
+		}
+		rows.Add(p.Version, cur, p.Summary)
+	}
+	return rows
 }

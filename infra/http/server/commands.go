@@ -256,14 +256,14 @@ type execFunc func(a *API, r *http.Request, create bool) (app.Result, error)
 // app.Service call. The status is the route table's (see create).
 func cmdRoute[B any, P interface {
 	*B
-	base() *CommandBase
+	Base() *CommandBase
 }](method, path, op, summary, tag string, run func(c call, b *B) (app.Result, error)) route {
 	exec := func(a *API, r *http.Request, create bool) (app.Result, error) {
 		b := P(new(B))
 		if err := decodeBody(r, b); err != nil {
 			return app.Result{}, err
 		}
-		cmd, err := commandOf(r, b.base().OccurredAt, create)
+		cmd, err := commandOf(r, b.Base().OccurredAt, create)
 		if err != nil {
 			return app.Result{}, err
 		}
@@ -273,7 +273,9 @@ func cmdRoute[B any, P interface {
 		resp: CommandResult[domain.Event]{}, status: http.StatusOK, exec: exec}
 }
 
-func (c *CommandBase) base() *CommandBase { return c }
+// Base returns the common part of a command body (every body embeds
+// CommandBase), for code generic over the bodies.
+func (c *CommandBase) Base() *CommandBase { return c }
 
 // respond answers an accepted command with status, once the read models
 // include it (read-your-writes, bounded by the await timeout). The ETag is
