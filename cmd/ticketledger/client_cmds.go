@@ -162,18 +162,7 @@ func (r *refusal) Error() string {
 	if p.Rule == "" {
 		return verb + ": " + r.err.Error()
 	}
-	msg := p.Detail
-	if msg == "" {
-		msg = p.Title
-	}
-	msg = verb + " by rule " + p.Rule + ": " + msg
-	if p.Field != "" {
-		msg += " (field " + p.Field + ")"
-	}
-	if p.CurrentRevision != nil {
-		msg += fmt.Sprintf(" (current revision %d: re-read and retry with --expected-revision %d)", *p.CurrentRevision, *p.CurrentRevision)
-	}
-	return msg
+	return verb + " by rule " + p.Rule + ": " + p.Message() + p.Hints()
 }
 
 // Unwrap returns the client error (for the exit code).

@@ -9,7 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-		"fmt"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -62,20 +62,32 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("cannot reach the ledger: %v (is `ticketledger serve` running? set --server or TICKETLEDGER_SERVER)", e.Err)
 	}
 	p := e.Problem
-	msg := p.Detail
-	if msg == "" {
-		msg = p.Title
-	}
+	msg := p.Message()
 	if p.Rule != "" {
 		msg += " [rule " + p.Rule + "]"
 	}
+	return msg + p.Hints()
+}
+
+// Message is what went wrong: the detail, else the title.
+func (p Problem) Message() string {
+	if p.Detail != "" {
+		return p.Detail
+	}
+	return p.Title
+}
+
+// Hints names the field at fault and, for a stale revision, the current
+// revision and how to retry; empty when there are none.
+func (p Problem) Hints() string {
+	var h string
 	if p.Field != "" {
-		msg += " (field " + p.Field + ")"
+		h += " (field " + p.Field + ")"
 	}
 	if p.CurrentRevision != nil {
-		msg += fmt.Sprintf(" (current revision %d: re-read and retry with --expected-revision %d)", *p.CurrentRevision, *p.CurrentRevision)
+		h += fmt.Sprintf(" (current revision %d: re-read and retry with --expected-revision %d)", *p.CurrentRevision, *p.CurrentRevision)
 	}
-	return msg
+	return h
 }
 
 // Unwrap returns the transport error, if any.
