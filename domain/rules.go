@@ -153,7 +153,7 @@ type RuleDoc struct {
 // docs/events.md carries the same catalogue (a test keeps them in step).
 func Rules() []RuleDoc {
 	return []RuleDoc{
-		{RuleActorRequired, KindInvalid, "ledger", "the actor has no id, an unknown role, or a partner role without a partner id", "name a complete actor"},
+		{RuleActorRequired, KindInvalid, "ledger", "the actor has no id, an unknown role, a partner role without a partner id, an id over 200 characters or with unprintable characters, a malformed partner id, or an unknown authentication method", "name a complete actor within the identity limits"},
 		{RulePartnerContactOnly, KindInvalid, "domain.md rule 1", "the contact's organisation is not the filing partner, or its e-mail is in the customer's domain", "give the partner's own contact person"},
 		{RuleNoPhoneChannel, KindInvalid, "domain.md rule 2", "the channel is phone", "file in writing: web, email or api"},
 		{RuleDynamicsNeedsASfP, KindForbidden, "domain.md rule 3", "a Dynamics 365 request for a customer while the filing partner holds no ASfP, Premier or Unified contract at occurred-at", "record an ASfP-or-higher support plan for the partner first"},

@@ -95,6 +95,21 @@ func TestActorAndSeverity(t *testing.T) {
 		{Actor{ID: " ", Role: RoleAuditor}, "actor.id"},
 		{Actor{ID: "a", Role: "boss"}, "actor.role"},
 		{Actor{ID: "a", Role: RoleIndirectProvider}, "actor.partner"},
+		{Actor{ID: "ops", Role: RoleAdmin, Auth: AuthToken}, ""},
+		{Actor{ID: "ledger", Role: RoleSystem, Auth: AuthInternal}, ""},
+		{Actor{ID: "Åsa Öberg <asa@p.example>", Role: RoleAuditor, Auth: AuthOIDC}, ""},
+		{Actor{ID: strings.Repeat("é", MaxActorID), Role: RoleAuditor}, ""},
+		{Actor{ID: strings.Repeat("é", MaxActorID+1), Role: RoleAuditor}, "actor.id"},
+		{Actor{ID: strings.Repeat("x", 60000), Role: RoleVendorSupport}, "actor.id"},
+		{Actor{ID: "eve\nX-Actor-Role: system", Role: RoleAuditor}, "actor.id"},
+		{Actor{ID: "a\x00b", Role: RoleAuditor}, "actor.id"},
+		{Actor{ID: "a\u200bb", Role: RoleAuditor}, "actor.id"}, // zero-width space: a format character
+		{Actor{ID: "\xff\xfe", Role: RoleAuditor}, "actor.id"},
+		{Actor{ID: "a", Role: RoleIndirectReseller, Partner: "has space"}, "actor.partner"},
+		{Actor{ID: "a", Role: RoleIndirectReseller, Partner: strings.Repeat("p", MaxPartnerID+1)}, "actor.partner"},
+		{Actor{ID: "a", Role: RoleIndirectReseller, Partner: strings.Repeat("p", MaxPartnerID)}, ""},
+		{Actor{ID: "a", Role: RoleIndirectReseller, Partner: "p\tq"}, "actor.partner"},
+		{Actor{ID: "a", Role: RoleAuditor, Auth: "password"}, "actor.auth"},
 	} {
 		err := c.a.Validate()
 		if c.field == "" {
@@ -110,6 +125,15 @@ func TestActorAndSeverity(t *testing.T) {
 	}
 	if !RoleSystem.Valid() || RoleSystem.IsPartner() || !RoleIndirectProvider.IsPartner() {
 		t.Fatal("roles")
+	}
+	if !RoleAdmin.Valid() || RoleAdmin.IsPartner() || !RoleAdmin.Operates() || !RoleSystem.Operates() || RoleVendorSupport.Operates() {
+		t.Fatal("admin role")
+	}
+	if err := ValidatePartnerID("partnerId", "contoso-partner"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidatePartnerID("partnerId", "a b"); RuleOf(err) != RuleRequiredField || !strings.Contains(err.Error(), "without spaces") {
+		t.Fatalf("partner id with a space: %v", err)
 	}
 	if !SeverityA.Valid() || Severity("D").Valid() {
 		t.Fatal("severities")

@@ -32,7 +32,7 @@ type Plan struct {
 	ValidUntil time.Time // zero: open-ended
 }
 
-// Register registers the partner. Allowed to the system (onboarding), to
+// Register registers the partner. Allowed to an admin or the system (onboarding), to
 // the partner itself (an actor of that partner with the registered role),
 // and to an indirect provider registering a reseller that names it as
 // provider.
@@ -41,12 +41,12 @@ func (p *Partner) Register(actor domain.Actor, occurredAt, now time.Time, in Reg
 		return nil, err
 	}
 	switch {
-	case actor.Role == domain.RoleSystem:
+	case actor.Role.Operates():
 	case actor.Role.IsPartner() && actor.Partner == p.id && actor.Role == in.Role:
 	case actor.Role == domain.RoleIndirectProvider && in.Role == domain.RoleIndirectReseller && in.ProviderID == actor.Partner:
 	default:
 		return nil, domain.Errorf(domain.KindForbidden, domain.RuleRoleNotAllowed, "actor",
-			"%s %q may not register partner %q: a partner registers itself, a provider its own resellers, or the system onboards it", actor.Role, actor.ID, p.id)
+			"%s %q may not register partner %q: a partner registers itself, a provider its own resellers, or an admin onboards it", actor.Role, actor.ID, p.id)
 	}
 	if p.registered {
 		return nil, domain.Errorf(domain.KindConflict, domain.RulePartnerExists, "partnerId", "partner %q is already registered: use it as it is", p.id)
@@ -77,7 +77,7 @@ func (p *Partner) Register(actor domain.Actor, occurredAt, now time.Time, in Reg
 
 // LinkCustomer records that the partner serves a customer, or updates the
 // link (name, domain, admin rights). Relinking with the same details emits
-// nothing. Allowed to the system and to the partner itself.
+// nothing. Allowed to an admin, the system and to the partner itself.
 func (p *Partner) LinkCustomer(actor domain.Actor, occurredAt, now time.Time, in Link) ([]domain.Event, error) {
 	if err := p.own(actor, occurredAt, now, false); err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func (p *Partner) LinkCustomer(actor domain.Actor, occurredAt, now time.Time, in
 
 // RecordSupportPlan records a support contract or entitlement of the
 // partner. Recording the same plan again emits nothing; the same plan id
-// with other content is a conflict. Allowed to the system, vendor support
+// with other content is a conflict. Allowed to an admin, the system, vendor support
 // and the partner itself.
 func (p *Partner) RecordSupportPlan(actor domain.Actor, occurredAt, now time.Time, in Plan) ([]domain.Event, error) {
 	if err := p.own(actor, occurredAt, now, true); err != nil {
@@ -135,7 +135,7 @@ func (p *Partner) RecordSupportPlan(actor domain.Actor, occurredAt, now time.Tim
 
 // EndSupportPlan ends a plan at occurredAt: requests dated from then on are
 // no longer covered. Ending an ended plan emits nothing. Allowed to the
-// system, vendor support and the partner itself.
+// system (or an admin), vendor support and the partner itself.
 func (p *Partner) EndSupportPlan(actor domain.Actor, occurredAt, now time.Time, planID, reason string) ([]domain.Event, error) {
 	if err := p.own(actor, occurredAt, now, true); err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ func (p *Partner) begin(actor domain.Actor, occurredAt, now time.Time) error {
 	return p.window.Check(occurredAt, now)
 }
 
-// own checks a command on a registered partner that the system, the partner
+// own checks a command on a registered partner that an admin or the system, the partner
 // itself or (when vendor is true) vendor support may issue.
 func (p *Partner) own(actor domain.Actor, occurredAt, now time.Time, vendor bool) error {
 	if err := p.begin(actor, occurredAt, now); err != nil {
@@ -207,7 +207,7 @@ func (p *Partner) own(actor domain.Actor, occurredAt, now time.Time, vendor bool
 		return err
 	}
 	switch {
-	case actor.Role == domain.RoleSystem, vendor && actor.Role == domain.RoleVendorSupport:
+	case actor.Role.Operates(), vendor && actor.Role == domain.RoleVendorSupport:
 		return nil
 	case actor.Role.IsPartner():
 		if actor.Partner != p.id {

@@ -12,11 +12,12 @@
 // existing grant, revoking a missing one).
 //
 // Who may act:
-//   - Register: the system (onboarding), the partner itself in its own
-//     role, or an indirect provider registering a reseller that names it.
-//   - LinkCustomer: the system or the partner itself.
-//   - RecordSupportPlan, EndSupportPlan: the system, vendor support or the
-//     partner itself.
+//   - Register: an admin or the system (onboarding), the partner itself in
+//     its own role, or an indirect provider registering a reseller that
+//     names it.
+//   - LinkCustomer: an admin, the system or the partner itself.
+//   - RecordSupportPlan, EndSupportPlan: an admin, the system, vendor
+//     support or the partner itself.
 //   - GrantAzureAccess, RevokeAzureAccess: only the reseller's own indirect
 //     provider (grant-by-own-provider), on a reseller (grant-on-reseller-only),
 //     for a customer the reseller serves (partner-must-serve-customer).

@@ -13,6 +13,7 @@ var (
 	now = t0.Add(time.Hour)
 
 	system   = domain.Actor{ID: "ledger", Role: domain.RoleSystem}
+	admin    = domain.Actor{ID: "ops@vendor.example", Role: domain.RoleAdmin, Auth: domain.AuthToken}
 	prov     = domain.Actor{ID: "ann@prov.example", Role: domain.RoleIndirectProvider, Partner: "prov"}
 	prov2    = domain.Actor{ID: "bob@other.example", Role: domain.RoleIndirectProvider, Partner: "other"}
 	resl     = domain.Actor{ID: "rita@resl.example", Role: domain.RoleIndirectReseller, Partner: "resl"}
@@ -54,6 +55,11 @@ func TestCommands(t *testing.T) {
 		{name: "register by system", id: "resl",
 			when: func(p *Partner) ([]domain.Event, error) {
 				return p.Register(system, t0, now, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"})
+			},
+			then: []domain.Event{reslReg}},
+		{name: "register by admin", id: "resl",
+			when: func(p *Partner) ([]domain.Event, error) {
+				return p.Register(admin, t0, now, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"})
 			},
 			then: []domain.Event{reslReg}},
 		{name: "register by another provider", id: "resl",
@@ -127,6 +133,11 @@ func TestCommands(t *testing.T) {
 				return p.LinkCustomer(system, t0, now, Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com", AdminRights: true})
 			},
 			then: []domain.Event{CustomerLinked{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com", AdminRights: true}}},
+		{name: "link customer by admin", id: "prov", given: []domain.Event{provReg},
+			when: func(p *Partner) ([]domain.Event, error) {
+				return p.LinkCustomer(admin, t0, now, Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com"})
+			},
+			then: []domain.Event{contoso}},
 		{name: "link on unregistered partner", id: "prov",
 			when: func(p *Partner) ([]domain.Event, error) {
 				return p.LinkCustomer(prov, t0, now, Link{CustomerID: "c1", Name: "Contoso"})

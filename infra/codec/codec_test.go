@@ -163,6 +163,48 @@ func TestMetadataIsReadableCamelCaseJSON(t *testing.T) {
 	}
 }
 
+// TestActorAuth: how the actor was authenticated is recorded when known and
+// decodes on the fast path; metadata without it (every event written before
+// it existed) is byte for byte what it was, so old chains still verify.
+func TestActorAuth(t *testing.T) {
+	old := sampleMeta(0)
+	d, _, err := codec.Encode("ticket-x", ticket.NoteAdded{Text: "hi"}, old, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(d.Metadata, []byte(`"actor":{"id":"alice@p1.example","role":"indirect_provider","partner":"p1"},`)) {
+		t.Errorf("actor without auth changed shape: %s", d.Metadata)
+	}
+	m, err := codec.DecodeMeta(d.Metadata)
+	if err != nil || m.Actor != old.Actor {
+		t.Fatalf("old actor decoded as %+v, %v", m.Actor, err)
+	}
+
+	withAuth := sampleMeta(1)
+	withAuth.Actor.Auth = domain.AuthToken
+	evs := []domain.Event{ticket.NoteAdded{Text: "a"}, ticket.NoteAdded{Text: "b"}}
+	data, _, err := codec.EncodeChain("ticket-y", "", evs, []domain.Meta{sampleMeta(0), withAuth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data[1].Metadata, []byte(`"partner":"p1","auth":"token"}`)) {
+		t.Errorf("auth not recorded: %s", data[1].Metadata)
+	}
+	m, err = codec.DecodeMeta(data[1].Metadata)
+	if err != nil || m.Actor != withAuth.Actor {
+		t.Fatalf("actor decoded as %+v, %v", m.Actor, err)
+	}
+	recs := []eventstore.RecordedEvent{record("ticket-y", 0, data[0]), record("ticket-y", 1, data[1])}
+	if err := codec.Verify(recs); err != nil {
+		t.Fatalf("a chain mixing actors with and without auth: %v", err)
+	}
+	tampered := bytes.Replace(data[1].Metadata, []byte(`"auth":"token"`), []byte(`"auth":"oidc"`), 1)
+	recs[1].Metadata = tampered
+	if err := codec.Verify(recs); !errors.Is(err, codec.ErrChainBroken) {
+		t.Fatalf("changed auth method not detected: %v", err)
+	}
+}
+
 func TestEncodeAssignsEventID(t *testing.T) {
 	m := sampleMeta(0)
 	m.EventID = uuid.Nil
@@ -416,6 +458,14 @@ func TestMetaFastPathMatchesEncodingJSON(t *testing.T) {
 		`{"hash":"a","correlationId":"c","hash":"b","prevHash":"","causationId":"d"}`,
 		`{"hash":"1","hash":"2","hash":"3","hash":"4","hash":"5","hash":"6","hash":"7","hash":"8","hash":"9","correlationId":"x"}`,
 		`{"actor":{"id":"` + strings.Repeat("long-actor-", 5) + `","partner":"p","role":"custom_role"},"policyVersion":"v1","onBehalfOf":""}`,
+		`{"actor":{"id":"ops","role":"admin","auth":"token"}}`,
+		`{"actor":{"auth":"oidc","id":"a","role":"auditor"}}`,
+		`{"actor":{"id":"ledger","role":"system","auth":"internal"},"hash":"h"}`,
+		`{"actor":{"id":"p","role":"indirect_provider","partner":"p1","auth":"proxy"}}`,
+		`{"actor":{"id":"a","role":"auditor","auth":"kerberos"}}`,
+		`{"actor":{"id":"a","role":"auditor","auth":""}}`,
+		`{"actor":{"id":"a","role":"auditor","auth":7}}`,
+		`{"actor":{"id":"a","role":"auditor","auth":"t\u006fken"}}`,
 	}
 	for _, in := range inputs {
 		got, gotErr := codec.DecodeMeta([]byte(in))
@@ -489,4 +539,35 @@ func TestDecodeAll(t *testing.T) {
 	if !errors.As(err, &de) || de.Revision != 300 {
 		t.Fatalf("DecodeAll error %v, want the one of revision 300", err)
 	}
+}
+
+// FuzzMetaFastPath mutates metadata (with and without the actor's auth
+// method): the decoder agrees with encoding/json on every input.
+func FuzzMetaFastPath(f *testing.F) {
+	m := sampleMeta(2)
+	d, _, err := codec.Encode("ticket-x", ticket.NoteAdded{Text: "x"}, m, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(d.Metadata)
+	m.Actor = domain.Actor{ID: "ops", Role: domain.RoleAdmin, Auth: domain.AuthToken}
+	if d, _, err = codec.Encode("ticket-x", ticket.NoteAdded{Text: "x"}, m, ""); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(d.Metadata)
+	f.Add([]byte(`{"actor":{"id":"a","role":"auditor","auth":"oidc"}}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) == 0 {
+			return // no metadata at all decodes as the zero Meta, by design
+		}
+		got, gotErr := codec.DecodeMeta(in)
+		var want domain.Meta
+		wantErr := json.Unmarshal(in, &want)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("%q: error %v, encoding/json %v", in, gotErr, wantErr)
+		}
+		if wantErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %+v\nwant %+v", in, got, want)
+		}
+	})
 }

@@ -218,6 +218,13 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 					return true
 				case "partner":
 					return s.str(&m.Actor.Partner)
+				case "auth":
+					q, ok := s.quoted()
+					if !ok {
+						return false
+					}
+					m.Actor.Auth = s.auth(q[1 : len(q)-1])
+					return true
 				}
 				return false
 			})
@@ -252,10 +259,21 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 // role returns the constant for a known role (no allocation), else the
 // value interned.
 func (s *metaScanner) role(r []byte) domain.Role {
-	for _, k := range [...]domain.Role{domain.RoleIndirectProvider, domain.RoleIndirectReseller, domain.RoleVendorSupport, domain.RoleAuditor, domain.RoleSystem} {
+	for _, k := range [...]domain.Role{domain.RoleIndirectProvider, domain.RoleIndirectReseller, domain.RoleVendorSupport, domain.RoleAuditor, domain.RoleAdmin, domain.RoleSystem} {
 		if string(k) == string(r) {
 			return k
 		}
 	}
 	return domain.Role(s.in.intern(r))
+}
+
+// auth returns the constant for a known authentication method (no
+// allocation), else the value interned.
+func (s *metaScanner) auth(a []byte) string {
+	for _, k := range [...]string{domain.AuthToken, domain.AuthOIDC, domain.AuthProxy, domain.AuthInternal} {
+		if k == string(a) {
+			return k
+		}
+	}
+	return s.in.intern(a)
 }
