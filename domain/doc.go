@@ -5,6 +5,6 @@
 // The domain is pure: no I/O, no clock reads (time is always passed in), no
 // event-store types. Aggregates live in subpackages: ticket (service
 // requests), partner (partner roles, support contracts, reseller access
-// grants), sla (versioned first-response policy) and calendar (business-hours
-// calendars per locale). catalog lists every persisted event type.
+// grants), sla (versioned first-response policy), calendar (business-hours
+// calendars per locale) and principal (ledger-issued bearer tokens). catalog lists every persisted event type.
 package domain

@@ -137,6 +137,14 @@ const (
 	RulePlanNotFound Rule = "plan-not-found"
 )
 
+// Token rules (domain/principal).
+const (
+	// RuleTokenNotFound (KindNotFound): the token was never issued.
+	RuleTokenNotFound Rule = "token-not-found"
+	// RuleTokenExists: the token id is already issued.
+	RuleTokenExists Rule = "token-exists"
+)
+
 // RuleDoc describes one rule for docs and problem documents.
 type RuleDoc struct {
 	Rule Rule
@@ -195,5 +203,7 @@ func Rules() []RuleDoc {
 		{RuleGrantOnResellerOnly, KindConflict, "domain.md rule 4", "granting or revoking Azure access on a partner that is not a reseller", "grant on the reseller's record"},
 		{RulePlanExists, KindConflict, "ledger", "recording a plan id again with other content", "use a new plan id, or end the old plan first"},
 		{RulePlanNotFound, KindNotFound, "ledger", "ending a plan that was never recorded", "check the plan id"},
+		{RuleTokenNotFound, KindNotFound, "ledger", "revoking a token that was never issued", "check the token id (tokens list)"},
+		{RuleTokenExists, KindConflict, "ledger", "issuing a token id already issued", "issue the new token under a new id"},
 	}
 }

@@ -6,12 +6,14 @@ package catalog
 import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 )
 
-// All returns the spec of every event type, ticket events first.
+// All returns the spec of every event type: ticket, partner, then token
+// events.
 func All() []domain.EventSpec {
-	return append(ticket.Specs(), partner.Specs()...)
+	return append(append(ticket.Specs(), partner.Specs()...), principal.Specs()...)
 }
 
 // ByType returns All indexed by type name.

@@ -17,6 +17,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/catalog"
 	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/codec"
@@ -59,6 +60,8 @@ func samples() []domain.Event {
 		partner.SupportPlanEnded{PlanID: "pl1", Reason: "expired"},
 		partner.AzureAccessGranted{CustomerID: "c1", GrantedBy: "p0"},
 		partner.AzureAccessRevoked{CustomerID: "c1", RevokedBy: "p0"},
+		principal.TokenIssued{TokenID: "t1", Name: "ci", Role: string(domain.RoleIndirectReseller), Partner: "p1", ExpiresAt: t0.Add(time.Hour), Hash: strings.Repeat("ab", 32), IssuedBy: "ops"},
+		principal.TokenRevoked{TokenID: "t1", Reason: "leaked", RevokedBy: "ops"},
 	}
 }
 
