@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,13 +73,21 @@ func TestGenerate200TicketsIntoTheLedger(t *testing.T) {
 		t.Errorf("progress: %d calls, last %d/%d", calls, lastDone, lastTotal)
 	}
 
-	// Every event type of the catalog, in the stored log.
+	// Every event type of the catalog, in the stored log — except the
+	// token streams' (domain/principal): tokens are issued by infra/auth,
+	// not through the application service the generator drives.
 	recs := history(t, store)
 	seen := map[string]int{}
 	for _, r := range recs {
 		seen[r.Type]++
 	}
 	for _, s := range catalog.All() {
+		if strings.HasPrefix(s.Type, "principal.") {
+			if seen[s.Type] != 0 {
+				t.Errorf("the generator wrote %d %s events", seen[s.Type], s.Type)
+			}
+			continue
+		}
 		if seen[s.Type] == 0 {
 			t.Errorf("no %s event in the generated history", s.Type)
 		}
