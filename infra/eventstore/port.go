@@ -24,8 +24,9 @@ type Store interface {
 	// Append writes events to the end of stream if the stream's current
 	// revision matches expected. It is atomic (all events or none) and
 	// idempotent by event id: appending events whose ids are already stored
-	// in the same stream at the same place returns the original result and
-	// stores nothing. A mismatch returns a *ConflictError.
+	// in the same stream at the same place returns the original result
+	// (AppendResult.Deduplicated) and stores nothing. A mismatch returns a
+	// *ConflictError.
 	Append(ctx context.Context, stream string, expected ExpectedRevision, events ...EventData) (AppendResult, error)
 
 	// ReadStream reads up to count events of one stream starting at from
@@ -98,6 +99,14 @@ func (p Position) String() string { return fmt.Sprintf("C:%d/P:%d", p.Commit, p.
 type AppendResult struct {
 	NextRevision uint64   // revision of the last event appended
 	Position     Position // position of the last event appended
+	// Deduplicated reports an idempotent append: events with these ids were
+	// already stored at that place, so nothing was written, and NextRevision
+	// and Position describe the stored events, whose data and metadata may
+	// not be the ones sent. It is always set when the stored events differ
+	// from the ones sent; an adapter that cannot tell a retry of identical
+	// events from a fresh append (KurrentDB answers both alike) leaves it
+	// false then.
+	Deduplicated bool
 }
 
 // Direction is a read direction.

@@ -290,13 +290,17 @@ func testIdempotent(e *env) {
 	batch := events(3, "t.idem")
 	first := e.append(s, eventstore.NoStream(), batch...)
 
+	if first.Deduplicated {
+		e.t.Fatalf("a fresh append reports Deduplicated: %+v", first)
+	}
 	// The same append again returns the same result and stores nothing.
+	// (Deduplicated may be false: the events sent are the ones stored.)
 	for i, exp := range []eventstore.ExpectedRevision{eventstore.NoStream(), eventstore.Any(), eventstore.StreamExists()} {
 		again, err := e.s.Append(ctx, s, exp, batch...)
 		if err != nil {
 			e.t.Fatalf("retry %d (%s): %v", i, exp, err)
 		}
-		if again != first {
+		if !sameAppend(again, first) {
 			e.t.Fatalf("retry %d (%s): %+v, want the original %+v", i, exp, again, first)
 		}
 	}
@@ -304,15 +308,28 @@ func testIdempotent(e *env) {
 	more := events(2, "t.idem")
 	second := e.append(s, eventstore.Exact(2), more...)
 	again, err := e.s.Append(ctx, s, eventstore.NoStream(), batch...)
-	if err != nil || again != first {
+	if err != nil || !sameAppend(again, first) {
 		e.t.Fatalf("retry after later appends: %+v, %v; want %+v", again, err, first)
 	}
 	again, err = e.s.Append(ctx, s, eventstore.Exact(2), more...)
-	if err != nil || again != second {
+	if err != nil || !sameAppend(again, second) {
 		e.t.Fatalf("Exact retry of the second append: %+v, %v; want %+v", again, err, second)
+	}
+	// A retry of the same ids with other metadata (a twin of the command)
+	// stores nothing and says so.
+	twin := append([]eventstore.EventData(nil), more...)
+	for i := range twin {
+		twin[i].Metadata = []byte(`{"actor":"twin"}`)
+	}
+	again, err = e.s.Append(ctx, s, eventstore.Exact(2), twin...)
+	if err != nil || !sameAppend(again, second) || !again.Deduplicated {
+		e.t.Fatalf("retry with other metadata: %+v, %v; want %+v, deduplicated", again, err, second)
 	}
 	evs := e.read(s, eventstore.Forwards, eventstore.StreamStart(), 100)
 	e.wantIDs("stream after retries", evs, append(append([]eventstore.EventData{}, batch...), more...))
+	if string(evs[4].Metadata) != string(more[1].Metadata) {
+		e.t.Fatalf("a deduplicated append changed what is stored: metadata %s", evs[4].Metadata)
+	}
 
 	// A retry that differs from what was stored there is a conflict.
 	mixed := []eventstore.EventData{batch[0], events(1, "t.idem")[0]}
@@ -321,6 +338,11 @@ func testIdempotent(e *env) {
 	if n := len(e.read(s, eventstore.Forwards, eventstore.StreamStart(), 100)); n != 5 {
 		e.t.Fatalf("stream has %d events after the partial retry, want 5", n)
 	}
+}
+
+// sameAppend reports whether two append results name the same events.
+func sameAppend(a, b eventstore.AppendResult) bool {
+	return a.NextRevision == b.NextRevision && a.Position == b.Position
 }
 
 func testAppendPayloads(e *env) {

@@ -16,6 +16,10 @@
 //     becomes the call's deadline (without one the client applies its
 //     default of 10 s to calls other than subscriptions);
 //   - positions are KurrentDB's commit/prepare positions unchanged;
+//   - KurrentDB answers an idempotent append like a fresh one: Append reads
+//     the appended revisions back (one more round trip) and sets
+//     AppendResult.Deduplicated when what is stored there is not what was
+//     sent (a retry of identical events reads as a fresh append);
 //   - event metadata is the event's custom metadata, stored verbatim (JSON
 //     written by the codec, readable in KurrentDB's UI); ContentType
 //     "application/json" marks an event as JSON, anything else as binary;

@@ -1,6 +1,7 @@
 package kurrent
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -79,6 +80,13 @@ func (s *Store) Close() error {
 // metadata goes verbatim into KurrentDB's custom metadata, where its UI
 // shows it; ContentType "application/json" marks the event as JSON,
 // anything else as binary.
+//
+// KurrentDB answers an idempotent append (ids already stored at that place)
+// exactly as a fresh one, so Append reads the appended revisions back (one
+// more round trip) and reports Deduplicated when the stored events are not
+// the ones sent (another type, data or metadata). A retry of identical
+// events reads as a fresh append; should the read-back fail, the append is
+// reported as fresh too (it did succeed).
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	data := make([]esdb.EventData, len(events))
 	for i, e := range events {
@@ -99,10 +107,33 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err != nil {
 		return eventstore.AppendResult{}, mapError(ctx, "append to "+stream, stream, expected, err)
 	}
-	return eventstore.AppendResult{
+	out := eventstore.AppendResult{
 		NextRevision: res.NextExpectedVersion,
 		Position:     eventstore.Position{Commit: res.CommitPosition, Prepare: res.PreparePosition},
-	}, nil
+	}
+	out.Deduplicated = s.storedOthers(ctx, stream, out.NextRevision, events)
+	return out, nil
+}
+
+// storedOthers reports whether the events stored at the revisions an append
+// of sent ended at (last) are not the ones sent: the append was
+// deduplicated against earlier events with the same ids.
+func (s *Store) storedOthers(ctx context.Context, stream string, last uint64, sent []eventstore.EventData) bool {
+	n := uint64(len(sent))
+	if n == 0 || last+1 < n {
+		return false
+	}
+	got, err := s.ReadStream(ctx, stream, eventstore.Forwards, eventstore.StreamRevision(last+1-n), n)
+	if err != nil || uint64(len(got)) != n {
+		return false
+	}
+	for i := range got {
+		g, e := &got[i], &sent[i]
+		if g.ID != e.ID || g.Type != e.Type || !bytes.Equal(g.Data, e.Data) || !bytes.Equal(g.Metadata, e.Metadata) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadStream reads up to count events of stream.

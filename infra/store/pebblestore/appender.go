@@ -423,7 +423,7 @@ func conflict(stream string, exp eventstore.ExpectedRevision, cur int64) error {
 
 // check decides an append of events to stream whose last revision is cur,
 // following KurrentDB (IndexWriter.CheckCommit): it returns the idempotent
-// result when the events are already stored at that place, an error when
+// result (Deduplicated) when the events are already stored at that place, an error when
 // expected does not hold, or neither when the events are to be written.
 func (a *appender) check(stream string, exp eventstore.ExpectedRevision, events []eventstore.EventData, cur int64, softDeleted, existsViaMeta bool) (*eventstore.AppendResult, error) {
 	weak := exp.IsAny()
@@ -453,7 +453,7 @@ func (a *appender) check(stream string, exp eventstore.ExpectedRevision, events 
 			}
 			return nil, nil
 		}
-		return &eventstore.AppendResult{NextRevision: end.rev, Position: pos(end.seq)}, nil
+		return &eventstore.AppendResult{NextRevision: end.rev, Position: pos(end.seq), Deduplicated: true}, nil
 	}
 
 	e := int64(-1) // NoStream
@@ -492,7 +492,7 @@ func (a *appender) check(stream string, exp eventstore.ExpectedRevision, events 
 		}
 		return nil, conflict(stream, exp, cur)
 	}
-	return &eventstore.AppendResult{NextRevision: uint64(e) + uint64(len(events)), Position: pos(lastSeq)}, nil
+	return &eventstore.AppendResult{NextRevision: uint64(e) + uint64(len(events)), Position: pos(lastSeq), Deduplicated: true}, nil
 }
 
 // lookupID finds where event id was stored last: in the group being built,
