@@ -25,12 +25,32 @@ var (
 	auditor  = domain.Actor{ID: "audrey@audit.example", Role: domain.RoleAuditor}
 )
 
-// hookStore wraps a store so tests can interfere with appends and reads.
+// hookStore wraps a store so tests can interfere with appends and reads,
+// and see the reads.
 type hookStore struct {
 	eventstore.Store
 	mu           sync.Mutex
 	beforeAppend func(stream string)
 	tamper       func([]eventstore.RecordedEvent)
+	reads        []readCall
+}
+
+// readCall is one ReadStream call: its arguments and how many events came.
+type readCall struct {
+	stream string
+	dir    eventstore.Direction
+	from   eventstore.StreamPos
+	count  uint64
+	got    int
+}
+
+// takeReads returns the reads since the last call and forgets them.
+func (h *hookStore) takeReads() []readCall {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.reads
+	h.reads = nil
+	return r
 }
 
 func (h *hookStore) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
@@ -49,6 +69,9 @@ func (h *hookStore) ReadStream(ctx context.Context, stream string, dir eventstor
 	if h.tamper != nil && err == nil {
 		h.tamper(evs)
 	}
+	h.mu.Lock()
+	h.reads = append(h.reads, readCall{stream: stream, dir: dir, from: from, count: n, got: len(evs)})
+	h.mu.Unlock()
 	return evs, err
 }
 
@@ -65,15 +88,30 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return setupOn(t, st)
+}
+
+// setupOn is setup on a given store.
+func setupOn(t *testing.T, st eventstore.Store) *fixture {
+	t.Helper()
 	f := &fixture{store: &hookStore{Store: st}, now: now0}
-	f.svc, err = app.New(app.Config{Store: f.store, Now: func() time.Time { return f.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.svc = f.service(t, f.store, app.Config{})
 	ctx := context.Background()
 	must(t)(f.svc.RegisterPartner(ctx, app.Command{Actor: system}, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "support@p1.example"}))
 	must(t)(f.svc.LinkCustomer(ctx, app.Command{Actor: system}, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}))
 	return f
+}
+
+// service returns another Service on st with the fixture's clock: with
+// the store itself (not the hooked one), another process.
+func (f *fixture) service(t *testing.T, st eventstore.Store, cfg app.Config) *app.Service {
+	t.Helper()
+	cfg.Store, cfg.Now = st, func() time.Time { return f.now }
+	svc, err := app.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 func must(t *testing.T) func(app.Result, error) app.Result {

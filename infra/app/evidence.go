@@ -66,7 +66,7 @@ func (s *Service) ExportEvidence(ctx context.Context, ticketID string) (Evidence
 	if err != nil {
 		return Evidence{}, err
 	}
-	raw, err := s.readRaw(ctx, stream)
+	raw, err := s.readTail(ctx, stream, 0)
 	if err != nil {
 		return Evidence{}, fmt.Errorf("export evidence of ticket %s: %w", id, err)
 	}
@@ -109,7 +109,7 @@ func (s *Service) VerifyTicket(ctx context.Context, ticketID string) error {
 	if err != nil {
 		return err
 	}
-	raw, err := s.readRaw(ctx, stream)
+	raw, err := s.readTail(ctx, stream, 0)
 	if err != nil {
 		return fmt.Errorf("verify ticket %s: %w", id, err)
 	}

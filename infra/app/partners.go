@@ -26,24 +26,26 @@ func PartnerStream(partnerID string) (string, error) {
 	return partner.StreamPrefix + partnerID, nil
 }
 
-// partnerOrNil loads a partner; nil when it was never registered.
-func (s *Service) partnerOrNil(ctx context.Context, id string) (*partner.Partner, error) {
+// partnerFacts returns a partner as it is now, for reading only (it may be
+// shared with other commands: never call its commands); nil when it was
+// never registered.
+func (s *Service) partnerFacts(ctx context.Context, id string) (*partner.Partner, error) {
 	stream, err := PartnerStream(id)
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.load(ctx, stream)
+	l, err := s.state(ctx, stream)
 	if err != nil {
 		return nil, fmt.Errorf("load partner %s: %w", id, err)
 	}
 	if !l.exists() {
 		return nil, nil
 	}
-	p, err := partner.Rebuild(id, l.history)
+	p, err := l.partnerFacts(id, s.window)
 	if err != nil {
 		return nil, fmt.Errorf("load partner %s: %w", id, err)
 	}
-	return p.WithWindow(s.window), nil
+	return p, nil
 }
 
 // Partner rebuilds a partner from its stream and returns it with the
@@ -54,7 +56,7 @@ func (s *Service) Partner(ctx context.Context, partnerID string) (*partner.Partn
 	if err != nil {
 		return nil, 0, err
 	}
-	l, err := s.load(ctx, stream)
+	l, err := s.state(ctx, stream)
 	if err != nil {
 		return nil, 0, fmt.Errorf("load partner %s: %w", partnerID, err)
 	}
@@ -74,7 +76,7 @@ func (s *Service) onPartner(ctx context.Context, cmd Command, partnerID, what, c
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := s.run(ctx, cmd, stream, func(l *loaded, occurredAt, now time.Time) (decision, error) {
+	res, err := s.run(ctx, cmd, stream, func(l *snapshot, occurredAt, now time.Time) (decision, error) {
 		p := partner.New(partnerID)
 		if !register || l.exists() {
 			var err error

@@ -1,10 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +43,10 @@ type Config struct {
 	Now func() time.Time
 	// Window bounds occurred-at against now (zero: the domain defaults).
 	Window domain.Window
+	// CacheEvents bounds the decoded events the service keeps of recently
+	// used streams, all streams together (0: DefaultCacheEvents; negative:
+	// keep none and read every stream whole).
+	CacheEvents int
 }
 
 // Service runs commands against the event store. It is safe for concurrent
@@ -54,6 +58,7 @@ type Service struct {
 	codec    *codec.Codec
 	now      func() time.Time
 	window   domain.Window
+	cache    *streamCache
 }
 
 // New returns a Service.
@@ -61,7 +66,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("app: no event store")
 	}
-	s := &Service{store: cfg.Store, policies: cfg.Policies, codec: cfg.Codec, now: cfg.Now, window: cfg.Window}
+	s := &Service{store: cfg.Store, policies: cfg.Policies, codec: cfg.Codec, now: cfg.Now, window: cfg.Window,
+		cache: newStreamCache(cfg.CacheEvents)}
 	if s.policies == nil {
 		s.policies = sla.Shipped()
 	}
@@ -154,79 +160,14 @@ func (e *ConflictError) domainError() *domain.Error {
 		"%s changed since you read it: you expected %s but it %s; read it again and retry against the current revision", e.Stream, exp, cur)
 }
 
-// loaded is a stream as read for a command.
-type loaded struct {
-	name    string
-	raw     []eventstore.RecordedEvent
-	history []domain.Event
-	recs    []domain.Recorded
-}
-
-func (l *loaded) exists() bool { return len(l.raw) > 0 }
-
-func (l *loaded) last() (rev uint64, hash string) {
-	if len(l.recs) == 0 {
-		return 0, ""
-	}
-	r := l.recs[len(l.recs)-1]
-	return r.Revision, r.Meta.Hash
-}
-
-const readPage = 1024
-
-// readRaw reads a whole stream as stored. A missing stream is empty.
-func (s *Service) readRaw(ctx context.Context, stream string) ([]eventstore.RecordedEvent, error) {
-	var out []eventstore.RecordedEvent
-	from := eventstore.StreamStart()
-	for {
-		page, err := s.store.ReadStream(ctx, stream, eventstore.Forwards, from, readPage)
-		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return out, nil
-		}
-		if errors.Is(err, eventstore.ErrStreamDeleted) {
-			return nil, domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "stream", "stream %s was deleted for good", stream)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", stream, err)
-		}
-		out = append(out, page...)
-		if len(page) < readPage {
-			return out, nil
-		}
-		from = eventstore.StreamRevision(page[len(page)-1].Revision + 1)
-	}
-}
-
-// load reads and decodes a whole stream. A missing stream is empty.
-func (s *Service) load(ctx context.Context, stream string) (*loaded, error) {
-	raw, err := s.readRaw(ctx, stream)
-	if err != nil {
-		return nil, err
-	}
-	return s.decode(stream, raw)
-}
-
-// decode decodes records of one stream.
-func (s *Service) decode(stream string, raw []eventstore.RecordedEvent) (*loaded, error) {
-	l := &loaded{name: stream, raw: raw, recs: make([]domain.Recorded, len(raw)), history: make([]domain.Event, len(raw))}
-	for i, ev := range raw {
-		rec, err := s.codec.Decode(ev)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", stream, err)
-		}
-		l.recs[i], l.history[i] = rec, rec.Event
-	}
-	return l, nil
-}
-
 // decision is what a command's decide step returns.
 type decision struct {
 	events   []domain.Event
 	customer string // the customer the events concern, for OnBehalfOf
 }
 
-// decideFunc runs the domain command on the loaded stream.
-type decideFunc func(l *loaded, occurredAt, now time.Time) (decision, error)
+// decideFunc runs the domain command on the stream as read.
+type decideFunc func(l *snapshot, occurredAt, now time.Time) (decision, error)
 
 // run executes one command on one stream; see the package documentation.
 func (s *Service) run(ctx context.Context, cmd Command, stream string, decide decideFunc) (Result, error) {
@@ -242,7 +183,7 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 	if occurredAt.IsZero() {
 		occurredAt = now
 	}
-	l, err := s.load(ctx, stream)
+	l, err := s.state(ctx, stream)
 	if err != nil {
 		return Result{}, err
 	}
@@ -257,9 +198,8 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Stream: stream, Revision: cur, HasRevision: l.exists()}
 	if len(d.events) == 0 {
-		return res, nil
+		return Result{Stream: stream, Revision: cur, HasRevision: l.exists()}, nil
 	}
 
 	onBehalfOf := strings.TrimSpace(cmd.OnBehalfOf)
@@ -302,59 +242,67 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 		expected = eventstore.Exact(cur)
 	}
 	ar, err := s.store.Append(ctx, stream, expected, data...)
-	if err != nil {
-		var ce *eventstore.ConflictError
-		if errors.As(err, &ce) {
-			if cmd.IdempotencyKey != "" {
-				if l2, lerr := s.load(ctx, stream); lerr == nil {
-					if res, ok := s.replay(l2, cmd); ok {
-						return res, nil
-					}
-				}
-			}
-			return Result{}, &ConflictError{Stream: stream, Expected: cur, HasExpected: l.exists(), Current: ce.Actual, HasCurrent: ce.HasActual}
-		}
-		return Result{}, fmt.Errorf("append to %s: %w", stream, err)
-	}
-	first := ar.NextRevision + 1 - uint64(len(data))
-	if cmd.IdempotencyKey != "" {
-		// The store acknowledges an append of ids it already holds at that
-		// place without storing anything: a twin of this command may have
-		// got there first, with its own metadata. Describe what is stored.
-		if twin, ok := s.storedTwin(ctx, cmd, stream, first, data); ok {
-			return twin, nil
-		}
-	}
-	res.Events = make([]domain.Recorded, len(data))
-	for i := range data {
-		res.Events[i] = domain.Recorded{Stream: stream, Revision: first + uint64(i), Type: data[i].Type, Meta: metas[i], Event: d.events[i]}
-	}
-	res.Events[len(data)-1].Position = ar.Position.Commit
-	res.Revision, res.HasRevision, res.Position = ar.NextRevision, true, ar.Position.Commit
-	res.Deadline = lastDeadline(d.events)
-	return res, nil
+	return s.settle(ctx, cmd, l, pending{events: d.events, metas: metas, data: data}, ar, err)
 }
 
-// storedTwin reads back the events just appended at first and, when their
-// stored metadata is not what this command sent (the append was
-// deduplicated against a twin), returns the twin's result.
-func (s *Service) storedTwin(ctx context.Context, cmd Command, stream string, first uint64, sent []eventstore.EventData) (Result, bool) {
-	got, err := s.store.ReadStream(ctx, stream, eventstore.Forwards, eventstore.StreamRevision(first), uint64(len(sent)))
-	if err != nil || len(got) != len(sent) {
-		return Result{}, false
+// pending is what a command sent to the store.
+type pending struct {
+	events []domain.Event
+	metas  []domain.Meta
+	data   []eventstore.EventData
+}
+
+// settle turns the store's answer to a command's append into the command's
+// result: the one place that knows what a conflict or a deduplicated append
+// means. Appended: the result describes the events sent, and the stream's
+// cached state takes them in. Deduplicated (a twin of the command, with the
+// same event ids, was stored there first): the stream is read again, from
+// the cache on, and the result describes the twin's events. A conflict:
+// with an idempotency key, the stream is read again and a run of the
+// command found there is the result; otherwise, and without one, a
+// *ConflictError.
+func (s *Service) settle(ctx context.Context, cmd Command, l *snapshot, p pending, ar eventstore.AppendResult, err error) (Result, error) {
+	stream := l.name
+	var ce *eventstore.ConflictError
+	switch {
+	case err == nil && ar.Deduplicated:
+		sent := func(i int) (uuid.UUID, bool) {
+			if i < len(p.data) {
+				return p.data[i].ID, true
+			}
+			return uuid.Nil, false
+		}
+		if now, rerr := s.state(ctx, stream); rerr == nil {
+			if res, ok := storedRun(now, sent); ok {
+				return res, nil
+			}
+		}
+		// The twin could not be read back: the revision and position are
+		// the stored ones, the metadata the one sent.
+	case err == nil:
+		s.remember(l, p.data, ar)
+	case errors.As(err, &ce):
+		if cmd.IdempotencyKey != "" {
+			if now, rerr := s.state(ctx, stream); rerr == nil {
+				if res, ok := s.replay(now, cmd); ok {
+					return res, nil
+				}
+			}
+		}
+		cur, _ := l.last()
+		return Result{}, &ConflictError{Stream: stream, Expected: cur, HasExpected: l.exists(), Current: ce.Actual, HasCurrent: ce.HasActual}
+	default:
+		return Result{}, fmt.Errorf("append to %s: %w", stream, err)
 	}
-	same := true
-	for i := range got {
-		same = same && bytes.Equal(got[i].Metadata, sent[i].Metadata)
+	n := len(p.data)
+	first := ar.NextRevision + 1 - uint64(n)
+	res := Result{Stream: stream, Revision: ar.NextRevision, HasRevision: true, Position: ar.Position.Commit,
+		Events: make([]domain.Recorded, n), Deadline: lastDeadline(p.events)}
+	for i := range p.data {
+		res.Events[i] = domain.Recorded{Stream: stream, Revision: first + uint64(i), Type: p.data[i].Type, Meta: p.metas[i], Event: p.events[i]}
 	}
-	if same {
-		return Result{}, false
-	}
-	l, err := s.decode(stream, got)
-	if err != nil {
-		return Result{}, false
-	}
-	return s.replay(l, cmd)
+	res.Events[n-1].Position = ar.Position.Commit
+	return res, nil
 }
 
 // eventID returns the id of event i of cmd on stream: derived from the
@@ -375,31 +323,39 @@ func idemID(parts ...string) uuid.UUID {
 
 // replay finds the events of an earlier run of cmd (same idempotency key)
 // in l and returns that run's result.
-func (s *Service) replay(l *loaded, cmd Command) (Result, bool) {
+func (s *Service) replay(l *snapshot, cmd Command) (Result, bool) {
 	if cmd.IdempotencyKey == "" {
 		return Result{}, false
 	}
-	id0 := s.eventID(cmd, l.name, 0)
-	for j, ev := range l.raw {
-		if ev.ID != id0 {
-			continue
-		}
-		n := 1
-		for j+n < len(l.raw) && l.raw[j+n].ID == s.eventID(cmd, l.name, n) {
-			n++
-		}
-		recs := l.recs[j : j+n]
-		events := make([]domain.Event, n)
-		for i, r := range recs {
-			events[i] = r.Event
-		}
-		last := recs[n-1]
-		return Result{
-			Stream: l.name, Revision: last.Revision, HasRevision: true, Position: last.Position,
-			Events: append([]domain.Recorded(nil), recs...), Deadline: lastDeadline(events), Replayed: true,
-		}, true
+	return storedRun(l, func(i int) (uuid.UUID, bool) { return s.eventID(cmd, l.name, i), true })
+}
+
+// storedRun finds in l the run of events whose ids are id(0), id(1), …
+// (for as long as id gives one) and returns the result of the command that
+// stored them (Replayed).
+func storedRun(l *snapshot, id func(i int) (uuid.UUID, bool)) (Result, bool) {
+	id0, _ := id(0)
+	j := slices.Index(l.ids, id0)
+	if j < 0 {
+		return Result{}, false
 	}
-	return Result{}, false
+	n := 1
+	for j+n < len(l.ids) {
+		if idn, ok := id(n); !ok || l.ids[j+n] != idn {
+			break
+		}
+		n++
+	}
+	recs := l.recs[j : j+n]
+	events := make([]domain.Event, n)
+	for i, r := range recs {
+		events[i] = r.Event
+	}
+	last := recs[n-1]
+	return Result{
+		Stream: l.name, Revision: last.Revision, HasRevision: true, Position: last.Position,
+		Events: slices.Clone(recs), Deadline: lastDeadline(events), Replayed: true,
+	}, true
 }
 
 // deadlineOf returns the deadline an event sets, if it sets one.

@@ -66,19 +66,19 @@ func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := s.run(ctx, cmd, stream, func(l *loaded, occurredAt, now time.Time) (decision, error) {
+	res, err := s.run(ctx, cmd, stream, func(l *snapshot, occurredAt, now time.Time) (decision, error) {
 		t, err := s.rebuildOrNew(id, l)
 		if err != nil {
 			return decision{}, err
 		}
 		facts := ticket.Facts{Policy: s.policies.Current()}
 		if cmd.Actor.Partner != "" {
-			if facts.Filer, err = s.partnerOrNil(ctx, cmd.Actor.Partner); err != nil {
+			if facts.Filer, err = s.partnerFacts(ctx, cmd.Actor.Partner); err != nil {
 				return decision{}, err
 			}
 		}
 		if r := strings.TrimSpace(in.ResellerID); r != "" {
-			if facts.Reseller, err = s.partnerOrNil(ctx, r); err != nil {
+			if facts.Reseller, err = s.partnerFacts(ctx, r); err != nil {
 				return decision{}, err
 			}
 			if facts.Reseller == nil {
@@ -101,7 +101,7 @@ func (s *Service) RedirectToISV(ctx context.Context, cmd Command, in RedirectTic
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := s.run(ctx, cmd, stream, func(l *loaded, occurredAt, now time.Time) (decision, error) {
+	res, err := s.run(ctx, cmd, stream, func(l *snapshot, occurredAt, now time.Time) (decision, error) {
 		t, err := s.rebuildOrNew(id, l)
 		if err != nil {
 			return decision{}, err
@@ -116,7 +116,7 @@ func (s *Service) RedirectToISV(ctx context.Context, cmd Command, in RedirectTic
 	return res, nil
 }
 
-func (s *Service) rebuildOrNew(id string, l *loaded) (*ticket.Ticket, error) {
+func (s *Service) rebuildOrNew(id string, l *snapshot) (*ticket.Ticket, error) {
 	if !l.exists() {
 		return ticket.New(id).WithWindow(s.window), nil
 	}
@@ -134,7 +134,7 @@ func (s *Service) onTicket(ctx context.Context, cmd Command, ticketID, what stri
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := s.run(ctx, cmd, stream, func(l *loaded, occurredAt, now time.Time) (decision, error) {
+	res, err := s.run(ctx, cmd, stream, func(l *snapshot, occurredAt, now time.Time) (decision, error) {
 		t, err := ticket.Rebuild(l.history)
 		if err != nil {
 			return decision{}, err
@@ -257,7 +257,7 @@ func (s *Service) Ticket(ctx context.Context, ticketID string) (*ticket.Ticket, 
 	if err != nil {
 		return nil, 0, err
 	}
-	l, err := s.load(ctx, stream)
+	l, err := s.state(ctx, stream)
 	if err != nil {
 		return nil, 0, fmt.Errorf("load ticket %s: %w", id, err)
 	}
@@ -277,12 +277,12 @@ func (s *Service) Recorded(ctx context.Context, ticketID string) ([]domain.Recor
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.load(ctx, stream)
+	l, err := s.state(ctx, stream)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket %s: %w", id, err)
 	}
 	if !l.exists() {
 		return nil, domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "ticket %q does not exist: check the ticket id", id)
 	}
-	return l.recs, nil
+	return l.records(), nil
 }
