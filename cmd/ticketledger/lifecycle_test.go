@@ -10,8 +10,7 @@ import (
 )
 
 func TestLifecycle(t *testing.T) {
-	e := newEnv(t)
-	e.seedPartner()
+	e := newPartnerEnv(t)
 	id := e.openTicket("--severity", "B", "--occurred-at", "now-1h")
 
 	steps := [][]string{

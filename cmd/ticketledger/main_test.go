@@ -134,6 +134,14 @@ func with(base []string, args ...string) []string {
 	return append(append([]string{}, args...), base...)
 }
 
+// newPartnerEnv is newEnv with seedPartner already run.
+func newPartnerEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t)
+	e.seedPartner()
+	return e
+}
+
 // seedPartner registers contoso (indirect provider) serving fabrikam.
 func (e *env) seedPartner() {
 	e.t.Helper()

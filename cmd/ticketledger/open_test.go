@@ -9,8 +9,7 @@ import (
 )
 
 func TestOpen(t *testing.T) {
-	e := newEnv(t)
-	e.seedPartner()
+	e := newPartnerEnv(t)
 
 	// Table: accepted, ticket id, deadline and how it was derived.
 	out := e.ok(openArgs("--occurred-at", "now-3h")...)

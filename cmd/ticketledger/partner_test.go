@@ -8,8 +8,7 @@ import (
 )
 
 func TestPartner(t *testing.T) {
-	e := newEnv(t)
-	e.seedPartner()
+	e := newPartnerEnv(t)
 	reseller := []string{"--actor", "rita@resell.example", "--role", "indirect_reseller", "--partner", "resell"}
 
 	e.ok(with(provider, "partner", "register", "resell", "--name", "Resell", "--partner-role", "indirect_reseller", "--provider", "contoso", "--email", "help@resell.example")...)

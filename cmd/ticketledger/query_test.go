@@ -16,8 +16,7 @@ import (
 
 // queryEnv has two Sev A tickets: one answered late (breached), one open.
 func queryEnv(t *testing.T) (e *env, late, open string) {
-	e = newEnv(t)
-	e.seedPartner()
+	e = newPartnerEnv(t)
 	late = e.openTicket("--occurred-at", "now-3h")
 	e.ok(with(support, "respond", late, "--summary", "late")...)
 	open = e.openTicket("--occurred-at", "now-150m")

@@ -34,6 +34,41 @@ type subBase struct {
 	next     int
 }
 
+// loop is the loop behind both Next methods: buffered events first, then
+// whatever pending yields (nil for none), then fill from the durable position
+// (more reports that it read something and the loop goes round again); once
+// nothing is left it says caught-up once and then waits for new commits.
+func (b *subBase) loop(pending func() (eventstore.Message, bool), fill func(durable uint64) (more bool, err error)) (eventstore.Message, error) {
+	for {
+		if msg, ok := b.pop(); ok {
+			return msg, nil
+		}
+		if pending != nil {
+			if msg, ok := pending(); ok {
+				return msg, nil
+			}
+		}
+		if err := b.stopped(); err != nil {
+			return eventstore.Message{}, err
+		}
+		ch := b.s.changed()
+		more, err := fill(b.s.durable.Load())
+		if err != nil {
+			return eventstore.Message{}, err
+		}
+		if more {
+			continue
+		}
+		if !b.caughtUp {
+			b.caughtUp = true
+			return eventstore.Message{CaughtUp: true}, nil
+		}
+		if err := b.wait(ch); err != nil {
+			return eventstore.Message{}, err
+		}
+	}
+}
+
 // Close ends the subscription; a blocked Next returns.
 func (b *subBase) Close() error {
 	b.closed.Store(true)
@@ -135,34 +170,20 @@ type aheadPage struct {
 
 // Next implements eventstore.Subscription.
 func (sub *allSub) Next() (eventstore.Message, error) {
-	s := sub.s
-	for {
-		if msg, ok := sub.pop(); ok {
-			return msg, nil
+	checkpoint := func() (eventstore.Message, bool) {
+		if sub.ckpt == nil {
+			return eventstore.Message{}, false
 		}
-		if sub.ckpt != nil {
-			p := sub.ckpt
-			sub.ckpt = nil
-			return eventstore.Message{Checkpoint: p}, nil
-		}
-		if err := sub.stopped(); err != nil {
-			return eventstore.Message{}, err
-		}
-		ch := s.changed()
-		if durable := s.durable.Load(); sub.cursor < durable {
-			if err := sub.fill(durable); err != nil {
-				return eventstore.Message{}, err
-			}
-			continue
-		}
-		if !sub.caughtUp {
-			sub.caughtUp = true
-			return eventstore.Message{CaughtUp: true}, nil
-		}
-		if err := sub.wait(ch); err != nil {
-			return eventstore.Message{}, err
-		}
+		p := sub.ckpt
+		sub.ckpt = nil
+		return eventstore.Message{Checkpoint: p}, true
 	}
+	return sub.loop(checkpoint, func(durable uint64) (bool, error) {
+		if sub.cursor >= durable {
+			return false, nil
+		}
+		return true, sub.fill(durable)
+	})
 }
 
 func (sub *allSub) fill(durable uint64) error {
@@ -312,30 +333,10 @@ type streamSub struct {
 
 // Next implements eventstore.Subscription.
 func (sub *streamSub) Next() (eventstore.Message, error) {
-	s := sub.s
-	for {
-		if msg, ok := sub.pop(); ok {
-			return msg, nil
-		}
-		if err := sub.stopped(); err != nil {
-			return eventstore.Message{}, err
-		}
-		ch := s.changed()
-		n, err := sub.fill(s.durable.Load())
-		if err != nil {
-			return eventstore.Message{}, err
-		}
-		if n > 0 {
-			continue
-		}
-		if !sub.caughtUp {
-			sub.caughtUp = true
-			return eventstore.Message{CaughtUp: true}, nil
-		}
-		if err := sub.wait(ch); err != nil {
-			return eventstore.Message{}, err
-		}
-	}
+	return sub.loop(nil, func(durable uint64) (bool, error) {
+		n, err := sub.fill(durable)
+		return n > 0, err
+	})
 }
 
 // fill reads the revisions after the cursor, up to the durable position, and
