@@ -5,15 +5,16 @@ package catalog
 
 import (
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/ledger"
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 )
 
-// All returns the spec of every event type: ticket, partner, then token
-// events.
+// All returns the spec of every event type: ticket, partner, token, then
+// the ledger's own (keyring and seals) events.
 func All() []domain.EventSpec {
-	return append(append(ticket.Specs(), partner.Specs()...), principal.Specs()...)
+	return append(append(append(ticket.Specs(), partner.Specs()...), principal.Specs()...), ledger.Specs()...)
 }
 
 // ByType returns All indexed by type name.

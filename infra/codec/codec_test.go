@@ -16,6 +16,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/catalog"
+	"github.com/ticketledger/ticketledger/domain/ledger"
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/sla"
@@ -62,6 +63,10 @@ func samples() []domain.Event {
 		partner.AzureAccessRevoked{CustomerID: "c1", RevokedBy: "p0"},
 		principal.TokenIssued{TokenID: "t1", Name: "ci", Role: string(domain.RoleIndirectReseller), Partner: "p1", ExpiresAt: t0.Add(time.Hour), Hash: strings.Repeat("ab", 32), IssuedBy: "ops"},
 		principal.TokenRevoked{TokenID: "t1", Reason: "leaked", RevokedBy: "ops"},
+		ledger.KeyAdded{KeyID: "0123456789abcdef", Algorithm: ledger.AlgorithmEd25519, PublicKey: "AAAA", Reason: "genesis"},
+		ledger.KeyRetired{KeyID: "0123456789abcdef", Reason: "rotated"},
+		ledger.Sealed{TreeSize: 7, RootHash: "AAAA", KeyID: "0123456789abcdef", SealedAt: t0, Checkpoint: "ticketledger\n7\nAAAA\n",
+			Flagged: []string{"leaf 3 ticket-x@1 e: unsigned"}},
 	}
 }
 

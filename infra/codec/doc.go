@@ -29,11 +29,15 @@
 // stream's first event), and "hash", its own hash. The hash is computed as
 // follows, and anybody holding the raw records can recompute it:
 //
-//  1. Take the metadata bytes M exactly as stored. M ends with the member
-//     `,"hash":"<H>"}` where <H> is 64 lowercase hexadecimal digits. Remove
-//     that suffix and append `}`; the result is M0, the metadata without its
-//     hash. (The writer produces M0 first, then inserts the hash member
-//     before the closing brace; no other byte changes.)
+//  1. Take the metadata bytes M exactly as stored. If M ends with a
+//     signature member `,"sig":"<S>"}` directly after the hash member (see
+//     Signatures below; <S> holds no '"'), remove `,"sig":"<S>"` first. M
+//     then ends with the member `,"hash":"<H>"}` where <H> is 64 lowercase
+//     hexadecimal digits. Remove that suffix and append `}`; the result is
+//     M0, the metadata without its hash. (The writer produces M0 first, then
+//     inserts the hash member before the closing brace, then the sig member;
+//     no other byte changes.) Unsigned events, including every event written
+//     before signatures existed, have no sig member and hash as before.
 //  2. Build the canonical input: the seven fields below, in this order,
 //     each written as its length in bytes (4-byte unsigned big-endian)
 //     followed by the bytes themselves.
@@ -58,6 +62,29 @@
 // "eventId" in the metadata equals the record's id. Removing the last events
 // of a stream cannot be detected from the stream alone: compare the last hash
 // with one handed out earlier (the evidence export carries it).
+//
+// # Signatures
+//
+// An event the ledger appends is signed with Ed25519 by the ledger's key.
+// The signature is the last member of the metadata, right after the hash:
+//
+//	M = M0 without its closing '}' + `,"hash":"<H>","sig":"<K>:<B>"}`
+//
+// where <K> is the key id — 16 lowercase hex digits, the first 8 bytes of
+// SHA-256 of the 32-byte Ed25519 public key — and <B> is the 64-byte
+// signature in standard base64 with padding (88 characters). The signed
+// message is the ASCII bytes
+//
+//	"ticketledger.eventsig.v1" (SigTag) 0x0A <H>
+//
+// (89 bytes: the tag, a newline, the 64 hex digits of the hash). The hash
+// covers the stream, type, schema version, payload and M0, so the signature
+// covers them too; the sig member itself is outside the hash, so the chain
+// of a stream is the same whether or not its events are signed.
+// EncodeSigned and EncodeChainSigned write it; VerifySignature recomputes
+// the hash and checks the signature against a keyring, returning a
+// *SignatureError wrapping ErrUnsigned, ErrUnknownKey or ErrBadSignature.
+// Signing costs about 22 µs and is done by the caller's goroutine.
 //
 // A worked example in Go is ComputeHash; a verifier in another language needs
 // only SHA-256 and a JSON parser to read "prevHash", "hash" and

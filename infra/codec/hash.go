@@ -52,11 +52,13 @@ func withHash(m0 []byte, h string) []byte {
 	return out
 }
 
-// SplitHash undoes the writer's last step: it returns the metadata without
-// its hash member (M0 in the package documentation) and the hash. It fails
-// when the metadata does not end with a well-formed hash member.
+// SplitHash undoes the writer's last steps: it returns the metadata without
+// its hash member and without the "sig" member that may follow it (M0 in the
+// package documentation), and the hash. It fails when the metadata does not
+// end with a well-formed hash member (optionally followed by "sig").
 func SplitHash(metadata []byte) (m0 []byte, hash string, err error) {
 	const pre, post = `,"hash":"`, `"}`
+	metadata, _ = SplitSig(metadata)
 	n := len(pre) + 64 + len(post)
 	if len(metadata) < n+1 || !bytes.HasSuffix(metadata, []byte(post)) ||
 		!bytes.Equal(metadata[len(metadata)-n:len(metadata)-n+len(pre)], []byte(pre)) {

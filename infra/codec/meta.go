@@ -246,6 +246,9 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 			return s.unique(uniquePrevHash)
 		case "hash":
 			return s.unique(uniqueHash)
+		case "sig": // the signature (sig.go); not part of domain.Meta
+			_, ok := s.quoted()
+			return ok
 		}
 		return false
 	})
