@@ -1,0 +1,269 @@
+package integrity
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/ledger"
+	"github.com/ticketledger/ticketledger/infra/codec"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+)
+
+// KeyInfo is one key of the keyring.
+type KeyInfo struct {
+	ID        string
+	PublicKey ed25519.PublicKey
+	AddedAt   time.Time // recordedAt of its key_added event
+	Retired   bool
+	RetiredAt time.Time
+	Reason    string
+}
+
+// Keyring holds the ledger's public keys, as recorded in the keyring stream
+// (ledger.KeyringStream). The zero value is an empty keyring. It implements
+// codec.KeyLookup. Not safe for concurrent mutation.
+type Keyring struct {
+	keys  map[string]*KeyInfo
+	order []string
+}
+
+var _ codec.KeyLookup = (*Keyring)(nil)
+
+// PublicKey returns the public key of a key id.
+func (r *Keyring) PublicKey(id string) (ed25519.PublicKey, bool) {
+	if r == nil || r.keys == nil {
+		return nil, false
+	}
+	k, ok := r.keys[id]
+	if !ok {
+		return nil, false
+	}
+	return k.PublicKey, true
+}
+
+// Keys returns the keys in the order they were added.
+func (r *Keyring) Keys() []KeyInfo {
+	out := make([]KeyInfo, 0, len(r.order))
+	for _, id := range r.order {
+		out = append(out, *r.keys[id])
+	}
+	return out
+}
+
+// Len returns the number of keys.
+func (r *Keyring) Len() int { return len(r.order) }
+
+// Clone returns an independent copy.
+func (r *Keyring) Clone() *Keyring {
+	c := &Keyring{keys: map[string]*KeyInfo{}}
+	for _, id := range r.order {
+		k := *r.keys[id]
+		c.keys[id] = &k
+		c.order = append(c.order, id)
+	}
+	return c
+}
+
+// ErrKeyring is wrapped by the errors of Apply for a keyring event that
+// does not follow the keyring's rules.
+var ErrKeyring = errors.New("keyring event rejected")
+
+// Apply adds one event of the keyring stream, checking its rules: the
+// record's hash matches its contents; the first event is a key_added
+// signed by the key it adds (the trust anchor); every later event is signed
+// by a key already in the keyring; a key is added once. On error the
+// keyring is unchanged.
+func (r *Keyring) Apply(rec eventstore.RecordedEvent) error {
+	fail := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s@%d: %s", ErrKeyring, rec.StreamID, rec.Revision, fmt.Sprintf(format, a...))
+	}
+	d, err := codec.Decode(rec)
+	if err != nil {
+		return fail("%v", err)
+	}
+	lookup := codec.KeyLookup(r)
+	switch ev := d.Event.(type) {
+	case ledger.KeyAdded:
+		if ev.Algorithm != ledger.AlgorithmEd25519 {
+			return fail("algorithm %q, want %q", ev.Algorithm, ledger.AlgorithmEd25519)
+		}
+		pub, err := base64.StdEncoding.DecodeString(ev.PublicKey)
+		if err != nil || len(pub) != ed25519.PublicKeySize {
+			return fail("public key is not %d bytes of standard base64", ed25519.PublicKeySize)
+		}
+		if id := KeyID(pub); id != ev.KeyID {
+			return fail("key id %s does not match the public key (expected %s)", ev.KeyID, id)
+		}
+		if _, dup := r.keys[ev.KeyID]; dup {
+			return fail("key %s added twice", ev.KeyID)
+		}
+		if r.Len() == 0 {
+			lookup = singleKey{ev.KeyID, pub} // the anchor signs itself
+		}
+		if err := codec.VerifySignature(rec, lookup); err != nil {
+			return fail("%v", err)
+		}
+		if r.keys == nil {
+			r.keys = map[string]*KeyInfo{}
+		}
+		r.keys[ev.KeyID] = &KeyInfo{ID: ev.KeyID, PublicKey: pub, AddedAt: d.Meta.RecordedAt, Reason: ev.Reason}
+		r.order = append(r.order, ev.KeyID)
+	case ledger.KeyRetired:
+		if r.Len() == 0 {
+			return fail("retirement before any key was added")
+		}
+		k, ok := r.keys[ev.KeyID]
+		if !ok {
+			return fail("retires unknown key %s", ev.KeyID)
+		}
+		if err := codec.VerifySignature(rec, lookup); err != nil {
+			return fail("%v", err)
+		}
+		k.Retired, k.RetiredAt, k.Reason = true, d.Meta.RecordedAt, ev.Reason
+	default:
+		return fail("event type %s does not belong in the keyring", rec.Type)
+	}
+	return nil
+}
+
+type singleKey struct {
+	id  string
+	pub ed25519.PublicKey
+}
+
+func (s singleKey) PublicKey(id string) (ed25519.PublicKey, bool) { return s.pub, id == s.id }
+
+// LoadKeyring reads and checks the keyring stream. A missing stream gives
+// an empty keyring.
+func LoadKeyring(ctx context.Context, store eventstore.Store) (*Keyring, error) {
+	r := &Keyring{}
+	recs, err := readStream(ctx, store, ledger.KeyringStream)
+	if err != nil {
+		return nil, err
+	}
+	if err := codec.Verify(recs); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrKeyring, err)
+	}
+	for _, rec := range recs {
+		if err := r.Apply(rec); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// EnsureKey makes sure key is in the keyring: on an empty keyring it
+// records key as the trust anchor (signed by itself); when key is already
+// there it does nothing; otherwise it fails (use RotateKey, which needs a
+// key already in the keyring). It returns the keyring as it now is.
+func EnsureKey(ctx context.Context, store eventstore.Store, key *SigningKey, now time.Time) (*Keyring, error) {
+	r, err := LoadKeyring(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := r.PublicKey(key.ID()); ok {
+		return r, nil
+	}
+	if r.Len() > 0 {
+		return nil, fmt.Errorf("signing key %s is not in the keyring (keys: %v): add it with a key rotation signed by a key already there", key.ID(), r.order)
+	}
+	if _, err := appendSigned(ctx, store, ledger.KeyringStream, key, now, addedEvent(key, "first key")); err != nil {
+		return nil, err
+	}
+	return LoadKeyring(ctx, store)
+}
+
+// RotateKey adds next to the keyring, signed by current (which must be in
+// it), then retires current, signed by next. Events signed by current stay
+// verifiable. Sign with next from now on.
+func RotateKey(ctx context.Context, store eventstore.Store, current, next *SigningKey, reason string, now time.Time) (*Keyring, error) {
+	r, err := LoadKeyring(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := r.PublicKey(current.ID()); !ok {
+		return nil, fmt.Errorf("rotate keys: the current key %s is not in the keyring", current.ID())
+	}
+	if _, ok := r.PublicKey(next.ID()); ok {
+		return nil, fmt.Errorf("rotate keys: the new key %s is already in the keyring", next.ID())
+	}
+	if _, err := appendSigned(ctx, store, ledger.KeyringStream, current, now, addedEvent(next, reason)); err != nil {
+		return nil, err
+	}
+	if _, err := appendSigned(ctx, store, ledger.KeyringStream, next, now, ledger.KeyRetired{KeyID: current.ID(), Reason: reason}); err != nil {
+		return nil, err
+	}
+	return LoadKeyring(ctx, store)
+}
+
+func addedEvent(k *SigningKey, reason string) ledger.KeyAdded {
+	return ledger.KeyAdded{KeyID: k.ID(), Algorithm: ledger.AlgorithmEd25519,
+		PublicKey: base64.StdEncoding.EncodeToString(k.Public()), Reason: reason}
+}
+
+// SystemActor is the actor of the events the ledger records about itself.
+var SystemActor = domain.Actor{ID: "ledger", Role: domain.RoleSystem}
+
+// appendSigned appends events to stream, chained to its last event and
+// signed by key.
+func appendSigned(ctx context.Context, store eventstore.Store, stream string, key codec.Signer, now time.Time, events ...domain.Event) (eventstore.AppendResult, error) {
+	last, err := store.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
+	expected, prev := eventstore.NoStream(), ""
+	switch {
+	case errors.Is(err, eventstore.ErrStreamNotFound):
+	case err != nil:
+		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	case len(last) == 1:
+		m, err := codec.DecodeMeta(last[0].Metadata)
+		if err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("append to %s: last event: %w", stream, err)
+		}
+		expected, prev = eventstore.Exact(last[0].Revision), m.Hash
+	}
+	metas := make([]domain.Meta, len(events))
+	for i := range metas {
+		metas[i] = domain.Meta{Actor: SystemActor, OccurredAt: now, RecordedAt: now}
+	}
+	data, _, err := codec.EncodeChainSigned(stream, prev, events, metas, key)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	res, err := store.Append(ctx, stream, expected, data...)
+	if err != nil {
+		return res, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	return res, nil
+}
+
+// readStream reads a whole stream forwards ([] when it does not exist).
+func readStream(ctx context.Context, store eventstore.Store, stream string) ([]eventstore.RecordedEvent, error) {
+	var out []eventstore.RecordedEvent
+	from := eventstore.StreamStart()
+	for {
+		page, err := store.ReadStream(ctx, stream, eventstore.Forwards, from, 1024)
+		if errors.Is(err, eventstore.ErrStreamNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", stream, err)
+		}
+		out = append(out, page...)
+		if len(page) < 1024 {
+			return out, nil
+		}
+		from = eventstore.StreamRevision(page[len(page)-1].Revision + 1)
+	}
+}
+
+// sortedIDs returns the key ids of r, sorted (for messages).
+func (r *Keyring) sortedIDs() []string {
+	ids := append([]string(nil), r.order...)
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,228 @@
+package integrity
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/ticketledger/ticketledger/infra/codec"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+)
+
+// LeafTag is the first field of every leaf encoding.
+const LeafTag = "ticketledger.leaf.v1"
+
+// Hasher is the tree's hasher: RFC 6962 with SHA-256 (leaf = SHA-256(0x00 ||
+// leaf data), node = SHA-256(0x01 || left || right)).
+var Hasher = rfc6962.DefaultHasher
+
+// LeafData returns the canonical encoding of one event as a leaf of the
+// ledger's tree: the fields below, each as its length (4-byte unsigned big
+// endian) followed by its bytes:
+//
+//	(a) LeafTag, "ticketledger.leaf.v1"
+//	(b) the stream name
+//	(c) the revision in decimal ASCII
+//	(d) the event id, 36-character lowercase UUID
+//	(e) the event type
+//	(f) the content hash: the 64 hex digits of the metadata's "hash" member
+//	    when it has one (every event the codec writes); otherwise "sha256:"
+//	    and the lowercase hex SHA-256 of length-prefixed data and metadata
+//	    (the store's own records, e.g. stream metadata)
+//	(g) the value of the "sig" member, or "" when unsigned
+//
+// The global position is not part of the leaf (it is the engine's): the leaf
+// index, the event's place in $all order, fixes the order.
+func LeafData(rec *eventstore.RecordedEvent) []byte {
+	content, sig := contentHash(rec)
+	var b bytes.Buffer
+	b.Grow(len(LeafTag) + len(rec.StreamID) + len(rec.Type) + len(content) + len(sig) + 90)
+	field := func(s string) {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(s)))
+		b.Write(n[:])
+		b.WriteString(s)
+	}
+	field(LeafTag)
+	field(rec.StreamID)
+	field(strconv.FormatUint(rec.Revision, 10))
+	field(rec.ID.String())
+	field(rec.Type)
+	field(content)
+	field(sig)
+	return b.Bytes()
+}
+
+// LeafHash is Hasher.HashLeaf(LeafData(rec)).
+func LeafHash(rec *eventstore.RecordedEvent) []byte { return Hasher.HashLeaf(LeafData(rec)) }
+
+func contentHash(rec *eventstore.RecordedEvent) (content, sig string) {
+	if _, h, err := codec.SplitHash(rec.Metadata); err == nil {
+		_, sig = codec.SplitSig(rec.Metadata)
+		return h, sig
+	}
+	s := sha256.New()
+	var n [4]byte
+	for _, f := range [][]byte{rec.Data, rec.Metadata} {
+		binary.BigEndian.PutUint32(n[:], uint32(len(f)))
+		s.Write(n[:])
+		s.Write(f)
+	}
+	return "sha256:" + hex.EncodeToString(s.Sum(nil)), ""
+}
+
+// Tree is an append-only RFC 6962 Merkle tree held in memory. It stores
+// every perfect subtree node (level 0 = leaf hashes), 64 bytes per leaf in
+// all, so that the root, inclusion proofs and consistency proofs for any
+// size up to the current one take O(log n) node look-ups. Safe for
+// concurrent use: one appender, many readers.
+type Tree struct {
+	mu     sync.RWMutex
+	rng    *compact.Range
+	levels [][]byte // levels[l] holds the nodes of level l, 32 bytes each
+}
+
+var rangeFactory = &compact.RangeFactory{Hash: Hasher.HashChildren}
+
+// NewTree returns an empty tree.
+func NewTree() *Tree { return &Tree{rng: rangeFactory.NewEmptyRange(0)} }
+
+// Append adds a leaf hash (32 bytes) and returns its index.
+func (t *Tree) Append(leafHash []byte) (uint64, error) {
+	if len(leafHash) != sha256.Size {
+		return 0, fmt.Errorf("tree: leaf hash of %d bytes, want %d", len(leafHash), sha256.Size)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	idx := t.rng.End()
+	err := t.rng.Append(leafHash, func(id compact.NodeID, h []byte) {
+		for uint(len(t.levels)) <= id.Level {
+			t.levels = append(t.levels, nil)
+		}
+		t.levels[id.Level] = append(t.levels[id.Level], h...)
+	})
+	return idx, err
+}
+
+// Size returns the number of leaves.
+func (t *Tree) Size() uint64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.rng.End()
+}
+
+// LeafHashAt returns the hash of leaf i.
+func (t *Tree) LeafHashAt(i uint64) ([]byte, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.node(compact.NewNodeID(0, i))
+}
+
+func (t *Tree) node(id compact.NodeID) ([]byte, error) {
+	if id.Level >= uint(len(t.levels)) || uint64(len(t.levels[id.Level])/32) <= id.Index {
+		return nil, fmt.Errorf("tree: node %d/%d not stored (tree size %d)", id.Level, id.Index, t.rng.End())
+	}
+	o := id.Index * 32
+	return bytes.Clone(t.levels[id.Level][o : o+32]), nil
+}
+
+func (t *Tree) nodes(ids []compact.NodeID) ([][]byte, error) {
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, err := t.node(id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// Root returns the root hash of the current tree.
+func (t *Tree) Root() []byte {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r, _ := t.rootAt(t.rng.End())
+	return r
+}
+
+// RootAt returns the root hash of the tree of the first n leaves.
+func (t *Tree) RootAt(n uint64) ([]byte, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.rootAt(n)
+}
+
+func (t *Tree) rootAt(n uint64) ([]byte, error) {
+	if n > t.rng.End() {
+		return nil, fmt.Errorf("tree: size %d beyond the tree's %d", n, t.rng.End())
+	}
+	if n == 0 {
+		return Hasher.EmptyRoot(), nil
+	}
+	hashes, err := t.nodes(compact.RangeNodes(0, n, nil))
+	if err != nil {
+		return nil, err
+	}
+	r, err := rangeFactory.NewRange(0, n, hashes)
+	if err != nil {
+		return nil, err
+	}
+	return r.GetRootHash(nil)
+}
+
+// InclusionProof returns the proof that leaf index is in the tree of size n.
+func (t *Tree) InclusionProof(index, n uint64) ([][]byte, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if n > t.rng.End() {
+		return nil, fmt.Errorf("tree: size %d beyond the tree's %d", n, t.rng.End())
+	}
+	p, err := proof.Inclusion(index, n)
+	if err != nil {
+		return nil, fmt.Errorf("tree: %w", err)
+	}
+	return t.rehash(p)
+}
+
+// ConsistencyProof returns the proof that the tree of size m is a prefix of
+// the tree of size n.
+func (t *Tree) ConsistencyProof(m, n uint64) ([][]byte, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if n > t.rng.End() {
+		return nil, fmt.Errorf("tree: size %d beyond the tree's %d", n, t.rng.End())
+	}
+	p, err := proof.Consistency(m, n)
+	if err != nil {
+		return nil, fmt.Errorf("tree: %w", err)
+	}
+	return t.rehash(p)
+}
+
+func (t *Tree) rehash(p proof.Nodes) ([][]byte, error) {
+	hashes, err := t.nodes(p.IDs)
+	if err != nil {
+		return nil, err
+	}
+	return p.Rehash(hashes, Hasher.HashChildren)
+}
+
+// VerifyInclusion checks an inclusion proof (proof package of
+// transparency-dev/merkle).
+func VerifyInclusion(index, size uint64, leafHash []byte, p [][]byte, root []byte) error {
+	return proof.VerifyInclusion(Hasher, index, size, leafHash, p, root)
+}
+
+// VerifyConsistency checks a consistency proof from size m (root1) to n (root2).
+func VerifyConsistency(m, n uint64, p [][]byte, root1, root2 []byte) error {
+	return proof.VerifyConsistency(Hasher, m, n, p, root1, root2)
+}
