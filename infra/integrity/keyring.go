@@ -132,6 +132,20 @@ func (r *Keyring) Apply(rec eventstore.RecordedEvent) error {
 	return nil
 }
 
+// TrustedKeys returns a key lookup holding only the given public keys (for
+// a key handed over out of band, e.g. --trusted-key).
+func TrustedKeys(pubs ...ed25519.PublicKey) codec.KeyLookup {
+	m := make(trustedKeys, len(pubs))
+	for _, p := range pubs {
+		m[KeyID(p)] = p
+	}
+	return m
+}
+
+type trustedKeys map[string]ed25519.PublicKey
+
+func (t trustedKeys) PublicKey(id string) (ed25519.PublicKey, bool) { p, ok := t[id]; return p, ok }
+
 type singleKey struct {
 	id  string
 	pub ed25519.PublicKey
@@ -266,4 +280,10 @@ func (r *Keyring) sortedIDs() []string {
 	ids := append([]string(nil), r.order...)
 	sort.Strings(ids)
 	return ids
+}
+
+// encodeSigned encodes one event for stream after prevHash, signed by key.
+func encodeSigned(stream, prevHash string, ev domain.Event, key codec.Signer, now time.Time) (eventstore.EventData, error) {
+	d, _, err := codec.Default().EncodeSigned(stream, ev, domain.Meta{Actor: SystemActor, OccurredAt: now, RecordedAt: now}, prevHash, key)
+	return d, err
 }

@@ -1,0 +1,296 @@
+package integrity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain/ledger"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+)
+
+// SealerOptions configure a Sealer. Zero values take the defaults.
+type SealerOptions struct {
+	Origin   string        // checkpoint origin; DefaultOrigin if empty
+	Interval time.Duration // how often to seal when events arrived; 1 s if 0
+	Sink     HeadSink      // optional: every head is also published here
+	Now      func() time.Time
+	Logger   *slog.Logger
+	// OnProblem, if set, is called (on the sealer's goroutine, with its lock
+	// held: it must not call the sealer) for every
+	// problem the sealer finds: a forged or altered event before it seals
+	// it, a seal or tree mismatch met while catching up.
+	OnProblem func(Problem)
+}
+
+// Sealer follows the global log, checks every new event's hash, chain link
+// and signature before the tree covers it, extends the ledger's Merkle tree
+// and appends a signed tree head (a ledger.sealed event in
+// ledger.SealsStream) every Interval while events arrive, and a final one at
+// Close. Events that fail the checks are reported (OnProblem, the log at
+// ERROR) and listed in the next seal's Flagged field: never sealed over
+// silently. Its own seal events are leaves too, but do not count as traffic.
+//
+// It serves the tree to readers while it runs: Head, Tree, LeafIndex.
+type Sealer struct {
+	store eventstore.Store
+	key   *SigningKey
+	opts  SealerOptions
+	log   *slog.Logger
+
+	mu      sync.Mutex // guards w, head, pending, flagged
+	w       *walker
+	head    SignedHead
+	hasHead bool
+	pending int      // leaves since the last seal, not counting seals
+	flagged []string // problems to record in the next seal
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	runErr error
+	last   eventstore.Position
+}
+
+// NewSealer returns a sealer over store that signs heads and seal events
+// with key. The key must be in the keyring (EnsureKey) before Start.
+func NewSealer(store eventstore.Store, key *SigningKey, opts SealerOptions) *Sealer {
+	if opts.Origin == "" {
+		opts.Origin = DefaultOrigin
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	s := &Sealer{store: store, key: key, opts: opts, log: lg, w: newWalker(opts.Origin)}
+	s.w.report = s.onProblem
+	return s
+}
+
+func (s *Sealer) onProblem(p Problem) {
+	s.log.Error("integrity problem", "problem", p.String())
+	if p.HasIndex && p.Kind != ProblemTreeMismatch && p.Index >= s.w.lastGoodSize() {
+		s.flagged = append(s.flagged, fmt.Sprintf("leaf %d %s@%d %s: %s: %s", p.Index, p.Stream, p.Revision, p.EventID, p.Kind, p.Detail))
+	}
+	if s.opts.OnProblem != nil {
+		s.opts.OnProblem(p)
+	}
+}
+
+// Start catches up with the log (events the last seal covers are checked
+// by the tree only; later ones by signature too) and then follows it in
+// the background until Close or ctx ends.
+func (s *Sealer) Start(ctx context.Context) error {
+	last, err := s.store.ReadStream(ctx, ledger.SealsStream, eventstore.Backwards, eventstore.StreamEnd(), 1)
+	switch {
+	case errors.Is(err, eventstore.ErrStreamNotFound):
+	case err != nil:
+		return fmt.Errorf("sealer: read the last seal: %w", err)
+	case len(last) == 1:
+		s.w.sigFrom = claimedSize(last[0])
+	}
+	sub, err := s.store.SubscribeAll(ctx, eventstore.AllStart(), eventstore.SubscribeOptions{})
+	if err != nil {
+		return fmt.Errorf("sealer: subscribe to $all: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s.cancel, s.done = cancel, make(chan struct{})
+	msgs := make(chan *eventstore.RecordedEvent, 1024)
+	go func() { // reader
+		defer close(msgs)
+		for {
+			m, err := sub.Next()
+			if err != nil {
+				if ctx.Err() == nil {
+					s.mu.Lock()
+					s.runErr = fmt.Errorf("sealer: subscription: %w", err)
+					s.mu.Unlock()
+					s.log.Error("sealer subscription ended", "err", err)
+				}
+				return
+			}
+			if m.Event != nil {
+				select {
+				case msgs <- m.Event:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	go func() {
+		defer close(s.done)
+		defer sub.Close()
+		tick := time.NewTicker(s.opts.Interval)
+		defer tick.Stop()
+		for {
+			select {
+			case ev, ok := <-msgs:
+				if !ok {
+					return
+				}
+				s.add(ev)
+			case <-tick.C:
+				if _, err := s.sealIfPending(ctx); err != nil && ctx.Err() == nil {
+					s.log.Error("seal failed", "err", err)
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+func claimedSize(rec eventstore.RecordedEvent) uint64 {
+	if d, err := decodeSeal(rec); err == nil {
+		return uint64(max(d.TreeSize, 0))
+	}
+	return 0
+}
+
+func (s *Sealer) add(ev *eventstore.RecordedEvent) {
+	var p pre
+	precompute(ev, &p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w.add(ev, &p)
+	s.last = ev.Position
+	if ev.StreamID == ledger.SealsStream {
+		if n := len(s.w.seals); n > 0 && s.w.seals[n-1].ok {
+			s.head, s.hasHead = s.w.seals[n-1].head, true
+		}
+		return
+	}
+	s.pending++
+}
+
+// Seal appends a seal over every event the sealer has read, whether or not
+// any arrived since the last one, and publishes the head.
+func (s *Sealer) Seal(ctx context.Context) (SignedHead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sealLocked(ctx)
+}
+
+func (s *Sealer) sealIfPending(ctx context.Context) (SignedHead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending == 0 {
+		return s.head, nil
+	}
+	return s.sealLocked(ctx)
+}
+
+func (s *Sealer) sealLocked(ctx context.Context) (SignedHead, error) {
+	size := s.w.tree.Size()
+	root, err := s.w.tree.RootAt(size)
+	if err != nil {
+		return SignedHead{}, err
+	}
+	h, err := SignHead(Head{Origin: s.opts.Origin, Size: size, Root: root, Time: s.opts.Now()}, s.key)
+	if err != nil {
+		return SignedHead{}, err
+	}
+	ev := ledger.Sealed{TreeSize: int64(size), RootHash: h.RootBase64(), KeyID: h.KeyID, SealedAt: h.Time,
+		Checkpoint: string(h.Checkpoint), Flagged: s.flagged}
+	if s.hasHead {
+		ev.PreviousSize, ev.PreviousRoot = int64(s.head.Size), s.head.RootBase64()
+	}
+	if _, err := appendSigned(ctx, s.store, ledger.SealsStream, s.key, h.Time, ev); err != nil {
+		return SignedHead{}, fmt.Errorf("seal tree size %d: %w", size, err)
+	}
+	s.head, s.hasHead, s.pending, s.flagged = h, true, 0, nil
+	s.log.Info("sealed", "treeSize", size, "root", h.RootBase64(), "keyId", h.KeyID)
+	if s.opts.Sink != nil {
+		if err := s.opts.Sink.PublishHead(ctx, h); err != nil {
+			s.log.Error("publish tree head", "err", err)
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// Close stops following the log, reads the events appended until now that
+// it has not seen yet, and appends a final seal if events arrived since the
+// last one. Call it before closing the store.
+func (s *Sealer) Close(ctx context.Context) error {
+	if s.cancel == nil {
+		return errors.New("sealer: not started")
+	}
+	s.cancel()
+	<-s.done
+	from := eventstore.AllStart()
+	if s.w.tree.Size() > 0 {
+		from = eventstore.AllPosition(s.last)
+	}
+	for {
+		page, err := s.store.ReadAll(ctx, eventstore.Forwards, from, 1024, nil)
+		if err != nil {
+			return fmt.Errorf("sealer: final catch-up: %w", err)
+		}
+		n := 0
+		for i := range page {
+			if s.w.tree.Size() > 0 && !s.last.Less(page[i].Position) {
+				continue
+			}
+			s.add(&page[i])
+			n++
+		}
+		if n == 0 {
+			break
+		}
+		from = eventstore.AllPosition(s.last)
+	}
+	if _, err := s.sealIfPending(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.runErr
+}
+
+// Head returns the latest signed head (ok false before the first seal).
+func (s *Sealer) Head() (SignedHead, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.head, s.hasHead
+}
+
+// Tree returns the tree (safe to read concurrently: proofs for any size up
+// to Tree().Size()).
+func (s *Sealer) Tree() *Tree { return s.w.tree }
+
+// Keyring returns a copy of the keyring as the sealer has read it.
+func (s *Sealer) Keyring() *Keyring {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.keyring.Clone()
+}
+
+// LeafIndex returns the leaf index of the event at a global position.
+func (s *Sealer) LeafIndex(p eventstore.Position) (uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := sort.Search(len(s.w.pos), func(i int) bool { return !s.w.pos[i].Less(p) })
+	if i < len(s.w.pos) && s.w.pos[i] == p {
+		return uint64(i), true
+	}
+	return 0, false
+}
+
+// Problems returns the problems found so far.
+func (s *Sealer) Problems() []Problem {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Problem(nil), s.w.problems...)
+}

@@ -1,0 +1,305 @@
+package integrity
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/ticketledger/ticketledger/domain/ledger"
+	"github.com/ticketledger/ticketledger/infra/codec"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+)
+
+// pre is what can be computed of one record without the records before it
+// (and so in parallel): its hashes, its signature and its leaf hash.
+type pre struct {
+	chained  bool   // the metadata has a hash member
+	err      error  // malformed metadata
+	stored   string // the hash member
+	computed string
+	prevHash string
+	eventID  string
+	sig      string
+	leaf     []byte
+}
+
+func precompute(rec *eventstore.RecordedEvent, p *pre) {
+	*p = pre{}
+	m0, stored, err := codec.SplitHash(rec.Metadata)
+	if err == nil {
+		p.chained, p.stored = true, stored
+		_, p.sig = codec.SplitSig(rec.Metadata)
+		meta, derr := codec.DecodeMeta(m0)
+		if derr != nil {
+			p.err = derr
+		} else {
+			p.prevHash, p.eventID = meta.PrevHash, meta.EventID.String()
+			p.computed = codec.ComputeHash(meta.PrevHash, rec.StreamID, rec.Type, meta.SchemaVersion, rec.Data, m0)
+		}
+	} else if !eventstore.IsSystemStream(rec.StreamID) {
+		p.err = err
+	}
+	p.leaf = Hasher.HashLeaf(LeafData(rec))
+}
+
+// precomputeAll fills ps for recs on up to workers goroutines.
+func precomputeAll(recs []eventstore.RecordedEvent, ps []pre, workers int) {
+	if workers <= 1 || len(recs) < 256 {
+		for i := range recs {
+			precompute(&recs[i], &ps[i])
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (len(recs) + workers - 1) / workers
+	for lo := 0; lo < len(recs); lo += chunk {
+		hi := min(lo+chunk, len(recs))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				precompute(&recs[i], &ps[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+type streamTip struct {
+	rev  uint64
+	hash string
+}
+
+// sealRef is a seal met in the log.
+type sealRef struct {
+	rev   uint64 // revision in the seals stream
+	index uint64 // its own leaf index
+	size  uint64 // tree size it covers
+	ok    bool
+	head  SignedHead
+}
+
+func (s sealRef) String() string {
+	return fmt.Sprintf("%s@%d (tree size %d)", ledger.SealsStream, s.rev, s.size)
+}
+
+// walker follows the global log in order and checks it: stream chains,
+// signatures, the keyring, seals against the tree. Sealer and VerifyLog
+// share it.
+type walker struct {
+	origin  string
+	tree    *Tree
+	pos     []eventstore.Position // per leaf
+	streams map[string]streamTip
+	keyring *Keyring
+
+	// sigFrom: leaves below it are vouched for by a seal (claimed; checked
+	// when the seal is met) and their signatures are not checked.
+	sigFrom uint64
+	allSigs bool
+
+	seals    []sealRef
+	lastGood int // index into seals of the last valid seal, -1 none
+	treeBad  bool
+
+	sigChecked uint64
+	problems   []Problem
+	report     func(Problem) // called for each problem as found (may be nil)
+}
+
+func newWalker(origin string) *walker {
+	if origin == "" {
+		origin = DefaultOrigin
+	}
+	return &walker{origin: origin, tree: NewTree(), streams: map[string]streamTip{}, keyring: &Keyring{}, lastGood: -1}
+}
+
+func (w *walker) problem(p Problem) {
+	w.problems = append(w.problems, p)
+	if w.report != nil {
+		w.report(p)
+	}
+}
+
+func (w *walker) lastGoodSize() uint64 {
+	if w.lastGood < 0 {
+		return 0
+	}
+	return w.seals[w.lastGood].size
+}
+
+// add checks one record (its pre computed) and appends it to the tree.
+func (w *walker) add(rec *eventstore.RecordedEvent, p *pre) {
+	idx := w.tree.Size()
+	at := func(kind ProblemKind, detail, expected, found string) Problem {
+		return Problem{Kind: kind, Index: idx, HasIndex: true, Position: rec.Position, Stream: rec.StreamID,
+			Revision: rec.Revision, EventID: rec.ID.String(), Detail: detail, Expected: expected, Found: found}
+	}
+	intact := false
+	switch {
+	case p.err != nil:
+		w.problem(at(ProblemMalformed, "metadata: "+p.err.Error(), "", ""))
+	case p.chained:
+		intact = p.computed == p.stored
+		if !intact {
+			w.problem(at(ProblemHashMismatch, "the record was altered after it was written", p.computed, p.stored))
+		}
+		if p.eventID != rec.ID.String() {
+			w.problem(at(ProblemEventID, "metadata event id differs from the record id", rec.ID.String(), p.eventID))
+		}
+		tip, seen := w.streams[rec.StreamID]
+		switch {
+		case !seen && p.prevHash != "":
+			w.problem(at(ProblemChainBroken, "the stream's earlier events are missing", `""`, p.prevHash))
+		case seen && rec.Revision <= tip.rev:
+			w.problem(at(ProblemRevision, "revision repeated or out of order: a duplicated or reordered event",
+				strconv.FormatUint(tip.rev+1, 10), strconv.FormatUint(rec.Revision, 10)))
+		case seen && p.prevHash != tip.hash:
+			w.problem(at(ProblemChainBroken, "prevHash is not the hash of the stream's previous event: an event before it was removed, altered or reordered", tip.hash, p.prevHash))
+		case seen && rec.Revision != tip.rev+1:
+			w.problem(at(ProblemRevision, "revision gap", strconv.FormatUint(tip.rev+1, 10), strconv.FormatUint(rec.Revision, 10)))
+		}
+		w.streams[rec.StreamID] = streamTip{rev: rec.Revision, hash: p.stored}
+	}
+
+	switch {
+	case rec.StreamID == ledger.KeyringStream:
+		if err := w.keyring.Apply(*rec); err != nil {
+			w.problem(at(ProblemKeyring, err.Error(), "", ""))
+		}
+		w.sigChecked++
+	case rec.StreamID == ledger.SealsStream && rec.Type == ledger.TypeSealed:
+		w.checkSig(rec, p, intact, at)
+		w.seal(rec, idx, at)
+	case eventstore.IsSystemStream(rec.StreamID):
+		// The store's own records (stream metadata, tombstones) are not
+		// signed; the tree still fixes them.
+	case w.allSigs || idx >= w.sigFrom:
+		w.checkSig(rec, p, intact, at)
+	}
+	if _, err := w.tree.Append(p.leaf); err != nil {
+		panic(err) // a 32-byte hash always appends
+	}
+	w.pos = append(w.pos, rec.Position)
+}
+
+func (w *walker) checkSig(rec *eventstore.RecordedEvent, p *pre, intact bool, at func(ProblemKind, string, string, string) Problem) {
+	if !intact {
+		return // already reported as altered
+	}
+	w.sigChecked++
+	if p.sig == "" {
+		w.problem(at(ProblemUnsigned, "forged: the ledger signs every event it appends", "", ""))
+		return
+	}
+	sig, err := codec.ParseSig(p.sig)
+	if err == nil {
+		err = codec.VerifyHashSignature(rec.StreamID, rec.Revision, p.stored, sig, w.keyring)
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, codec.ErrUnknownKey):
+		w.problem(at(ProblemUnknownKey, "forged: signed by a key not in the keyring", "one of "+fmt.Sprint(w.keyring.sortedIDs()), sig.KeyID))
+	default:
+		w.problem(at(ProblemBadSignature, err.Error(), "", ""))
+	}
+}
+
+// seal checks a seal event met at leaf idx against the tree of the leaves
+// before it.
+func (w *walker) seal(rec *eventstore.RecordedEvent, idx uint64, at func(ProblemKind, string, string, string) Problem) {
+	ref := sealRef{rev: rec.Revision, index: idx}
+	ev, err := decodeSeal(*rec)
+	if err != nil {
+		w.problem(at(ProblemSealInvalid, fmt.Sprintf("undecodable seal: %v", err), "", ""))
+		w.seals = append(w.seals, ref)
+		return
+	}
+	ref.size = uint64(max(ev.TreeSize, 0))
+	bad := func(detail, expected, found string) {
+		w.problem(at(ProblemSealInvalid, detail, expected, found))
+		w.seals = append(w.seals, ref)
+	}
+	h, err := ParseHead([]byte(ev.Checkpoint), w.origin, w.keyring)
+	if err != nil {
+		bad(err.Error(), "", "")
+		return
+	}
+	ref.head = h
+	switch {
+	case h.Size != ref.size || h.RootBase64() != ev.RootHash || h.KeyID != ev.KeyID:
+		bad("the seal's fields differ from its signed checkpoint", fmt.Sprintf("%d %s %s", h.Size, h.RootBase64(), h.KeyID), fmt.Sprintf("%d %s %s", ev.TreeSize, ev.RootHash, ev.KeyID))
+		return
+	case h.Size > idx:
+		// Fewer events precede the seal than it covers: some were removed.
+		w.seals = append(w.seals, ref)
+		w.treeMismatch(ref, fmt.Sprintf("the seal at leaf %d covers %d events, but only %d precede it: events in this range were removed", idx, h.Size, idx),
+			"≥ "+strconv.FormatUint(h.Size, 10)+" events before the seal", strconv.FormatUint(idx, 10))
+		return
+	}
+	var prevSize uint64
+	prevRoot := ""
+	if n := len(w.seals); n > 0 && w.seals[n-1].head.Checkpoint != nil {
+		prevSize, prevRoot = w.seals[n-1].head.Size, w.seals[n-1].head.RootBase64()
+	}
+	if uint64(max(ev.PreviousSize, 0)) != prevSize || ev.PreviousRoot != prevRoot {
+		bad("the seal does not chain to the previous seal", fmt.Sprintf("%d %s", prevSize, prevRoot), fmt.Sprintf("%d %s", ev.PreviousSize, ev.PreviousRoot))
+		return
+	}
+	root, _ := w.tree.RootAt(h.Size)
+	if !bytes.Equal(root, h.Root) {
+		w.seals = append(w.seals, ref)
+		w.treeMismatch(ref, fmt.Sprintf("the first %d events of the log are not those the seal signed: events in this range were removed, inserted, altered or reordered (the previous valid seal covers the leaves before it)", h.Size),
+			h.RootBase64(), base64.StdEncoding.EncodeToString(root))
+		return
+	}
+	ref.ok = true
+	w.seals = append(w.seals, ref)
+	if !w.treeBad {
+		w.lastGood = len(w.seals) - 1
+	}
+	for _, f := range ev.Flagged {
+		w.problem(Problem{Kind: ProblemFlaggedBySeal, Detail: f, Seal: ref.String()})
+	}
+}
+
+// treeMismatch reports the first seal the log no longer matches; later
+// seals fail for the same damage and are not reported again.
+func (w *walker) treeMismatch(ref sealRef, detail, expected, found string) {
+	if w.treeBad {
+		return
+	}
+	w.treeBad = true
+	w.problem(Problem{Kind: ProblemTreeMismatch, HasIndex: true, RangeFrom: w.lastGoodSize(), Index: ref.size, Seal: ref.String(),
+		Detail: detail, Expected: expected, Found: found})
+}
+
+// coverage sets the Seal of each located problem to the first seal whose
+// tree covers it.
+func (w *walker) coverage() {
+	for i := range w.problems {
+		p := &w.problems[i]
+		if !p.HasIndex || p.Seal != "" {
+			continue
+		}
+		for _, s := range w.seals {
+			if s.head.Checkpoint != nil && s.size > p.Index {
+				p.Seal = s.String()
+				break
+			}
+		}
+	}
+}
+
+func decodeSeal(rec eventstore.RecordedEvent) (ledger.Sealed, error) {
+	d, err := codec.Decode(rec)
+	if err != nil {
+		return ledger.Sealed{}, err
+	}
+	ev, ok := d.Event.(ledger.Sealed)
+	if !ok {
+		return ledger.Sealed{}, fmt.Errorf("%s@%d is a %s, not a seal", rec.StreamID, rec.Revision, rec.Type)
+	}
+	return ev, nil
+}
