@@ -49,7 +49,7 @@ func waitCaughtUp(t testing.TB, s *Sealer, st eventstore.Store) {
 		t.Fatalf("read last: %v", err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		if i, ok := s.LeafIndex(last[0].Position); ok && s.Tree().Size() == i+1 {
+		if _, ok := s.LeafIndex(last[0].Position); ok {
 			return
 		}
 	}
