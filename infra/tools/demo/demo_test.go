@@ -82,7 +82,7 @@ func TestGenerate200TicketsIntoTheLedger(t *testing.T) {
 		seen[r.Type]++
 	}
 	for _, s := range catalog.All() {
-		if strings.HasPrefix(s.Type, "principal.") {
+		if strings.HasPrefix(s.Type, "principal.") || strings.HasPrefix(s.Type, "ledger.") { // written by the token and integrity layers, not the generator
 			if seen[s.Type] != 0 {
 				t.Errorf("the generator wrote %d %s events", seen[s.Type], s.Type)
 			}
