@@ -26,6 +26,12 @@ const (
 	// auditor role (read-only) and nothing else, so a leaked Prometheus
 	// configuration reads no ticket.
 	ScopeMetrics Scope = "metrics"
+	// ScopeReplica: another ledger (serve --store esdb://…) using this
+	// ledger's KurrentDB wire endpoint as its event store. It has the admin
+	// role and is the only principal that may write the ledger's own
+	// streams through that endpoint; it is meant for the wire endpoint
+	// alone.
+	ScopeReplica Scope = "replica"
 )
 
 // TokenIssued: a bearer token was issued. Hash is the lowercase hex

@@ -101,7 +101,7 @@ type Issuance struct {
 	Role      domain.Role // any role but system
 	Partner   string      // required for the partner roles, empty for the others
 	Name      string      // optional label, e.g. "prometheus" or "ci"
-	Scope     Scope       // ScopeFull or ScopeMetrics (auditor role only)
+	Scope     Scope       // ScopeFull, ScopeMetrics (auditor role only) or ScopeReplica (admin role only)
 	ExpiresAt time.Time   // zero: does not expire; else after now
 	Hash      string      // lowercase hex SHA-256 of the secret
 }
@@ -142,8 +142,12 @@ func (t *Token) Issue(actor domain.Actor, now time.Time, in Issuance) ([]domain.
 		if in.Role != domain.RoleAuditor {
 			return nil, invalid("scope", "a metrics token has the auditor role (read-only), not %s", in.Role)
 		}
+	case ScopeReplica:
+		if in.Role != domain.RoleAdmin {
+			return nil, invalid("scope", "a replica token has the admin role, not %s", in.Role)
+		}
 	default:
-		return nil, invalid("scope", "unknown scope %q: leave it empty, or use metrics", in.Scope)
+		return nil, invalid("scope", "unknown scope %q: leave it empty, or use metrics or replica", in.Scope)
 	}
 	name := strings.TrimSpace(in.Name)
 	if err := checkText("name", name, MaxName, false); err != nil {

@@ -48,8 +48,13 @@ type Options struct {
 	// GRPCOptions are appended to the options of the grpc.Server built by
 	// NewServer, e.g. grpc.Creds for TLS.
 	GRPCOptions []grpc.ServerOption
-	// Logger receives unexpected store errors. Default: discard.
+	// Logger receives unexpected store errors and refused calls.
+	// Default: discard.
 	Logger *slog.Logger
+	// Access authenticates and authorizes every call (see Access). Nil:
+	// no authentication, every caller reads and writes every stream — for
+	// tests and private sockets only; serve always sets it.
+	Access *Access
 }
 
 func (o Options) withDefaults() Options {
@@ -73,7 +78,8 @@ func (o Options) withDefaults() Options {
 
 // ServerOptions returns the grpc.ServerOptions the official clients need
 // (keepalive enforcement that permits their pings, server pings that detect
-// vanished clients, message size), followed by opts.GRPCOptions. Use them when building your own grpc.Server for
+// vanished clients, message size), the interceptors of opts.Access, followed
+// by opts.GRPCOptions. Use them when building your own grpc.Server for
 // Server.Register.
 func ServerOptions(opts Options) []grpc.ServerOption {
 	opts = opts.withDefaults()
@@ -87,6 +93,9 @@ func ServerOptions(opts Options) []grpc.ServerOption {
 		// rather than gRPC's default two hours.
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 20 * time.Second}),
 		grpc.MaxRecvMsgSize(opts.MaxRecvMsgSize),
+	}
+	if opts.Access != nil {
+		so = append(so, opts.Access.interceptors(opts)...)
 	}
 	return append(so, opts.GRPCOptions...)
 }

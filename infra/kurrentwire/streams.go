@@ -72,6 +72,9 @@ func (x *streamsService) Append(srv api.Streams_AppendServer) error {
 	if stream == "" {
 		return status.Error(codes.InvalidArgument, "stream name is empty")
 	}
+	if err := x.s.authorizeWrite(srv.Context(), "Append", stream); err != nil {
+		return err
+	}
 	expected, err := expectedFromProto(opts.GetExpectedStreamRevision())
 	if err != nil {
 		return err
@@ -119,6 +122,9 @@ func proposedEvent(srv api.Streams_AppendServer, m *api.AppendReq_ProposedMessag
 // official client dereferences it without checking.
 func (x *streamsService) Delete(ctx context.Context, req *api.DeleteReq) (*api.DeleteResp, error) {
 	stream := string(req.GetOptions().GetStreamIdentifier().GetStreamName())
+	if err := x.s.authorizeWrite(ctx, "Delete", stream); err != nil {
+		return nil, err
+	}
 	expected, err := expectedFromProto(req.GetOptions().GetExpectedStreamRevision())
 	if err != nil {
 		return nil, err
@@ -135,6 +141,9 @@ func (x *streamsService) Delete(ctx context.Context, req *api.DeleteReq) (*api.D
 // Tombstone hard-deletes a stream; the reply always carries a position.
 func (x *streamsService) Tombstone(ctx context.Context, req *api.TombstoneReq) (*api.TombstoneResp, error) {
 	stream := string(req.GetOptions().GetStreamIdentifier().GetStreamName())
+	if err := x.s.authorizeWrite(ctx, "Tombstone", stream); err != nil {
+		return nil, err
+	}
 	expected, err := expectedFromProto(req.GetOptions().GetExpectedStreamRevision())
 	if err != nil {
 		return nil, err
@@ -156,6 +165,13 @@ func (x *streamsService) Read(req *api.ReadReq, srv api.Streams_ReadServer) erro
 	o := req.GetOptions()
 	if o == nil {
 		return status.Error(codes.InvalidArgument, "read options are missing")
+	}
+	name := "$all"
+	if so := o.GetStream(); so != nil {
+		name = string(so.GetStreamIdentifier().GetStreamName())
+	}
+	if err := x.s.authorizeRead(srv.Context(), name); err != nil {
+		return err
 	}
 	asString := false
 	if _, ok := o.GetUuidOption().GetContent().(*api.ReadReq_Options_UUIDOption_String_); ok {
