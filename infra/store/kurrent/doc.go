@@ -29,6 +29,12 @@
 //     with both prefixes and a regex becomes one regex (KurrentDB accepts
 //     only one of them).
 //
+// Credentials (esdb://user:pass@host) travel as the official client sends
+// them, over TLS only; with tls=false the client drops them, so for a
+// single loopback host the store sends them itself ("authorization: Basic
+// …" metadata on every call): another ledger's wire endpoint on loopback
+// requires them (serve --store esdb://user:pass@127.0.0.1:2113?tls=false).
+//
 // The client has no filtered $all reads, so ReadAll with a filter reads
 // $all in pages of 512 and filters here. Head reads $all backwards once,
 // for lag metrics.

@@ -3,14 +3,18 @@ package kurrent
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
@@ -22,6 +26,7 @@ var _ eventstore.Store = (*Store)(nil)
 type Store struct {
 	client *esdb.Client
 	closed atomic.Bool
+	authz  string // see plaintextAuthorization
 }
 
 // Dial connects to KurrentDB with a connection string such as
@@ -39,7 +44,7 @@ func Dial(ctx context.Context, connString string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kurrent: %w", err)
 	}
-	s := &Store{client: client}
+	s := &Store{client: client, authz: plaintextAuthorization(cfg)}
 
 	// The client's node discovery does not watch ctx: probe in the
 	// background and stop waiting when ctx ends.
@@ -61,6 +66,35 @@ func Dial(ctx context.Context, connString string) (*Store, error) {
 		return nil, fmt.Errorf("kurrent: connect: %w", err)
 	}
 	return s, nil
+}
+
+// plaintextAuthorization is the "authorization" metadata the store sends
+// itself on every call when the connection string has credentials, tls=false
+// and a loopback address (esdb://user:pass@127.0.0.1:2113?tls=false), and ""
+// otherwise. The official client sends credentials only over TLS; a
+// ledger's wire endpoint on loopback (serve --kurrent-listen, which needs
+// no TLS there) requires them, and plaintext on loopback never leaves the
+// host.
+func plaintextAuthorization(cfg *esdb.Configuration) string {
+	if !cfg.DisableTLS || cfg.Username == "" || cfg.DnsDiscover || len(cfg.GossipSeeds) > 1 {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(cfg.Address)
+	if err != nil {
+		return ""
+	}
+	if ip, err := netip.ParseAddr(host); !(err == nil && ip.IsLoopback()) && host != "localhost" {
+		return ""
+	}
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.Username+":"+cfg.Password))
+}
+
+// call is ctx carrying the plaintext credentials, if any.
+func (s *Store) call(ctx context.Context) context.Context {
+	if s.authz == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", s.authz)
 }
 
 // dialProbeStream is the stream Dial reads to check the connection.
@@ -103,7 +137,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		}
 	}
 	opts := esdb.AppendToStreamOptions{ExpectedRevision: toExpected(expected), Deadline: deadline(ctx)}
-	res, err := s.client.AppendToStream(ctx, stream, opts, data...)
+	res, err := s.client.AppendToStream(s.call(ctx), stream, opts, data...)
 	if err != nil {
 		return eventstore.AppendResult{}, mapError(ctx, "append to "+stream, stream, expected, err)
 	}
@@ -139,7 +173,7 @@ func (s *Store) storedOthers(ctx context.Context, stream string, last uint64, se
 // ReadStream reads up to count events of stream.
 func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Direction, from eventstore.StreamPos, count uint64) ([]eventstore.RecordedEvent, error) {
 	opts := esdb.ReadStreamOptions{Direction: toDirection(dir), From: toStreamPosition(from), Deadline: deadline(ctx)}
-	rs, err := s.client.ReadStream(ctx, stream, opts, count)
+	rs, err := s.client.ReadStream(s.call(ctx), stream, opts, count)
 	out, err := collect(count, rs, err)
 	if err != nil {
 		return nil, mapError(ctx, "read "+stream, stream, eventstore.Any(), err)
@@ -159,7 +193,7 @@ func (s *Store) ReadAll(ctx context.Context, dir eventstore.Direction, from even
 		return nil, fmt.Errorf("kurrent: read $all: %w", err)
 	}
 	read := func(from esdb.AllPosition, n uint64) (*esdb.ReadStream, error) {
-		return s.client.ReadAll(ctx, esdb.ReadAllOptions{Direction: toDirection(dir), From: from, Deadline: deadline(ctx)}, n)
+		return s.client.ReadAll(s.call(ctx), esdb.ReadAllOptions{Direction: toDirection(dir), From: from, Deadline: deadline(ctx)}, n)
 	}
 	if m.IsAll() {
 		rs, err := read(toAllPosition(from), count)
@@ -239,7 +273,7 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 // Delete implements kurrentwire.Store: it soft-deletes stream, which reads as not found and a later append
 // continues its numbering.
 func (s *Store) Delete(ctx context.Context, stream string, expected eventstore.ExpectedRevision) (eventstore.Position, error) {
-	res, err := s.client.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{ExpectedRevision: toExpected(expected), Deadline: deadline(ctx)})
+	res, err := s.client.DeleteStream(s.call(ctx), stream, esdb.DeleteStreamOptions{ExpectedRevision: toExpected(expected), Deadline: deadline(ctx)})
 	if err != nil {
 		return eventstore.Position{}, mapError(ctx, "delete "+stream, stream, expected, err)
 	}
@@ -248,7 +282,7 @@ func (s *Store) Delete(ctx context.Context, stream string, expected eventstore.E
 
 // Tombstone implements kurrentwire.Store: it hard-deletes stream for good.
 func (s *Store) Tombstone(ctx context.Context, stream string, expected eventstore.ExpectedRevision) (eventstore.Position, error) {
-	res, err := s.client.TombstoneStream(ctx, stream, esdb.TombstoneStreamOptions{ExpectedRevision: toExpected(expected), Deadline: deadline(ctx)})
+	res, err := s.client.TombstoneStream(s.call(ctx), stream, esdb.TombstoneStreamOptions{ExpectedRevision: toExpected(expected), Deadline: deadline(ctx)})
 	if err != nil {
 		return eventstore.Position{}, mapError(ctx, "tombstone "+stream, stream, expected, err)
 	}

@@ -45,7 +45,7 @@ func (s *Store) SubscribeAll(ctx context.Context, from eventstore.AllPos, opts e
 			}
 		}
 	}
-	sub, err := s.client.SubscribeToAll(ctx, o)
+	sub, err := s.client.SubscribeToAll(s.call(ctx), o)
 	if err != nil {
 		return nil, mapError(ctx, "subscribe to $all", "$all", eventstore.Any(), err)
 	}
@@ -63,7 +63,7 @@ func prefixesRegex(prefixes []string) string {
 // SubscribeStream implements kurrentwire.Store: it subscribes to one stream
 // after from (a revision, exclusive) or from its start or end.
 func (s *Store) SubscribeStream(ctx context.Context, stream string, from eventstore.StreamPos) (eventstore.Subscription, error) {
-	sub, err := s.client.SubscribeToStream(ctx, stream, esdb.SubscribeToStreamOptions{From: toStreamPosition(from)})
+	sub, err := s.client.SubscribeToStream(s.call(ctx), stream, esdb.SubscribeToStreamOptions{From: toStreamPosition(from)})
 	if err != nil {
 		return nil, mapError(ctx, "subscribe to "+stream, stream, eventstore.Any(), err)
 	}
