@@ -82,7 +82,7 @@ type serveCmd struct {
 	store           storeFlags
 	logs            logFlags
 	http            string
-	kurrentListen   string
+	kurrent         kurrentFlags
 	demo            bool
 	demoTickets     int
 	shutdownTimeout time.Duration
@@ -99,7 +99,11 @@ then go to --snapshots DIR, if given).
 
 Serves the HTTP API, /metrics (Prometheus), /healthz (alive) and /readyz
 (projections caught up) on --http. --kurrent-listen also serves the embedded
-store over KurrentDB's gRPC protocol, for KurrentDB clients and tools.
+store over KurrentDB's gRPC protocol, for KurrentDB clients, tools and replicas:
+every call needs a ledger token as esdb://TOKEN_ID:SECRET@host; only auditor,
+admin and replica tokens read (there is no tenancy filter), and it is read-only
+unless --kurrent-writable (the ledger's own streams are then written by a token
+with scope replica alone). Off loopback it needs --kurrent-tls-cert/-key.
 
 --demo fills an empty ledger with --demo-tickets tickets of realistic history.
 
@@ -116,7 +120,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	s.logs.register(c, "info")
 	f := c.Flags()
 	f.StringVar(&s.http, "http", "127.0.0.1:8080", "HTTP listen address (API, /metrics, /healthz, /readyz)")
-	f.StringVar(&s.kurrentListen, "kurrent-listen", "", "also serve the embedded store over KurrentDB gRPC on this address, e.g. 127.0.0.1:2113 (no authentication: keep it private)")
+	s.kurrent.register(c)
 	f.BoolVar(&s.demo, "demo", false, "seed an empty ledger with demo data at start")
 	f.IntVar(&s.demoTickets, "demo-tickets", 300, "number of demo tickets for --demo")
 	f.DurationVar(&s.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
@@ -142,7 +146,10 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if s.demoTickets < 1 {
 		return usagef(c, "--demo-tickets must be at least 1")
 	}
-	if s.kurrentListen != "" && s.store.store != "" {
+	if err := s.kurrent.check(c); err != nil {
+		return err
+	}
+	if s.kurrent.listen != "" && s.store.store != "" {
 		return usagef(c, "--kurrent-listen serves the embedded store: drop it when --store points at KurrentDB (clients can talk to KurrentDB directly)")
 	}
 
@@ -209,13 +216,12 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	var wire *kurrentwire.Server
 	wireDone := make(chan error, 1)
 	kurrentAddr := ""
-	if s.kurrentListen != "" {
-		wl, err := net.Listen("tcp", s.kurrentListen)
-		if err != nil {
+	if s.kurrent.listen != "" {
+		var wl net.Listener
+		if wire, wl, err = s.kurrent.start(runCtx, l, log); err != nil {
 			srv.Close()
-			return fmt.Errorf("listen on %s for --kurrent-listen: %w (pick another address, e.g. 127.0.0.1:2114)", s.kurrentListen, err)
+			return err
 		}
-		wire = kurrentwire.NewServer(l.Pebble, kurrentwire.Options{Logger: log.With("component", "kurrentwire")})
 		go func() { wireDone <- wire.Serve(wl) }()
 		kurrentAddr = wl.Addr().String()
 	}
@@ -223,7 +229,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	addr := lis.Addr().String()
 	attrs := []any{"http", "http://" + addr, "store", l.Description, "version", version}
 	if kurrentAddr != "" {
-		attrs = append(attrs, "kurrent", "esdb://"+kurrentAddr+"?tls=false")
+		attrs = append(attrs, "kurrent", s.kurrent.url(kurrentAddr), "kurrent_writable", s.kurrent.writable)
 	}
 	log.Info("ticketledger listening", attrs...)
 	if fn, ok := ctx.Value(serveReadyKey{}).(func(string)); ok {

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/principal"
+	"github.com/ticketledger/ticketledger/infra/auth"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/infra/store/kurrent"
+)
+
+// issueTokens issues a token per principal kind on the ledger in dir and
+// returns their "id:secret".
+func issueTokens(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	l, err := ledger.Open(ctx, ledger.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	tokens := auth.NewTokens(l.Pebble, auth.NewRegistry(nil), nil)
+	out := map[string]string{}
+	for name, req := range map[string]auth.IssueRequest{
+		"replica":  {Role: domain.RoleAdmin, Scope: principal.ScopeReplica, Name: "replica"},
+		"auditor":  {Role: domain.RoleAuditor},
+		"reseller": {Role: domain.RoleIndirectReseller, Partner: "contoso"},
+	} {
+		iss, err := tokens.Issue(ctx, auth.Internal().Actor(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = iss.TokenID + ":" + iss.Secret
+	}
+	return out
+}
+
+var kurrentLogRe = regexp.MustCompile(`"kurrent":"esdb://TOKEN_ID:SECRET@([^?"]+)\?tls=false"`)
+
+// A second serve uses the first one's wire endpoint as its store: with a
+// replica token its commands land in the first ledger; without credentials,
+// or with a partner's token, it does not start.
+func TestServeReplicaThroughKurrentListen(t *testing.T) {
+	dir := t.TempDir()
+	creds := issueTokens(t, dir)
+	_, _, logs := startServe(t, "--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable", "--log-format", "json")
+	m := kurrentLogRe.FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no kurrent address in the log:\n%s", logs)
+	}
+	addr := m[1]
+	conn := func(who string) string { return fmt.Sprintf("esdb://%s@%s?tls=false", creds[who], addr) }
+
+	replica, _, rlogs := startServe(t, "--store", conn("replica"), "--snapshots", t.TempDir())
+	waitReady(t, replica)
+	r := runCLI(t, append(with(system, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
+		"--email", "s@contoso.example"), "--server", replica)...)
+	if r.code != 0 {
+		t.Fatalf("register through the replica: %+v\n%s", r, rlogs)
+	}
+
+	// The event is in the first ledger's store; an auditor reads it there
+	// and may not write.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	auditor, err := kurrent.Dial(ctx, conn("auditor"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auditor.Close()
+	evs, err := auditor.ReadStream(ctx, "partner-contoso", eventstore.Forwards, eventstore.StreamStart(), 10)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("partner-contoso in the first ledger: %d events, %v", len(evs), err)
+	}
+	if _, err := auditor.Tombstone(ctx, "partner-contoso", eventstore.Any()); err == nil || !strings.Contains(err.Error(), "PermissionDenied") {
+		t.Fatalf("auditor tombstones partner-contoso: %v, want PermissionDenied", err)
+	}
+
+	for who, want := range map[string]string{"": "credentials required", "reseller": "no tenancy filter"} {
+		url := "esdb://" + addr + "?tls=false"
+		if who != "" {
+			url = conn(who)
+		}
+		r := runCLI(t, "serve", "--store", url, "--http", "127.0.0.1:0", "--snapshots", t.TempDir())
+		if r.code != 1 || !strings.Contains(r.err, want) {
+			t.Fatalf("serve --store as %q: %+v, want exit 1 saying %q", who, r, want)
+		}
+	}
+}
+
+func TestServeKurrentFlags(t *testing.T) {
+	clearEnv(t)
+	r := runCLI(t, "serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--kurrent-listen", "0.0.0.0:0")
+	if r.code != 1 || !strings.Contains(r.err, "not a loopback address") || !strings.Contains(r.err, "--kurrent-tls-cert FILE --kurrent-tls-key FILE") {
+		t.Fatalf("--kurrent-listen off loopback without TLS: %+v", r)
+	}
+	r = runCLI(t, "serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--kurrent-listen", "127.0.0.1:0", "--kurrent-tls-cert", "cert.pem")
+	if r.code != 2 || !strings.Contains(r.err, "go together") {
+		t.Fatalf("--kurrent-tls-cert alone: %+v", r)
+	}
+	r = runCLI(t, "serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--kurrent-writable")
+	if r.code != 2 || !strings.Contains(r.err, "add --kurrent-listen") {
+		t.Fatalf("--kurrent-writable without --kurrent-listen: %+v", r)
+	}
+}
