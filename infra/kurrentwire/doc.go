@@ -11,8 +11,10 @@
 // store), and so does infra/store/kurrent; eventstoretest.RunWire is the
 // conformance suite of the added operations.
 //
-//	srv := kurrentwire.NewServer(store, kurrentwire.Options{})
-//	go srv.Serve(lis)         // clients dial "esdb://HOST:PORT?tls=false"
+//	srv := kurrentwire.NewServer(store, kurrentwire.Options{Access: &kurrentwire.Access{
+//		Authenticate: kurrentwire.Basic(authenticator), // ledger tokens
+//	}})
+//	go srv.Serve(lis)         // clients dial "esdb://TOKEN_ID:SECRET@HOST:PORT?tls=false"
 //	defer srv.GracefulStop()
 //
 // # Served
@@ -71,9 +73,32 @@
 //
 // # Authentication
 //
-// None. Every call is served whatever credentials it carries (anonymous,
-// or any user name and password); there are no ACLs. Expose the listener
-// only where every client may read and write every stream, e.g. loopback
-// or a private network. (The official Go client sends credentials only over
-// TLS anyway.)
+// With Options.Access (what serve always sets), every call is
+// authenticated: the official clients send esdb://user:pass@host as
+// "authorization: Basic base64(user:pass)" metadata on every call, and
+// Access.Authenticate (Basic over an *auth.Authenticator: a ledger token's
+// id or name, and its secret) turns it into an auth.Principal. Missing or
+// invalid credentials answer Unauthenticated (the official client's
+// ErrorCodeUnauthenticated), a source with too many failures
+// ResourceExhausted. ServerFeatures.GetSupportedMethods stays open: the
+// clients call it on connect without credentials, and it tells only the
+// version and the methods served.
+//
+// Authorization (see Access): auditors, admins and ledger replicas (scope
+// replica) read everything; everyone else is refused with PermissionDenied,
+// as the endpoint has no tenancy filter. Appends, deletes and tombstones
+// are PermissionDenied unless Access.Writable; then a replica writes every
+// stream, an admin every stream but the ledger's own (LedgerStream:
+// tickets, partners, tokens, seals and keys, and their metadata streams),
+// and nobody else writes. A replica is trusted to write what its ledger
+// would; what it writes still goes through the ledger's verification
+// (`ticketledger verify`: the hash chain).
+//
+// The official Go client sends credentials only over TLS (Options.GRPCOptions
+// with grpc.Creds); with tls=false it sends none, which infra/store/kurrent
+// makes up for on loopback by sending them itself. serve refuses a
+// non-loopback listener without TLS.
+//
+// Without Options.Access every call is served whatever credentials it
+// carries, with no ACLs: for tests and private sockets only.
 package kurrentwire
