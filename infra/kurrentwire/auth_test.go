@@ -69,17 +69,7 @@ func (g guarded) client(t *testing.T, userinfo string) *esdb.Client {
 	if userinfo != "" {
 		userinfo += "@"
 	}
-	cfg, err := esdb.ParseConnectionString(fmt.Sprintf("esdb://%s%s?tlsCAFile=%s", userinfo, g.addr, g.ca))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Logger = esdb.NoopLogging()
-	c, err := esdb.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
+	return dialURL(t, fmt.Sprintf("esdb://%s%s?tlsCAFile=%s", userinfo, g.addr, g.ca))
 }
 
 func readErr(t *testing.T, c *esdb.Client, stream string) error {

@@ -38,7 +38,13 @@ func startServer(t testing.TB, store kurrentwire.Store, opts kurrentwire.Options
 // connection string ("&k=v").
 func dial(t testing.TB, addr, params string) *esdb.Client {
 	t.Helper()
-	cfg, err := esdb.ParseConnectionString(fmt.Sprintf("esdb://%s?tls=false%s", addr, params))
+	return dialURL(t, fmt.Sprintf("esdb://%s?tls=false%s", addr, params))
+}
+
+// dialURL connects the official client with a connection string.
+func dialURL(t testing.TB, url string) *esdb.Client {
+	t.Helper()
+	cfg, err := esdb.ParseConnectionString(url)
 	if err != nil {
 		t.Fatal(err)
 	}
