@@ -81,14 +81,16 @@ func TestDemoOverHTTP(t *testing.T) {
 // the KurrentDB gRPC endpoint, and a second ledger on that endpoint as its
 // KurrentDB store (--store esdb://…): the cluster deployment, end to end.
 func TestServeOnKurrentWire(t *testing.T) {
-	base, _, logs := startServe(t, "--data", t.TempDir(), "--kurrent-listen", "127.0.0.1:0")
+	dir := t.TempDir()
+	creds := issueTokens(t, dir) // the endpoint takes a replica token, and writes only with --kurrent-writable
+	base, _, logs := startServe(t, "--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable")
 	waitReady(t, base)
 	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
 	if m == nil {
 		t.Fatalf("no kurrent address logged:\n%s", logs)
 	}
 	snaps := t.TempDir()
-	base2, stop2, logs2 := startServe(t, "--store", m[1], "--snapshots", snaps)
+	base2, stop2, logs2 := startServe(t, "--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", snaps)
 	waitReady(t, base2)
 	contains(t, logs2.String(), "KurrentDB at esdb://")
 	r := runCLI(t, append(with(system, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
