@@ -34,6 +34,28 @@ type aRec struct {
 type streamInfo struct {
 	head              int32 // newest entry of the stream, -1 none
 	partner, customer uint32
+	// provider and reseller are the stream's other parties: for a ticket
+	// the filer's provider and the reseller whose customer a provider
+	// filed for, for a partner stream the reseller's provider.
+	provider, reseller uint32
+}
+
+// hasParty: p (an interned partner id, not 0) is a party to the stream.
+func (si *streamInfo) hasParty(p uint32) bool {
+	return p != 0 && (si.partner == p || si.provider == p || si.reseller == p)
+}
+
+// parties calls fn with each distinct party of the stream.
+func (si *streamInfo) parties(fn func(p uint32)) {
+	if si.partner != 0 {
+		fn(si.partner)
+	}
+	if si.provider != 0 && si.provider != si.partner {
+		fn(si.provider)
+	}
+	if si.reseller != 0 && si.reseller != si.partner && si.reseller != si.provider {
+		fn(si.reseller)
+	}
 }
 
 // Audit is the audit index: every event of the ticket and partner streams,
@@ -51,6 +73,8 @@ type Audit struct {
 
 	// postings by interned string id: entry indexes in position order
 	byActor, byPartner, byCustomer, byType postings
+	// byParty: the entries of the streams a partner is a party to
+	byParty postings
 }
 
 // postings maps an interned string id to the entries that carry it.
@@ -83,7 +107,7 @@ func (a *Audit) reset() {
 	a.pos, a.stats, a.strs, a.streams = 0, Stats{}, newStrtab(), newIDTab()
 	a.sinfo = nil
 	a.chunks, a.n = nil, 0
-	a.byActor, a.byPartner, a.byCustomer, a.byType = nil, nil, nil, nil
+	a.byActor, a.byPartner, a.byCustomer, a.byType, a.byParty = nil, nil, nil, nil, nil
 }
 
 // Name returns AuditName.
@@ -166,10 +190,16 @@ func (a *Audit) apply(e *domain.Recorded) {
 	switch ev := e.Event.(type) {
 	case ticket.Opened:
 		si.partner, si.customer = a.strs.id(ev.PartnerID), a.strs.id(ev.CustomerID)
+		si.provider, si.reseller = a.strs.id(ev.ProviderID), a.strs.id(ev.ResellerID)
 		customer = si.customer
 	case ticket.RedirectedToISV:
 		si.partner, si.customer = a.strs.id(ev.PartnerID), a.strs.id(ev.CustomerID)
+		if ps, ok := a.streams.get(partner.StreamPrefix + ev.PartnerID); ok {
+			si.provider = a.sinfo[ps].provider // the event names no provider: the filer's, as registered
+		}
 		customer = si.customer
+	case partner.Registered:
+		si.provider = a.strs.id(ev.ProviderID)
 	case partner.CustomerLinked:
 		customer = a.strs.id(ev.CustomerID)
 	case partner.AzureAccessGranted:
@@ -195,6 +225,7 @@ func (a *Audit) apply(e *domain.Recorded) {
 	}
 	si.head = int32(i)
 	a.post(i, r)
+	si.parties(func(p uint32) { a.byParty.add(p, uint32(i)) })
 	a.stats.Applied++
 }
 
@@ -222,7 +253,7 @@ func (a *Audit) post(i int, r *aRec) {
 // (count, then fill), so every list is allocated once at its final size.
 func (a *Audit) rebuildPostings() {
 	size := len(a.strs.s)
-	counts := [4][]uint32{make([]uint32, size), make([]uint32, size), make([]uint32, size), make([]uint32, size)}
+	counts := [5][]uint32{make([]uint32, size), make([]uint32, size), make([]uint32, size), make([]uint32, size), make([]uint32, size)}
 	each := func(r *aRec, fn func(k int, id uint32)) {
 		if r.actor != 0 {
 			fn(0, r.actor)
@@ -240,11 +271,12 @@ func (a *Audit) rebuildPostings() {
 			fn(2, r.behalf)
 		}
 		fn(3, r.typ)
+		a.sinfo[r.stream].parties(func(p uint32) { fn(4, p) })
 	}
 	for i := 0; i < a.n; i++ {
 		each(a.at(i), func(k int, id uint32) { counts[k][id]++ })
 	}
-	lists := [4]*postings{&a.byActor, &a.byPartner, &a.byCustomer, &a.byType}
+	lists := [5]*postings{&a.byActor, &a.byPartner, &a.byCustomer, &a.byType, &a.byParty}
 	for k, l := range lists {
 		*l = make(postings, size)
 		for id, c := range counts[k] {
@@ -262,6 +294,11 @@ func (a *Audit) rebuildPostings() {
 // AuditQuery selects events. Empty fields do not filter; all given
 // conditions must hold.
 type AuditQuery struct {
+	// Party restricts to the events of the streams the partner is a party
+	// to: tickets it filed, its resellers filed (provider) or a provider
+	// filed for its customer (reseller), its own partner stream and, for a
+	// provider, its resellers' streams. The tenancy of a partner caller.
+	Party string `json:"party,omitempty"`
 	// Actor is the principal id of whoever caused the event.
 	Actor string `json:"actor,omitempty"`
 	// PartnerID matches events of the partner's tickets, of its own
@@ -357,7 +394,7 @@ func (a *Audit) Query(q AuditQuery, p Page) (AuditPage, error) {
 		}
 		return id
 	}
-	actor, partnerID, customer := look(q.Actor), look(q.PartnerID), look(q.CustomerID)
+	party, actor, partnerID, customer := look(q.Party), look(q.Actor), look(q.PartnerID), look(q.CustomerID)
 	var types map[uint32]bool
 	if len(q.Types) > 0 {
 		types = map[uint32]bool{}
@@ -391,7 +428,8 @@ func (a *Audit) Query(q AuditQuery, p Page) (AuditPage, error) {
 	rf, rt, of, ot := unixNano(q.RecordedFrom), unixNano(q.RecordedTo), unixNano(q.OccurredFrom), unixNano(q.OccurredTo)
 	ok := func(r *aRec) bool {
 		switch {
-		case actor != 0 && r.actor != actor,
+		case party != 0 && !a.sinfo[r.stream].hasParty(party),
+			actor != 0 && r.actor != actor,
 			partnerID != 0 && r.partner != partnerID && r.actorPartner != partnerID,
 			customer != 0 && r.customer != customer && r.behalf != customer,
 			hasStream && r.stream != stream,
@@ -421,6 +459,9 @@ func (a *Audit) Query(q AuditQuery, p Page) (AuditPage, error) {
 			chain[i], chain[j] = chain[j], chain[i]
 		}
 		pick(chain)
+	}
+	if party != 0 {
+		pick(a.byParty.get(party))
 	}
 	if actor != 0 {
 		pick(a.byActor.get(actor))
@@ -489,7 +530,7 @@ func (a *Audit) Snapshot(w io.Writer) error {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	e := newEnc(w)
-	e.header("ticketledger.audit", 1)
+	e.header("ticketledger.audit", 2)
 	e.uvarint(a.pos)
 	e.uvarint(a.stats.Applied)
 	e.uvarint(a.stats.Duplicates)
@@ -500,6 +541,8 @@ func (a *Audit) Snapshot(w io.Writer) error {
 	for _, s := range a.sinfo {
 		e.uvarint(uint64(s.partner))
 		e.uvarint(uint64(s.customer))
+		e.uvarint(uint64(s.provider))
+		e.uvarint(uint64(s.reseller))
 		e.maybeFlush()
 	}
 	e.uvarint(uint64(a.n))
@@ -525,7 +568,7 @@ func (a *Audit) Restore(rd io.Reader) error {
 	d := newDec(rd)
 	n := &Audit{}
 	n.reset()
-	d.header("ticketledger.audit", 1)
+	d.header("ticketledger.audit", 2)
 	n.pos = d.uvarint()
 	n.stats.Applied, n.stats.Duplicates = d.uvarint(), d.uvarint()
 	n.stats.Unknown, n.stats.Orphans = d.uvarint(), d.uvarint()
@@ -534,7 +577,11 @@ func (a *Audit) Restore(rd io.Reader) error {
 	if d.err == nil {
 		n.sinfo = make([]streamInfo, n.streams.len())
 		for i := range n.sinfo {
-			n.sinfo[i] = streamInfo{head: -1, partner: d.u32(), customer: d.u32()}
+			si := streamInfo{head: -1, partner: d.u32(), customer: d.u32(), provider: d.u32(), reseller: d.u32()}
+			if d.err == nil && int(max(si.partner, si.customer, si.provider, si.reseller)) >= len(n.strs.s) {
+				d.fail("stream %d refers to an unknown string", i)
+			}
+			n.sinfo[i] = si
 		}
 	}
 	cnt := d.count(20)
@@ -571,6 +618,6 @@ func (a *Audit) Restore(rd io.Reader) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pos, a.stats, a.strs, a.streams, a.sinfo, a.chunks, a.n = n.pos, n.stats, n.strs, n.streams, n.sinfo, n.chunks, n.n
-	a.byActor, a.byPartner, a.byCustomer, a.byType = n.byActor, n.byPartner, n.byCustomer, n.byType
+	a.byActor, a.byPartner, a.byCustomer, a.byType, a.byParty = n.byActor, n.byPartner, n.byCustomer, n.byType, n.byParty
 	return nil
 }

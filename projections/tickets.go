@@ -2,6 +2,7 @@ package projections
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +93,10 @@ type rec struct {
 	locale, language, class, context               uint32
 	channel, route, assignee, responder            uint32
 	isv, respSeverity, respClock                   uint32
+	// provider and reseller are the other parties to the ticket besides
+	// the filing partner: the filer's indirect provider and the reseller
+	// whose customer a provider filed for (0: none).
+	provider, reseller uint32
 
 	escalations, escalationLevel uint32
 	disputesOpened, disputesOpen uint32
@@ -125,6 +130,9 @@ type Tickets struct {
 	n      int
 	ids    idtab   // ticket ids; index = ticket index
 	hist   []dlRec // earlier deadlines, linked from dlRec.prev
+	// providers maps a registered reseller to its indirect provider
+	// (interned ids), from partner.registered: the tenancy relation.
+	providers map[uint32]uint32
 }
 
 var _ Projection = (*Tickets)(nil)
@@ -142,6 +150,7 @@ func NewTickets(opts TicketsOptions) *Tickets {
 func (t *Tickets) reset() {
 	t.pos, t.stats, t.strs = 0, Stats{}, newStrtab()
 	t.chunks, t.n, t.ids, t.hist = nil, 0, newIDTab(), nil
+	t.providers = map[uint32]uint32{}
 }
 
 // Name returns TicketsName.
@@ -212,7 +221,12 @@ func (t *Tickets) apply(e *domain.Recorded) {
 	t.pos = e.Position
 	if !strings.HasPrefix(e.Stream, ticket.StreamPrefix) {
 		if strings.HasPrefix(e.Stream, partner.StreamPrefix) {
-			return // partner events do not change ticket state
+			// Partner events do not change ticket state; a registration
+			// says who a reseller's provider is.
+			if ev, ok := e.Event.(partner.Registered); ok && ev.ProviderID != "" {
+				t.providers[t.strs.id(e.Stream[len(partner.StreamPrefix):])] = t.strs.id(ev.ProviderID)
+			}
+			return
 		}
 		t.stats.Unknown++
 		return
@@ -235,6 +249,7 @@ func (t *Tickets) apply(e *domain.Recorded) {
 		t.begin(r, e)
 		r.status = stRedirected
 		r.partner, r.customer = t.strs.id(ev.PartnerID), t.strs.id(ev.CustomerID)
+		r.provider = t.providers[r.partner] // the event names no provider: the filer's, as registered
 		r.product = t.strs.id(string(ticket.ProductMarketplace))
 		r.isv = t.strs.id(ev.ISV)
 	default:
@@ -286,6 +301,7 @@ func (t *Tickets) open(r *rec, e *domain.Recorded, ev *ticket.Opened) {
 	t.begin(r, e)
 	r.status = stOpen
 	r.partner, r.customer = t.strs.id(ev.PartnerID), t.strs.id(ev.CustomerID)
+	r.provider, r.reseller = t.strs.id(ev.ProviderID), t.strs.id(ev.ResellerID)
 	r.product, r.severity = t.strs.id(string(ev.Product)), t.strs.id(string(ev.Severity))
 	r.class, r.context = t.strs.id(string(ev.Class)), t.strs.id(string(ev.Context))
 	r.channel, r.route = t.strs.id(string(ev.Channel)), t.strs.id(string(ev.Route))
@@ -421,7 +437,7 @@ func (t *Tickets) Snapshot(w io.Writer) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	e := newEnc(w)
-	e.header("ticketledger.tickets", 1)
+	e.header("ticketledger.tickets", 2)
 	e.uvarint(t.pos)
 	e.uvarint(t.stats.Applied)
 	e.uvarint(t.stats.Duplicates)
@@ -432,6 +448,7 @@ func (t *Tickets) Snapshot(w io.Writer) error {
 	for i := range t.hist {
 		encDL(e, &t.hist[i])
 	}
+	encProviders(e, t.providers)
 	t.ids.encode(e)
 	e.uvarint(uint64(t.n))
 	for i := 0; i < t.n; i++ {
@@ -446,7 +463,7 @@ func (t *Tickets) Restore(rd io.Reader) error {
 	d := newDec(rd)
 	n := &Tickets{clock: t.clock}
 	n.reset()
-	d.header("ticketledger.tickets", 1)
+	d.header("ticketledger.tickets", 2)
 	n.pos = d.uvarint()
 	n.stats.Applied, n.stats.Duplicates = d.uvarint(), d.uvarint()
 	n.stats.Unknown, n.stats.Orphans = d.uvarint(), d.uvarint()
@@ -461,6 +478,7 @@ func (t *Tickets) Restore(rd io.Reader) error {
 			}
 		}
 	}
+	n.providers = decProviders(d, len(n.strs.s))
 	n.ids.decode(d)
 	nt := d.count(16)
 	if d.err == nil && nt != n.ids.len() {
@@ -480,7 +498,37 @@ func (t *Tickets) Restore(rd io.Reader) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.pos, t.stats, t.strs, t.chunks, t.n, t.ids, t.hist = n.pos, n.stats, n.strs, n.chunks, n.n, n.ids, n.hist
+	t.providers = n.providers
 	return nil
+}
+
+// encProviders writes the reseller → provider map in key order.
+func encProviders(e *enc, m map[uint32]uint32) {
+	keys := make([]uint32, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.uvarint(uint64(len(keys)))
+	for _, k := range keys {
+		e.uvarint(uint64(k))
+		e.uvarint(uint64(m[k]))
+	}
+}
+
+// decProviders reads what encProviders wrote; strs is the number of
+// interned strings the ids refer to.
+func decProviders(d *dec, strs int) map[uint32]uint32 {
+	n := d.count(2)
+	m := make(map[uint32]uint32, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		k, v := d.u32(), d.u32()
+		if d.err == nil && (int(k) >= strs || int(v) >= strs) {
+			d.fail("provider link %d → %d refers to an unknown string", k, v)
+		}
+		m[k] = v
+	}
+	return m
 }
 
 func encDL(e *enc, d *dlRec) {
@@ -516,7 +564,7 @@ func encRec(e *enc, r *rec) {
 	encDL(e, &r.dl)
 	for _, v := range [...]uint32{r.lastRev, r.events, r.partner, r.customer, r.product, r.severity,
 		r.filedBy, r.filedByRole, r.filedByPartner, r.behalfOf, r.locale, r.language, r.class, r.context,
-		r.channel, r.route, r.assignee, r.responder, r.isv, r.respSeverity, r.respClock,
+		r.channel, r.route, r.assignee, r.responder, r.isv, r.respSeverity, r.respClock, r.provider, r.reseller,
 		r.escalations, r.escalationLevel, r.disputesOpened, r.disputesOpen, r.fraudFlags, r.notes, r.reopens} {
 		e.uvarint(uint64(v))
 	}
@@ -540,7 +588,7 @@ func decRec(d *dec, r *rec) {
 	decDL(d, &r.dl)
 	for _, p := range [...]*uint32{&r.lastRev, &r.events, &r.partner, &r.customer, &r.product, &r.severity,
 		&r.filedBy, &r.filedByRole, &r.filedByPartner, &r.behalfOf, &r.locale, &r.language, &r.class, &r.context,
-		&r.channel, &r.route, &r.assignee, &r.responder, &r.isv, &r.respSeverity, &r.respClock,
+		&r.channel, &r.route, &r.assignee, &r.responder, &r.isv, &r.respSeverity, &r.respClock, &r.provider, &r.reseller,
 		&r.escalations, &r.escalationLevel, &r.disputesOpened, &r.disputesOpen, &r.fraudFlags, &r.notes, &r.reopens} {
 		*p = d.u32()
 	}

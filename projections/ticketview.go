@@ -205,6 +205,10 @@ func parseCursor(kind byte, c string) (uint64, error) {
 
 // TicketFilter selects tickets in List. Empty fields do not filter.
 type TicketFilter struct {
+	// Party restricts to the tickets the partner is a party to (IsParty):
+	// the tenancy of a partner caller.
+	Party string `json:"party,omitempty"`
+	// PartnerID selects by filing partner.
 	PartnerID  string `json:"partnerId,omitempty"`
 	CustomerID string `json:"customerId,omitempty"`
 	Status     string `json:"status,omitempty"`
@@ -240,8 +244,10 @@ type TicketPage struct {
 
 // match is a compiled TicketFilter.
 type match struct {
+	party                                uint32
 	partner, customer, severity, product uint32
-	hasPartner, hasCustomer, hasSev      bool
+	hasParty, hasPartner, hasCustomer    bool
+	hasSev                               bool
 	hasProduct                           bool
 	status                               uint8
 	sla                                  string
@@ -262,6 +268,7 @@ func (t *Tickets) compile(f TicketFilter) (match, error) {
 			m.none = true
 		}
 	}
+	look(f.Party, &m.party, &m.hasParty)
 	look(f.PartnerID, &m.partner, &m.hasPartner)
 	look(f.CustomerID, &m.customer, &m.hasCustomer)
 	look(f.Severity, &m.severity, &m.hasSev)
@@ -286,7 +293,8 @@ func (t *Tickets) compile(f TicketFilter) (match, error) {
 
 func (m *match) ok(r *rec) bool {
 	switch {
-	case m.hasPartner && r.partner != m.partner,
+	case m.hasParty && !r.hasParty(m.party),
+		m.hasPartner && r.partner != m.partner,
 		m.hasCustomer && r.customer != m.customer,
 		m.hasSev && r.severity != m.severity,
 		m.hasProduct && r.product != m.product,
@@ -304,6 +312,39 @@ func (m *match) ok(r *rec) bool {
 		return r.breachedUnanswered(m.now)
 	}
 	return r.verdict(m.now) == m.sla
+}
+
+// hasParty: p (an interned partner id, not 0) is the filer, the filer's
+// provider or the reseller whose customer a provider filed for.
+func (r *rec) hasParty(p uint32) bool {
+	return p != 0 && (r.partner == p || r.provider == p || r.reseller == p)
+}
+
+// IsParty reports whether partner is a party to ticket id: its filer, the
+// filer's indirect provider, or the reseller whose customer a provider
+// filed for. False for a ticket the model does not hold. It answers from
+// the model, without reading the ticket's stream.
+func (t *Tickets) IsParty(id, partner string) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	i, ok := t.ids.get(id)
+	if !ok {
+		return false
+	}
+	p, ok := t.strs.lookup(partner)
+	return ok && t.at(int(i)).hasParty(p)
+}
+
+// ProviderOf returns the indirect provider of a registered reseller; ""
+// for a provider, or a partner the model has not seen registered.
+func (t *Tickets) ProviderOf(partner string) string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	p, ok := t.strs.lookup(partner)
+	if !ok {
+		return ""
+	}
+	return t.strs.str(t.providers[p])
 }
 
 // isOpen: the request is still being worked and counts for at-risk.
