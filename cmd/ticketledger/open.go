@@ -25,6 +25,9 @@ entitlement, …) and prints either "accepted" with the ticket id and the
 first-response deadline and how it was derived (policy version, clock,
 calendar), or the refusal with the rule that refused it.
 
+The ledger assigns the ticket id. To retry safely, pass --idempotency-key:
+the same key from the same principal opens the same ticket once.
+
 The actor comes from the global flags (--actor, --role, --partner) or
 TICKETLEDGER_ACTOR, TICKETLEDGER_ROLE, TICKETLEDGER_PARTNER.`,
 		Example: `  ticketledger open --actor alice@contoso.example --role indirect_provider --partner contoso \
@@ -52,7 +55,6 @@ TICKETLEDGER_ACTOR, TICKETLEDGER_ROLE, TICKETLEDGER_PARTNER.`,
 	f.StringVar(&o.b.Entitlement, "entitlement", "", "support-plan reference of an own-tenant request (partner-network, Premier/Unified/ASfP or Azure agreement)")
 	f.StringVar(&o.b.Language, "language", "en", "support language: en (24x7) or a local language such as sv, de, ja (business hours)")
 	f.StringVar(&o.b.Locale, "locale", "", "requester's locale, picks the business calendar: sv-SE, de-DE, en-GB, en-US, ja-JP, …")
-	f.StringVar(&o.b.TicketID, "ticket-id", "", "ticket id to use (a UUID); default: assigned by the ledger")
 	addTime(c, &o.occurred, "occurred-at", "when the request was filed (default: now)")
 	return c
 }
@@ -100,7 +102,6 @@ with at least one of the ISV's support URL, e-mail or phone.`,
 	f.StringVar(&r.b.ISVContact.SupportEmail, "isv-email", "", "ISV support e-mail")
 	f.StringVar(&r.b.ISVContact.SupportPhone, "isv-phone", "", "ISV support phone")
 	f.StringVar(&r.b.Title, "title", "", "short title")
-	f.StringVar(&r.b.TicketID, "ticket-id", "", "ticket id to use (a UUID); default: assigned by the ledger")
 	addTime(c, &r.occurred, "occurred-at", "when the request was made (default: now)")
 	return c
 }

@@ -63,9 +63,13 @@
 //
 // A caller-supplied idempotency key makes the command deterministic where it
 // would otherwise be random: event i of the command gets the UUID v5 of
-// (key, actor id, stream, i), and Open without a ticket id gets the ticket
-// id v5 of ("ticket", key, actor id, actor partner) — the parts joined with
-// NUL bytes, in IdempotencyNamespace. A retry therefore finds its own
+// (key, actor id, actor role, actor partner, stream, i), and Open (and
+// RedirectToISV) the ticket id v5 of ("ticket", key, actor id, actor role,
+// actor partner) — the parts joined with NUL bytes, in IdempotencyNamespace.
+// A key is thus scoped to the principal: the same key from another
+// principal is a different key, a fresh command that can neither replay nor
+// collide with the first. The ledger always picks ticket ids; a caller
+// cannot name one. A retry therefore finds its own
 // events (step 2), and a retry racing its original is deduplicated by the
 // store, which ignores an append of event ids it already holds at that
 // place and says so (step 6). A key names one command: reusing it with

@@ -95,7 +95,9 @@ type Command struct {
 	// OccurredAt is when the thing happened in the world. Zero: now.
 	OccurredAt time.Time
 	// IdempotencyKey makes a retry return the first run's result and append
-	// nothing twice. Optional; at most MaxIdempotencyKey bytes.
+	// nothing twice. Optional; at most MaxIdempotencyKey bytes. It is scoped
+	// to the principal (actor id, role and partner): the same key from
+	// another principal is a different key.
 	IdempotencyKey string
 	// ExpectedRevision, when set, is the stream revision the caller last
 	// saw; the command is refused with a *ConflictError if the stream has
@@ -314,8 +316,14 @@ func (s *Service) eventID(cmd Command, stream string, i int) uuid.UUID {
 		}
 		return uuid.New()
 	}
-	return idemID(cmd.IdempotencyKey, cmd.Actor.ID, stream, strconv.Itoa(i))
+	parts := append([]string{cmd.IdempotencyKey}, principal(cmd.Actor)...)
+	return idemID(append(parts, stream, strconv.Itoa(i))...)
 }
+
+// principal is the scope of an idempotency key: the actor's id, role and
+// partner. The same key sent by another principal is another key (a fresh
+// command), never a replay of the first principal's result.
+func principal(a domain.Actor) []string { return []string{a.ID, string(a.Role), a.Partner} }
 
 func idemID(parts ...string) uuid.UUID {
 	return uuid.NewSHA1(IdempotencyNamespace, []byte(strings.Join(parts, "\x00")))

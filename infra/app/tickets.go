@@ -26,11 +26,10 @@ func TicketStream(ticketID string) (stream, id string, err error) {
 	return ticket.StreamPrefix + id, id, nil
 }
 
-// OpenTicket is the input of Open.
+// OpenTicket is the input of Open. The ledger picks the new ticket's id
+// (newTicketID): a caller cannot choose one, so no id it tries can collide
+// with, and reveal, a ticket of another partner.
 type OpenTicket struct {
-	// TicketID is the new ticket's id (a UUID). Empty: derived from the
-	// idempotency key if there is one, else a new UUID.
-	TicketID string
 	// ResellerID names the reseller when an indirect provider files for a
 	// customer of one of its resellers.
 	ResellerID string
@@ -39,17 +38,15 @@ type OpenTicket struct {
 
 // RedirectTicket is the input of RedirectToISV.
 type RedirectTicket struct {
-	TicketID string // as OpenTicket.TicketID
 	ticket.RedirectRequest
 }
 
-// newTicketID picks the id of a ticket about to be created.
-func newTicketID(cmd Command, given string) string {
-	switch {
-	case given != "":
-		return given
-	case cmd.IdempotencyKey != "":
-		return idemID("ticket", cmd.IdempotencyKey, cmd.Actor.ID, cmd.Actor.Partner).String()
+// newTicketID picks the id of a ticket about to be created: derived from
+// the idempotency key within the principal's scope (a retry opens the same
+// ticket), else a new time-ordered UUID.
+func newTicketID(cmd Command) string {
+	if cmd.IdempotencyKey != "" {
+		return idemID(append([]string{"ticket", cmd.IdempotencyKey}, principal(cmd.Actor)...)...).String()
 	}
 	if id, err := uuid.NewV7(); err == nil {
 		return id.String()
@@ -62,7 +59,7 @@ func newTicketID(cmd Command, given string) string {
 // current SLA policy. The result carries the ticket id and the
 // first-response deadline.
 func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result, error) {
-	stream, id, err := TicketStream(newTicketID(cmd, in.TicketID))
+	stream, id, err := TicketStream(newTicketID(cmd))
 	if err != nil {
 		return Result{}, err
 	}
@@ -97,7 +94,7 @@ func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result,
 
 // RedirectToISV records a marketplace request redirected to the ISV.
 func (s *Service) RedirectToISV(ctx context.Context, cmd Command, in RedirectTicket) (Result, error) {
-	stream, id, err := TicketStream(newTicketID(cmd, in.TicketID))
+	stream, id, err := TicketStream(newTicketID(cmd))
 	if err != nil {
 		return Result{}, err
 	}

@@ -95,7 +95,7 @@ func (t *Target) Open(ctx context.Context, cmd app.Command, in app.OpenTicket) (
 
 // OpenBody is the request body of POST /v1/tickets for in.
 func OpenBody(occurredAt time.Time, in app.OpenTicket) server.OpenTicketBody {
-	return server.OpenTicketBody{CommandBase: server.CommandBase{OccurredAt: ts(occurredAt)}, TicketID: in.TicketID, ResellerID: in.ResellerID,
+	return server.OpenTicketBody{CommandBase: server.CommandBase{OccurredAt: ts(occurredAt)}, ResellerID: in.ResellerID,
 		Context: string(in.Context), CustomerID: in.CustomerID, Product: string(in.Product), NonCritical: in.NonCritical,
 		Severity: string(in.Severity), Title: in.Title, Description: in.Description, Channel: string(in.Channel),
 		Route: string(in.Route), Contact: in.Contact, SupportPlan: in.SupportPlan, Entitlement: in.Entitlement,
@@ -104,7 +104,7 @@ func OpenBody(occurredAt time.Time, in app.OpenTicket) server.OpenTicketBody {
 
 // RedirectToISV implements the demo target.
 func (t *Target) RedirectToISV(ctx context.Context, cmd app.Command, in app.RedirectTicket) (app.Result, error) {
-	return t.post(ctx, cmd, "/v1/tickets/isv-redirects", server.RedirectBody{CommandBase: base(cmd), TicketID: in.TicketID,
+	return t.post(ctx, cmd, "/v1/tickets/isv-redirects", server.RedirectBody{CommandBase: base(cmd),
 		CustomerID: in.CustomerID, ProductName: in.ProductName, ISV: in.ISV, ISVContact: in.ISVContact, Title: in.Title})
 }
 

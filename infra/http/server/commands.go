@@ -18,12 +18,12 @@ type CommandBase struct {
 	OccurredAt Timestamp `json:"occurredAt,omitzero"`
 }
 
-// OpenTicketBody files a service request (POST /v1/tickets).
+// OpenTicketBody files a service request (POST /v1/tickets). It names no
+// ticket id: the ledger assigns it (derived from the Idempotency-Key within
+// the caller's scope when one is sent, so a retry finds the same ticket),
+// and an id a caller tries can never collide with another partner's ticket.
 type OpenTicketBody struct {
 	CommandBase
-	// TicketID is optional (a UUID); absent: assigned by the ledger
-	// (derived from the Idempotency-Key when one is sent).
-	TicketID string `json:"ticketId,omitempty"`
 	// ResellerID: an indirect provider filing for a customer of one of its
 	// resellers names the reseller.
 	ResellerID string `json:"resellerId,omitempty"`
@@ -48,9 +48,9 @@ type OpenTicketBody struct {
 }
 
 // RedirectBody records a marketplace request redirected to its ISV.
+// Like OpenTicketBody it names no ticket id.
 type RedirectBody struct {
 	CommandBase
-	TicketID    string            `json:"ticketId,omitempty"`
 	CustomerID  string            `json:"customerId,omitempty"`
 	ProductName string            `json:"productName"`
 	ISV         string            `json:"isv"`
@@ -307,7 +307,7 @@ func (a *API) respond(w http.ResponseWriter, r *http.Request, status int, res ap
 // input is the app.OpenTicket of the body, with the defaults of
 // ticket.OpenRequest.WithDefaults for what the filer (partner) left out.
 func (b *OpenTicketBody) input(filer string) app.OpenTicket {
-	return app.OpenTicket{TicketID: b.TicketID, ResellerID: b.ResellerID, OpenRequest: ticket.OpenRequest{
+	return app.OpenTicket{ResellerID: b.ResellerID, OpenRequest: ticket.OpenRequest{
 		Context: ticket.Context(b.Context), CustomerID: b.CustomerID, Product: ticket.Product(b.Product), NonCritical: b.NonCritical,
 		Severity: domain.Severity(b.Severity), Title: b.Title, Description: b.Description, Channel: ticket.Channel(b.Channel),
 		Route: ticket.Route(b.Route), Contact: b.Contact, SupportPlan: b.SupportPlan, Entitlement: b.Entitlement,
@@ -316,7 +316,7 @@ func (b *OpenTicketBody) input(filer string) app.OpenTicket {
 }
 
 func (b *RedirectBody) input() app.RedirectTicket {
-	return app.RedirectTicket{TicketID: b.TicketID, RedirectRequest: ticket.RedirectRequest{
+	return app.RedirectTicket{RedirectRequest: ticket.RedirectRequest{
 		CustomerID: b.CustomerID, ProductName: b.ProductName, ISV: b.ISV, ISVContact: b.ISVContact, Title: b.Title,
 	}}
 }

@@ -98,6 +98,9 @@ func jsonError(err error) error {
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		f, _ = strconv.Unquote(f)
+		if f == "ticketId" {
+			return badRequest(f, "the ledger assigns ticket ids: drop ticketId, and send an Idempotency-Key to make a retry open the same ticket")
+		}
 		return badRequest(f, "unknown field %q: check the spelling against /openapi.json", f)
 	}
 	var mbe *http.MaxBytesError
