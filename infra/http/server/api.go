@@ -64,6 +64,10 @@ type TicketReader interface {
 	Get(id string) (projections.Ticket, bool)
 	SLA(id string, now time.Time) (projections.TicketSLA, bool)
 	List(f projections.TicketFilter, p projections.Page) (projections.TicketPage, error)
+	// IsParty and ProviderOf answer the tenancy questions (tenancy.go)
+	// without reading a stream.
+	IsParty(id, partner string) bool
+	ProviderOf(partner string) string
 	Report(q projections.ReportQuery) (projections.Report, error)
 	AtRisk(q projections.AtRiskQuery) ([]projections.TicketSLA, error)
 	WhatIf(q projections.WhatIfQuery, p projections.Policy) (projections.WhatIfReport, error)
@@ -100,6 +104,9 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Observer gets per-request metrics. Optional.
 	Observer Observer
+	// Denials counts denied attempts (role and tenancy refusals). Nil: the
+	// Observer, when it implements DenialObserver.
+	Denials DenialObserver
 	// Logger logs internal errors. Nil: slog.Default().
 	Logger *slog.Logger
 	// Now is the clock for queries that judge "now". Nil: time.Now.
@@ -130,6 +137,7 @@ type API struct {
 	clock    projections.Clock
 	ready    func(ctx context.Context) error
 	obs      Observer
+	denials  DenialObserver
 	log      *slog.Logger
 	now      func() time.Time
 	maxBody  int64
@@ -147,10 +155,13 @@ func New(cfg Config) (*API, error) {
 		return nil, errors.New("http server: Config.App, Tickets and Audit are required")
 	}
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
-		ready: cfg.Ready, obs: cfg.Observer, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
+		ready: cfg.Ready, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout}
 	if a.awaitFor <= 0 {
 		a.awaitFor = DefaultAwaitTimeout
+	}
+	if d, ok := cfg.Observer.(DenialObserver); ok && a.denials == nil {
+		a.denials = d
 	}
 	if a.policies == nil {
 		a.policies = cfg.App.Policies()
@@ -170,7 +181,11 @@ func New(cfg Config) (*API, error) {
 	if a.timeout <= 0 {
 		a.timeout = DefaultRequestTimeout
 	}
-	a.routes = routes()
+	rts, err := withScopes(routes())
+	if err != nil {
+		return nil, err
+	}
+	a.routes = rts
 	a.mux = http.NewServeMux()
 	for _, rt := range a.routes {
 		a.mux.Handle(rt.pattern(), a.wrap(rt))
@@ -290,10 +305,14 @@ func (a *API) wrap(rt route) http.Handler {
 		if err == nil {
 			var q *query
 			if q, err = newQuery(r, rt.query); err == nil {
-				err = rt.serve(a, sw, r, q)
+				if err = a.admit(rt, r); err == nil {
+					err = rt.serve(a, sw, r, q)
+				}
 			}
+			err = normalise(rt, err)
 		}
 		if err != nil {
+			a.observeDenied(rt, r, err)
 			p := problemOf(err)
 			p.Instance, p.CorrelationID = r.URL.Path, corr
 			if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {

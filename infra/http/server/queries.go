@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/sla"
-	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/projections"
 )
@@ -17,67 +15,30 @@ import (
 // DefaultHorizon is the at-risk horizon of SLA queries when none is given.
 const DefaultHorizon = sla.DefaultReportHorizon
 
-// Who may read what: auditors, vendor support and the system read
-// everything; a partner reads its own partner record, those of its
-// provider and resellers, the tickets it is a party to, and listings,
-// reports and audit entries restricted to its partner id.
+// Who may read what is decided by admit (tenancy.go) before a handler
+// runs; a handler restricts what it reads to the caller's tenancy with
+// partyOf.
 
-// scopePartner returns the partner filter of a listing for actor.
-func scopePartner(actor domain.Actor, requested string) (string, error) {
-	if !actor.Role.IsPartner() {
-		return requested, nil
+// partyOf is the Party filter of a listing for actor: its partner for a
+// partner caller (only the tickets it is a party to), none otherwise.
+func partyOf(actor domain.Actor) string {
+	if actor.Role.IsPartner() {
+		return actor.Partner
 	}
-	if requested != "" && requested != actor.Partner {
-		return "", domain.Errorf(domain.KindForbidden, domain.RuleNotOwnPartner, "partnerId",
-			"partner %q may read only its own data, not partner %q's: drop partnerId or use %q", actor.Partner, requested, actor.Partner)
-	}
-	return actor.Partner, nil
+	return ""
 }
 
-// ticketEvents reads a ticket's recorded stream and, for a partner actor,
-// checks that the partner is a party to the ticket.
-func (a *API) ticketEvents(ctx context.Context, actor domain.Actor, id string) ([]domain.Recorded, error) {
-	recs, err := a.app.Recorded(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if actor.Role.IsPartner() && !isParty(recs, actor.Partner) {
-		// Not found rather than forbidden: do not confirm that the ticket exists.
-		return nil, domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId",
-			"ticket %q does not exist or partner %q is not a party to it", id, actor.Partner)
-	}
-	return recs, nil
-}
-
-func isParty(recs []domain.Recorded, p string) bool {
-	if len(recs) == 0 {
-		return false
-	}
-	switch e := recs[0].Event.(type) {
-	case ticket.Opened:
-		return p == e.PartnerID || p == e.ProviderID || p == e.ResellerID
-	case ticket.RedirectedToISV:
-		return p == e.PartnerID
-	}
-	return false
-}
-
-// ticketRead is the start of every per-ticket read: the actor from the
-// headers, the ticket id of the path in canonical form, and for a partner
-// actor the check that it is a party to the ticket. The ticket's recorded
-// stream is returned when replay asks for it (or when the check read it).
+// ticketRead is the start of every per-ticket read, once admit let the
+// caller see the ticket: the ticket id of the path in canonical form and,
+// when replay asks for it, the ticket's recorded stream.
 func (a *API) ticketRead(r *http.Request, replay bool) (string, []domain.Recorded, error) {
-	actor, err := actorOf(r)
-	if err != nil {
-		return "", nil, err
-	}
 	_, id, err := app.TicketStream(r.PathValue("id"))
 	if err != nil {
 		return "", nil, err
 	}
 	var recs []domain.Recorded
-	if replay || actor.Role.IsPartner() {
-		if recs, err = a.ticketEvents(r.Context(), actor, id); err != nil {
+	if replay {
+		if recs, err = a.app.Recorded(r.Context(), id); err != nil {
 			return "", nil, err
 		}
 	}
@@ -115,8 +76,7 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request, q *query) error 
 	now := a.now().UTC()
 	t, ok := a.tickets.Get(id)
 	if !ok {
-		return domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId",
-			"ticket %q is not in the read model: check the id (a ticket opened a moment ago appears once the projections catch up)", id)
+		return errNoTicket()
 	}
 	view := projections.AsOfView{At: now, Axis: projections.AxisRecorded, Exists: true, Ticket: &t, Events: t.Events,
 		NotYetRecorded: []projections.EventRef{}, NotYetOccurred: []projections.EventRef{}, Excluded: []projections.EventRef{}}
@@ -137,18 +97,19 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, q *query) erro
 		OpenedFrom: q.time("openedFrom"), OpenedTo: q.time("openedTo"),
 	}
 	p := page(q)
-	return scopedRead(w, r, q, &f.PartnerID, func() (projections.TicketPage, error) {
+	return scopedRead(w, r, q, &f.Party, func() (projections.TicketPage, error) {
 		res, err := a.tickets.List(f, p)
 		res.Tickets = orEmpty(res.Tickets)
 		return res, err
 	})
 }
 
-// scopedRead serves a read restricted to the caller's partner: the actor
-// from the headers, the query parameters the handler read into q (their
-// first error), *partnerID scoped to the caller (scopePartner), and then
-// read's answer as JSON.
-func scopedRead[R any](w http.ResponseWriter, r *http.Request, q *query, partnerID *string, read func() (R, error)) error {
+// scopedRead serves a read restricted to the caller's tenancy: the actor
+// from the request, the query parameters the handler read into q (their
+// first error), *party set to the caller's (partyOf), and then read's
+// answer as JSON. A partnerId naming a partner outside the tenancy selects
+// nothing, as one never used does.
+func scopedRead[R any](w http.ResponseWriter, r *http.Request, q *query, party *string, read func() (R, error)) error {
 	actor, err := actorOf(r)
 	if err != nil {
 		return err
@@ -156,9 +117,7 @@ func scopedRead[R any](w http.ResponseWriter, r *http.Request, q *query, partner
 	if q.err != nil {
 		return q.err
 	}
-	if *partnerID, err = scopePartner(actor, *partnerID); err != nil {
-		return err
-	}
+	*party = partyOf(actor)
 	res, err := read()
 	if err != nil {
 		return err
@@ -186,7 +145,7 @@ func (a *API) ticketSLA(w http.ResponseWriter, r *http.Request, _ *query) error 
 	}
 	s, ok := a.tickets.SLA(id, a.now().UTC())
 	if !ok {
-		return domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "ticket %q is not in the read model", id)
+		return errNoTicket()
 	}
 	return writeJSON(w, http.StatusOK, s)
 }
@@ -213,7 +172,7 @@ func (a *API) auditQuery(w http.ResponseWriter, r *http.Request, q *query) error
 		OccurredFrom: q.time("occurredFrom"), OccurredTo: q.time("occurredTo"),
 	}
 	p := page(q)
-	return scopedRead(w, r, q, &aq.PartnerID, func() (projections.AuditPage, error) {
+	return scopedRead(w, r, q, &aq.Party, func() (projections.AuditPage, error) {
 		res, err := a.audit.Query(aq, p)
 		res.Entries = orEmpty(res.Entries)
 		return res, err
@@ -239,7 +198,7 @@ func (a *API) slaReport(w http.ResponseWriter, r *http.Request, q *query) error 
 	if !rq.From.IsZero() && !rq.To.IsZero() && !rq.From.Before(rq.To) {
 		q.fail(badRequest("to", "the period is empty: to must be after from"))
 	}
-	return scopedRead(w, r, q, &rq.PartnerID, func() (projections.Report, error) { return a.tickets.Report(rq) })
+	return scopedRead(w, r, q, &rq.Party, func() (projections.Report, error) { return a.tickets.Report(rq) })
 }
 
 // AtRiskView lists open unanswered tickets at risk (or breached).
@@ -252,7 +211,7 @@ type AtRiskView struct {
 func (a *API) atRisk(w http.ResponseWriter, r *http.Request, q *query) error {
 	aq := projections.AtRiskQuery{Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon), IncludeBreached: q.bool("includeBreached"),
 		PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), Severity: q.oneOf("severity", severities...), Product: q.str("product"), Limit: q.int("limit")}
-	return scopedRead(w, r, q, &aq.PartnerID, func() (AtRiskView, error) {
+	return scopedRead(w, r, q, &aq.Party, func() (AtRiskView, error) {
 		list, err := a.tickets.AtRisk(aq)
 		return AtRiskView{Now: aq.Now, HorizonSeconds: aq.Horizon.Seconds(), Tickets: orEmpty(list)}, err
 	})
@@ -297,11 +256,8 @@ func (a *API) whatIf(w http.ResponseWriter, r *http.Request, _ *query) error {
 	default:
 		return badRequest("policyVersion", "name a policy version (see GET /v1/policies) or define one inline in policy")
 	}
-	if b.PartnerID, err = scopePartner(actor, b.PartnerID); err != nil {
-		return err
-	}
 	rep, err := a.tickets.WhatIf(projections.WhatIfQuery{From: b.From.Time, To: b.To.Time, Now: a.now().UTC(),
-		PolicyVersion: p.Version(), PartnerID: b.PartnerID, CustomerID: b.CustomerID}, p)
+		PolicyVersion: p.Version(), Party: partyOf(actor), PartnerID: b.PartnerID, CustomerID: b.CustomerID}, p)
 	if err != nil {
 		return err
 	}
@@ -386,22 +342,12 @@ type PartnerView struct {
 	Revision   uint64      `json:"revision"`
 }
 
+// getPartner serves a partner record; admit checked that a partner
+// caller is related to it.
 func (a *API) getPartner(w http.ResponseWriter, r *http.Request, _ *query) error {
-	actor, err := actorOf(r)
+	p, rev, err := a.app.Partner(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
-	}
-	id := r.PathValue("id")
-	p, rev, err := a.app.Partner(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if actor.Role.IsPartner() && actor.Partner != id && p.Provider() != actor.Partner {
-		own, _, err := a.app.Partner(r.Context(), actor.Partner)
-		if err != nil || own.Provider() != id {
-			return domain.Errorf(domain.KindNotFound, domain.RulePartnerNotFound, "partnerId",
-				"partner %q does not exist or is not related to partner %q", id, actor.Partner)
-		}
 	}
 	w.Header().Set("ETag", etag(rev))
 	return writeJSON(w, http.StatusOK, PartnerView{ID: p.ID(), Name: p.Name(), Role: p.Role(), ProviderID: p.Provider(), Email: p.Email(), Revision: rev})

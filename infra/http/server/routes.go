@@ -20,6 +20,7 @@ type route struct {
 	command, create bool
 	// public routes need no actor headers.
 	public bool
+	scope  scope // tenancy (set by New from the tenancy table, tenancy.go)
 	body   any // request body prototype, nil for none
 	resp   any // success response prototype
 	status int // success status: the one place it is decided
