@@ -20,9 +20,17 @@
 // The actor comes from the headers X-Actor-Id, X-Actor-Role and
 // X-Actor-Partner, with X-On-Behalf-Of optional. The API trusts them: a real
 // deployment puts an authenticating proxy in front that sets them from the
-// verified identity (and strips any the client sent). Auditors, vendor
-// support and the system read everything; partners read their own data
-// only. X-Correlation-Id is generated when absent and echoed.
+// verified identity (and strips any the client sent). X-Correlation-Id is
+// generated when absent and echoed.
+//
+// # Tenancy
+//
+// Who sees and does what is decided once per request (admit, tenancy.go)
+// from the route's scope in the tenancy table and the read models: a
+// partner sees the tickets it is a party to, vendor support and auditors
+// all (auditors change nothing), admins no ticket data. A ticket or partner
+// outside the caller's tenancy answers exactly as an id never used. The
+// ledger assigns ticket ids; Idempotency-Key is scoped to the principal.
 //
 // # Errors
 //

@@ -73,7 +73,7 @@ func routes() []route {
 	type res = app.Result
 	return []route{
 		// Ticket commands.
-		create(cmdRoute("POST", "/v1/tickets", "openTicket", "File a service request on behalf of a customer or for the partner's own tenant; returns the first-response deadline", tk,
+		create(cmdRoute("POST", "/v1/tickets", "openTicket", "File a service request on behalf of a customer or for the partner's own tenant; returns the ticket id the ledger assigned (send Idempotency-Key to retry safely) and the first-response deadline", tk,
 			func(c call, b *OpenTicketBody) (res, error) {
 				return c.app.Open(c.ctx, c.cmd, b.input(c.cmd.Actor.Partner))
 			})),
@@ -155,7 +155,7 @@ func routes() []route {
 		// Queries.
 		get("/v1/tickets", "listTickets", "List tickets with filters, newest or oldest first, with a cursor", tk, projections.TicketPage{}, (*API).listTickets,
 			withPage(
-				param{Name: "partnerId", Type: "string", Desc: "filing partner (forced to the caller's own for partners)"},
+				param{Name: "partnerId", Type: "string", Desc: "filing partner (for a partner caller, within its tenancy: another partner selects nothing)"},
 				param{Name: "customerId", Type: "string"},
 				param{Name: "status", Type: "string", Values: statuses},
 				param{Name: "severity", Type: "string", Values: severities},
@@ -176,7 +176,7 @@ func routes() []route {
 		get("/v1/audit", "queryAudit", "Audit query: events by actor, partner, customer, ticket, stream, type and time range on both axes", au, projections.AuditPage{}, (*API).auditQuery,
 			withPage(
 				param{Name: "actor", Type: "string", Desc: "principal id of whoever caused the event"},
-				param{Name: "partnerId", Type: "string", Desc: "forced to the caller's own for partners"},
+				param{Name: "partnerId", Type: "string", Desc: "events of the partner's tickets and stream, and those its people caused (for a partner caller, within its tenancy)"},
 				param{Name: "customerId", Type: "string"},
 				param{Name: "ticketId", Type: "string"},
 				param{Name: "stream", Type: "string"},
