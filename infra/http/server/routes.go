@@ -21,9 +21,9 @@ type route struct {
 	// public routes need no actor headers.
 	public bool
 	scope  scope // tenancy (set by New from the tenancy table, tenancy.go)
-	body   any // request body prototype, nil for none
-	resp   any // success response prototype
-	status int // success status: the one place it is decided
+	body   any   // request body prototype, nil for none
+	resp   any   // success response prototype
+	status int   // success status: the one place it is decided
 	query  []param
 	// handle serves a query; exec runs a command (cmdRoute), answered by
 	// respond with status.

@@ -64,7 +64,7 @@ var scopes = map[string]scope{
 	"exportEvidence": scopeTicket, "verifyTicket": scopeTicket, "getPartner": scopePartner,
 	"queryAudit": scopeTickets, "slaReport": scopeTickets, "atRisk": scopeTickets, "whatIf": scopeTickets,
 	"listPolicies": scopeConfig,
-	"healthz": scopePublic, "readyz": scopePublic, "openapi": scopePublic,
+	"healthz":      scopePublic, "readyz": scopePublic, "openapi": scopePublic,
 }
 
 // withScopes sets each route's scope from the tenancy table; a route

@@ -63,7 +63,7 @@ type tenancyWorld struct {
 	tickets   map[string][]string // id → parties
 	redirects map[string]bool     // marketplace redirects (no deadline)
 	order     []string
-	partners map[string]string // id → provider
+	partners  map[string]string // id → provider
 }
 
 func (w *tenancyWorld) addTicket(id string, parties ...string) {
@@ -420,7 +420,7 @@ func TestTenancyMatrix(t *testing.T) {
 	}
 
 	rows := map[string]row{
-		"openTicket":    create(partnerFiles, ownBody, filed),
+		"openTicket": create(partnerFiles, ownBody, filed),
 		"redirectToISV": create(partnerFiles, func(caller) map[string]any {
 			return map[string]any{"productName": "Widget", "isv": "Acme", "isvContact": map[string]any{"supportUrl": "https://acme.example"}, "title": "t"}
 		}, func(c caller, id string) { filed(c, id); w.redirects[id] = true }),
