@@ -20,15 +20,18 @@ type route struct {
 	command, create bool
 	// public routes need no actor headers.
 	public bool
-	scope  scope // tenancy (set by New from the tenancy table, tenancy.go)
-	body   any   // request body prototype, nil for none
-	resp   any   // success response prototype
-	status int   // success status: the one place it is decided
+	body   any // request body prototype, nil for none
+	resp   any // success response prototype
+	status int // success status: the one place it is decided
 	query  []param
 	// handle serves a query; exec runs a command (cmdRoute), answered by
 	// respond with status.
 	handle func(a *API, w http.ResponseWriter, r *http.Request, q *query) error
 	exec   execFunc
+
+	// scope is the route's tenancy, set by New from the tenancy table
+	// (tenancy.go).
+	scope scope
 }
 
 func (rt route) pattern() string { return rt.method + " " + rt.path }

@@ -50,28 +50,34 @@ const (
 	scopeConfig                // the ledger's configuration (policy versions)
 )
 
-// scopes is the tenancy table: the scope of every route, by operationId.
+// scopeOf is the tenancy table: the scope of every route, by operationId.
 // A route missing here makes New fail.
-var scopes = map[string]scope{
-	"openTicket": scopeTickets, "redirectToISV": scopeTickets,
-	"recordFirstResponse": scopeTicket, "changeSeverity": scopeTicket, "escalate": scopeTicket,
-	"requestInfo": scopeTicket, "provideInfo": scopeTicket, "openBillingDispute": scopeTicket,
-	"resolveBillingDispute": scopeTicket, "flagFraud": scopeTicket, "clearFraud": scopeTicket,
-	"addNote": scopeTicket, "reassign": scopeTicket, "resolve": scopeTicket, "reopen": scopeTicket, "close": scopeTicket,
-	"registerPartner": scopePartners, "linkCustomer": scopePartner, "recordSupportPlan": scopePartner,
-	"endSupportPlan": scopePartner, "grantAzureAccess": scopePartner, "revokeAzureAccess": scopePartner,
-	"listTickets": scopeTickets, "getTicket": scopeTicket, "getTicketSLA": scopeTicket, "getTicketHistory": scopeTicket,
-	"exportEvidence": scopeTicket, "verifyTicket": scopeTicket, "getPartner": scopePartner,
-	"queryAudit": scopeTickets, "slaReport": scopeTickets, "atRisk": scopeTickets, "whatIf": scopeTickets,
-	"listPolicies": scopeConfig,
-	"healthz":      scopePublic, "readyz": scopePublic, "openapi": scopePublic,
+func scopeOf(op string) scope {
+	switch op {
+	case "recordFirstResponse", "changeSeverity", "escalate", "requestInfo", "provideInfo",
+		"openBillingDispute", "resolveBillingDispute", "flagFraud", "clearFraud", "addNote",
+		"reassign", "resolve", "reopen", "close",
+		"getTicket", "getTicketSLA", "getTicketHistory", "exportEvidence", "verifyTicket":
+		return scopeTicket
+	case "openTicket", "redirectToISV", "listTickets", "queryAudit", "slaReport", "atRisk", "whatIf":
+		return scopeTickets
+	case "linkCustomer", "recordSupportPlan", "endSupportPlan", "grantAzureAccess", "revokeAzureAccess", "getPartner":
+		return scopePartner
+	case "registerPartner":
+		return scopePartners
+	case "listPolicies":
+		return scopeConfig
+	case "healthz", "readyz", "openapi":
+		return scopePublic
+	}
+	return scopeNone
 }
 
 // withScopes sets each route's scope from the tenancy table; a route
 // without one, or a public route declared otherwise, is an error.
 func withScopes(rts []route) ([]route, error) {
 	for i := range rts {
-		s := scopes[rts[i].op]
+		s := scopeOf(rts[i].op)
 		if s == scopeNone || (s == scopePublic) != rts[i].public {
 			return nil, fmt.Errorf("http server: route %s (%s) has no tenancy scope, or one that disagrees with its public flag: add it to the tenancy table (tenancy.go)", rts[i].pattern(), rts[i].op)
 		}
