@@ -470,6 +470,16 @@ func TestTenancyMatrix(t *testing.T) {
 				}
 			}
 			ids(t, c, slices.Collect(maps.Keys(seen)))
+			// Asking for one ticket outside the tenancy is asking for one
+			// never used.
+			never := refused("GET", "/v1/audit?ticketId="+neverUsed, c, nil)
+			for _, id := range w.order {
+				if !w.sees(c, id) {
+					if r := refused("GET", "/v1/audit?ticketId="+id, c, nil); r.code != never.code || !bytes.Equal(r.body, never.body) {
+						t.Fatalf("%s: the audit of hidden ticket %s answers %d %s, of one never used %d %s", c.name, id, r.code, r.body, never.code, never.body)
+					}
+				}
+			}
 		}),
 		"slaReport": listing(get("/v1/reports/sla"), func(t *testing.T, c caller, r resp) {
 			var rep projections.Report
