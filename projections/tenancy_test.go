@@ -55,14 +55,8 @@ func tenancyWorld() (*world, map[string][]string) {
 func TestTicketsTenancy(t *testing.T) {
 	w, sees := tenancyWorld()
 	tk, _ := fold(w.g.Events)
-	var buf bytes.Buffer
-	if err := tk.Snapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
 	restored := NewTickets(TicketsOptions{})
-	if err := restored.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
+	roundTrip(t, tk, restored)
 	all := []string{"tp1", "tr11", "tp1r12", "tp2", "xr11"}
 	for name, m := range map[string]*Tickets{"folded": tk, "restored": restored} {
 		for p, want := range sees {
@@ -129,17 +123,23 @@ func TestTicketsTenancy(t *testing.T) {
 
 const time2h = 2 * time.Hour
 
+// roundTrip restores to from a snapshot of from.
+func roundTrip(t *testing.T, from, to Projection) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := from.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := to.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAuditTenancy(t *testing.T) {
 	w, sees := tenancyWorld()
 	_, au := fold(w.g.Events)
-	var buf bytes.Buffer
-	if err := au.Snapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
 	restored := NewAudit()
-	if err := restored.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
+	roundTrip(t, au, restored)
 	// A partner's audit covers the tickets it is a party to, its own
 	// partner stream and, for a provider, its resellers' streams.
 	streams := map[string][]string{
