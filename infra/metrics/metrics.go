@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
 
@@ -44,6 +45,7 @@ type Metrics struct {
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
 	appendDur    *prometheus.HistogramVec
+	denied       *prometheus.CounterVec
 }
 
 // New creates the process metrics and registers them on reg. It panics if a
@@ -75,8 +77,13 @@ func New(reg prometheus.Registerer) *Metrics {
 			NativeHistogramMaxBucketNumber:  nativeMaxBuckets,
 			NativeHistogramMinResetDuration: nativeMinResetDur,
 		}, []string{"category", "outcome"}),
+		denied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace,
+			Name:      "http_denied_total",
+			Help:      "Requests denied for the caller's role or tenancy (tenancy denials are answered as for an id never used), by registered route pattern, reason and role.",
+		}, []string{"route", "reason", "role"}),
 	}
-	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur)
+	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur, m.denied)
 	return m
 }
 
@@ -98,6 +105,19 @@ func (m *Metrics) ObserveHTTP(route string, code int, dur time.Duration) {
 		method = "any"
 	}
 	m.ObserveHTTPMethod(method, path, code, dur)
+}
+
+// ObserveDenied counts one denied request (the infra/http/server
+// DenialObserver): route is the registered pattern, reason "role" or
+// "tenancy".
+func (m *Metrics) ObserveDenied(route, reason string, role domain.Role) {
+	if m == nil {
+		return
+	}
+	if route == "" {
+		route = "unmatched"
+	}
+	m.denied.WithLabelValues(route, reason, string(role)).Inc()
 }
 
 // ObserveHTTPMethod records one handled HTTP request with an explicit method.

@@ -222,6 +222,25 @@ ticketledger_http_requests_total{code="418",method="GET",route="/v1/tickets/{id}
 	nilM.ObserveAppend("ticket-1", nil, 0)
 }
 
+func TestDeniedCounter(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := New(reg)
+	m.ObserveDenied("GET /v1/tickets/{id}", "tenancy", domain.RoleIndirectReseller)
+	m.ObserveDenied("GET /v1/tickets/{id}", "tenancy", domain.RoleIndirectReseller)
+	m.ObserveDenied("POST /v1/tickets/{id}/notes", "role", domain.RoleAuditor)
+	const want = `
+# HELP ticketledger_http_denied_total Requests denied for the caller's role or tenancy (tenancy denials are answered as for an id never used), by registered route pattern, reason and role.
+# TYPE ticketledger_http_denied_total counter
+ticketledger_http_denied_total{reason="role",role="auditor",route="POST /v1/tickets/{id}/notes"} 1
+ticketledger_http_denied_total{reason="tenancy",role="indirect_reseller",route="GET /v1/tickets/{id}"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ticketledger_http_denied_total"); err != nil {
+		t.Fatal(err)
+	}
+	var nilM *Metrics
+	nilM.ObserveDenied("/x", "role", domain.RoleAdmin) // no panic
+}
+
 type fakeStore struct {
 	eventstore.Store
 	err error
