@@ -317,6 +317,11 @@ func TestRefusalsCarryTheRule(t *testing.T) {
 		{"other customer on behalf", func() (app.Result, error) {
 			return f.svc.AddNote(ctx, app.Command{Actor: provider, OnBehalfOf: "c2"}, id, "x")
 		}, domain.KindInvalid, domain.RuleRequiredField},
+		{"ticket exists", func() (app.Result, error) {
+			r := openReq()
+			r.TicketID = id
+			return f.svc.Open(ctx, app.Command{Actor: provider}, r)
+		}, domain.KindConflict, domain.RuleTicketExists},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -352,6 +357,7 @@ func TestResellerAzureAccess(t *testing.T) {
 		t.Fatal("grant not visible", err)
 	}
 	must(t)(f.svc.RevokeAzureAccess(ctx, app.Command{Actor: provider}, "r1", "c7", "contract ended"))
+	req.TicketID = ""
 	if _, err := f.svc.Open(ctx, app.Command{Actor: reseller}, req); domain.RuleOf(err) != domain.RuleResellerAzureNeedsGrant {
 		t.Fatalf("after revoke: %v", err)
 	}

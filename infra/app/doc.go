@@ -68,8 +68,9 @@
 // actor partner) — the parts joined with NUL bytes, in IdempotencyNamespace.
 // A key is thus scoped to the principal: the same key from another
 // principal is a different key, a fresh command that can neither replay nor
-// collide with the first. The ledger always picks ticket ids; a caller
-// cannot name one. A retry therefore finds its own
+// collide with the first. Over the HTTP API the ledger always picks ticket
+// ids (OpenTicket.TicketID is for in-process callers). A retry therefore
+// finds its own
 // events (step 2), and a retry racing its original is deduplicated by the
 // store, which ignores an append of event ids it already holds at that
 // place and says so (step 6). A key names one command: reusing it with

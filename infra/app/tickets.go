@@ -26,10 +26,14 @@ func TicketStream(ticketID string) (stream, id string, err error) {
 	return ticket.StreamPrefix + id, id, nil
 }
 
-// OpenTicket is the input of Open. The ledger picks the new ticket's id
-// (newTicketID): a caller cannot choose one, so no id it tries can collide
-// with, and reveal, a ticket of another partner.
+// OpenTicket is the input of Open.
 type OpenTicket struct {
+	// TicketID is the new ticket's id (a UUID), for in-process callers
+	// only (imports, tests): the HTTP API never sets it, so no id a client
+	// tries can collide with, and reveal, another partner's ticket. Empty:
+	// derived from the idempotency key within the principal's scope if
+	// there is one, else a new UUID.
+	TicketID string
 	// ResellerID names the reseller when an indirect provider files for a
 	// customer of one of its resellers.
 	ResellerID string
@@ -38,14 +42,18 @@ type OpenTicket struct {
 
 // RedirectTicket is the input of RedirectToISV.
 type RedirectTicket struct {
+	TicketID string // as OpenTicket.TicketID
 	ticket.RedirectRequest
 }
 
-// newTicketID picks the id of a ticket about to be created: derived from
-// the idempotency key within the principal's scope (a retry opens the same
-// ticket), else a new time-ordered UUID.
-func newTicketID(cmd Command) string {
-	if cmd.IdempotencyKey != "" {
+// newTicketID picks the id of a ticket about to be created: the given one,
+// else derived from the idempotency key within the principal's scope (a
+// retry opens the same ticket), else a new time-ordered UUID.
+func newTicketID(cmd Command, given string) string {
+	switch {
+	case given != "":
+		return given
+	case cmd.IdempotencyKey != "":
 		return idemID(append([]string{"ticket", cmd.IdempotencyKey}, principal(cmd.Actor)...)...).String()
 	}
 	if id, err := uuid.NewV7(); err == nil {
@@ -59,7 +67,7 @@ func newTicketID(cmd Command) string {
 // current SLA policy. The result carries the ticket id and the
 // first-response deadline.
 func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result, error) {
-	stream, id, err := TicketStream(newTicketID(cmd))
+	stream, id, err := TicketStream(newTicketID(cmd, in.TicketID))
 	if err != nil {
 		return Result{}, err
 	}
@@ -94,7 +102,7 @@ func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result,
 
 // RedirectToISV records a marketplace request redirected to the ISV.
 func (s *Service) RedirectToISV(ctx context.Context, cmd Command, in RedirectTicket) (Result, error) {
-	stream, id, err := TicketStream(newTicketID(cmd))
+	stream, id, err := TicketStream(newTicketID(cmd, in.TicketID))
 	if err != nil {
 		return Result{}, err
 	}
