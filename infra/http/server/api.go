@@ -13,17 +13,19 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
-// Request headers.
+// Request headers. The X-Actor-* identity headers are honoured only from a
+// trusted authenticating proxy (auth.Proxy); from anyone else they are
+// refused with 401.
 const (
-	HeaderActorID        = "X-Actor-Id"
-	HeaderActorRole      = "X-Actor-Role"
-	HeaderActorPartner   = "X-Actor-Partner"
+	HeaderActorID        = auth.HeaderActorID
+	HeaderActorRole      = auth.HeaderActorRole
+	HeaderActorPartner   = auth.HeaderActorPartner
 	HeaderOnBehalfOf     = "X-On-Behalf-Of"
 	HeaderCorrelationID  = "X-Correlation-Id"
 	HeaderIdempotencyKey = "Idempotency-Key"
@@ -122,6 +124,24 @@ type Config struct {
 	// AwaitTimeout bounds that wait (0: DefaultAwaitTimeout). Past it the
 	// command still succeeds, with the header X-Read-Models: pending.
 	AwaitTimeout time.Duration
+
+	// Auth authenticates every request: every route but /healthz, /readyz
+	// and /openapi.json (and /metrics with MetricsPublic) needs a
+	// principal. Nil: an authenticator with no method, which refuses
+	// every credential (only the public routes answer).
+	Auth *auth.Authenticator
+	// Tokens issues and revokes ledger tokens (the admin-only /v1/tokens
+	// routes). Nil: those routes answer 404.
+	Tokens *auth.Tokens
+	// OnDenied, if set, is called for each request refused for having no
+	// credentials (method "", reason "missing"); refused credentials are
+	// reported by Auth's own Config.OnDenied.
+	OnDenied func(method, reason string)
+	// Metrics, when set, is served at GET /metrics: to any authenticated
+	// principal (metrics-only tokens included), or to anyone when
+	// MetricsPublic.
+	Metrics       http.Handler
+	MetricsPublic bool
 }
 
 // DefaultAwaitTimeout is how long a command waits for the read models to
@@ -147,6 +167,10 @@ type API struct {
 	mux      *http.ServeMux
 	routes   []route
 	openapi  []byte
+	auth     *auth.Authenticator
+	tokens   *auth.Tokens
+	onDenied func(method, reason string)
+	metricsH http.Handler
 }
 
 // New builds the API and its routes.
@@ -156,7 +180,10 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
 		ready: cfg.Ready, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
-		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout}
+		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics}
+	if a.auth == nil {
+		a.auth = auth.New(auth.Config{Logger: cfg.Logger})
+	}
 	if a.awaitFor <= 0 {
 		a.awaitFor = DefaultAwaitTimeout
 	}
@@ -186,6 +213,9 @@ func New(cfg Config) (*API, error) {
 		return nil, err
 	}
 	a.routes = rts
+	if cfg.Metrics != nil {
+		a.routes = append(a.routes, metricsRoute(cfg.MetricsPublic))
+	}
 	a.mux = http.NewServeMux()
 	for _, rt := range a.routes {
 		a.mux.Handle(rt.pattern(), a.wrap(rt))
@@ -303,6 +333,12 @@ func (a *API) wrap(rt route) http.Handler {
 			}
 		}()
 		if err == nil {
+			var actx context.Context
+			if actx, err = a.authenticate(sw, r, rt); err == nil {
+				r = r.WithContext(actx)
+			}
+		}
+		if err == nil {
 			var q *query
 			if q, err = newQuery(r, rt.query); err == nil {
 				if err = a.admit(rt, r); err == nil {
@@ -344,44 +380,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
-}
-
-// actorOf reads the actor from the headers. A real deployment puts an
-// authenticating proxy in front of the API that sets these headers from the
-// verified identity and strips any the client sent.
-func actorOf(r *http.Request) (domain.Actor, error) {
-	act := domain.Actor{
-		ID:      strings.TrimSpace(r.Header.Get(HeaderActorID)),
-		Role:    domain.Role(strings.TrimSpace(r.Header.Get(HeaderActorRole))),
-		Partner: strings.TrimSpace(r.Header.Get(HeaderActorPartner)),
-	}
-	if err := act.Validate(); err != nil {
-		var de *domain.Error
-		field := HeaderActorID
-		if errors.As(err, &de) {
-			switch de.Field {
-			case "actor.role":
-				field = HeaderActorRole
-			case "actor.partner":
-				field = HeaderActorPartner
-			}
-		}
-		return act, &httpError{status: http.StatusBadRequest, rule: domain.RuleActorRequired, field: field,
-			msg: fmt.Sprintf("%s (headers %s, %s, %s)", strings.TrimSuffix(errMessage(err), "."), HeaderActorID, HeaderActorRole, HeaderActorPartner)}
-	}
-	if !act.Role.IsPartner() && act.Partner != "" {
-		return act, &httpError{status: http.StatusBadRequest, rule: domain.RuleActorRequired, field: HeaderActorPartner,
-			msg: fmt.Sprintf("a %s acts for no partner organisation: drop the %s header", act.Role, HeaderActorPartner)}
-	}
-	return act, nil
-}
-
-func errMessage(err error) string {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return de.Message
-	}
-	return err.Error()
 }
 
 // commandOf builds the app.Command of a request: actor, on-behalf-of,

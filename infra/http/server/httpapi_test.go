@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -15,8 +16,10 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
@@ -28,7 +31,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 type hdr map[string]string
 
 var (
-	sys      = hdr{HeaderActorID: "onboarding", HeaderActorRole: "system"}
+	sys      = hdr{HeaderActorID: "onboarding", HeaderActorRole: "admin"}
 	prov     = hdr{HeaderActorID: "alice@p1.example", HeaderActorRole: "indirect_provider", HeaderActorPartner: "p1"}
 	otherP   = hdr{HeaderActorID: "olga@p2.example", HeaderActorRole: "indirect_provider", HeaderActorPartner: "p2"}
 	vend     = hdr{HeaderActorID: "vera@vendor.example", HeaderActorRole: "vendor_support"}
@@ -59,6 +62,8 @@ type env struct {
 	obs     *recordingObserver
 	ready   error
 	reads   *countingStore // the app's store, counting stream reads
+	tokens  *auth.Tokens
+	denied  []string // method/reason of every denial reported
 }
 
 func newEnv(t *testing.T, mutate ...func(*Config)) *env {
@@ -76,8 +81,16 @@ func newEnv(t *testing.T, mutate ...func(*Config)) *env {
 	}
 	e.tickets = projections.NewTickets(projections.TicketsOptions{Clock: svc.Policies().Counter()})
 	e.audit = projections.NewAudit()
+	// The tests act through proxy mode (httptest's requests come from
+	// 192.0.2.1) and through ledger tokens (authn_test.go).
+	reg := auth.NewRegistry(clock)
+	e.tokens = auth.NewTokens(st, reg, clock)
+	var mu sync.Mutex
+	onDenied := func(m, r string) { mu.Lock(); e.denied = append(e.denied, m+"/"+r); mu.Unlock() }
+	authn := auth.New(auth.Config{Tokens: reg, Proxy: auth.NewProxy(netip.MustParsePrefix("192.0.2.0/24")), Now: clock,
+		OnDenied: func(m auth.Method, r auth.Reason) { onDenied(m, string(r)) }})
 	cfg := Config{App: svc, Tickets: e.tickets, Audit: e.audit, Now: clock, Observer: e.obs,
-		Ready: func(context.Context) error { return e.ready }}
+		Ready: func(context.Context) error { return e.ready }, Auth: authn, Tokens: e.tokens, OnDenied: onDenied}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -102,7 +115,7 @@ func (e *env) catchUp() {
 		e.t.Fatal(err)
 	}
 	for _, ev := range evs {
-		if ev.Position == e.pos || eventstore.IsSystemStream(ev.StreamID) {
+		if ev.Position == e.pos || eventstore.IsSystemStream(ev.StreamID) || strings.HasPrefix(ev.StreamID, principal.StreamPrefix) {
 			continue
 		}
 		rec, err := codec.Decode(ev)
@@ -340,8 +353,8 @@ func TestProblems(t *testing.T) {
 		{"bad time", "POST", "/v1/tickets/" + id + "/notes", prov, `{"text":"x","occurredAt":"yesterday"}`, 400, "malformed-request", "occurredAt", "RFC 3339"},
 		{"bad JSON", "POST", "/v1/tickets/" + id + "/notes", prov, `{"text":`, 400, "malformed-request", "body", ""},
 		{"two values", "POST", "/v1/tickets/" + id + "/notes", prov, `{"text":"a"}{"text":"b"}`, 400, "malformed-request", "body", ""},
-		{"no actor", "POST", "/v1/tickets/" + id + "/notes", nil, `{"text":"x"}`, 400, "actor-required", HeaderActorID, ""},
-		{"bad role", "GET", "/v1/tickets", hdr{HeaderActorID: "x", HeaderActorRole: "boss"}, nil, 400, "actor-required", HeaderActorRole, ""},
+		{"no actor", "POST", "/v1/tickets/" + id + "/notes", nil, `{"text":"x"}`, 401, string(RuleUnauthenticated), "Authorization", "Bearer"},
+		{"bad role", "GET", "/v1/tickets", hdr{HeaderActorID: "x", HeaderActorRole: "boss"}, nil, 401, string(RuleUnauthenticated), "Authorization", ""},
 		{"bad If-Match", "POST", "/v1/tickets/" + id + "/notes", with(prov, HeaderIfMatch, "abc"), `{"text":"x"}`, 400, "malformed-request", HeaderIfMatch, ""},
 		{"If-Match on create", "POST", "/v1/tickets", with(prov, HeaderIfMatch, `"1"`), openBody(), 400, "malformed-request", HeaderIfMatch, ""},
 		{"phone channel", "POST", "/v1/tickets", prov, func() any { b := openBody(); b["channel"] = "phone"; return b }(), 422, string(domain.RuleNoPhoneChannel), "channel", ""},

@@ -32,12 +32,10 @@ func openAPI(rts []route) map[string]any {
 		for _, q := range rt.query {
 			params = append(params, queryParam(q))
 		}
-		if !rt.public {
-			roles := []string{string(domain.RoleIndirectProvider), string(domain.RoleIndirectReseller), string(domain.RoleVendorSupport), string(domain.RoleAuditor), string(domain.RoleSystem)}
-			params = append(params,
-				header(HeaderActorID, true, "principal id of the actor (set by the authenticating proxy)", nil),
-				header(HeaderActorRole, true, "role of the actor", roles),
-				header(HeaderActorPartner, false, "partner organisation of a partner actor", nil))
+		if rt.public {
+			op["security"] = []any{}
+		} else {
+			op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
 		}
 		params = append(params, header(HeaderCorrelationID, false, "correlation id; generated when absent; echoed in the response", nil))
 		if rt.command {
@@ -60,7 +58,7 @@ func openAPI(rts []route) map[string]any {
 		responses := map[string]any{
 			strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status),
 				"content": map[string]any{"application/json": map[string]any{"schema": okBody}}},
-			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, 422 rule broken, 5xx",
+			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 401 not authenticated (WWW-Authenticate), 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, 422 rule broken, 429 too many failed authentications (Retry-After), 5xx",
 				"content": map[string]any{ProblemContentType: map[string]any{"schema": problem}}},
 		}
 		op["responses"] = responses
@@ -76,11 +74,11 @@ func openAPI(rts []route) map[string]any {
 			"version": "1",
 			"description": "Event-sourced ledger of support requests filed by CSP partners on behalf of their customers. " +
 				"Commands append events and answer with the stream revision (ETag) and, when they set one, the first-response deadline; " +
-				"refusals are problem documents naming the rule. The actor headers are trusted: deploy behind an authenticating proxy " +
-				"that sets them from the verified identity and strips client-sent copies. Read models are eventually consistent with commands.",
+				"refusals are problem documents naming the rule. Every operation but /healthz, /readyz and /openapi.json needs an authenticated principal, " +
+				"recorded as the actor of the events it causes. Read models are eventually consistent with commands.",
 		},
 		"paths":      paths,
-		"components": map[string]any{"schemas": g.components},
+		"components": map[string]any{"schemas": g.components, "securitySchemes": securitySchemes},
 	}
 }
 
@@ -254,4 +252,16 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			*required = append(*required, name)
 		}
 	}
+}
+
+// securitySchemes declares how callers authenticate (components.securitySchemes).
+var securitySchemes = map[string]any{
+	"bearerAuth": map[string]any{
+		"type": "http", "scheme": "bearer",
+		"description": "A ledger token (tl_…, issued by an admin with POST /v1/tokens or `ticketledger tokens create`) " +
+			"or, when the ledger is configured with an OIDC issuer, a JWT of that issuer (audience, role and partner claims configured on the server). " +
+			"Missing or refused credentials: 401 with WWW-Authenticate; too many failures from one address: 429 with Retry-After. " +
+			"Proxy mode (serve --trust-proxy CIDR,...): requests from a trusted authenticating proxy may instead carry the identity headers " +
+			"X-Actor-Id, X-Actor-Role and X-Actor-Partner; from any other address those headers are refused with 401.",
+	},
 }

@@ -18,12 +18,13 @@ type route struct {
 	// command routes take the actor, Idempotency-Key and If-Match headers;
 	// create marks those that create a stream (201, no If-Match).
 	command, create bool
-	// public routes need no actor headers.
-	public bool
-	body   any // request body prototype, nil for none
-	resp   any // success response prototype
-	status int // success status: the one place it is decided
-	query  []param
+	// public routes need no authenticated principal (security: [] in
+	// OpenAPI); metrics marks the one route a metrics-only token may use.
+	public, metrics bool
+	body            any // request body prototype, nil for none
+	resp            any // success response prototype
+	status          int // success status: the one place it is decided
+	query           []param
 	// handle serves a query; exec runs a command (cmdRoute), answered by
 	// respond with status.
 	handle func(a *API, w http.ResponseWriter, r *http.Request, q *query) error
@@ -68,7 +69,7 @@ func withPage(ps ...param) []param { return append(ps, pageParams...) }
 // routes is the route table: the mux, the request checks and the OpenAPI
 // document are all built from it.
 func routes() []route {
-	const tk, pt, rp, au, ops = "tickets", "partners", "reports", "audit", "operations"
+	const tk, pt, rp, au, tkn, ops = "tickets", "partners", "reports", "audit", "tokens", "operations"
 	create := func(r route) route { r.create, r.status = true, http.StatusCreated; return r }
 	get := func(path, op, summary, tag string, resp any, h func(*API, http.ResponseWriter, *http.Request, *query) error, q ...param) route {
 		return route{method: http.MethodGet, path: path, op: op, summary: summary, tag: tag, resp: resp, status: http.StatusOK, query: q, handle: h}
@@ -202,9 +203,28 @@ func routes() []route {
 			body: WhatIfBody{}, resp: projections.WhatIfReport{}, status: http.StatusOK, handle: (*API).whatIf},
 		get("/v1/policies", "listPolicies", "The SLA policy versions and the current one", rp, PolicyList{}, (*API).listPolicies),
 
+		// Tokens (admin only).
+		{method: "POST", path: "/v1/tokens", op: "issueToken", summary: "Issue a ledger token (admin only); the secret is in this answer and never again", tag: tkn,
+			body: IssueTokenBody{}, resp: IssuedToken{}, status: http.StatusCreated, handle: (*API).issueToken},
+		get("/v1/tokens", "listTokens", "The ledger tokens, active, expired and revoked (admin only; no secrets, no hashes)", tkn, TokenList{}, (*API).listTokens),
+		{method: "POST", path: "/v1/tokens/{id}/revocation", op: "revokeToken", summary: "Revoke a token (admin only); it stops authenticating at once", tag: tkn,
+			body: RevokeTokenBody{}, resp: RevokedToken{}, status: http.StatusOK, handle: (*API).revokeToken},
+
 		// Operations.
 		{method: "GET", path: "/healthz", op: "healthz", summary: "The process is up", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).healthz},
 		{method: "GET", path: "/readyz", op: "readyz", summary: "Ready to serve: projections caught up and event store reachable (503 otherwise)", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).readyz},
 		{method: "GET", path: "/openapi.json", op: "openapi", summary: "This OpenAPI document", tag: ops, public: true, status: http.StatusOK, handle: (*API).openAPIDoc},
 	}
+}
+
+// metricsRoute is GET /metrics, in the table when Config.Metrics is set.
+// Its tenancy scope is public with --metrics-public, else configuration
+// (any principal; the metrics carry no ticket, partner or customer id).
+func metricsRoute(public bool) route {
+	sc := scopeConfig
+	if public {
+		sc = scopePublic
+	}
+	return route{method: http.MethodGet, path: "/metrics", op: "metrics", summary: "Prometheus metrics (text exposition format)", tag: "operations",
+		public: public, metrics: true, scope: sc, status: http.StatusOK, handle: (*API).metricsPage}
 }

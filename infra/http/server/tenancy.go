@@ -65,8 +65,8 @@ func scopeOf(op string) scope {
 		return scopePartner
 	case "registerPartner":
 		return scopePartners
-	case "listPolicies":
-		return scopeConfig
+	case "listPolicies", "issueToken", "listTokens", "revokeToken":
+		return scopeConfig // the token routes are admin-only (adminOf, authn.go)
 	case "healthz", "readyz", "openapi":
 		return scopePublic
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/projections"
 )
@@ -42,7 +43,7 @@ func as(c caller) hdr {
 }
 
 // anonStatus is the answer to a request without an identity.
-const anonStatus = http.StatusBadRequest
+const anonStatus = http.StatusUnauthorized
 
 // neverUsed is a ticket id no ticket has.
 const neverUsed = "0b3f6d4e-0000-4000-8000-00000000abcd"
@@ -180,6 +181,7 @@ func (d *denialCounter) ObserveDenied(route, reason string, _ domain.Role) { d.n
 func TestTenancyMatrix(t *testing.T) {
 	denials := &denialCounter{n: map[string]int{}}
 	e := newEnv(t, func(c *Config) {
+		c.Metrics = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("up 1\n")) })
 		c.Denials = denials
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	})
@@ -499,6 +501,20 @@ func TestTenancyMatrix(t *testing.T) {
 			count(t, c, rep.Evaluated+redirects(w, c))
 		}),
 
+		// The token routes: the admin only; everyone else 403, anonymous 401.
+		"issueToken":  tokenRow(e, http.StatusCreated, func() any { return map[string]any{"role": "auditor", "name": "matrix"} }, refused),
+		"listTokens":  tokenRow(e, http.StatusOK, nil, refused),
+		"revokeToken": tokenRow(e, http.StatusOK, func() any { return map[string]any{"reason": "matrix"} }, refused),
+		"metrics": func(t *testing.T, rt route) {
+			for _, c := range callers {
+				want := http.StatusOK
+				if c.anon() {
+					want = anonStatus
+				}
+				status(refused("GET", rt.path, c, nil), want, "GET "+rt.path+" by "+c.name)
+			}
+		},
+
 		"listPolicies": func(t *testing.T, rt route) {
 			for _, c := range callers {
 				want := http.StatusOK
@@ -545,4 +561,43 @@ func redirects(w *tenancyWorld, c caller) int {
 		}
 	}
 	return n
+}
+
+// tokenRow is the tenancy row of a token route: ok for the admin, 403
+// for every other role, anonStatus for the anonymous caller (refusals
+// append nothing: send checks it). A {id} in the
+// path is a token issued for the purpose.
+func tokenRow(e *env, ok int, body func() any, send func(method, path string, c caller, body any, h ...string) resp) func(t *testing.T, rt route) {
+	return func(t *testing.T, rt route) {
+		for _, c := range callers {
+			path := rt.path
+			if strings.Contains(path, "{id}") {
+				iss, err := e.tokens.Issue(context.Background(), auth.Internal().Actor(), auth.IssueRequest{Role: domain.RoleAuditor, Name: "victim"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				path = strings.Replace(path, "{id}", iss.TokenID, 1)
+			}
+			var b any
+			if body != nil {
+				b = body()
+			}
+			want := http.StatusForbidden
+			switch {
+			case c.anon():
+				want = anonStatus
+			case c.role == domain.RoleAdmin:
+				want = ok
+			}
+			var r resp
+			if want == ok {
+				r = e.do(rt.method, path, as(c), b) // the admin's may append (an issuance, a revocation)
+			} else {
+				r = send(rt.method, path, c, b) // a refusal appends nothing
+			}
+			if r.code != want {
+				t.Errorf("%s %s by %s: status %d, want %d: %s", rt.method, path, c.name, r.code, want, r.body)
+			}
+		}
+	}
 }
