@@ -9,7 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/cli/render"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/infra/tools/demo"
 )
@@ -80,6 +83,7 @@ func (d *demoCmd) run(c *cobra.Command) error {
 		opts.Now = l.Now()
 	} else {
 		target = d.g.client().Target()
+		opts.OverAPI = true
 		if err := d.g.client().Ping(ctx); err != nil {
 			return err
 		}
@@ -141,12 +145,12 @@ func demoPairs(s demo.Summary, elapsed time.Duration) [][2]string {
 // seedDemo fills an empty ledger with demo data (serve --demo).
 func seedDemo(ctx context.Context, l *ledger.Ledger, tickets int, log *slog.Logger) error {
 	if l.Head != nil {
-		head, err := l.Head(ctx)
+		recs, err := l.Raw.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1, demoFilter())
 		if err != nil {
-			return fmt.Errorf("--demo: read the log head: %w", err)
+			return fmt.Errorf("--demo: read the log: %w", err)
 		}
-		if head.Commit != 0 {
-			log.Info("--demo skipped: the ledger already holds events", "head", head.Commit)
+		if len(recs) > 0 {
+			log.Info("--demo skipped: the ledger already holds tickets or partners")
 			return nil
 		}
 	}
@@ -166,4 +170,10 @@ func seedDemo(ctx context.Context, l *ledger.Ledger, tickets int, log *slog.Logg
 	log.Info("--demo: done", "tickets", sum.Tickets, "redirects", sum.Redirects, "events", r.EventsTotal,
 		"elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// demoFilter selects the ticket and partner streams (not the token streams
+// the first start writes).
+func demoFilter() *eventstore.Filter {
+	return &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{ticket.StreamPrefix, partner.StreamPrefix}}
 }

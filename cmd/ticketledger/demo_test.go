@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/ticketledger/ticketledger/domain"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -57,7 +58,7 @@ func TestDemoOfflineRebuildVerify(t *testing.T) {
 
 func TestDemoOverHTTP(t *testing.T) {
 	e := newEnv(t)
-	r := e.run("demo", "--tickets", "30", "-o", "csv")
+	r := e.run("demo", "--token-file", e.adminFile, "--tickets", "30", "-o", "csv")
 	if r.code != 0 {
 		t.Fatalf("demo: %+v", r)
 	}
@@ -68,6 +69,14 @@ func TestDemoOverHTTP(t *testing.T) {
 	e.caughtUp()
 	if n := e.l.Tickets.Len(); n < 25 {
 		t.Fatalf("%d tickets after demo", n)
+	}
+	// The generator acted as many principals, by tokens it issued itself.
+	roles := map[domain.Role]int{}
+	for _, ti := range e.l.Tokens.Registry().Tokens() {
+		roles[ti.Role]++
+	}
+	if roles[domain.RoleIndirectProvider] == 0 || roles[domain.RoleVendorSupport] == 0 {
+		t.Fatalf("tokens after demo by role: %v", roles)
 	}
 	e.fails(2, "not both", "demo", "--data", t.TempDir())
 	// Offline demo into a directory a server holds: refused, saying why.
@@ -93,13 +102,13 @@ func TestServeOnKurrentWire(t *testing.T) {
 	base2, stop2, logs2 := startServe(t, "--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", snaps)
 	waitReady(t, base2)
 	contains(t, logs2.String(), "KurrentDB at esdb://")
-	r := runCLI(t, append(with(system, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
+	r := runCLI(t, append(with(nil, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
 		"--email", "s@contoso.example"), "--server", base2)...)
 	if r.code != 0 {
 		t.Fatalf("register via KurrentDB store: %+v", r)
 	}
 	// The first ledger sees the event written through the second.
-	r = runCLI(t, append(with(auditor, "partner", "show", "contoso"), "--server", base)...)
+	r = runCLI(t, append(with(nil, "partner", "show", "contoso"), "--server", base)...)
 	if r.code != 0 || !strings.Contains(r.out, "Contoso") {
 		t.Fatalf("show on the embedded ledger: %+v", r)
 	}

@@ -9,14 +9,15 @@ import (
 
 // Exit codes (the package doc and the README list them).
 const (
-	exitOK          = 0
-	exitInternal    = 1 // server or internal error
-	exitUsage       = 2 // a command-line mistake
-	exitInvalid     = 3
-	exitNotFound    = 4
-	exitConflict    = 5 // stale revision or illegal transition
-	exitRefused     = 6 // forbidden by a domain rule
-	exitUnreachable = 7
+	exitOK              = 0
+	exitInternal        = 1 // server or internal error
+	exitUsage           = 2 // a command-line mistake
+	exitInvalid         = 3
+	exitNotFound        = 4
+	exitConflict        = 5 // stale revision or illegal transition
+	exitRefused         = 6 // forbidden by a domain rule
+	exitUnreachable     = 7
+	exitUnauthenticated = 8 // no token, a refused token (401) or too many failed attempts (429)
 )
 
 // exitCode is the exit code for err, a failed call of the HTTP client
@@ -30,6 +31,9 @@ func exitCode(err error) int {
 	if errors.As(err, &ce) {
 		if ce.Unavailable {
 			return exitUnreachable
+		}
+		if ce.Problem.Status == 401 || ce.Problem.Status == 429 {
+			return exitUnauthenticated
 		}
 		return kindCode(ce.Kind())
 	}

@@ -96,7 +96,7 @@ func sub(on aggregate, flag *string, name, prefix, suffix string, base *server.C
 
 func newRespondCmd(g *globals) *cobra.Command {
 	return body(onTicket, g, "respond", "Record vendor support's first response (judged against the deadline in force)", "/first-response",
-		`  ticketledger respond 7d1c… --actor bob@vendor.example --role vendor_support --summary "Investigating"`,
+		`  ticketledger respond 7d1c… --token-file bob.token --summary "Investigating"`,
 		func(f *pflag.FlagSet, b *server.FirstResponseBody) {
 			f.StringVar(&b.Summary, "summary", "", "what support said")
 		})

@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 )
 
@@ -22,6 +25,8 @@ type env struct {
 	l   *ledger.Ledger
 	srv *httptest.Server
 	dir string
+	// adminFile holds an admin token of the ledger (--token-file).
+	adminFile string
 }
 
 func newEnv(t *testing.T) *env {
@@ -32,7 +37,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := l.APIHandler(nil)
+	h, err := l.APIHandler(nil, ledger.Access{TrustProxy: auth.LoopbackPrefixes()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +53,15 @@ func newEnv(t *testing.T) *env {
 			t.Errorf("close: %v", err)
 		}
 	})
-	return &env{t: t, l: l, srv: srv, dir: dir}
+	iss, err := l.Tokens.Issue(context.Background(), auth.Internal().Actor(), auth.IssueRequest{Role: domain.RoleAdmin, Name: "test-admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminFile := filepath.Join(t.TempDir(), "admin.token")
+	if err := os.WriteFile(adminFile, []byte(iss.Secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, l: l, srv: srv, dir: dir, adminFile: adminFile}
 }
 
 // clearEnv keeps the developer's TICKETLEDGER_* variables out of the tests.
@@ -59,6 +72,8 @@ func clearEnv(t *testing.T) {
 			os.Unsetenv(k)
 		}
 	}
+	// No token from the developer's config file either.
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 }
 
 // result is one CLI run.
@@ -124,10 +139,10 @@ func (e *env) caughtUp() {
 }
 
 var (
-	system   = []string{"--actor", "onboarding", "--role", "system"}
-	provider = []string{"--actor", "alice@contoso.example", "--role", "indirect_provider", "--partner", "contoso"}
-	support  = []string{"--actor", "bob@vendor.example", "--role", "vendor_support"}
-	auditor  = []string{"--actor", "carol@audit.example", "--role", "auditor"}
+	system   = []string{"--proxy-actor", "onboarding", "--proxy-role", "admin"}
+	provider = []string{"--proxy-actor", "alice@contoso.example", "--proxy-role", "indirect_provider", "--proxy-partner", "contoso"}
+	support  = []string{"--proxy-actor", "bob@vendor.example", "--proxy-role", "vendor_support"}
+	auditor  = []string{"--proxy-actor", "carol@audit.example", "--proxy-role", "auditor"}
 )
 
 func with(base []string, args ...string) []string {

@@ -28,9 +28,9 @@ calendar), or the refusal with the rule that refused it.
 The ledger assigns the ticket id. To retry safely, pass --idempotency-key:
 the same key from the same principal opens the same ticket once.
 
-The actor comes from the global flags (--actor, --role, --partner) or
-TICKETLEDGER_ACTOR, TICKETLEDGER_ROLE, TICKETLEDGER_PARTNER.`,
-		Example: `  ticketledger open --actor alice@contoso.example --role indirect_provider --partner contoso \
+The actor is the principal of the token (--token-file, TICKETLEDGER_TOKEN or
+$XDG_CONFIG_HOME/ticketledger/token): a partner token files for its partner.`,
+		Example: `  ticketledger open --token-file alice.token \
     --customer fabrikam --product azure --severity A --title "VMs down in West Europe" \
     --contact-name "Alice" --contact-email alice@contoso.example`,
 		Args: noArgs,

@@ -64,7 +64,7 @@ func TestOpen(t *testing.T) {
 	e.fails(3, "required-field", openArgs("--title", "")...)
 	e.fails(6, "dynamics-needs-asfp", openArgs("--product", "dynamics365")...)
 	e.fails(6, "partner-must-serve-customer", openArgs("--customer", "stranger")...)
-	e.fails(3, "actor-required", "open", "--customer", "fabrikam", "--product", "azure")
+	e.fails(8, "Authorization: Bearer", "open", "--customer", "fabrikam", "--product", "azure")
 	e.fails(2, "--class", openArgs("--class", "urgent")...)
 
 	// Marketplace products go to the ISV.
@@ -80,7 +80,7 @@ func TestUnreachable(t *testing.T) {
 	if r.code != 7 || !strings.Contains(r.err, "ticketledger serve") {
 		t.Fatalf("exit %d, stderr %s", r.code, r.err)
 	}
-	r = runCLI(t, "list", "--server", "http://127.0.0.1:1", "--actor", "x", "--role", "auditor")
+	r = runCLI(t, "list", "--server", "http://127.0.0.1:1", "--proxy-actor", "x", "--proxy-role", "auditor")
 	if r.code != 7 {
 		t.Fatalf("list: exit %d", r.code)
 	}

@@ -17,7 +17,7 @@ func newPartnerCmd(g *globals) *cobra.Command {
 	}
 	c.AddCommand(
 		onPartner.command(g, "register", "Register a partner organisation (indirect provider or reseller)",
-			`  ticketledger partner register contoso --name "Contoso" --partner-role indirect_provider --email support@contoso.example --actor onboarding --role system`,
+			`  ticketledger partner register contoso --name "Contoso" --partner-role indirect_provider --email support@contoso.example --token-file data/admin.token`,
 			func(c *cobra.Command, occ *timeFlag) request {
 				b := &server.RegisterPartnerBody{}
 				f := c.Flags()
@@ -58,7 +58,7 @@ func newPartnerCmd(g *globals) *cobra.Command {
 		reasonAt(onPartner, g, "end-plan", "End a support plan", `  ticketledger partner end-plan contoso --plan-id P1 --reason "contract ended"`,
 			"plan-id", "plan id (required)", "/support-plans/", "/end"),
 		body(onPartner, g, "grant-access", "The indirect provider grants its reseller access to a customer's Azure account", "/azure-access",
-			`  ticketledger partner grant-access reseller1 --customer fabrikam --actor alice --role indirect_provider --partner contoso`,
+			`  ticketledger partner grant-access reseller1 --customer fabrikam --token-file alice.token`,
 			func(f *pflag.FlagSet, b *server.GrantBody) { f.StringVar(&b.CustomerID, "customer", "", "customer id") }),
 		reasonAt(onPartner, g, "revoke-access", "Revoke a reseller's Azure access to a customer",
 			`  ticketledger partner revoke-access reseller1 --customer fabrikam --reason "reseller left"`,

@@ -9,7 +9,7 @@ import (
 
 func TestPartner(t *testing.T) {
 	e := newPartnerEnv(t)
-	reseller := []string{"--actor", "rita@resell.example", "--role", "indirect_reseller", "--partner", "resell"}
+	reseller := []string{"--proxy-actor", "rita@resell.example", "--proxy-role", "indirect_reseller", "--proxy-partner", "resell"}
 
 	e.ok(with(provider, "partner", "register", "resell", "--name", "Resell", "--partner-role", "indirect_reseller", "--provider", "contoso", "--email", "help@resell.example")...)
 	e.ok(with(reseller, "partner", "link-customer", "resell", "--customer", "tailspin", "--name", "Tailspin", "--domain", "tailspin.example")...)

@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/http/client"
 )
@@ -17,6 +19,8 @@ import (
 type globals struct {
 	server      string
 	output      string
+	tokenFile   string
+	token       string // resolved by resolveToken
 	actorID     string
 	actorRole   string
 	actorParent string
@@ -40,6 +44,12 @@ customers, and everything that happens to them, as immutable events.
   ticketledger show ID --as-of T     what the ledger knew about a ticket at T
   ticketledger sla report            SLA compliance
 
+Client commands authenticate with a bearer token read from --token-file, else
+the TICKETLEDGER_TOKEN variable, else $XDG_CONFIG_HOME/ticketledger/token
+(~/.config/ticketledger/token). There is no flag taking the token itself, so
+it never lands in shell history. The first serve writes an admin token to
+./data/admin.token; an admin creates the others with "ticketledger tokens create".
+
 Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SERVER).`,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -48,14 +58,18 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.server, "server", "http://127.0.0.1:8080", "ledger HTTP address for client commands")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table, json or csv")
-	pf.StringVar(&g.actorID, "actor", "", "who acts (principal id), e.g. alice@contoso-partner.example")
-	pf.StringVar(&g.actorRole, "role", "", "actor role: indirect_provider, indirect_reseller, vendor_support, auditor")
-	pf.StringVar(&g.actorParent, "partner", "", "the actor's partner id (partner roles)")
+	pf.StringVar(&g.tokenFile, "token-file", "", "file holding the bearer token (default: $TICKETLEDGER_TOKEN, else $XDG_CONFIG_HOME/ticketledger/token)")
+	pf.StringVar(&g.actorID, "proxy-actor", "", "proxy mode only: send X-Actor-Id (honoured only by a ledger run with --trust-proxy, from a trusted address)")
+	pf.StringVar(&g.actorRole, "proxy-role", "", "proxy mode only: send X-Actor-Role (indirect_provider, indirect_reseller, vendor_support, auditor, admin)")
+	pf.StringVar(&g.actorParent, "proxy-partner", "", "proxy mode only: send X-Actor-Partner")
 	pf.StringVar(&g.onBehalfOf, "on-behalf-of", "", "customer id the actor acts for")
 	pf.StringVar(&g.idemKey, "idempotency-key", "", "retry-safe key: the same key never appends twice")
 	pf.StringVar(&g.expectedRev, "expected-revision", "", "refuse the command unless the ticket is at this revision")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
-		return envDefaults(c)
+		if err := envDefaults(c); err != nil {
+			return err
+		}
+		return g.resolveToken()
 	}
 	addClientCommands(root, g)
 	addServerCommands(root, g)
@@ -85,6 +99,7 @@ func envDefaults(c *cobra.Command) error {
 // client builds an API client from the global flags.
 func (g *globals) client() *client.Client {
 	c := client.New(g.server)
+	c.Token = g.token
 	c.Actor = domain.Actor{ID: g.actorID, Role: domain.Role(g.actorRole), Partner: g.actorParent}
 	c.OnBehalfOf = g.onBehalfOf
 	c.IdempotencyKey = g.idemKey
@@ -99,4 +114,46 @@ func (g *globals) format() (render.Format, error) {
 		return "", usageError{cmd: "", err: err}
 	}
 	return f, nil
+}
+
+// EnvToken names the variable holding a client's bearer token.
+const EnvToken = "TICKETLEDGER_TOKEN"
+
+// resolveToken finds the client's bearer token: --token-file (also
+// TICKETLEDGER_TOKEN_FILE), else TICKETLEDGER_TOKEN, else the config file
+// $XDG_CONFIG_HOME/ticketledger/token when it exists. No token is not an
+// error here: the server answers 401 where one is needed.
+func (g *globals) resolveToken() error {
+	if g.tokenFile != "" {
+		s, err := auth.ReadSecretFile(g.tokenFile)
+		if err != nil {
+			return usageError{cmd: "", err: fmt.Errorf("--token-file: %w", err)}
+		}
+		g.token = s
+		return nil
+	}
+	if s := strings.TrimSpace(os.Getenv(EnvToken)); s != "" {
+		g.token = s
+		return nil
+	}
+	if path := configTokenFile(); path != "" {
+		if _, err := os.Stat(path); err == nil {
+			s, err := auth.ReadSecretFile(path)
+			if err != nil {
+				return usageError{cmd: "", err: fmt.Errorf("token config file: %w", err)}
+			}
+			g.token = s
+		}
+	}
+	return nil
+}
+
+// configTokenFile is $XDG_CONFIG_HOME/ticketledger/token (the user config
+// directory's).
+func configTokenFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "ticketledger", "token")
 }

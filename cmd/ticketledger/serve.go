@@ -86,6 +86,14 @@ type serveCmd struct {
 	demo            bool
 	demoTickets     int
 	shutdownTimeout time.Duration
+	tokenDir        string
+	metricsPublic   bool
+	trustProxy      []string
+	oidcIssuer      string
+	oidcAudience    string
+	oidcRoleClaim   string
+	oidcPartner     string
+	oidcRoleMap     []string
 }
 
 func newServeCmd() *cobra.Command {
@@ -107,6 +115,17 @@ with scope replica alone). Off loopback it needs --kurrent-tls-cert/-key.
 
 --demo fills an empty ledger with --demo-tickets tickets of realistic history.
 
+Every route but /healthz, /readyz and /openapi.json needs a principal:
+"Authorization: Bearer <token>". On first start (no active admin token) serve
+issues an admin token and writes it to admin.token (mode 0600) in the data
+directory — on KurrentDB in --token-dir, else --snapshots — and logs its
+path; --demo prints the token itself too. Deployments hand tokens in instead:
+TICKETLEDGER_ADMIN_TOKEN(_FILE) and TICKETLEDGER_METRICS_TOKEN(_FILE) (the
+latter for Prometheus: it reads /metrics and nothing else). /metrics needs a
+token unless --metrics-public. --oidc-issuer and --oidc-audience also accept
+JWTs of an OpenID Connect issuer; --trust-proxy accepts X-Actor-* identity
+headers from an authenticating proxy at those addresses (refused from others).
+
 Stops gracefully on SIGINT/SIGTERM: stops accepting, lets in-flight requests
 and appends finish, writes the projection snapshot and closes the store.`,
 		Example: `  ticketledger serve
@@ -124,6 +143,14 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.BoolVar(&s.demo, "demo", false, "seed an empty ledger with demo data at start")
 	f.IntVar(&s.demoTickets, "demo-tickets", 300, "number of demo tickets for --demo")
 	f.DurationVar(&s.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
+	f.StringVar(&s.tokenDir, "token-dir", "", "directory of the bootstrap admin token file admin.token (default: --data; on KurrentDB --snapshots)")
+	f.BoolVar(&s.metricsPublic, "metrics-public", false, "serve /metrics without a token (default: a token is needed, e.g. TICKETLEDGER_METRICS_TOKEN's)")
+	f.StringSliceVar(&s.trustProxy, "trust-proxy", nil, "proxy mode: accept X-Actor-* identity headers from these addresses or CIDRs only (e.g. 127.0.0.1,10.0.0.0/8)")
+	f.StringVar(&s.oidcIssuer, "oidc-issuer", "", "also accept JWTs of this OpenID Connect issuer (URL) as bearer tokens")
+	f.StringVar(&s.oidcAudience, "oidc-audience", "", "the audience (aud) OIDC tokens must carry (required with --oidc-issuer)")
+	f.StringVar(&s.oidcRoleClaim, "oidc-role-claim", "role", "the JWT claim holding the role (a string or a list)")
+	f.StringVar(&s.oidcPartner, "oidc-partner-claim", "partner", "the JWT claim holding the partner id (partner roles)")
+	f.StringSliceVar(&s.oidcRoleMap, "oidc-role-map", nil, "map claim values to roles, e.g. csp-admins=indirect_provider,ops=admin (default: the claim holds role names)")
 	return c
 }
 
@@ -169,6 +196,14 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if l.Pebble == nil && l.SnapshotPath == "" {
 		log.Warn("no --snapshots directory: the projections replay the whole log at every start")
 	}
+	access, err := s.access(c)
+	if err != nil {
+		return err
+	}
+	adminToken, err := s.provisionTokens(ctx, c, l, log)
+	if err != nil {
+		return err
+	}
 	if s.demo {
 		if err := seedDemo(ctx, l, s.demoTickets, log); err != nil {
 			if ctx.Err() != nil {
@@ -184,6 +219,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	defer stopRunner()
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- l.Runner.Run(runCtx) }()
+	go followTokens(runCtx, l, log)
 
 	var shuttingDown atomic.Bool
 	handler, err := l.APIHandler(func(context.Context) error {
@@ -191,7 +227,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 			return errors.New("shutting down")
 		}
 		return nil
-	})
+	}, access)
 	if err != nil {
 		return err
 	}
@@ -232,6 +268,9 @@ func (s *serveCmd) run(c *cobra.Command) error {
 		attrs = append(attrs, "kurrent", s.kurrent.url(kurrentAddr), "kurrent_writable", s.kurrent.writable)
 	}
 	log.Info("ticketledger listening", attrs...)
+	if s.demo && adminToken != "" {
+		fmt.Fprintf(c.OutOrStdout(), "admin token (demo): %s\n  export TICKETLEDGER_TOKEN=%s\n", adminToken, adminToken)
+	}
 	if fn, ok := ctx.Value(serveReadyKey{}).(func(string)); ok {
 		fn(addr)
 	}

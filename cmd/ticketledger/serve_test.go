@@ -41,6 +41,9 @@ func (s *syncBuffer) String() string {
 func startServe(t *testing.T, args ...string) (base string, stop func() int, logs *syncBuffer) {
 	t.Helper()
 	clearEnv(t)
+	// The deployment hands the admin token in; the CLI runs with it.
+	t.Setenv("TICKETLEDGER_ADMIN_TOKEN", testAdminSecret)
+	t.Setenv("TICKETLEDGER_TOKEN", testAdminSecret)
 	addr := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	ctx = withServeReady(ctx, func(a string) { addr <- a })
@@ -76,12 +79,14 @@ func startServe(t *testing.T, args ...string) (base string, stop func() int, log
 	return base, stop, logs
 }
 
-// get fetches url with auditor headers.
+// testAdminSecret is the admin token startServe hands in.
+const testAdminSecret = "tl_test-admin-secret-0123456789abcdefghijklmnop"
+
+// get fetches url with the admin token.
 func get(t *testing.T, url string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("X-Actor-Id", "carol")
-	req.Header.Set("X-Actor-Role", "auditor")
+	req.Header.Set("Authorization", "Bearer "+testAdminSecret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +125,7 @@ func TestServe(t *testing.T) {
 	}
 
 	// A command over the real server, then the graceful stop.
-	r := runCLI(t, append(with(system, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
+	r := runCLI(t, append(with(nil, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
 		"--email", "s@contoso.example"), "--server", base)...)
 	if r.code != 0 {
 		t.Fatalf("register: %+v", r)
@@ -199,25 +204,25 @@ func TestServeCalendarsAndPolicies(t *testing.T) {
 
 	// Configuration from the environment.
 	t.Setenv("TICKETLEDGER_SERVER", base)
-	t.Setenv("TICKETLEDGER_ACTOR", "carol")
-	t.Setenv("TICKETLEDGER_ROLE", "auditor")
 	r := runCLI(t, "sla", "policies")
 	if r.code != 0 {
 		t.Fatalf("sla policies: %+v", r)
 	}
 	contains(t, r.out, "2026-01", "2026-07-whatif", "2026-01+calendars-")
-	os.Unsetenv("TICKETLEDGER_ACTOR")
-	os.Unsetenv("TICKETLEDGER_ROLE")
 
 	for _, args := range [][]string{
-		with(system, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider", "--email", "s@contoso.example"),
-		with(system, "partner", "link-customer", "contoso", "--customer", "fabrikam", "--name", "Fabrikam"),
+		with(nil, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider", "--email", "s@contoso.example"),
+		with(nil, "partner", "link-customer", "contoso", "--customer", "fabrikam", "--name", "Fabrikam"),
 	} {
 		if r := runCLI(t, args...); r.code != 0 {
 			t.Fatalf("%v: %+v", args, r)
 		}
 	}
-	r = runCLI(t, openArgs("--language", "sv", "--locale", "acme-SE")...)
+	alice := filepath.Join(dir, "alice.token")
+	if r := runCLI(t, "tokens", "create", "--role", "indirect_provider", "--partner", "contoso", "--name", "alice@contoso.example", "--out", alice); r.code != 0 {
+		t.Fatalf("tokens create: %+v", r)
+	}
+	r = runCLI(t, append(openArgsNoActor(), "--token-file", alice, "--language", "sv", "--locale", "acme-SE")...)
 	if r.code != 0 {
 		t.Fatalf("open with a user calendar: %+v", r)
 	}

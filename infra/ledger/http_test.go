@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/ticketledger/ticketledger/infra/auth"
 )
 
 // A read right after a command sees the command's events: commands answer
@@ -21,7 +23,7 @@ func TestReadYourWrites(t *testing.T) {
 	ran := make(chan struct{})
 	go func() { l.Runner.Run(ctx); close(ran) }()
 	defer func() { cancel(); <-ran; l.Close() }()
-	h, err := l.APIHandler(nil)
+	h, err := l.APIHandler(nil, Access{TrustProxy: auth.LoopbackPrefixes()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +64,8 @@ func TestReadYourWrites(t *testing.T) {
 			json.NewDecoder(resp.Body).Decode(out)
 		}
 	}
-	expect(call("POST", "/v1/partners", "system", "", map[string]any{"partnerId": "p1", "name": "P1", "role": "indirect_provider", "email": "support@p1.example"}), 201, nil)
-	expect(call("POST", "/v1/partners/p1/customers", "system", "", map[string]any{"customerId": "c1", "name": "C1", "domain": "c1.example", "adminRights": true}), 200, nil)
+	expect(call("POST", "/v1/partners", "admin", "", map[string]any{"partnerId": "p1", "name": "P1", "role": "indirect_provider", "email": "support@p1.example"}), 201, nil)
+	expect(call("POST", "/v1/partners/p1/customers", "admin", "", map[string]any{"customerId": "c1", "name": "C1", "domain": "c1.example", "adminRights": true}), 200, nil)
 	for i := range 30 {
 		var res struct{ TicketID string }
 		expect(call("POST", "/v1/tickets", "indirect_provider", "p1", map[string]any{

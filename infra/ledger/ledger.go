@@ -35,6 +35,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/calendar"
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/metrics"
@@ -109,6 +110,10 @@ type Ledger struct {
 	SnapshotPath string
 	// Now is the ledger's clock.
 	Now func() time.Time
+	// Tokens issues and revokes ledger tokens; its Registry (loaded from
+	// the token streams by Open) authenticates bearer tokens. Serve keeps
+	// the registry following the store (Registry.Follow).
+	Tokens *auth.Tokens
 
 	log *slog.Logger
 }
@@ -175,6 +180,13 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		l.Raw.Close()
 		return nil, fmt.Errorf("application service: %w", err)
 	}
+
+	reg := auth.NewRegistry(now)
+	if err := reg.Load(ctx, l.Raw); err != nil {
+		l.Raw.Close()
+		return nil, err
+	}
+	l.Tokens = auth.NewTokens(l.Store, reg, now)
 
 	l.Tickets = projections.NewTickets(projections.TicketsOptions{Clock: pols.Counter()})
 	l.Audit = projections.NewAudit()

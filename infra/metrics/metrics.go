@@ -46,6 +46,7 @@ type Metrics struct {
 	httpDuration *prometheus.HistogramVec
 	appendDur    *prometheus.HistogramVec
 	denied       *prometheus.CounterVec
+	authDenied   *prometheus.CounterVec
 }
 
 // New creates the process metrics and registers them on reg. It panics if a
@@ -82,8 +83,13 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name:      "http_denied_total",
 			Help:      "Requests denied for the caller's role or tenancy (tenancy denials are answered as for an id never used), by registered route pattern, reason and role.",
 		}, []string{"route", "reason", "role"}),
+		authDenied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace,
+			Name:      "auth_denied_total",
+			Help:      "Refused authentications, by method tried (token, oidc, proxy, or none) and reason (missing, invalid, expired, revoked, malformed, untrusted_proxy, rate_limited).",
+		}, []string{"method", "reason"}),
 	}
-	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur, m.denied)
+	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur, m.denied, m.authDenied)
 	return m
 }
 
@@ -193,4 +199,15 @@ func normMethod(m string) string {
 		return "any"
 	}
 	return "other"
+}
+
+// AuthDenied counts one refused authentication: method is the method tried
+// ("" when none was: recorded as "none"), reason a fixed denial reason
+// (auth.Reason, or "missing" for a request without credentials). It fits
+// auth.Config.OnDenied and the HTTP server's OnDenied.
+func (m *Metrics) AuthDenied(method, reason string) {
+	if method == "" {
+		method = "none"
+	}
+	m.authDenied.WithLabelValues(method, reason).Inc()
 }

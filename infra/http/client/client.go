@@ -23,6 +23,12 @@ import (
 type Client struct {
 	BaseURL    string // e.g. http://127.0.0.1:8080
 	HTTP       *http.Client
+	// Token is the bearer token sent as "Authorization: Bearer <Token>"
+	// (a ledger token or an OIDC JWT).
+	Token string
+	// Actor, when set, is sent as the X-Actor-* identity headers: only a
+	// ledger in proxy mode honours them, and only from a trusted proxy
+	// address; any other ledger refuses them (401).
 	Actor      domain.Actor
 	OnBehalfOf string
 	// IdempotencyKey, when set, is sent with every command so that a retry
@@ -126,6 +132,7 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) error {
 // Call holds the per-call headers of PostAs, which replace the Client's
 // (Actor, OnBehalfOf, IdempotencyKey, IfMatch) for that call only.
 type Call struct {
+	Token          string // "": the Client's Token
 	Actor          domain.Actor
 	OnBehalfOf     string
 	IdempotencyKey string
@@ -167,6 +174,12 @@ func (c *Client) do(ctx context.Context, method, path string, call *Call, body, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	if tok := call.Token; tok != "" || c.Token != "" {
+		if tok == "" {
+			tok = c.Token
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	if call.Actor.ID != "" || call.Actor.Role != "" {
 		req.Header.Set("X-Actor-Id", call.Actor.ID)
 		req.Header.Set("X-Actor-Role", string(call.Actor.Role))

@@ -3,8 +3,10 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -24,18 +26,58 @@ func (c *Client) Ping(ctx context.Context) error {
 }
 
 // Target returns c as the ledger's command methods (the shape of
-// *app.Service that infra/tools/demo drives), each sent over the HTTP API with the
-// app.Command's actor, on-behalf-of, idempotency key, expected revision and
+// *app.Service that infra/tools/demo drives), each sent over the HTTP API
+// with the app.Command's on-behalf-of, idempotency key, expected revision and
 // correlation id as headers and its occurred-at in the body.
-func (c *Client) Target() *Target { return &Target{c: c} }
+//
+// Who acts: with a Client Token (an admin's), the Target acts as each
+// command's actor by a ledger token of that actor's role and partner, named
+// after the actor id, which it issues itself (POST /v1/tokens) the first
+// time it needs it; commands of the operator roles (admin, system) go with
+// the Client's own token. Without a Token, the actor is sent as the X-Actor-*
+// identity headers, which only a ledger in proxy mode honours.
+func (c *Client) Target() *Target { return &Target{c: c, tokens: map[domain.Actor]string{}} }
 
 // Target runs application commands over HTTP. Create it with Client.Target.
 // Results carry the stream, ids, revision, position, deadline, replay flag
 // and the events' types and metadata (not their decoded payloads).
-type Target struct{ c *Client }
+type Target struct {
+	c      *Client
+	mu     sync.Mutex
+	tokens map[domain.Actor]string // actor (without Auth) → its token's secret
+}
+
+// tokenFor returns the secret of the token the Target acts as actor
+// with, issuing it first if needed.
+func (t *Target) tokenFor(ctx context.Context, actor domain.Actor) (string, error) {
+	if actor.Role.Operates() {
+		return t.c.Token, nil
+	}
+	actor.Auth = ""
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.tokens[actor]; ok {
+		return s, nil
+	}
+	var iss server.IssuedToken
+	if err := t.c.Post(ctx, "/v1/tokens", server.IssueTokenBody{Role: string(actor.Role), Partner: actor.Partner, Name: actor.ID}, &iss); err != nil {
+		return "", fmt.Errorf("issue a token for %s (%s): %w", actor.ID, actor.Role, err)
+	}
+	t.tokens[actor] = iss.Secret
+	return iss.Secret, nil
+}
 
 func (t *Target) post(ctx context.Context, cmd app.Command, path string, body any) (app.Result, error) {
-	call := Call{Actor: cmd.Actor, OnBehalfOf: cmd.OnBehalfOf, IdempotencyKey: cmd.IdempotencyKey, CorrelationID: cmd.CorrelationID}
+	call := Call{OnBehalfOf: cmd.OnBehalfOf, IdempotencyKey: cmd.IdempotencyKey, CorrelationID: cmd.CorrelationID}
+	if t.c.Token == "" {
+		call.Actor = cmd.Actor
+	} else {
+		tok, err := t.tokenFor(ctx, cmd.Actor)
+		if err != nil {
+			return app.Result{}, err
+		}
+		call.Token = tok
+	}
 	if cmd.ExpectedRevision != nil {
 		call.IfMatch = strconv.FormatUint(*cmd.ExpectedRevision, 10)
 	}

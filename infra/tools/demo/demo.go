@@ -65,6 +65,10 @@ type Options struct {
 	// deadline. Default 0.06; severity upgrades made just before a
 	// deadline add a few more.
 	BreachRate float64
+	// OverAPI says the target is the HTTP API, where no request can act as
+	// the ledger's internal principal (role system): the closes the ledger
+	// would make by itself are then made by the ticket's partner.
+	OverAPI bool
 }
 
 // Defaults and limits of Options.
@@ -269,6 +273,10 @@ func findPartner(id string) *partnerDef {
 	return nil
 }
 
+// adminActor onboards the partners (an admin, as a real deployment would).
+var adminActor = domain.Actor{ID: "demo-admin", Role: domain.RoleAdmin}
+
+// systemActor is the ledger itself (auto-close of a resolved ticket).
 var systemActor = domain.Actor{ID: "demo-generator", Role: domain.RoleSystem}
 
 // setup registers the partners, links their customers, records support plans
@@ -286,7 +294,7 @@ func (g *gen) setup() error {
 	})
 	for i := range ordered {
 		p := &ordered[i]
-		res, err := g.t.RegisterPartner(g.ctx, cmd(systemActor, p.id, "register"), p.id, partner.Registration{
+		res, err := g.t.RegisterPartner(g.ctx, cmd(adminActor, p.id, "register"), p.id, partner.Registration{
 			Name: p.name, Role: p.role, ProviderID: p.provider, Email: "support@" + p.domain,
 		})
 		if domain.RuleOf(err) == domain.RulePartnerExists {
@@ -298,7 +306,7 @@ func (g *gen) setup() error {
 		g.record(res)
 		g.sum.Partners++
 		for _, c := range p.customers {
-			res, err := g.t.LinkCustomer(g.ctx, cmd(systemActor, p.id, "link", c.id), p.id, partner.Link{CustomerID: c.id, Name: c.name, Domain: c.domain, AdminRights: c.admin})
+			res, err := g.t.LinkCustomer(g.ctx, cmd(adminActor, p.id, "link", c.id), p.id, partner.Link{CustomerID: c.id, Name: c.name, Domain: c.domain, AdminRights: c.admin})
 			if err != nil {
 				return fmt.Errorf("demo: link customer %s to %s: %w", c.id, p.id, err)
 			}
@@ -306,7 +314,7 @@ func (g *gen) setup() error {
 			g.sum.Customers++
 		}
 		for _, pl := range p.plans {
-			res, err := g.t.RecordSupportPlan(g.ctx, cmd(systemActor, p.id, "plan", pl.id), p.id, partner.Plan{
+			res, err := g.t.RecordSupportPlan(g.ctx, cmd(adminActor, p.id, "plan", pl.id), p.id, partner.Plan{
 				PlanID: pl.id, Kind: pl.kind, Reference: pl.ref,
 				ValidFrom: g.start.AddDate(0, -6, 0), ValidUntil: g.start.AddDate(1, 0, 0),
 			})
@@ -315,7 +323,7 @@ func (g *gen) setup() error {
 			}
 			g.record(res)
 			if pl.ended {
-				res, err := g.t.EndSupportPlan(g.ctx, cmd(systemActor, p.id, "end", pl.id), p.id, pl.id, "superseded by the Unified contract")
+				res, err := g.t.EndSupportPlan(g.ctx, cmd(adminActor, p.id, "end", pl.id), p.id, pl.id, "superseded by the Unified contract")
 				if err != nil {
 					return fmt.Errorf("demo: end plan %s of %s: %w", pl.id, p.id, err)
 				}

@@ -493,7 +493,7 @@ func (g *gen) plan(k *tk, sc int) {
 		if sc == scReopen || g.chance(0.55) {
 			cl := g.after(end, 48*time.Hour, 0.6, sc)
 			actor := pa
-			if sc != scReopen && g.chance(0.4) {
+			if sc != scReopen && g.chance(0.4) && !g.opts.OverAPI {
 				actor = systemActor // auto-close of a resolved ticket
 			}
 			g.schedule(k, "close", actor, cl, time.Time{}, func(cmd app.Command) (app.Result, error) {
