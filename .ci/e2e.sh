@@ -23,6 +23,11 @@ tl="$work/ticketledger"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 addr="127.0.0.1:$port"
 export TICKETLEDGER_SERVER="http://$addr"
+# Prometheus scrapes with a metrics-only token handed in by file (as the
+# compose secret does).
+head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$work/metrics.token"
+chmod 600 "$work/metrics.token"
+export TICKETLEDGER_METRICS_TOKEN_FILE="$work/metrics.token"
 
 start() {
   "$tl" serve --data "$work/data" --http "$addr" "$@" >>"$work/serve.log" 2>&1 &
@@ -44,14 +49,32 @@ step "serve --demo (embedded store)"
 start --demo --demo-tickets 300
 curl -fsS "http://$addr/healthz" >/dev/null
 curl -fsS "http://$addr/openapi.json" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["openapi"].startswith("3"), d["openapi"]; print(len(d["paths"]), "paths in /openapi.json")'
+[ "$(stat -c %a "$work/data/admin.token")" = 600 ] || fail "data/admin.token is not mode 0600"
+grep -q 'admin token (demo): tl_' "$work/serve.log" || fail "serve --demo did not print the admin token"
+
+step "tour: without a token the API answers 401 (exit 8)"
+set +e
+out=$("$tl" list 2>&1)
+code=$?
+set -e
+echo "$out"
+[ "$code" = 8 ] || fail "list without a token: exit $code, want 8"
+grep -q 'tokens create' <<<"$out" || fail "the 401 does not say how to get a token"
+
+step "tour: the admin issues tokens for the tour's actors"
+admin=(--token-file "$work/data/admin.token")
+"$tl" "${admin[@]}" tokens create --role indirect_provider --partner contoso --name alice@contoso.example --out "$work/alice.token"
+"$tl" "${admin[@]}" tokens create --role vendor_support --name bob@vendor.example --out "$work/bob.token"
+"$tl" "${admin[@]}" tokens create --role auditor --name carol@audit.example --out "$work/carol.token"
+"$tl" "${admin[@]}" tokens list
 
 step "tour: a partner and its customer"
-sys=(--actor onboarding --role system)
+sys=("${admin[@]}")
 "$tl" partner register contoso --name Contoso --partner-role indirect_provider --email support@contoso.example "${sys[@]}"
 "$tl" partner link-customer contoso --customer fabrikam --name Fabrikam --domain fabrikam.example --admin-rights "${sys[@]}"
 
 step "tour: a Sev A request filed 3 hours ago"
-alice=(--actor alice@contoso.example --role indirect_provider --partner contoso)
+alice=(--token-file "$work/alice.token")
 out=$("$tl" open "${alice[@]}" --customer fabrikam --product azure --severity A \
   --title "VMs down in West Europe" --contact-name Alice --contact-email alice@contoso.example \
   --locale en-GB --occurred-at now-3h)
@@ -72,10 +95,10 @@ echo "$out"
 grep -q 'no-phone-channel' <<<"$out" || fail "phone refusal does not name its rule"
 
 step "tour: vendor support responds, late"
-"$tl" respond "$id" --actor bob@vendor.example --role vendor_support --summary "Host replaced, VMs back"
+"$tl" respond "$id" --token-file "$work/bob.token" --summary "Host replaced, VMs back"
 
 step "tour: the breach in sla report"
-auditor=(--actor carol@audit.example --role auditor)
+auditor=(--token-file "$work/carol.token")
 out=$("$tl" sla report --group-by severity,product "${auditor[@]}")
 echo "$out"
 row=$(awk '$1=="A" && $2=="azure"' <<<"$out")
@@ -89,17 +112,33 @@ step "tour: what the auditor sees"
 "$tl" show "$id" --as-of "$(date -u -d '-150 min' +%Y-%m-%dT%H:%M:%SZ)" --axis occurred "${auditor[@]}" | tee "$work/asof.txt"
 grep -qi 'open' "$work/asof.txt" || fail "as-of view 150 min ago should show the ticket open"
 "$tl" history "$id" "${auditor[@]}"
-"$tl" audit --ticket "$id" "${auditor[@]}"
+"$tl" audit --ticket "$id" "${auditor[@]}" | tee "$work/audit.txt"
+grep -q 'alice@contoso.example#' "$work/audit.txt" || fail "the audit trail does not name the authenticated principal"
 "$tl" evidence "$id" --out "$work/evidence.json" "${auditor[@]}" | tee "$work/evidence.txt"
 grep -q 'verified here *yes' "$work/evidence.txt" || fail "evidence did not verify"
 
-step "tour: the breach in /metrics"
-curl -fsS "http://$addr/metrics" >"$work/metrics.txt"
+step "tour: the breach in /metrics (with the metrics token)"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/metrics")
+[ "$code" = 401 ] || fail "/metrics without a token: $code, want 401"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$work/metrics.token")" "http://$addr/v1/tickets")
+[ "$code" = 403 ] || fail "the metrics token on /v1/tickets: $code, want 403"
+curl -fsS -H "Authorization: Bearer $(cat "$work/metrics.token")" "http://$addr/metrics" >"$work/metrics.txt"
 grep -E '^ticketledger_sla_breaches_total\{product="azure",severity="A"\} [1-9]' "$work/metrics.txt" || fail "no A/azure breach in /metrics"
 grep -E '^ticketledger_first_response_seconds_bucket' "$work/metrics.txt" | head -2
 
 step "Prometheus scrapes the ledger; every dashboard query and rule returns data"
-bash deploy/e2e-prometheus.sh "$addr"
+METRICS_TOKEN_FILE="$work/metrics.token" bash deploy/e2e-prometheus.sh "$addr"
+
+step "a revoked token stops working at once (exit 8)"
+"$tl" "${admin[@]}" tokens create --role auditor --name temp --out "$work/temp.token"
+"$tl" list --token-file "$work/temp.token" >/dev/null
+tid=$("$tl" "${admin[@]}" tokens list -o json | python3 -c 'import json,sys; print([t["tokenId"] for t in json.load(sys.stdin)["tokens"] if t.get("name")=="temp"][0])')
+"$tl" "${admin[@]}" tokens revoke "$tid" --reason "e2e"
+set +e
+"$tl" list --token-file "$work/temp.token" >/dev/null 2>&1
+code=$?
+set -e
+[ "$code" = 8 ] || fail "revoked token: exit $code, want 8"
 
 step "graceful stop, restart from snapshot"
 stop

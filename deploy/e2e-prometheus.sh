@@ -16,7 +16,9 @@
 # LEDGER_ADDR must be a loopback address (127.0.0.0/8, localhost or [::1])
 # with a port; the ledger should hold demo history (ticketledger demo).
 # Environment: E2E_TIMEOUT (seconds to wait for data, default 60),
-# PROMETHEUS (binary, default: prometheus on PATH).
+# PROMETHEUS (binary, default: prometheus on PATH), METRICS_TOKEN_FILE (a file
+# holding the ledger's metrics token, scraped with as a bearer token through
+# `authorization: credentials_file:`; unset: the ledger runs --metrics-public).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,6 +64,14 @@ scrape_configs:
     static_configs:
       - targets: ["$addr"]
 YAML
+if [ -n "${METRICS_TOKEN_FILE:-}" ]; then
+  cp "$METRICS_TOKEN_FILE" "$tmp/metrics.token"
+  cat >> "$tmp/prometheus.yml" <<YAML
+    authorization:
+      type: Bearer
+      credentials_file: $tmp/metrics.token
+YAML
+fi
 
 "$PROM" --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/data" \
   --web.listen-address="127.0.0.1:$port" --log.level=warn >"$tmp/prometheus.log" 2>&1 &

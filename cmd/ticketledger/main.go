@@ -4,8 +4,9 @@
 //
 // Exit codes: 0 success, 1 server or internal error, 2 usage, 3 invalid
 // input, 4 not found, 5 conflict (stale revision or illegal transition),
-// 6 refused by a domain rule, 7 server unreachable (exitcode.go maps
-// errors to them).
+// 6 refused by a domain rule, 7 server unreachable, 8 not authenticated
+// (no token, a refused or revoked token: 401; too many failed attempts: 429).
+// exitcode.go maps errors to them.
 package main
 
 import (

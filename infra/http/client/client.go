@@ -21,8 +21,8 @@ import (
 
 // Client talks to one ledger server.
 type Client struct {
-	BaseURL    string // e.g. http://127.0.0.1:8080
-	HTTP       *http.Client
+	BaseURL string // e.g. http://127.0.0.1:8080
+	HTTP    *http.Client
 	// Token is the bearer token sent as "Authorization: Bearer <Token>"
 	// (a ledger token or an OIDC JWT).
 	Token string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -201,6 +202,21 @@ func TestOpenAPIDeclaresSecurity(t *testing.T) {
 		sec, ok := doc.Paths[rt.path][strings.ToLower(rt.method)]["security"].([]any)
 		if !ok || (rt.public != (len(sec) == 0)) {
 			t.Errorf("%s: security %v (public %v)", rt.pattern(), sec, rt.public)
+		}
+	}
+}
+
+// TestWriteOpenAPI writes the served OpenAPI document (with /metrics) to
+// $TICKETLEDGER_OPENAPI_OUT, for CI's linter (.ci/run); it checks the
+// document parses either way.
+func TestWriteOpenAPI(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Metrics = http.NotFoundHandler() })
+	r := e.must(200, e.do("GET", "/openapi.json", nil, nil))
+	var doc map[string]any
+	r.json(t, &doc)
+	if out := os.Getenv("TICKETLEDGER_OPENAPI_OUT"); out != "" {
+		if err := os.WriteFile(out, r.body, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

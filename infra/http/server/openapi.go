@@ -61,6 +61,12 @@ func openAPI(rts []route) map[string]any {
 			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 401 not authenticated (WWW-Authenticate), 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, 422 rule broken, 429 too many failed authentications (Retry-After), 5xx",
 				"content": map[string]any{ProblemContentType: map[string]any{"schema": problem}}},
 		}
+		if !rt.public {
+			responses["401"] = map[string]any{"description": "not authenticated: no, a refused or a revoked token (WWW-Authenticate says how to authenticate)",
+				"content": map[string]any{ProblemContentType: map[string]any{"schema": problem}}}
+			responses["429"] = map[string]any{"description": "too many failed authentications from this address: retry after Retry-After seconds",
+				"content": map[string]any{ProblemContentType: map[string]any{"schema": problem}}}
+		}
 		op["responses"] = responses
 		if paths[rt.path] == nil {
 			paths[rt.path] = map[string]any{}
@@ -77,6 +83,7 @@ func openAPI(rts []route) map[string]any {
 				"refusals are problem documents naming the rule. Every operation but /healthz, /readyz and /openapi.json needs an authenticated principal, " +
 				"recorded as the actor of the events it causes. Read models are eventually consistent with commands.",
 		},
+		"servers":    []any{map[string]any{"url": "/", "description": "the ledger serving this document"}},
 		"paths":      paths,
 		"components": map[string]any{"schemas": g.components, "securitySchemes": securitySchemes},
 	}
