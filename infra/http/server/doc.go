@@ -17,11 +17,19 @@
 //
 // # Identity
 //
-// The actor comes from the headers X-Actor-Id, X-Actor-Role and
-// X-Actor-Partner, with X-On-Behalf-Of optional. The API trusts them: a real
-// deployment puts an authenticating proxy in front that sets them from the
-// verified identity (and strips any the client sent). X-Correlation-Id is
-// generated when absent and echoed.
+// Every route but /healthz, /readyz and /openapi.json (and /metrics when
+// Config.MetricsPublic) needs an authenticated principal, found by
+// Config.Auth (infra/auth): a ledger token or an OIDC JWT as
+// "Authorization: Bearer", or, in proxy mode, the X-Actor-* identity
+// headers from a trusted proxy address (refused from any other). Without
+// credentials, or with refused ones: 401 with WWW-Authenticate; after too
+// many failures from one address: 429 with Retry-After. The principal
+// (actorOf, the one seam every handler uses) is the actor recorded in the
+// events' metadata, with how it was authenticated. A metrics-only token
+// reads /metrics and nothing else (403). The admin-only /v1/tokens routes
+// issue (the secret once), list (no secrets) and revoke tokens through
+// Config.Tokens. X-On-Behalf-Of is optional;
+// X-Correlation-Id is generated when absent and echoed.
 //
 // # Tenancy
 //
