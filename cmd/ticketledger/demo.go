@@ -80,7 +80,7 @@ func (d *demoCmd) run(c *cobra.Command) error {
 		}
 		defer l.Close()
 		target, where = l.Service, l.Description
-		opts.Now = l.Now()
+		opts.Now, opts.Tokens = l.Now(), l.Tokens
 	} else {
 		target = d.g.client().Target()
 		opts.OverAPI = true
@@ -157,7 +157,7 @@ func seedDemo(ctx context.Context, l *ledger.Ledger, tickets int, log *slog.Logg
 	log.Info("--demo: generating demo history", "tickets", tickets)
 	start := time.Now()
 	last := time.Now()
-	sum, err := demo.Generate(ctx, l.Service, demo.Options{Seed: 1, Tickets: tickets, Now: l.Now()}, func(done, total int) {
+	sum, err := demo.Generate(ctx, l.Service, demo.Options{Seed: 1, Tickets: tickets, Now: l.Now(), Tokens: l.Tokens}, func(done, total int) {
 		if time.Since(last) > 2*time.Second {
 			last = time.Now()
 			log.Info("--demo: progress", "done", done, "total", total)

@@ -13,8 +13,10 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/auth"
 )
 
 // Target is what the generator needs from the ledger: the application
@@ -69,6 +71,12 @@ type Options struct {
 	// the ledger's internal principal (role system): the closes the ledger
 	// would make by itself are then made by the ticket's partner.
 	OverAPI bool
+	// Tokens, when set, issues a ledger token for every person the
+	// generator acts as (partner staff, vendor engineers, an auditor) and
+	// revokes a rotated one, so the history holds the principal events too.
+	// Tokens already issued (by name) are left alone, so a re-run appends
+	// none. Over the API the Target issues its tokens itself.
+	Tokens *auth.Tokens
 }
 
 // Defaults and limits of Options.
@@ -126,6 +134,9 @@ func Generate(ctx context.Context, target Target, opts Options, progress func(do
 	g.progress = progress
 	g.total = len(world.partners) + opts.Tickets
 	if err := g.setup(); err != nil {
+		return g.sum, err
+	}
+	if err := g.principals(); err != nil {
 		return g.sum, err
 	}
 	if err := g.run(); err != nil {
@@ -499,4 +510,59 @@ func (g *gen) weighted(ws ...float64) int {
 		x -= w
 	}
 	return len(ws) - 1
+}
+
+// principals issues, as the demo admin, a token for each person the
+// generator acts as, and revokes one rotated token (Options.Tokens).
+func (g *gen) principals() error {
+	ts := g.opts.Tokens
+	if ts == nil {
+		return nil
+	}
+	have := map[string]auth.TokenInfo{}
+	for _, ti := range ts.Registry().Tokens() {
+		have[ti.Name] = ti
+	}
+	issue := func(a domain.Actor) (string, error) {
+		if ti, ok := have[a.ID]; ok {
+			return ti.ID, nil
+		}
+		iss, err := ts.Issue(g.ctx, adminActor, auth.IssueRequest{Role: a.Role, Partner: a.Partner, Name: a.ID})
+		if err != nil {
+			return "", fmt.Errorf("demo: issue a token for %s: %w", a.ID, err)
+		}
+		g.sum.Events[principal.TypeTokenIssued]++
+		return iss.TokenID, nil
+	}
+	var actors []domain.Actor
+	for i := range world.partners {
+		p := &world.partners[i]
+		for j := range p.people {
+			actors = append(actors, p.actor(j))
+		}
+	}
+	for _, e := range engineers {
+		actors = append(actors, domain.Actor{ID: e, Role: domain.RoleVendorSupport})
+	}
+	actors = append(actors, domain.Actor{ID: "auditor@demo.example", Role: domain.RoleAuditor})
+	for _, a := range actors {
+		if _, err := issue(a); err != nil {
+			return err
+		}
+	}
+	// A token replaced with a new laptop: issued, then revoked.
+	old := actors[0]
+	old.ID += " (old laptop)"
+	id, err := issue(old)
+	if err != nil {
+		return err
+	}
+	if ti, ok := have[old.ID]; ok && ti.Revoked {
+		return nil
+	}
+	if err := ts.Revoke(g.ctx, adminActor, id, "laptop replaced"); err != nil {
+		return fmt.Errorf("demo: revoke %s: %w", id, err)
+	}
+	g.sum.Events[principal.TypeTokenRevoked]++
+	return nil
 }
