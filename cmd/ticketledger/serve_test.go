@@ -236,3 +236,47 @@ func TestServeCalendarsAndPolicies(t *testing.T) {
 		t.Fatalf("bad calendars: %+v", r)
 	}
 }
+
+// The first start without a handed-in admin token writes one to
+// <data>/admin.token (mode 0600) and says where; --demo prints it; it
+// works, and a second start issues none.
+func TestServeBootstrapsAdminToken(t *testing.T) {
+	dir := t.TempDir()
+	clearEnv(t)
+	addr := make(chan string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctx = withServeReady(ctx, func(a string) { addr <- a })
+	logs, out := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- runIO(ctx, []string{"serve", "--http", "127.0.0.1:0", "--data", dir, "--demo", "--demo-tickets", "5"}, out, logs)
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not listen:\n%s", logs)
+	}
+	file := filepath.Join(dir, "admin.token")
+	st, err := os.Stat(file)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("admin token file: %v %v", st, err)
+	}
+	secret, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, logs.String(), file)
+	contains(t, out.String(), "admin token (demo): "+strings.TrimSpace(string(secret)))
+	r := runCLI(t, "list", "--server", base, "--token-file", file)
+	if r.code != 0 {
+		t.Fatalf("list with the bootstrap token: %+v", r)
+	}
+	if r := runCLI(t, "list", "--server", base); r.code != 8 {
+		t.Fatalf("list without a token: %+v", r)
+	}
+	cancel()
+	<-done
+}
