@@ -219,7 +219,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	defer stopRunner()
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- l.Runner.Run(runCtx) }()
-	go followTokens(runCtx, l, log)
+	go followLedgerTokens(runCtx, l, log)
 
 	var shuttingDown atomic.Bool
 	handler, err := l.APIHandler(func(context.Context) error {

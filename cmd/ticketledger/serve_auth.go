@@ -112,9 +112,9 @@ func (s *serveCmd) provisionTokens(ctx context.Context, c *cobra.Command, l *led
 	return secret, nil
 }
 
-// followTokens keeps the token registry following the store (tokens issued
+// followLedgerTokens keeps the token registry following the store (tokens issued
 // or revoked by other replicas), restarting the subscription after errors.
-func followTokens(ctx context.Context, l *ledger.Ledger, log *slog.Logger) {
+func followLedgerTokens(ctx context.Context, l *ledger.Ledger, log *slog.Logger) {
 	for ctx.Err() == nil {
 		if err := l.Tokens.Registry().Follow(ctx, l.Raw, nil); err != nil && ctx.Err() == nil {
 			log.Warn("token registry subscription failed: retrying", "err", err)
