@@ -162,25 +162,24 @@ func viewOf(ti auth.TokenInfo) TokenView {
 		Expired: ti.Expired, Revoked: ti.Revoked, Reason: ti.Reason}
 }
 
-func (a *API) tokenService() (*auth.Tokens, error) {
+// tokenCall is the preamble of the token commands: the admin acting, the
+// token service, and the decoded body.
+func (a *API) tokenCall(r *http.Request, body any) (domain.Actor, *auth.Tokens, error) {
+	act, err := adminOf(r)
+	if err != nil {
+		return act, nil, err
+	}
 	if a.tokens == nil {
-		return nil, &httpError{status: http.StatusNotFound, rule: RuleNoRoute,
+		return act, nil, &httpError{status: http.StatusNotFound, rule: RuleNoRoute,
 			msg: "this ledger issues no tokens (Config.Tokens is not set)"}
 	}
-	return a.tokens, nil
+	return act, a.tokens, decodeBody(r, body)
 }
 
 func (a *API) issueToken(w http.ResponseWriter, r *http.Request, _ *query) error {
-	act, err := adminOf(r)
-	if err != nil {
-		return err
-	}
-	ts, err := a.tokenService()
-	if err != nil {
-		return err
-	}
 	var b IssueTokenBody
-	if err := decodeBody(r, &b); err != nil {
+	act, ts, err := a.tokenCall(r, &b)
+	if err != nil {
 		return err
 	}
 	req := auth.IssueRequest{Role: domain.Role(b.Role), Partner: b.Partner, Name: b.Name, Scope: principal.Scope(b.Scope)}
@@ -196,10 +195,7 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request, _ *query) error
 }
 
 func (a *API) listTokens(w http.ResponseWriter, r *http.Request, _ *query) error {
-	if _, err := adminOf(r); err != nil {
-		return err
-	}
-	ts, err := a.tokenService()
+	_, ts, err := a.tokenCall(r, &struct{}{})
 	if err != nil {
 		return err
 	}
@@ -211,16 +207,9 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request, _ *query) error
 }
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request, _ *query) error {
-	act, err := adminOf(r)
-	if err != nil {
-		return err
-	}
-	ts, err := a.tokenService()
-	if err != nil {
-		return err
-	}
 	var b RevokeTokenBody
-	if err := decodeBody(r, &b); err != nil {
+	act, ts, err := a.tokenCall(r, &b)
+	if err != nil {
 		return err
 	}
 	id := r.PathValue("id")

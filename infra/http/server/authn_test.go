@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -25,23 +24,6 @@ func (e *env) issue(role domain.Role, partner, name string, scope principal.Scop
 }
 
 func bearer(secret string) hdr { return hdr{"Authorization": "Bearer " + secret} }
-
-// from sends a request from another TCP peer than httptest's default.
-func (e *env) from(remote, method, path string, h hdr, body string) resp {
-	e.t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.RemoteAddr = remote
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range h {
-		req.Header.Set(k, v)
-	}
-	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, req)
-	e.catchUp()
-	return resp{code: w.Code, h: w.Header(), body: w.Body.Bytes()}
-}
 
 func TestUnauthenticatedIs401WithChallenge(t *testing.T) {
 	e := newEnv(t)
@@ -104,21 +86,21 @@ func TestRevokedTokenIs401AtOnce(t *testing.T) {
 
 func TestIdentityHeadersFromUntrustedAddressAre401(t *testing.T) {
 	e := newEnv(t)
-	r := e.must(401, e.from("203.0.113.9:4000", "GET", "/v1/tickets", vend, ""))
+	r := e.must(401, e.from("203.0.113.9:4000", "GET", "/v1/tickets", vend, nil))
 	if p := r.problem(t); !strings.Contains(p.Detail, "proxy") {
 		t.Fatalf("problem %+v does not name the proxy", p)
 	}
 	// Even with a valid token beside them, the headers are refused.
 	tok := e.issue(domain.RoleAuditor, "", "a", principal.ScopeFull)
-	e.must(401, e.from("203.0.113.9:4000", "GET", "/v1/tickets", with(vend, "Authorization", "Bearer "+tok), ""))
-	e.must(200, e.from("203.0.113.9:4000", "GET", "/v1/tickets", bearer(tok), ""))
+	e.must(401, e.from("203.0.113.9:4000", "GET", "/v1/tickets", with(vend, "Authorization", "Bearer "+tok), nil))
+	e.must(200, e.from("203.0.113.9:4000", "GET", "/v1/tickets", bearer(tok), nil))
 }
 
 func TestRepeatedFailuresAre429WithRetryAfter(t *testing.T) {
 	e := newEnv(t)
 	var r resp
 	for i := 0; i < 20 && r.code != http.StatusTooManyRequests; i++ {
-		r = e.from("198.51.100.7:1000", "GET", "/v1/tickets", bearer("tl_guess"), "")
+		r = e.from("198.51.100.7:1000", "GET", "/v1/tickets", bearer("tl_guess"), nil)
 	}
 	if r.code != http.StatusTooManyRequests || r.h.Get("Retry-After") == "" {
 		t.Fatalf("after repeated failures: %d %v %s", r.code, r.h, r.body)
@@ -128,8 +110,8 @@ func TestRepeatedFailuresAre429WithRetryAfter(t *testing.T) {
 	}
 	// A good token from the limited source waits too; other sources do not.
 	tok := e.issue(domain.RoleAuditor, "", "a", principal.ScopeFull)
-	e.must(429, e.from("198.51.100.7:1000", "GET", "/v1/tickets", bearer(tok), ""))
-	e.must(200, e.from("198.51.100.8:1000", "GET", "/v1/tickets", bearer(tok), ""))
+	e.must(429, e.from("198.51.100.7:1000", "GET", "/v1/tickets", bearer(tok), nil))
+	e.must(200, e.from("198.51.100.8:1000", "GET", "/v1/tickets", bearer(tok), nil))
 }
 
 func TestMetricsOnlyToken(t *testing.T) {

@@ -169,6 +169,13 @@ func (r resp) problem(t *testing.T) Problem {
 
 func (e *env) do(method, path string, h hdr, body any) resp {
 	e.t.Helper()
+	return e.from("", method, path, h, body)
+}
+
+// from sends a request from the TCP peer remote ("": httptest's default,
+// 192.0.2.1, a trusted proxy address in these tests).
+func (e *env) from(remote, method, path string, h hdr, body any) resp {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -182,6 +189,9 @@ func (e *env) do(method, path string, h hdr, body any) resp {
 		rd = bytes.NewReader(data)
 	}
 	req := httptest.NewRequest(method, path, rd)
+	if remote != "" {
+		req.RemoteAddr = remote
+	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
