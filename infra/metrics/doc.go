@@ -4,8 +4,10 @@
 // Two kinds of metrics live here, and the difference matters after a restart:
 //
 //   - Process metrics are counted as things happen in this process: HTTP
-//     requests (ObserveHTTP, the infra/http/server Observer) and event-store
-//     appends (ObserveAppend, InstrumentStore). They start from zero when the
+//     requests (ObserveHTTP, the infra/http/server Observer), event-store
+//     appends (ObserveAppend, InstrumentStore) and refused authentications
+//     (AuthDenied: ticketledger_auth_denied_total{method,reason}, fed by
+//     infra/auth's Config.OnDenied and the server's OnDenied). They start from zero when the
 //     process starts, as Prometheus expects of counters and histograms.
 //
 //   - Ledger metrics (first-response times, SLA met and breached, open,
@@ -29,12 +31,13 @@
 //	// give tickets to the projector, then:
 //	reg.MustRegister(metrics.NewSLACollector(tickets, now, metrics.SLACollectorOptions{}))
 //	reg.MustRegister(metrics.NewProjectionCollector(statusFunc))
-//	mux.Handle("GET /metrics", metrics.Handler(reg))
+//	// the API serves metrics.Handler(reg) at GET /metrics (server.Config.Metrics)
 //	// m is the server.Observer (ObserveHTTP).
 //
 // Labels are bounded: severity (A, B, C), product (the product families),
 // stream category, outcome, projection name, the registered HTTP route
-// pattern (never the raw path), method and status code. Never a ticket,
+// pattern (never the raw path), method and status code, authentication
+// method and denial reason. Never a ticket,
 // partner or customer id.
 //
 // Definitions used by the SLA metrics (documented here because the dashboards,

@@ -436,3 +436,17 @@ ticketledger_tickets_at_risk{product="office365",severity="B"} 1
 		}
 	}
 }
+
+func TestAuthDeniedCounter(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	m.AuthDenied("token", "revoked")
+	m.AuthDenied("token", "revoked")
+	m.AuthDenied("", "missing")
+	if got := testutil.ToFloat64(m.authDenied.WithLabelValues("token", "revoked")); got != 2 {
+		t.Fatalf("token/revoked = %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(m.authDenied.WithLabelValues("none", "missing")); got != 1 {
+		t.Fatalf("none/missing = %v, want 1", got)
+	}
+}
