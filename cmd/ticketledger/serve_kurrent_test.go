@@ -66,9 +66,10 @@ func TestServeKurrentAccess(t *testing.T) {
 	}
 	defer auditor.Close()
 	evs, err := auditor.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 100, auth.TokenFilter())
-	// The tokens issued above, and the admin token startServe hands in.
-	if err != nil || len(evs) != len(creds)+1 {
-		t.Fatalf("the token events through the endpoint: %d, %v; want %d", len(evs), err, len(creds)+1)
+	// The tokens issued above, the admin token startServe hands in and
+	// the auditor token it issues for get.
+	if err != nil || len(evs) != len(creds)+2 {
+		t.Fatalf("the token events through the endpoint: %d, %v; want %d", len(evs), err, len(creds)+2)
 	}
 	if _, err := auditor.Tombstone(ctx, evs[0].StreamID, eventstore.Any()); err == nil || !strings.Contains(err.Error(), "PermissionDenied") {
 		t.Fatalf("auditor tombstones %s: %v, want PermissionDenied", evs[0].StreamID, err)

@@ -76,17 +76,37 @@ func startServe(t *testing.T, args ...string) (base string, stop func() int, log
 		return code
 	}
 	t.Cleanup(func() { stop() })
+	// An auditor token for get: the admin reads no ticket data.
+	readerFile := filepath.Join(t.TempDir(), "auditor.token")
+	if r := runCLI(t, "tokens", "create", "--server", base, "--role", "auditor", "--name", "carol@audit.example", "--out", readerFile); r.code != 0 {
+		t.Fatalf("issue the test's auditor token: %+v\n%s", r, logs)
+	}
+	secret, err := os.ReadFile(readerFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readers.Store(base, strings.TrimSpace(string(secret)))
 	return base, stop, logs
 }
+
+// readers maps a startServe base URL to its auditor token's secret.
+var readers sync.Map
 
 // testAdminSecret is the admin token startServe hands in.
 const testAdminSecret = "tl_test-admin-secret-0123456789abcdefghijklmnop"
 
-// get fetches url with the admin token.
+// get fetches url with the auditor token of the server it names.
 func get(t *testing.T, url string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Authorization", "Bearer "+testAdminSecret)
+	secret := testAdminSecret
+	readers.Range(func(base, s any) bool {
+		if strings.HasPrefix(url, base.(string)+"/") {
+			secret = s.(string)
+		}
+		return true
+	})
+	req.Header.Set("Authorization", "Bearer "+secret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -270,11 +290,11 @@ func TestServeBootstrapsAdminToken(t *testing.T) {
 	}
 	contains(t, logs.String(), file)
 	contains(t, out.String(), "admin token (demo): "+strings.TrimSpace(string(secret)))
-	r := runCLI(t, "list", "--server", base, "--token-file", file)
-	if r.code != 0 {
-		t.Fatalf("list with the bootstrap token: %+v", r)
+	r := runCLI(t, "tokens", "list", "--server", base, "--token-file", file)
+	if r.code != 0 || !strings.Contains(r.out, "bootstrap#") {
+		t.Fatalf("tokens list with the bootstrap token: %+v", r)
 	}
-	if r := runCLI(t, "list", "--server", base); r.code != 8 {
+	if r := runCLI(t, "tokens", "list", "--server", base); r.code != 8 {
 		t.Fatalf("list without a token: %+v", r)
 	}
 	cancel()
