@@ -18,6 +18,7 @@ const (
 	RuleUnauthenticated domain.Rule = "unauthenticated"
 	RuleRateLimited     domain.Rule = "rate-limited"
 	RuleMetricsOnly     domain.Rule = "metrics-only-token"
+	RuleReplicaOnly     domain.Rule = "replica-token"
 	RuleAdminOnly       domain.Rule = "admin-only"
 )
 
@@ -60,6 +61,10 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request, rt route) (co
 	if p.MetricsOnly() && !rt.metrics {
 		return nil, &httpError{status: http.StatusForbidden, rule: RuleMetricsOnly, field: "Authorization",
 			msg: "this token may only scrape /metrics: use a token of a role that may read or act here"}
+	}
+	if p.Scope == principal.ScopeReplica {
+		return nil, &httpError{status: http.StatusForbidden, rule: RuleReplicaOnly, field: "Authorization",
+			msg: "a replica token works only on the KurrentDB wire endpoint: use a token issued for the HTTP API"}
 	}
 	return context.WithValue(r.Context(), principalKey, p), nil
 }

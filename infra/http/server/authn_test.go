@@ -135,6 +135,17 @@ func TestMetricsOnlyToken(t *testing.T) {
 	pub.must(200, pub.do("GET", "/metrics", nil, nil))
 }
 
+// A replica token (admin role, scope replica) is for the KurrentDB wire
+// endpoint only: on the HTTP API it would otherwise act as an admin.
+func TestReplicaTokenRefused(t *testing.T) {
+	e := newEnv(t)
+	tok := e.issue(domain.RoleAdmin, "", "replica", principal.ScopeReplica)
+	r := e.must(403, e.do("GET", "/v1/tokens", bearer(tok), nil))
+	if p := r.problem(t); p.Rule != string(RuleReplicaOnly) {
+		t.Fatalf("problem %+v", p)
+	}
+}
+
 func TestTokenRoutesAreAdminOnly(t *testing.T) {
 	e := newEnv(t)
 	admin := e.issue(domain.RoleAdmin, "", "root", principal.ScopeFull)
