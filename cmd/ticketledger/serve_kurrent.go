@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
@@ -57,8 +55,7 @@ func (k *kurrentFlags) check(c *cobra.Command) error {
 }
 
 // start listens on --kurrent-listen and serves l's embedded store with
-// the ledger's tokens as credentials, following the token streams until
-// ctx ends. A non-loopback address without TLS is refused.
+// the ledger's tokens as credentials. A non-loopback address without TLS is refused.
 func (k *kurrentFlags) start(ctx context.Context, l *ledger.Ledger, log *slog.Logger) (*kurrentwire.Server, net.Listener, error) {
 	lis, err := net.Listen("tcp", k.listen)
 	if err != nil {
@@ -68,12 +65,9 @@ func (k *kurrentFlags) start(ctx context.Context, l *ledger.Ledger, log *slog.Lo
 		lis.Close()
 		return nil, nil, fmt.Errorf("--kurrent-listen %s is not a loopback address: off loopback the KurrentDB endpoint needs TLS, add --kurrent-tls-cert FILE --kurrent-tls-key FILE (credentials are always required), or listen on 127.0.0.1", k.listen)
 	}
-	reg := auth.NewRegistry(nil)
-	if err := reg.Load(ctx, l.Pebble); err != nil {
-		lis.Close()
-		return nil, nil, err
-	}
-	go followTokens(ctx, reg, l, log)
+	// The API's token registry, which serve keeps following the token
+	// streams: an issue or a revocation counts on both endpoints at once.
+	reg := l.Tokens.Registry()
 	log = log.With("component", "kurrentwire")
 	opts := kurrentwire.Options{
 		Logger: log,
@@ -86,22 +80,6 @@ func (k *kurrentFlags) start(ctx context.Context, l *ledger.Ledger, log *slog.Lo
 		opts.GRPCOptions = []grpc.ServerOption{grpc.Creds(credentials.NewTLS(k.tlsConfig))}
 	}
 	return kurrentwire.NewServer(l.Pebble, opts), lis, nil
-}
-
-// followTokens keeps reg up to date until ctx ends, resubscribing after a
-// dropped subscription.
-func followTokens(ctx context.Context, reg *auth.Registry, l *ledger.Ledger, log *slog.Logger) {
-	for ctx.Err() == nil {
-		err := reg.Follow(ctx, l.Pebble, nil)
-		if err == nil || errors.Is(err, context.Canceled) {
-			return
-		}
-		log.Warn("token registry of the KurrentDB endpoint: resubscribing", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
 }
 
 // url is the connection string clients use.
