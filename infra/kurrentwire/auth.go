@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
@@ -144,11 +145,30 @@ func (a *Access) interceptors(o Options) []grpc.ServerOption {
 	stream := func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 		ctx, err := a.authenticate(ss.Context(), o)
 		if err != nil {
+			if info.IsClientStream && !info.IsServerStream {
+				drain(ss)
+			}
 			return err
 		}
 		return h(srv, &authedStream{ServerStream: ss, ctx: ctx})
 	}
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream)}
+}
+
+// drainLimit bounds how many messages of a refused client stream are read
+// (and discarded) before the refusal is sent.
+const drainLimit = 64
+
+// drain reads what the client sends on a refused client-streaming call
+// (Append) until it closes its side, so that the client's sends succeed and
+// it receives the refusal's status when it asks for the answer; refused at
+// once, the official client reports only "EOF" from its first send.
+func drain(ss grpc.ServerStream) {
+	for range drainLimit {
+		if ss.RecvMsg(new(emptypb.Empty)) != nil {
+			return
+		}
+	}
 }
 
 type authedStream struct {
