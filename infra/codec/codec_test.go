@@ -91,11 +91,24 @@ func record(stream string, rev uint64, d eventstore.EventData) eventstore.Record
 
 func encodeStream(t testing.TB, stream string, evs []domain.Event) []eventstore.RecordedEvent {
 	t.Helper()
+	return encodeStreamSigned(t, stream, evs, nil)
+}
+
+// encodeStreamSigned encodes evs as one chained stream with sampleMeta
+// metadata, signed by s (unsigned when s is nil), as a store returns them.
+func encodeStreamSigned(t testing.TB, stream string, evs []domain.Event, s codec.Signer) []eventstore.RecordedEvent {
+	t.Helper()
 	metas := make([]domain.Meta, len(evs))
 	for i := range metas {
 		metas[i] = sampleMeta(i)
 	}
-	data, _, err := codec.EncodeChain(stream, "", evs, metas)
+	encode := codec.EncodeChain
+	if s != nil {
+		encode = func(stream, prevHash string, evs []domain.Event, metas []domain.Meta) ([]eventstore.EventData, []domain.Meta, error) {
+			return codec.EncodeChainSigned(stream, prevHash, evs, metas, s)
+		}
+	}
+	data, _, err := encode(stream, "", evs, metas)
 	if err != nil {
 		t.Fatal(err)
 	}

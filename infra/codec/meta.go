@@ -151,27 +151,11 @@ func (s *metaScanner) unique(field uint8) bool {
 
 func (s *metaScanner) int(dst *int) bool {
 	s.ws()
-	j, neg := s.i, false
-	if j < len(s.b) && s.b[j] == '-' {
-		neg = true
-		j++
-	}
-	start, n := j, 0
-	for j < len(s.b) && s.b[j] >= '0' && s.b[j] <= '9' {
-		n = n*10 + int(s.b[j]-'0')
-		j++
-	}
-	digits := j - start
-	if digits == 0 || digits > 9 || (digits > 1 && s.b[start] == '0') {
+	n, j, ok := scanJSONInt(s.b, s.i, 9)
+	if !ok {
 		return false
 	}
-	if j < len(s.b) && (s.b[j] == '.' || s.b[j] == 'e' || s.b[j] == 'E') {
-		return false
-	}
-	if neg {
-		n = -n
-	}
-	*dst, s.i = n, j
+	*dst, s.i = int(n), j
 	return true
 }
 

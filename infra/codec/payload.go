@@ -413,6 +413,33 @@ func (s *payloadScanner) value(f *planField, p unsafe.Pointer) bool {
 	return false
 }
 
+// scanJSONInt reads a JSON integer of at most maxDigits digits (no leading
+// zero, no fraction, no exponent) from b at i, and returns it with the index
+// after it.
+func scanJSONInt(b []byte, i, maxDigits int) (n int64, end int, ok bool) {
+	j, neg := i, false
+	if j < len(b) && b[j] == '-' {
+		neg = true
+		j++
+	}
+	start := j
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		n = n*10 + int64(b[j]-'0')
+		j++
+	}
+	digits := j - start
+	if digits == 0 || digits > maxDigits || (digits > 1 && b[start] == '0') {
+		return 0, i, false
+	}
+	if j < len(b) && (b[j] == '.' || b[j] == 'e' || b[j] == 'E') {
+		return 0, i, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, j, true
+}
+
 func hasLit(b []byte, lit string) bool {
 	return len(b) >= len(lit) && string(b[:len(lit)]) == lit
 }
@@ -421,26 +448,9 @@ func hasLit(b []byte, lit string) bool {
 // refuses those for integer fields) that fits the field.
 func (s *payloadScanner) int(size uintptr, p unsafe.Pointer) bool {
 	s.ws()
-	j, neg := s.i, false
-	if j < len(s.b) && s.b[j] == '-' {
-		neg = true
-		j++
-	}
-	start := j
-	var n int64
-	for j < len(s.b) && s.b[j] >= '0' && s.b[j] <= '9' {
-		n = n*10 + int64(s.b[j]-'0')
-		j++
-	}
-	digits := j - start
-	if digits == 0 || digits > 18 || (digits > 1 && s.b[start] == '0') {
+	n, j, ok := scanJSONInt(s.b, s.i, 18)
+	if !ok {
 		return false
-	}
-	if j < len(s.b) && (s.b[j] == '.' || s.b[j] == 'e' || s.b[j] == 'E') {
-		return false
-	}
-	if neg {
-		n = -n
 	}
 	switch size {
 	case 8:

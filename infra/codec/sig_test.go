@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
@@ -32,20 +31,7 @@ func newTestKey(seed byte) testKey {
 
 func signedStream(t *testing.T, stream string, k codec.Signer) []eventstore.RecordedEvent {
 	t.Helper()
-	evs := samples()[:4]
-	metas := make([]domain.Meta, len(evs))
-	for i := range metas {
-		metas[i] = sampleMeta(i)
-	}
-	data, _, err := codec.EncodeChainSigned(stream, "", evs, metas, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]eventstore.RecordedEvent, len(data))
-	for i, d := range data {
-		out[i] = record(stream, uint64(i), d)
-	}
-	return out
+	return encodeStreamSigned(t, stream, samples()[:4], k)
 }
 
 // A signed record ends with the hash and then the sig member; its chain
