@@ -15,23 +15,15 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// lockFileName is the lock file in the data directory, besides Pebble's own
-// LOCK. It holds the owner's process id, for the error message.
-const lockFileName = "ticketledger.lock"
-
 // lockDir takes the exclusive lock on dir. On the OS filesystem it is a
 // flock(2) on lockFileName, which also excludes a second Open in the same
 // process (flock locks belong to the open file, not the process); on another
 // vfs.FS it is that filesystem's Lock.
 func lockDir(fs vfs.FS, osFS bool, dir string) (io.Closer, error) {
-	path := filepath.Join(dir, lockFileName)
 	if !osFS {
-		l, err := fs.Lock(path)
-		if err != nil {
-			return nil, lockedError(dir, path, "", err)
-		}
-		return l, nil
+		return lockFS(fs, dir)
 	}
+	path := filepath.Join(dir, lockFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open lock file %s: %w", path, err)
@@ -51,18 +43,4 @@ func lockDir(fs vfs.FS, osFS bool, dir string) (io.Closer, error) {
 		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return f, nil
-}
-
-func lockedError(dir, path, owner string, cause error) error {
-	who := "another process or another Store in this process"
-	if owner != "" {
-		who = "process " + owner
-		if owner == strconv.Itoa(os.Getpid()) {
-			who = "another Store in this process"
-		}
-	}
-	return fmt.Errorf("pebblestore: %w: %s is held by %s (lock file %s: %v); "+
-		"one process owns a data directory at a time: stop the other ticketledger, close the other Store, "+
-		"or give this one another data directory (in cluster setups use the KurrentDB store instead)",
-		ErrLocked, dir, who, path, cause)
 }
