@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/domaintest"
 )
 
 var (
@@ -394,7 +395,7 @@ func TestRebuild(t *testing.T) {
 	if _, err := Rebuild("prov", []domain.Event{provReg, nil}); err == nil {
 		t.Fatal("nil event accepted")
 	}
-	if _, err := Rebuild("prov", []domain.Event{provReg, alien{}}); err == nil {
+	if _, err := Rebuild("prov", []domain.Event{provReg, domaintest.Alien{}}); err == nil {
 		t.Fatal("unknown event accepted")
 	}
 }
@@ -408,21 +409,5 @@ func TestWindow(t *testing.T) {
 }
 
 func TestSpecs(t *testing.T) {
-	seen := map[string]bool{}
-	for _, s := range Specs() {
-		if seen[s.Type] || s.Version < 1 {
-			t.Fatalf("spec %s duplicated or unversioned", s.Type)
-		}
-		seen[s.Type] = true
-		if got := s.New().EventType(); got != s.Type {
-			t.Fatalf("spec %s makes %s", s.Type, got)
-		}
-	}
-	if len(seen) != 6 {
-		t.Fatalf("%d specs", len(seen))
-	}
+	domaintest.CheckSpecs(t, Specs(), 6, nil)
 }
-
-type alien struct{}
-
-func (alien) EventType() string { return "alien" }

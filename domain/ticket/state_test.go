@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/domaintest"
 	"github.com/ticketledger/ticketledger/domain/sla"
 )
 
@@ -96,7 +97,7 @@ func TestRebuild(t *testing.T) {
 		"no opening":     {evResolved},
 		"two openings":   {evOpened, evOpened},
 		"nil event":      {evOpened, nil},
-		"unknown event":  {evOpened, alien{}},
+		"unknown event":  {evOpened, domaintest.Alien{}},
 		"redirect later": {evOpened, evRedirected},
 	} {
 		if _, err := Rebuild(h); err == nil || domain.KindOf(err) != domain.KindInternal {
@@ -128,25 +129,5 @@ func TestWindowOption(t *testing.T) {
 }
 
 func TestSpecs(t *testing.T) {
-	seen := map[string]bool{}
-	for _, s := range Specs() {
-		if seen[s.Type] || s.Version < 1 {
-			t.Fatalf("spec %s duplicated or unversioned", s.Type)
-		}
-		seen[s.Type] = true
-		e := s.New()
-		if got := e.EventType(); got != s.Type {
-			t.Fatalf("spec %s makes %s", s.Type, got)
-		}
-		if !known(domain.Value(e)) {
-			t.Fatalf("apply does not know %s", s.Type)
-		}
-	}
-	if len(seen) != 16 {
-		t.Fatalf("%d specs", len(seen))
-	}
+	domaintest.CheckSpecs(t, Specs(), 16, known)
 }
-
-type alien struct{}
-
-func (alien) EventType() string { return "alien" }
