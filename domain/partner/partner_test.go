@@ -1,7 +1,6 @@
 package partner
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -306,27 +305,7 @@ func TestCommands(t *testing.T) {
 			}
 			before := p.Version()
 			got, err := c.when(p)
-			if c.rule != "" {
-				if err == nil {
-					t.Fatalf("want error %s/%s, got events %#v", c.kind, c.rule, got)
-				}
-				if domain.KindOf(err) != c.kind || domain.RuleOf(err) != c.rule {
-					t.Fatalf("want %s/%s, got %s/%s: %v", c.kind, c.rule, domain.KindOf(err), domain.RuleOf(err), err)
-				}
-				if got != nil || p.Version() != before {
-					t.Fatalf("a failed command emitted %v", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if !reflect.DeepEqual(got, c.then) {
-				t.Fatalf("events:\n got  %#v\n want %#v", got, c.then)
-			}
-			if p.Version() != before+len(got) {
-				t.Fatalf("version %d after %d events from %d", p.Version(), len(got), before)
-			}
+			domaintest.CheckOutcome(t, p, before, got, err, c.then, c.kind, c.rule)
 		})
 	}
 }

@@ -2,11 +2,11 @@ package ticket
 
 import (
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/domaintest"
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/sla"
 )
@@ -154,27 +154,7 @@ func run(t *testing.T, cases []tcase) {
 			}
 			before := tk.Version()
 			got, err := c.when(tk)
-			if c.rule != "" {
-				if err == nil {
-					t.Fatalf("want error %s/%s, got events %#v", c.kind, c.rule, got)
-				}
-				if domain.KindOf(err) != c.kind || domain.RuleOf(err) != c.rule {
-					t.Fatalf("want %s/%s, got %s/%s: %v", c.kind, c.rule, domain.KindOf(err), domain.RuleOf(err), err)
-				}
-				if got != nil || tk.Version() != before {
-					t.Fatalf("a failed command emitted %#v", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if !reflect.DeepEqual(got, c.then) {
-				t.Fatalf("events:\n got  %#v\n want %#v", got, c.then)
-			}
-			if tk.Version() != before+len(got) {
-				t.Fatalf("version %d after %d events from %d", tk.Version(), len(got), before)
-			}
+			domaintest.CheckOutcome(t, tk, before, got, err, c.then, c.kind, c.rule)
 		})
 	}
 }

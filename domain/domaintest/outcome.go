@@ -1,0 +1,40 @@
+package domaintest
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/ticketledger/ticketledger/domain"
+)
+
+// Versioned is an aggregate that counts the events applied to it.
+type Versioned interface{ Version() int }
+
+// CheckOutcome checks what a command on agg (at version before) returned.
+// With rule set it wants an error of that kind and rule, no events, and agg
+// unchanged; otherwise no error, exactly the events then, and agg's version
+// advanced by them.
+func CheckOutcome(t testing.TB, agg Versioned, before int, got []domain.Event, err error, then []domain.Event, kind domain.Kind, rule domain.Rule) {
+	t.Helper()
+	if rule != "" {
+		if err == nil {
+			t.Fatalf("want error %s/%s, got events %#v", kind, rule, got)
+		}
+		if domain.KindOf(err) != kind || domain.RuleOf(err) != rule {
+			t.Fatalf("want %s/%s, got %s/%s: %v", kind, rule, domain.KindOf(err), domain.RuleOf(err), err)
+		}
+		if got != nil || agg.Version() != before {
+			t.Fatalf("a failed command emitted %#v", got)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	if !reflect.DeepEqual(got, then) {
+		t.Fatalf("events:\n got  %#v\n want %#v", got, then)
+	}
+	if agg.Version() != before+len(got) {
+		t.Fatalf("version %d after %d events from %d", agg.Version(), len(got), before)
+	}
+}
