@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/tools/bench/benchfill"
 	"github.com/ticketledger/ticketledger/projections"
 	"github.com/ticketledger/ticketledger/projections/projectionstest"
 )
@@ -46,51 +46,11 @@ func benchStore(b *testing.B, n int) (*pebblestore.Store, int) {
 		b.Fatal(err)
 	}
 	if !filled {
-		evs := projectionstest.Generate(projectionstest.Options{Tickets: n})
-		byStream := map[string][]domain.Recorded{}
-		var order []string
-		for _, e := range evs {
-			if _, ok := byStream[e.Stream]; !ok {
-				order = append(order, e.Stream)
-			}
-			byStream[e.Stream] = append(byStream[e.Stream], e)
+		events, err := benchfill.Fill(context.Background(), st, n, 64, nil)
+		if err != nil {
+			b.Fatal(err)
 		}
-		work := make(chan string, 1024)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var firstErr error
-		for w := 0; w < 64; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for s := range work {
-					recs := byStream[s]
-					evs := make([]domain.Event, len(recs))
-					metas := make([]domain.Meta, len(recs))
-					for i, r := range recs {
-						evs[i], metas[i] = r.Event, r.Meta
-					}
-					data, _, err := codec.EncodeChain(s, "", evs, metas)
-					if err == nil {
-						_, err = st.Append(context.Background(), s, eventstore.NoStream(), data...)
-					}
-					if err != nil {
-						mu.Lock()
-						firstErr = err
-						mu.Unlock()
-					}
-				}
-			}()
-		}
-		for _, s := range order {
-			work <- s
-		}
-		close(work)
-		wg.Wait()
-		if firstErr != nil {
-			b.Fatal(firstErr)
-		}
-		if err := os.WriteFile(done, []byte(strconv.Itoa(len(evs))), 0o644); err != nil {
+		if err := os.WriteFile(done, []byte(strconv.Itoa(events)), 0o644); err != nil {
 			b.Fatal(err)
 		}
 	}

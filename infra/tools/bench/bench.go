@@ -27,17 +27,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/cli/render"
-	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/tools/bench/benchfill"
 	"github.com/ticketledger/ticketledger/infra/tools/storebench"
 	"github.com/ticketledger/ticketledger/projections"
-	"github.com/ticketledger/ticketledger/projections/projectionstest"
 )
 
 // Kind names a group of measurements (Options.Only).
@@ -474,76 +472,20 @@ func (r *runner) ledger(ctx context.Context, doRebuild, doReport bool) error {
 // number of events.
 func (r *runner) fill(ctx context.Context, dir string) (int, error) {
 	p := r.opts.NewProgress(fmt.Sprintf("generate and append %s tickets (untimed)", Thousands(int64(r.opts.Tickets))))
-	evs := projectionstest.Generate(projectionstest.Options{Tickets: r.opts.Tickets})
-	byStream := map[string][]domain.Recorded{}
-	var order []string
-	for _, e := range evs {
-		if _, ok := byStream[e.Stream]; !ok {
-			order = append(order, e.Stream)
-		}
-		byStream[e.Stream] = append(byStream[e.Stream], e)
-	}
-	total := int64(len(evs))
-	evs = nil
-
 	st, err := pebblestore.Open(dir, pebblestore.Options{})
 	if err != nil {
 		return 0, fmt.Errorf("bench: open the ledger's store: %w", err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan string, 1024)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		done     int64
-	)
-	for range fillWriters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for s := range work {
-				recs := byStream[s]
-				evs := make([]domain.Event, len(recs))
-				metas := make([]domain.Meta, len(recs))
-				for i, rec := range recs {
-					evs[i], metas[i] = rec.Event, rec.Meta
-				}
-				data, _, err := codec.EncodeChain(s, "", evs, metas)
-				if err == nil {
-					_, err = st.Append(ctx, s, eventstore.NoStream(), data...)
-				}
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("bench: fill stream %s: %w", s, err)
-					cancel()
-				}
-				done += int64(len(recs))
-				p.Set(done, total)
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, s := range order {
-		if ctx.Err() != nil {
-			break
-		}
-		work <- s
-	}
-	close(work)
-	wg.Wait()
+	n, err := benchfill.Fill(ctx, st, r.opts.Tickets, fillWriters, p.Set)
 	p.Finish()
-	if err := st.Close(); err != nil && firstErr == nil {
-		firstErr = fmt.Errorf("bench: close the ledger's store: %w", err)
+	if err != nil {
+		st.Close()
+		return 0, fmt.Errorf("bench: %w", err)
 	}
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = ctx.Err()
+	if err := st.Close(); err != nil {
+		return 0, fmt.Errorf("bench: close the ledger's store: %w", err)
 	}
-	if firstErr != nil {
-		return 0, firstErr
-	}
-	return int(total), nil
+	return n, nil
 }
 
 func note(n int64, unit string, el time.Duration, what string) string {
