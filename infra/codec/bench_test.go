@@ -2,12 +2,11 @@ package codec_test
 
 import (
 	"encoding/json"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/codec"
+	"github.com/ticketledger/ticketledger/infra/tools/bench/benchkit"
 )
 
 // BenchmarkDecode decodes a stream with one of every event type, in turn;
@@ -22,7 +21,7 @@ func BenchmarkDecode(b *testing.B) {
 	b.SetBytes(int64(size / len(recs)))
 	b.ReportAllocs()
 	c := codec.Default()
-	cpu0 := cpuTime()
+	cpu0 := benchkit.CPUTime()
 	n := 0
 	for i := 0; b.Loop(); i++ {
 		if _, err := c.Decode(recs[i%len(recs)]); err != nil {
@@ -32,16 +31,7 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	// CPU time (user+system, GC included) per event: unlike ns/op, it
 	// does not grow when other processes compete for the cores.
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(n), "cpu-ns/op")
-}
-
-// cpuTime returns the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((benchkit.CPUTime()-cpu0).Nanoseconds())/float64(n), "cpu-ns/op")
 }
 
 // BenchmarkDecodeParallel is BenchmarkDecode on every core.

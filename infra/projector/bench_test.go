@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
-	"github.com/ticketledger/ticketledger/infra/tools/bench/benchfill"
+	"github.com/ticketledger/ticketledger/infra/tools/bench/benchkit"
 	"github.com/ticketledger/ticketledger/projections"
 	"github.com/ticketledger/ticketledger/projections/projectionstest"
 )
@@ -46,7 +45,7 @@ func benchStore(b *testing.B, n int) (*pebblestore.Store, int) {
 		b.Fatal(err)
 	}
 	if !filled {
-		events, err := benchfill.Fill(context.Background(), st, n, 64, nil)
+		events, err := benchkit.Fill(context.Background(), st, n, 64, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -66,7 +65,7 @@ func BenchmarkColdRebuild(b *testing.B) {
 	st, events := benchStore(b, benchSize("TL_BENCH_TICKETS", 200_000))
 	defer st.Close()
 	var total uint64
-	cpu0 := cpuTime()
+	cpu0 := benchkit.CPUTime()
 	for b.Loop() {
 		m := newModels()
 		r, err := New(Options{Store: st, Decode: codec.Decode, IsUnknown: isUnknown, Projections: m.list(), Logger: quiet})
@@ -81,20 +80,10 @@ func BenchmarkColdRebuild(b *testing.B) {
 		}
 		total += uint64(events)
 	}
-	cpu := cpuTime() - cpu0
+	cpu := benchkit.CPUTime() - cpu0
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(total)/cpu.Seconds(), "events/cpu-s")
 	b.ReportMetric(float64(events), "events")
-}
-
-// cpuTime is the process's user + system CPU time: on a shared machine it
-// says what a benchmark costs whatever else runs.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkDecodeOnly: the codec alone over the same records, for
@@ -141,7 +130,7 @@ func BenchmarkRestartFromSnapshot1M(b *testing.B) {
 	m = models{}
 	runtime.GC()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := benchkit.CPUTime()
 	for b.Loop() {
 		fresh := newModels()
 		r, err := New(Options{Store: newMemLog(), Decode: codec.Decode, Projections: fresh.list(), SnapshotPath: path, Logger: quiet})
@@ -153,7 +142,7 @@ func BenchmarkRestartFromSnapshot1M(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "restart-s")
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "restart-cpu-s")
+	b.ReportMetric((benchkit.CPUTime()-cpu0).Seconds()/float64(b.N), "restart-cpu-s")
 	b.ReportMetric(write.Seconds(), "snapshot-write-s")
 	b.ReportMetric(float64(fi.Size())/(1<<20), "snapshot-MiB")
 }
@@ -166,7 +155,7 @@ func BenchmarkScanOnly(b *testing.B) {
 	st, events := benchStore(b, benchSize("TL_BENCH_TICKETS", 200_000))
 	defer st.Close()
 	var total uint64
-	cpu0 := cpuTime()
+	cpu0 := benchkit.CPUTime()
 	for b.Loop() {
 		sub, err := st.SubscribeAll(context.Background(), eventstore.AllStart(), eventstore.SubscribeOptions{})
 		if err != nil {
@@ -192,5 +181,5 @@ func BenchmarkScanOnly(b *testing.B) {
 		total += uint64(n)
 	}
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(total)/(cpuTime()-cpu0).Seconds(), "events/cpu-s")
+	b.ReportMetric(float64(total)/(benchkit.CPUTime()-cpu0).Seconds(), "events/cpu-s")
 }

@@ -33,7 +33,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
-	"github.com/ticketledger/ticketledger/infra/tools/bench/benchfill"
+	"github.com/ticketledger/ticketledger/infra/tools/bench/benchkit"
 	"github.com/ticketledger/ticketledger/infra/tools/storebench"
 	"github.com/ticketledger/ticketledger/projections"
 )
@@ -227,6 +227,18 @@ func (r *runner) add(res Result) {
 	r.out.Results = append(r.out.Results, res)
 }
 
+// addPath adds res, a row of one store path: the direct path's row, which
+// it keeps in *d, or the wire path's, which it compares with *d.
+func (r *runner) addPath(res Result, direct bool, d *Result) {
+	r.add(res)
+	last := &r.out.Results[len(r.out.Results)-1]
+	if direct {
+		*d = *last
+		return
+	}
+	*last = wireRow(*d, *last)
+}
+
 // wireRow completes a wire result with its ratio to direct and the 4× target.
 func wireRow(direct, wire Result) Result {
 	if direct.EventsPerSecond > 0 {
@@ -331,17 +343,11 @@ func (r *runner) stores(ctx context.Context, doAppend, doRead bool) error {
 				}
 				res := Result{Kind: Append, Benchmark: name, Path: p.name, Writers: c.writers, Batch: c.batch,
 					Events: n, Seconds: el.Seconds(), Note: note(n, "events", el, "durable (fsync) appends")}
-				if p.name == "direct" {
-					if c.writers == 64 && c.batch == 1 {
-						res.Target = fmt.Sprintf("≥ %s events/s", Thousands(TargetAppend64))
-						res.Met = met(n > 0 && float64(n)/el.Seconds() >= TargetAppend64)
-					}
-					r.add(res)
-					d = r.out.Results[len(r.out.Results)-1]
-					continue
+				if p.name == "direct" && c.writers == 64 && c.batch == 1 {
+					res.Target = fmt.Sprintf("≥ %s events/s", Thousands(TargetAppend64))
+					res.Met = met(n > 0 && float64(n)/el.Seconds() >= TargetAppend64)
 				}
-				r.add(res)
-				r.out.Results[len(r.out.Results)-1] = wireRow(d, r.out.Results[len(r.out.Results)-1])
+				r.addPath(res, p.name == "direct", &d)
 			}
 		}
 	}
@@ -376,12 +382,8 @@ func (r *runner) stores(ctx context.Context, doAppend, doRead bool) error {
 			if i == 0 {
 				res.Target = fmt.Sprintf("≥ %s events/s", Thousands(TargetReadAll))
 				res.Met = met(n > 0 && float64(n)/el.Seconds() >= TargetReadAll)
-				r.add(res)
-				d = r.out.Results[len(r.out.Results)-1]
-				continue
 			}
-			r.add(res)
-			r.out.Results[len(r.out.Results)-1] = wireRow(d, r.out.Results[len(r.out.Results)-1])
+			r.addPath(res, i == 0, &d)
 		}
 	}
 	return nil
@@ -476,7 +478,7 @@ func (r *runner) fill(ctx context.Context, dir string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bench: open the ledger's store: %w", err)
 	}
-	n, err := benchfill.Fill(ctx, st, r.opts.Tickets, fillWriters, p.Set)
+	n, err := benchkit.Fill(ctx, st, r.opts.Tickets, fillWriters, p.Set)
 	p.Finish()
 	if err != nil {
 		st.Close()

@@ -1,8 +1,9 @@
-// Package benchfill appends a generated ticket history to an event store:
-// the data set the ledger benchmarks (the bench tool and the projector's
-// benchmarks) measure against. It imports no read model, so the projector's
-// own tests can use it.
-package benchfill
+// Package benchkit holds what the ledger's benchmarks (the bench tool, the
+// projector's and the codec's benchmarks) share: the generated ticket history
+// they measure against, appended to an event store by Fill, and the CPU
+// clock they report by. It imports no read model, so the projector's own
+// tests can use it.
+package benchkit
 
 import (
 	"context"
