@@ -162,8 +162,8 @@ func (t *Tree) RootAt(n uint64) ([]byte, error) {
 }
 
 func (t *Tree) rootAt(n uint64) ([]byte, error) {
-	if n > t.rng.End() {
-		return nil, fmt.Errorf("tree: size %d beyond the tree's %d", n, t.rng.End())
+	if err := t.within(n); err != nil {
+		return nil, err
 	}
 	if n == 0 {
 		return Hasher.EmptyRoot(), nil
@@ -181,31 +181,36 @@ func (t *Tree) rootAt(n uint64) ([]byte, error) {
 
 // InclusionProof returns the proof that leaf index is in the tree of size n.
 func (t *Tree) InclusionProof(index, n uint64) ([][]byte, error) {
+	return t.proof(n, func() (proof.Nodes, error) { return proof.Inclusion(index, n) })
+}
+
+// ConsistencyProof returns the proof that the tree of size m is a prefix of
+// the tree of size n.
+func (t *Tree) ConsistencyProof(m, n uint64) ([][]byte, error) {
+	return t.proof(n, func() (proof.Nodes, error) { return proof.Consistency(m, n) })
+}
+
+// proof returns the hashes of the nodes a proof within the tree of size n
+// names.
+func (t *Tree) proof(n uint64, nodes func() (proof.Nodes, error)) ([][]byte, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if n > t.rng.End() {
-		return nil, fmt.Errorf("tree: size %d beyond the tree's %d", n, t.rng.End())
+	if err := t.within(n); err != nil {
+		return nil, err
 	}
-	p, err := proof.Inclusion(index, n)
+	p, err := nodes()
 	if err != nil {
 		return nil, fmt.Errorf("tree: %w", err)
 	}
 	return t.rehash(p)
 }
 
-// ConsistencyProof returns the proof that the tree of size m is a prefix of
-// the tree of size n.
-func (t *Tree) ConsistencyProof(m, n uint64) ([][]byte, error) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
+// within refuses a tree size beyond the current tree's.
+func (t *Tree) within(n uint64) error {
 	if n > t.rng.End() {
-		return nil, fmt.Errorf("tree: size %d beyond the tree's %d", n, t.rng.End())
+		return fmt.Errorf("tree: size %d beyond the tree's %d", n, t.rng.End())
 	}
-	p, err := proof.Consistency(m, n)
-	if err != nil {
-		return nil, fmt.Errorf("tree: %w", err)
-	}
-	return t.rehash(p)
+	return nil
 }
 
 func (t *Tree) rehash(p proof.Nodes) ([][]byte, error) {
