@@ -103,36 +103,31 @@ func (m *Matcher) Match(ev *RecordedEvent) bool {
 // MatchStrings is Match for an event known only by its stream and type, for
 // stores that can decide before decoding the whole event.
 func (m *Matcher) MatchStrings(stream, eventType string) bool {
-	if m == nil || !m.active {
-		return true
-	}
-	s := stream
-	if m.on == FilterEventType {
-		s = eventType
-	}
-	for _, p := range m.prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return m.re != nil && m.re.MatchString(s)
+	return match(m, stream, eventType, func(name string) bool { return m.re.MatchString(name) })
 }
 
 // MatchBytes is MatchStrings for names held as bytes; it does not allocate.
 func (m *Matcher) MatchBytes(stream, eventType []byte) bool {
+	return match(m, stream, eventType, func(name []byte) bool { return m.re.Match(name) })
+}
+
+// match is MatchStrings and MatchBytes: the prefixes decide on the name the
+// filter looks at, then, when none matches, the regular expression through
+// re.
+func match[S string | []byte](m *Matcher, stream, eventType S, re func(S) bool) bool {
 	if m == nil || !m.active {
 		return true
 	}
-	s := stream
+	name := stream
 	if m.on == FilterEventType {
-		s = eventType
+		name = eventType
 	}
 	for _, p := range m.prefixes {
-		if string(s[:min(len(p), len(s))]) == p {
+		if string(name[:min(len(p), len(name))]) == p {
 			return true
 		}
 	}
-	return m.re != nil && m.re.Match(s)
+	return m.re != nil && re(name)
 }
 
 // IsAll reports whether the matcher selects every event.

@@ -93,3 +93,29 @@ func TestStreamMetadataVisible(t *testing.T) {
 		t.Error("IsMetadataStream")
 	}
 }
+
+// MatchBytes decides without allocating, by prefix and by expression, and
+// agrees with MatchStrings; a nil Matcher selects everything.
+func TestMatchBytesAllocates0(t *testing.T) {
+	m, err := (&Filter{On: FilterStreamName, Prefixes: []string{"ticket-", "partner-"}, Regex: "^x"}).Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := []byte("ticket.opened")
+	for _, name := range []string{"ticket-1", "partner-2", "xyz", "other-1", ""} {
+		if got, want := m.MatchBytes([]byte(name), typ), m.MatchStrings(name, string(typ)); got != want {
+			t.Errorf("%q: MatchBytes %t, MatchStrings %t", name, got, want)
+		}
+	}
+	if !m.MatchBytes([]byte("xyz"), typ) || m.MatchBytes([]byte("other-1"), typ) {
+		t.Error("MatchBytes: wrong verdict")
+	}
+	var none *Matcher
+	if !none.MatchBytes([]byte("other-1"), typ) || !none.MatchStrings("other-1", "") {
+		t.Error("a nil Matcher must select everything")
+	}
+	hit, miss := []byte("ticket-1"), []byte("other-1")
+	if n := testing.AllocsPerRun(100, func() { m.MatchBytes(hit, typ); m.MatchBytes(miss, typ) }); n != 0 {
+		t.Errorf("MatchBytes allocates %v times", n)
+	}
+}
