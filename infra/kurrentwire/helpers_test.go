@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -13,25 +12,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
+	"github.com/ticketledger/ticketledger/infra/kurrentwire/kurrentwiretest"
 )
 
 // startServer serves store on a loopback port and returns its address.
 func startServer(t testing.TB, store kurrentwire.Store, opts kurrentwire.Options) (string, *kurrentwire.Server) {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := kurrentwire.NewServer(store, opts)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(lis) }()
-	t.Cleanup(func() {
-		srv.Stop()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return lis.Addr().String(), srv
+	return kurrentwiretest.Serve(t, store, opts)
 }
 
 // dial connects the official client to addr; params are appended to the
@@ -57,11 +44,7 @@ func dialURL(t testing.TB, url string) *esdb.Client {
 	return c
 }
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t testing.TB) context.Context { return kurrentwiretest.Context(t) }
 
 func jsonEvent(typ string, i int) esdb.EventData {
 	return esdb.EventData{

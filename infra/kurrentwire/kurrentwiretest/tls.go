@@ -1,6 +1,6 @@
-// Package kurrentwiretest helps tests serve the KurrentDB wire endpoint
-// with TLS, the only transport over which the official clients send
-// credentials.
+// Package kurrentwiretest helps tests serve the KurrentDB wire endpoint on
+// a loopback port, plain or with TLS, the only transport over which the
+// official clients send credentials.
 package kurrentwiretest
 
 import (

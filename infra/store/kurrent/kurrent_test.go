@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
+	"github.com/ticketledger/ticketledger/infra/kurrentwire/kurrentwiretest"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
@@ -26,23 +27,13 @@ func serveEmbedded(t testing.TB) (string, eventstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := kurrentwire.NewServer(backing, kurrentwire.Options{})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(lis) }()
 	t.Cleanup(func() {
-		srv.GracefulStop()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
 		if err := backing.Close(); err != nil {
 			t.Errorf("close backing store: %v", err)
 		}
 	})
-	return fmt.Sprintf("esdb://%s?tls=false", lis.Addr()), backing
+	addr, _ := kurrentwiretest.Serve(t, backing, kurrentwire.Options{})
+	return "esdb://" + addr + "?tls=false", backing
 }
 
 func dialStore(t testing.TB, conn string) *kurrent.Store {
@@ -64,11 +55,7 @@ func newWireStore(t testing.TB) *kurrent.Store {
 	return dialStore(t, conn)
 }
 
-func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+func ctxT(t testing.TB) context.Context { return kurrentwiretest.Context(t) }
 
 func events(typ string, n int) []eventstore.EventData {
 	out := make([]eventstore.EventData, n)
