@@ -129,22 +129,30 @@ var plainASCII = func() (t [256]bool) {
 
 // str decodes a string value that repeats from event to event: interned.
 func (s *metaScanner) str(dst *string) bool {
+	v, ok := s.text()
+	if ok {
+		*dst = s.in.intern(v)
+	}
+	return ok
+}
+
+// text returns a string token's contents, without the quotes (see quoted).
+func (s *metaScanner) text() (v []byte, ok bool) {
 	q, ok := s.quoted()
 	if !ok {
-		return false
+		return nil, false
 	}
-	*dst = s.in.intern(q[1 : len(q)-1])
-	return true
+	return q[1 : len(q)-1], true
 }
 
 // unique decodes a string value that differs from event to event: set by
 // finish, in one string with the others.
 func (s *metaScanner) unique(field uint8) bool {
-	q, ok := s.quoted()
+	v, ok := s.text()
 	if !ok || s.np == len(s.pend) {
 		return false
 	}
-	s.pend[s.np] = pendingStr{field: field, v: q[1 : len(q)-1]}
+	s.pend[s.np] = pendingStr{field: field, v: v}
 	s.np++
 	return true
 }
@@ -169,8 +177,8 @@ func (s *metaScanner) object(member func(key []byte) bool) bool {
 		return true
 	}
 	for {
-		k, ok := s.quoted()
-		if !ok || !s.tok(':') || !member(k[1:len(k)-1]) {
+		k, ok := s.text()
+		if !ok || !s.tok(':') || !member(k) {
 			return false
 		}
 		if s.tok(',') {
@@ -184,8 +192,8 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 	ok := s.object(func(k []byte) bool {
 		switch string(k) {
 		case "eventId":
-			q, ok := s.quoted()
-			return ok && m.EventID.UnmarshalText(q[1:len(q)-1]) == nil
+			v, ok := s.text()
+			return ok && m.EventID.UnmarshalText(v) == nil
 		case "schemaVersion":
 			return s.int(&m.SchemaVersion)
 		case "actor":
@@ -194,21 +202,15 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 				case "id":
 					return s.str(&m.Actor.ID)
 				case "role":
-					q, ok := s.quoted()
-					if !ok {
-						return false
-					}
-					m.Actor.Role = s.role(q[1 : len(q)-1])
-					return true
+					v, ok := s.text()
+					m.Actor.Role = s.role(v)
+					return ok
 				case "partner":
 					return s.str(&m.Actor.Partner)
 				case "auth":
-					q, ok := s.quoted()
-					if !ok {
-						return false
-					}
-					m.Actor.Auth = s.auth(q[1 : len(q)-1])
-					return true
+					v, ok := s.text()
+					m.Actor.Auth = s.auth(v)
+					return ok
 				}
 				return false
 			})
