@@ -31,6 +31,12 @@ var (
 
 type when func(p *Partner) ([]domain.Event, error)
 
+// cmd is the when of command run by actor a for something that happened at
+// occurredAt, recorded at now, with its one argument.
+func cmd[A any](command func(p *Partner, a domain.Actor, occurredAt, now time.Time, arg A) ([]domain.Event, error), a domain.Actor, occurredAt time.Time, arg A) when {
+	return func(p *Partner) ([]domain.Event, error) { return command(p, a, occurredAt, now, arg) }
+}
+
 func TestCommands(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -43,176 +49,112 @@ func TestCommands(t *testing.T) {
 	}{
 		// Register
 		{name: "register provider by itself", id: "prov",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(prov, t0, now, Registration{Name: " Prov Ltd ", Role: domain.RoleIndirectProvider, Email: "support@prov.example"})
-			},
+			when: cmd((*Partner).Register, prov, t0, Registration{Name: " Prov Ltd ", Role: domain.RoleIndirectProvider, Email: "support@prov.example"}),
 			then: []domain.Event{provReg}},
 		{name: "register reseller by its provider", id: "resl",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(prov, t0, now, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"})
-			},
+			when: cmd((*Partner).Register, prov, t0, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"}),
 			then: []domain.Event{reslReg}},
 		{name: "register by system", id: "resl",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(system, t0, now, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"})
-			},
+			when: cmd((*Partner).Register, system, t0, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"}),
 			then: []domain.Event{reslReg}},
 		{name: "register by admin", id: "resl",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(admin, t0, now, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"})
-			},
+			when: cmd((*Partner).Register, admin, t0, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"}),
 			then: []domain.Event{reslReg}},
 		{name: "register by another provider", id: "resl",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(prov2, t0, now, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"})
-			},
+			when: cmd((*Partner).Register, prov2, t0, Registration{Name: "Resl AB", Role: domain.RoleIndirectReseller, ProviderID: "prov", Email: "help@resl.example"}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "register by auditor", id: "prov",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(auditor, t0, now, Registration{Name: "x", Role: domain.RoleIndirectProvider, Email: "a@b.example"})
-			},
+			when: cmd((*Partner).Register, auditor, t0, Registration{Name: "x", Role: domain.RoleIndirectProvider, Email: "a@b.example"}),
 			kind: domain.KindForbidden, rule: domain.RuleAuditorReadOnly},
 		{name: "register with incomplete actor", id: "prov",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(noActor, t0, now, Registration{})
-			},
+			when: cmd((*Partner).Register, noActor, t0, Registration{}),
 			kind: domain.KindInvalid, rule: domain.RuleActorRequired},
 		{name: "register in the future", id: "prov",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(system, now.Add(time.Hour), now, Registration{Name: "x", Role: domain.RoleIndirectProvider, Email: "a@b.example"})
-			},
+			when: cmd((*Partner).Register, system, now.Add(time.Hour), Registration{Name: "x", Role: domain.RoleIndirectProvider, Email: "a@b.example"}),
 			kind: domain.KindInvalid, rule: domain.RuleOccurredAtInFuture},
 		{name: "register twice", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(prov, t0, now, Registration{Name: "Prov Ltd", Role: domain.RoleIndirectProvider, Email: "support@prov.example"})
-			},
+			when: cmd((*Partner).Register, prov, t0, Registration{Name: "Prov Ltd", Role: domain.RoleIndirectProvider, Email: "support@prov.example"}),
 			kind: domain.KindConflict, rule: domain.RulePartnerExists},
 		{name: "register without id", id: " ",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(system, t0, now, Registration{Name: "x", Role: domain.RoleIndirectProvider, Email: "a@b.example"})
-			},
+			when: cmd((*Partner).Register, system, t0, Registration{Name: "x", Role: domain.RoleIndirectProvider, Email: "a@b.example"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "register without name", id: "prov",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(system, t0, now, Registration{Role: domain.RoleIndirectProvider, Email: "a@b.example"})
-			},
+			when: cmd((*Partner).Register, system, t0, Registration{Role: domain.RoleIndirectProvider, Email: "a@b.example"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "register with bad email", id: "prov",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(system, t0, now, Registration{Name: "x", Role: domain.RoleIndirectProvider, Email: "nobody"})
-			},
+			when: cmd((*Partner).Register, system, t0, Registration{Name: "x", Role: domain.RoleIndirectProvider, Email: "nobody"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "register provider naming a provider", id: "prov",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(system, t0, now, Registration{Name: "x", Role: domain.RoleIndirectProvider, ProviderID: "y", Email: "a@b.example"})
-			},
+			when: cmd((*Partner).Register, system, t0, Registration{Name: "x", Role: domain.RoleIndirectProvider, ProviderID: "y", Email: "a@b.example"}),
 			kind: domain.KindInvalid, rule: domain.RuleResellerNeedsProvider},
 		{name: "register reseller without provider", id: "resl",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(system, t0, now, Registration{Name: "x", Role: domain.RoleIndirectReseller, Email: "a@b.example"})
-			},
+			when: cmd((*Partner).Register, system, t0, Registration{Name: "x", Role: domain.RoleIndirectReseller, Email: "a@b.example"}),
 			kind: domain.KindInvalid, rule: domain.RuleResellerNeedsProvider},
 		{name: "register with non-partner role", id: "x",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.Register(system, t0, now, Registration{Name: "x", Role: domain.RoleVendorSupport, Email: "a@b.example"})
-			},
+			when: cmd((*Partner).Register, system, t0, Registration{Name: "x", Role: domain.RoleVendorSupport, Email: "a@b.example"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 
 		// LinkCustomer
 		{name: "link customer", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(prov, t0, now, Link{CustomerID: "c1", Name: "Contoso", Domain: " Contoso.onmicrosoft.com "})
-			},
+			when: cmd((*Partner).LinkCustomer, prov, t0, Link{CustomerID: "c1", Name: "Contoso", Domain: " Contoso.onmicrosoft.com "}),
 			then: []domain.Event{contoso}},
 		{name: "link same customer again emits nothing", id: "prov", given: []domain.Event{provReg, contoso},
 			when: func(p *Partner) ([]domain.Event, error) {
 				return p.LinkCustomer(system, t0, now, Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com"})
 			}},
 		{name: "relink with admin rights updates", id: "prov", given: []domain.Event{provReg, contoso},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(system, t0, now, Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com", AdminRights: true})
-			},
+			when: cmd((*Partner).LinkCustomer, system, t0, Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com", AdminRights: true}),
 			then: []domain.Event{CustomerLinked{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com", AdminRights: true}}},
 		{name: "link customer by admin", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(admin, t0, now, Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com"})
-			},
+			when: cmd((*Partner).LinkCustomer, admin, t0, Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com"}),
 			then: []domain.Event{contoso}},
 		{name: "link on unregistered partner", id: "prov",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(prov, t0, now, Link{CustomerID: "c1", Name: "Contoso"})
-			},
+			when: cmd((*Partner).LinkCustomer, prov, t0, Link{CustomerID: "c1", Name: "Contoso"}),
 			kind: domain.KindNotFound, rule: domain.RulePartnerNotFound},
 		{name: "link on another partner", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(resl, t0, now, Link{CustomerID: "c1", Name: "Contoso"})
-			},
+			when: cmd((*Partner).LinkCustomer, resl, t0, Link{CustomerID: "c1", Name: "Contoso"}),
 			kind: domain.KindForbidden, rule: domain.RuleNotOwnPartner},
 		{name: "link by vendor support", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(vendor, t0, now, Link{CustomerID: "c1", Name: "Contoso"})
-			},
+			when: cmd((*Partner).LinkCustomer, vendor, t0, Link{CustomerID: "c1", Name: "Contoso"}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "link without customer id", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(prov, t0, now, Link{Name: "Contoso"})
-			},
+			when: cmd((*Partner).LinkCustomer, prov, t0, Link{Name: "Contoso"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "link without name", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(prov, t0, now, Link{CustomerID: "c1"})
-			},
+			when: cmd((*Partner).LinkCustomer, prov, t0, Link{CustomerID: "c1"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "link with bad domain", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.LinkCustomer(prov, t0, now, Link{CustomerID: "c1", Name: "Contoso", Domain: "bob@contoso"})
-			},
+			when: cmd((*Partner).LinkCustomer, prov, t0, Link{CustomerID: "c1", Name: "Contoso", Domain: "bob@contoso"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 
 		// RecordSupportPlan / EndSupportPlan
 		{name: "record plan", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.RecordSupportPlan(vendor, t0, now, Plan{PlanID: "pl1", Kind: PlanPremier, Reference: " PREM-1 ", ValidFrom: t0.AddDate(0, -1, 0)})
-			},
+			when: cmd((*Partner).RecordSupportPlan, vendor, t0, Plan{PlanID: "pl1", Kind: PlanPremier, Reference: " PREM-1 ", ValidFrom: t0.AddDate(0, -1, 0)}),
 			then: []domain.Event{premier}},
 		{name: "record same plan again emits nothing", id: "prov", given: []domain.Event{provReg, premier},
 			when: func(p *Partner) ([]domain.Event, error) {
 				return p.RecordSupportPlan(prov, t0, now, Plan{PlanID: "pl1", Kind: PlanPremier, Reference: "PREM-1", ValidFrom: t0.AddDate(0, -1, 0)})
 			}},
 		{name: "record plan id with other content", id: "prov", given: []domain.Event{provReg, premier},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.RecordSupportPlan(prov, t0, now, Plan{PlanID: "pl1", Kind: PlanASfP, Reference: "ASFP-1", ValidFrom: t0})
-			},
+			when: cmd((*Partner).RecordSupportPlan, prov, t0, Plan{PlanID: "pl1", Kind: PlanASfP, Reference: "ASFP-1", ValidFrom: t0}),
 			kind: domain.KindConflict, rule: domain.RulePlanExists},
 		{name: "record plan of unknown kind", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.RecordSupportPlan(prov, t0, now, Plan{PlanID: "pl1", Kind: "gold", Reference: "G", ValidFrom: t0})
-			},
+			when: cmd((*Partner).RecordSupportPlan, prov, t0, Plan{PlanID: "pl1", Kind: "gold", Reference: "G", ValidFrom: t0}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "record plan without id", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.RecordSupportPlan(prov, t0, now, Plan{Kind: PlanASfP, Reference: "G", ValidFrom: t0})
-			},
+			when: cmd((*Partner).RecordSupportPlan, prov, t0, Plan{Kind: PlanASfP, Reference: "G", ValidFrom: t0}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "record plan without reference", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.RecordSupportPlan(prov, t0, now, Plan{PlanID: "x", Kind: PlanASfP, ValidFrom: t0})
-			},
+			when: cmd((*Partner).RecordSupportPlan, prov, t0, Plan{PlanID: "x", Kind: PlanASfP, ValidFrom: t0}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "record plan without validFrom", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.RecordSupportPlan(prov, t0, now, Plan{PlanID: "x", Kind: PlanASfP, Reference: "A"})
-			},
+			when: cmd((*Partner).RecordSupportPlan, prov, t0, Plan{PlanID: "x", Kind: PlanASfP, Reference: "A"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "record plan ending before it starts", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.RecordSupportPlan(prov, t0, now, Plan{PlanID: "x", Kind: PlanASfP, Reference: "A", ValidFrom: t0, ValidUntil: t0})
-			},
+			when: cmd((*Partner).RecordSupportPlan, prov, t0, Plan{PlanID: "x", Kind: PlanASfP, Reference: "A", ValidFrom: t0, ValidUntil: t0}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "record plan by auditor", id: "prov", given: []domain.Event{provReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.RecordSupportPlan(auditor, t0, now, Plan{})
-			},
+			when: cmd((*Partner).RecordSupportPlan, auditor, t0, Plan{}),
 			kind: domain.KindForbidden, rule: domain.RuleAuditorReadOnly},
 		{name: "end plan", id: "prov", given: []domain.Event{provReg, premier},
 			when: func(p *Partner) ([]domain.Event, error) {
@@ -236,48 +178,32 @@ func TestCommands(t *testing.T) {
 
 		// Grant / revoke
 		{name: "grant by own provider", id: "resl", given: []domain.Event{reslReg, contoso},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.GrantAzureAccess(prov, t0, now, "c1")
-			},
+			when: cmd((*Partner).GrantAzureAccess, prov, t0, "c1"),
 			then: []domain.Event{granted}},
 		{name: "grant again emits nothing", id: "resl", given: []domain.Event{reslReg, contoso, granted},
 			when: func(p *Partner) ([]domain.Event, error) {
 				return p.GrantAzureAccess(prov, t0, now, "c1")
 			}},
 		{name: "grant by another provider", id: "resl", given: []domain.Event{reslReg, contoso},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.GrantAzureAccess(prov2, t0, now, "c1")
-			},
+			when: cmd((*Partner).GrantAzureAccess, prov2, t0, "c1"),
 			kind: domain.KindForbidden, rule: domain.RuleGrantByOwnProvider},
 		{name: "grant by the reseller itself", id: "resl", given: []domain.Event{reslReg, contoso},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.GrantAzureAccess(resl, t0, now, "c1")
-			},
+			when: cmd((*Partner).GrantAzureAccess, resl, t0, "c1"),
 			kind: domain.KindForbidden, rule: domain.RuleGrantByOwnProvider},
 		{name: "grant by system", id: "resl", given: []domain.Event{reslReg, contoso},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.GrantAzureAccess(system, t0, now, "c1")
-			},
+			when: cmd((*Partner).GrantAzureAccess, system, t0, "c1"),
 			kind: domain.KindForbidden, rule: domain.RuleGrantByOwnProvider},
 		{name: "grant on a provider", id: "prov", given: []domain.Event{provReg, contoso},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.GrantAzureAccess(prov, t0, now, "c1")
-			},
+			when: cmd((*Partner).GrantAzureAccess, prov, t0, "c1"),
 			kind: domain.KindConflict, rule: domain.RuleGrantOnResellerOnly},
 		{name: "grant for a customer the reseller does not serve", id: "resl", given: []domain.Event{reslReg},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.GrantAzureAccess(prov, t0, now, "c1")
-			},
+			when: cmd((*Partner).GrantAzureAccess, prov, t0, "c1"),
 			kind: domain.KindForbidden, rule: domain.RulePartnerServesCustomer},
 		{name: "grant on unregistered reseller", id: "resl",
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.GrantAzureAccess(prov, t0, now, "c1")
-			},
+			when: cmd((*Partner).GrantAzureAccess, prov, t0, "c1"),
 			kind: domain.KindNotFound, rule: domain.RulePartnerNotFound},
 		{name: "grant backdated too far", id: "resl", given: []domain.Event{reslReg, contoso},
-			when: func(p *Partner) ([]domain.Event, error) {
-				return p.GrantAzureAccess(prov, now.AddDate(0, 0, -31), now, "c1")
-			},
+			when: cmd((*Partner).GrantAzureAccess, prov, now.AddDate(0, 0, -31), "c1"),
 			kind: domain.KindInvalid, rule: domain.RuleBackdatedTooFar},
 		{name: "revoke", id: "resl", given: []domain.Event{reslReg, contoso, granted},
 			when: func(p *Partner) ([]domain.Event, error) {
