@@ -3,6 +3,7 @@ package domaintest
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
 )
@@ -37,4 +38,12 @@ func CheckOutcome(t testing.TB, agg Versioned, before int, got []domain.Event, e
 	if agg.Version() != before+len(got) {
 		t.Fatalf("version %d after %d events from %d", agg.Version(), len(got), before)
 	}
+}
+
+// Command is the when of a given/when/then case: command (a method
+// expression, such as (*ticket.Ticket).Reopen) run on the aggregate by actor
+// for something that happened at occurredAt, recorded at now, with its one
+// argument.
+func Command[T, A any](command func(agg T, actor domain.Actor, occurredAt, now time.Time, arg A) ([]domain.Event, error), actor domain.Actor, occurredAt, now time.Time, arg A) func(T) ([]domain.Event, error) {
+	return func(agg T) ([]domain.Event, error) { return command(agg, actor, occurredAt, now, arg) }
 }

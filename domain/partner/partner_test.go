@@ -31,10 +31,10 @@ var (
 
 type when func(p *Partner) ([]domain.Event, error)
 
-// cmd is the when of command run by actor a for something that happened at
-// occurredAt, recorded at now, with its one argument.
-func cmd[A any](command func(p *Partner, a domain.Actor, occurredAt, now time.Time, arg A) ([]domain.Event, error), a domain.Actor, occurredAt time.Time, arg A) when {
-	return func(p *Partner) ([]domain.Event, error) { return command(p, a, occurredAt, now, arg) }
+// cmd is the when of command run by a, for something that happened at
+// occurredAt, with its one argument.
+func cmd[A any](command func(*Partner, domain.Actor, time.Time, time.Time, A) ([]domain.Event, error), a domain.Actor, occurredAt time.Time, arg A) when {
+	return domaintest.Command(command, a, occurredAt, now, arg)
 }
 
 func TestCommands(t *testing.T) {

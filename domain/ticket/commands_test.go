@@ -12,7 +12,7 @@ import (
 type cmdFn = func(*Ticket) ([]domain.Event, error)
 
 func respond(a domain.Actor, when time.Time) cmdFn {
-	return func(t *Ticket) ([]domain.Event, error) { return t.RecordFirstResponse(a, when, now, " on it ") }
+	return cmd((*Ticket).RecordFirstResponse, a, when, " on it ")
 }
 
 func severity(a domain.Actor, when time.Time, to domain.Severity) cmdFn {
@@ -26,7 +26,7 @@ func escalate(a domain.Actor, reason string, criteria ...string) cmdFn {
 }
 
 func note(a domain.Actor, when time.Time) cmdFn {
-	return func(t *Ticket) ([]domain.Event, error) { return t.AddNote(a, when, now, " called them ") }
+	return cmd((*Ticket).AddNote, a, when, " called them ")
 }
 
 // commandCases covers every command after Open: its happy path, who may
@@ -121,25 +121,25 @@ func commandCases() []tcase {
 			},
 			then: []domain.Event{evInfoReq}},
 		{name: "request info is a first response", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.RequestInfo(vendorA, at(5*time.Hour), now, "logs?") },
+			when: cmd((*Ticket).RequestInfo, vendorA, at(5*time.Hour), "logs?"),
 			then: []domain.Event{FirstResponseRecorded{Responder: "eng1", RespondedAt: at(5 * time.Hour), Deadline: dB, Met: false, Summary: "information requested"}, evInfoReq}},
 		{name: "request info without question", given: given(evOpened, evResponded),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.RequestInfo(vendorA, at(2*time.Hour), now, "") },
+			when: cmd((*Ticket).RequestInfo, vendorA, at(2*time.Hour), ""),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "partner requests info", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.RequestInfo(provA, at(2*time.Hour), now, "x") },
+			when: cmd((*Ticket).RequestInfo, provA, at(2*time.Hour), "x"),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "provide info", given: given(evOpened, evResponded, evInfoReq),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ProvideInfo(provA, at(3*time.Hour), now, "here") },
+			when: cmd((*Ticket).ProvideInfo, provA, at(3*time.Hour), "here"),
 			then: []domain.Event{evInfo}},
 		{name: "provide info nobody asked for", given: given(evOpened, evResponded),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ProvideInfo(provA, at(3*time.Hour), now, "here") },
+			when: cmd((*Ticket).ProvideInfo, provA, at(3*time.Hour), "here"),
 			kind: domain.KindConflict, rule: domain.RuleNoInfoRequested},
 		{name: "provide info on a resolved ticket", given: given(evOpened, evResolved),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ProvideInfo(provA, at(3*time.Hour), now, "here") },
+			when: cmd((*Ticket).ProvideInfo, provA, at(3*time.Hour), "here"),
 			kind: domain.KindConflict, rule: domain.RuleInvalidTransition},
 		{name: "provide empty info", given: given(evOpened, evResponded, evInfoReq),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ProvideInfo(provA, at(3*time.Hour), now, " ") },
+			when: cmd((*Ticket).ProvideInfo, provA, at(3*time.Hour), " "),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 
 		// Billing disputes.
@@ -222,19 +222,19 @@ func commandCases() []tcase {
 			when: func(t *Ticket) ([]domain.Event, error) { return t.FlagFraud(vendorA, at(time.Hour), now, "x", nil) },
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "clear fraud", given: given(evOpened, evFraud),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ClearFraud(vendorA, at(time.Hour), now, "verified") },
+			when: cmd((*Ticket).ClearFraud, vendorA, at(time.Hour), "verified"),
 			then: []domain.Event{evFraudClear}},
 		{name: "clear fraud never flagged", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ClearFraud(vendorA, at(time.Hour), now, "x") },
+			when: cmd((*Ticket).ClearFraud, vendorA, at(time.Hour), "x"),
 			kind: domain.KindConflict, rule: domain.RuleFraudNotFlagged},
 		{name: "clear fraud already cleared", given: given(evOpened, evFraud, evFraudClear),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ClearFraud(vendorA, at(time.Hour), now, "x") },
+			when: cmd((*Ticket).ClearFraud, vendorA, at(time.Hour), "x"),
 			kind: domain.KindConflict, rule: domain.RuleFraudNotFlagged},
 		{name: "clear fraud without reason", given: given(evOpened, evFraud),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ClearFraud(vendorA, at(time.Hour), now, "") },
+			when: cmd((*Ticket).ClearFraud, vendorA, at(time.Hour), ""),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "partner clears fraud", given: given(evOpened, evFraud),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.ClearFraud(provA, at(time.Hour), now, "x") },
+			when: cmd((*Ticket).ClearFraud, provA, at(time.Hour), "x"),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 
 		// Notes.
@@ -248,7 +248,7 @@ func commandCases() []tcase {
 		{name: "auditor adds a note", given: given(evOpened), when: note(auditorA, at(time.Hour)), kind: domain.KindForbidden, rule: domain.RuleAuditorReadOnly},
 		{name: "stranger adds a note", given: given(evOpened), when: note(otherA, at(time.Hour)), kind: domain.KindForbidden, rule: domain.RuleNotOwnTicket},
 		{name: "empty note", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.AddNote(provA, at(time.Hour), now, " ") },
+			when: cmd((*Ticket).AddNote, provA, at(time.Hour), " "),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 
 		// Reassign.
@@ -282,22 +282,22 @@ func commandCases() []tcase {
 		{name: "resolve a resolved ticket", given: given(evOpened, evResolved), when: resolve(vendorA), kind: domain.KindConflict, rule: domain.RuleInvalidTransition},
 		{name: "resolve a closed ticket", given: given(evOpened, evResolved, evClosed), when: resolve(vendorA), kind: domain.KindConflict, rule: domain.RuleTicketClosed},
 		{name: "resolve without resolution", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Resolve(vendorA, at(time.Hour), now, "") },
+			when: cmd((*Ticket).Resolve, vendorA, at(time.Hour), ""),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "partner resolves", given: given(evOpened), when: resolve(provA), kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 
 		// Reopen.
 		{name: "reopen", given: given(evOpened, evResponded, evResolved),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Reopen(provA, at(5*time.Hour), now, "back") },
+			when: cmd((*Ticket).Reopen, provA, at(5*time.Hour), "back"),
 			then: []domain.Event{evReopened}},
 		{name: "reopen an open ticket", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Reopen(provA, at(5*time.Hour), now, "back") },
+			when: cmd((*Ticket).Reopen, provA, at(5*time.Hour), "back"),
 			kind: domain.KindConflict, rule: domain.RuleInvalidTransition},
 		{name: "reopen without reason", given: given(evOpened, evResolved),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Reopen(provA, at(5*time.Hour), now, "") },
+			when: cmd((*Ticket).Reopen, provA, at(5*time.Hour), ""),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "vendor reopens", given: given(evOpened, evResolved),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Reopen(vendorA, at(5*time.Hour), now, "x") },
+			when: cmd((*Ticket).Reopen, vendorA, at(5*time.Hour), "x"),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "respond after reopening", given: given(evOpened, evResponded, evResolved, evReopened), when: respond(vendorA, at(6*time.Hour)),
 			kind: domain.KindConflict, rule: domain.RuleFirstResponseRecorded},
@@ -311,13 +311,13 @@ func commandCases() []tcase {
 		{name: "close a closed ticket", given: given(evOpened, evResolved, evClosed), when: closeBy(provA), kind: domain.KindConflict, rule: domain.RuleTicketClosed},
 		{name: "close with an open dispute", given: given(evOpened, evDispute), when: closeBy(provA), kind: domain.KindConflict, rule: domain.RuleDisputeOpen},
 		{name: "close without reason", given: given(evOpened, evResolved),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Close(provA, at(5*time.Hour), now, "") },
+			when: cmd((*Ticket).Close, provA, at(5*time.Hour), ""),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "vendor closes", given: given(evOpened, evResolved), when: closeBy(vendorA), kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "auditor closes", given: given(evOpened, evResolved), when: closeBy(auditorA), kind: domain.KindForbidden, rule: domain.RuleAuditorReadOnly},
 		{name: "stranger closes", given: given(evOpened, evResolved), when: closeBy(otherA), kind: domain.KindForbidden, rule: domain.RuleNotOwnTicket},
 		{name: "close backdated too far", given: given(evOpened, evResolved),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Close(provA, now.AddDate(0, 0, -40), now, "x") },
+			when: cmd((*Ticket).Close, provA, now.AddDate(0, 0, -40), "x"),
 			kind: domain.KindInvalid, rule: domain.RuleBackdatedTooFar},
 	}
 }
@@ -329,11 +329,11 @@ func decide(d Decision) cmdFn {
 }
 
 func resolve(a domain.Actor) cmdFn {
-	return func(t *Ticket) ([]domain.Event, error) { return t.Resolve(a, at(3*time.Hour), now, " fixed ") }
+	return cmd((*Ticket).Resolve, a, at(3*time.Hour), " fixed ")
 }
 
 func closeBy(a domain.Actor) cmdFn {
-	return func(t *Ticket) ([]domain.Event, error) { return t.Close(a, at(5*time.Hour), now, "done") }
+	return cmd((*Ticket).Close, a, at(5*time.Hour), "done")
 }
 
 func TestCommands(t *testing.T) { run(t, commandCases()) }

@@ -131,6 +131,12 @@ var (
 
 func given(events ...domain.Event) []domain.Event { return events }
 
+// cmd is the when of command run by a, for something that happened at
+// occurredAt, with its one argument.
+func cmd[A any](command func(*Ticket, domain.Actor, time.Time, time.Time, A) ([]domain.Event, error), a domain.Actor, occurredAt time.Time, arg A) func(*Ticket) ([]domain.Event, error) {
+	return domaintest.Command(command, a, occurredAt, now, arg)
+}
+
 // tcase is one given/when/then case.
 type tcase struct {
 	name  string

@@ -257,7 +257,7 @@ func redirectCases() []tcase {
 		return r
 	}
 	redirect := func(a domain.Actor, r RedirectRequest) func(*Ticket) ([]domain.Event, error) {
-		return func(t *Ticket) ([]domain.Event, error) { return t.RedirectToISV(a, t0, now, r) }
+		return cmd((*Ticket).RedirectToISV, a, t0, r)
 	}
 	return []tcase{
 		{name: "redirect", when: redirect(provA, rr(nil)), then: []domain.Event{evRedirected}},
