@@ -23,6 +23,13 @@ type demoCmd struct {
 	tickets int
 	seed    uint64
 	window  time.Duration
+
+	signingKey string
+}
+
+// demoLogger shows the ledger's warnings (a generated demo key) on stderr.
+func demoLogger(c *cobra.Command) *slog.Logger {
+	return slog.New(slog.NewTextHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -35,7 +42,9 @@ reseller grants, and --tickets service requests with first responses (some
 late), severity changes, escalations, disputes, fraud flags, resolutions…
 
 Without --data it talks to a running ledger (--server). With --data DIR it
-writes straight into an embedded store that no server is using.
+writes straight into an embedded store that no server is using, signing and
+sealing with --signing-key (or $TICKETLEDGER_SIGNING_KEY, or a demo key
+generated beside the data directory).
 Running it twice with the same --seed records nothing twice.`,
 		Example: `  ticketledger demo --tickets 500
   ticketledger demo --data ./data --tickets 2000 --seed 7`,
@@ -47,6 +56,8 @@ Running it twice with the same --seed records nothing twice.`,
 	f.IntVar(&d.tickets, "tickets", demo.DefaultTickets, "number of service requests to file")
 	f.Uint64Var(&d.seed, "seed", 1, "seed: the same seed gives the same history")
 	f.DurationVar(&d.window, "window", demo.DefaultWindow, "how far back the history starts (at most 29 days)")
+	f.StringVar(&d.signingKey, "signing-key", "", "with --data: the ledger's signing key file (default: $TICKETLEDGER_SIGNING_KEY, else DATA.signing-key, generated if missing)")
+	_ = f.SetAnnotation("signing-key", noEnv, nil)
 	return c
 }
 
@@ -71,7 +82,8 @@ func (d *demoCmd) run(c *cobra.Command) error {
 	where := d.g.server
 	var l *ledger.Ledger
 	if d.data != "" {
-		l, err = ledger.Open(ctx, ledger.Config{DataDir: d.data, Logger: slog.New(slog.DiscardHandler)})
+		l, err = ledger.Open(ctx, ledger.Config{DataDir: d.data, Logger: demoLogger(c),
+			SigningKeyFile: d.signingKey, KeyFromEnv: true, DemoKey: true})
 		if err != nil {
 			if errors.Is(err, ledger.ErrLocked) {
 				return fmt.Errorf("%w\nThe data directory is in use, most likely by a running `ticketledger serve`: stop it, or generate through it with `ticketledger demo --server http://HOST:PORT`", err)

@@ -76,12 +76,17 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 	return root
 }
 
+// noEnv is the flag annotation that keeps envDefaults off a flag whose
+// TICKETLEDGER_<FLAG_NAME> variable means something else (--signing-key is a
+// file; $TICKETLEDGER_SIGNING_KEY holds the key itself).
+const noEnv = "ticketledger/noenv"
+
 // envDefaults fills every flag not set on the command line from
 // TICKETLEDGER_<FLAG_NAME>, so configuration works by flags or environment.
 func envDefaults(c *cobra.Command) error {
 	var err error
 	set := func(f *pflag.Flag) {
-		if f.Changed || err != nil {
+		if _, skip := f.Annotations[noEnv]; f.Changed || err != nil || skip {
 			return
 		}
 		name := "TICKETLEDGER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))

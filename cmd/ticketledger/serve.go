@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ticketledger/ticketledger/infra/http/server"
+	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 )
@@ -94,6 +95,9 @@ type serveCmd struct {
 	oidcRoleClaim   string
 	oidcPartner     string
 	oidcRoleMap     []string
+	signingKey      string
+	sealInterval    time.Duration
+	headFile        string
 }
 
 func newServeCmd() *cobra.Command {
@@ -113,7 +117,14 @@ admin and replica tokens read (there is no tenancy filter), and it is read-only
 unless --kurrent-writable (the ledger's own streams are then written by a token
 with scope replica alone). Off loopback it needs --kurrent-tls-cert/-key.
 
---demo fills an empty ledger with --demo-tickets tickets of realistic history.
+Every event is signed with the ledger's Ed25519 key (--signing-key FILE or
+$TICKETLEDGER_SIGNING_KEY; keep it outside the data directory; create one with
+openssl genpkey -algorithm ed25519 -out ledger.key). Every --seal-interval
+while events arrive, and at shutdown, a signed tree head is appended to the
+log and written to --head-file (default DATA.head beside the data directory).
+
+--demo fills an empty ledger with --demo-tickets tickets of realistic history;
+without a key it generates one beside the data directory (DATA.signing-key).
 
 Every route but /healthz, /readyz and /openapi.json needs a principal:
 "Authorization: Bearer <token>". On first start (no active admin token) serve
@@ -130,6 +141,7 @@ Stops gracefully on SIGINT/SIGTERM: stops accepting, lets in-flight requests
 and appends finish, writes the projection snapshot and closes the store.`,
 		Example: `  ticketledger serve
   ticketledger serve --demo --http 127.0.0.1:8080
+  ticketledger serve --signing-key /etc/ticketledger/ledger.key --head-file /srv/heads/latest
   ticketledger serve --store "esdb://localhost:2113?tls=false" --snapshots ./snapshots
   TICKETLEDGER_HTTP=0.0.0.0:8080 ticketledger serve --log-format json`,
 		Args: noArgs,
@@ -151,6 +163,10 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.StringVar(&s.oidcRoleClaim, "oidc-role-claim", "role", "the JWT claim holding the role (a string or a list)")
 	f.StringVar(&s.oidcPartner, "oidc-partner-claim", "partner", "the JWT claim holding the partner id (partner roles)")
 	f.StringSliceVar(&s.oidcRoleMap, "oidc-role-map", nil, "map claim values to roles, e.g. csp-admins=indirect_provider,ops=admin (default: the claim holds role names)")
+	f.StringVar(&s.signingKey, "signing-key", "", "Ed25519 key file that signs every event and seal, kept outside the data directory (default: $"+integrity.KeyEnv+"; --demo: generated beside the data directory)")
+	_ = f.SetAnnotation("signing-key", noEnv, nil)
+	f.DurationVar(&s.sealInterval, "seal-interval", ledger.DefaultSealInterval, "how often to append a signed tree head while events arrive")
+	f.StringVar(&s.headFile, "head-file", "", "file each signed tree head is published to (default: DATA.head beside the data directory)")
 	return c
 }
 
@@ -180,7 +196,13 @@ func (s *serveCmd) run(c *cobra.Command) error {
 		return usagef(c, "--kurrent-listen serves the embedded store: drop it when --store points at KurrentDB (clients can talk to KurrentDB directly)")
 	}
 
-	l, err := ledger.Open(ctx, s.store.config(log))
+	if s.sealInterval <= 0 {
+		return usagef(c, "--seal-interval must be positive")
+	}
+	cfg := s.store.config(log)
+	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
+	cfg.SealInterval, cfg.HeadFile = s.sealInterval, s.headFile
+	l, err := ledger.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -191,7 +213,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 		}
 	}()
 	log.Info("store opened", "store", l.Description, "snapshot", l.SnapshotPath, "policy", l.Policies.Current().Version(),
-		"restored", l.Runner.Stats().Restored)
+		"restored", l.Runner.Stats().Restored, "signing_key", l.Key.ID(), "key_source", l.KeySource, "head_file", l.HeadFile)
 
 	if l.Pebble == nil && l.SnapshotPath == "" {
 		log.Warn("no --snapshots directory: the projections replay the whole log at every start")

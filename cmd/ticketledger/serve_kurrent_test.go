@@ -12,6 +12,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 )
@@ -89,6 +90,7 @@ func TestServeKurrentAccess(t *testing.T) {
 
 func TestServeKurrentFlags(t *testing.T) {
 	clearEnv(t)
+	t.Setenv(integrity.KeyEnv, testSigningKeyPEM)
 	r := runCLI(t, "serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--kurrent-listen", "0.0.0.0:0")
 	if r.code != 1 || !strings.Contains(r.err, "not a loopback address") || !strings.Contains(r.err, "--kurrent-tls-cert FILE --kurrent-tls-key FILE") {
 		t.Fatalf("--kurrent-listen off loopback without TLS: %+v", r)

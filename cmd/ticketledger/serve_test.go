@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/projections"
 )
@@ -44,6 +45,7 @@ func startServe(t *testing.T, args ...string) (base string, stop func() int, log
 	// The deployment hands the admin token in; the CLI runs with it.
 	t.Setenv("TICKETLEDGER_ADMIN_TOKEN", testAdminSecret)
 	t.Setenv("TICKETLEDGER_TOKEN", testAdminSecret)
+	t.Setenv(integrity.KeyEnv, testSigningKeyPEM)
 	addr := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	ctx = withServeReady(ctx, func(a string) { addr <- a })
@@ -300,3 +302,14 @@ func TestServeBootstrapsAdminToken(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// testSigningKeyPEM is the signing key startServe gives serve through
+// $TICKETLEDGER_SIGNING_KEY (one key, so a restarted or replica serve finds
+// it in the keyring).
+var testSigningKeyPEM = func() string {
+	k, err := integrity.GenerateSigningKey()
+	if err != nil {
+		panic(err)
+	}
+	return string(k.MarshalPEM())
+}()

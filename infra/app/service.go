@@ -39,6 +39,9 @@ type Config struct {
 	Policies *sla.Policies
 	// Codec encodes and decodes events. Nil: codec.Default().
 	Codec *codec.Codec
+	// Signer signs every event the service appends (codec.EncodeChainSigned),
+	// in the request's goroutine. Nil: events are appended unsigned.
+	Signer codec.Signer
 	// Now is the ledger's clock. Nil: time.Now.
 	Now func() time.Time
 	// Window bounds occurred-at against now (zero: the domain defaults).
@@ -56,6 +59,7 @@ type Service struct {
 	store    eventstore.Store
 	policies *sla.Policies
 	codec    *codec.Codec
+	signer   codec.Signer
 	now      func() time.Time
 	window   domain.Window
 	cache    *streamCache
@@ -66,7 +70,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("app: no event store")
 	}
-	s := &Service{store: cfg.Store, policies: cfg.Policies, codec: cfg.Codec, now: cfg.Now, window: cfg.Window,
+	s := &Service{store: cfg.Store, policies: cfg.Policies, codec: cfg.Codec, signer: cfg.Signer, now: cfg.Now, window: cfg.Window,
 		cache: newStreamCache(cfg.CacheEvents)}
 	if s.policies == nil {
 		s.policies = sla.Shipped()
@@ -235,7 +239,7 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 			metas[i].PolicyVersion = dl.PolicyVersion
 		}
 	}
-	data, metas, err := s.codec.EncodeChain(stream, prevHash, d.events, metas)
+	data, metas, err := s.codec.EncodeChainSigned(stream, prevHash, d.events, metas, s.signer)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", stream, err)
 	}

@@ -13,6 +13,11 @@
 //
 // Snapshots of the read models live in the data directory
 // (SnapshotFile), or in Config.SnapshotDir when the store is KurrentDB.
+//
+// With a signing key (Config.SigningKeyFile and friends) every event the
+// service appends is signed, the key is recorded in the keyring stream and a
+// sealer appends signed tree heads to the log and publishes them outside it
+// (HeadFile); Close makes a final seal before closing the store.
 package ledger
 
 import (
@@ -38,6 +43,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/metrics"
 	"github.com/ticketledger/ticketledger/infra/projector"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
@@ -77,6 +83,28 @@ type Config struct {
 	// NoSnapshots disables reading and writing the snapshot file (verify,
 	// which only reads streams).
 	NoSnapshots bool
+
+	// SigningKeyFile is the ledger's Ed25519 signing key (a PEM or raw
+	// key file, see integrity.ParseSigningKey), kept outside the data
+	// directory. SigningKey, if set, is used instead (tests). KeyFromEnv
+	// also reads $TICKETLEDGER_SIGNING_KEY when no file is given; DemoKey
+	// generates a key beside the data directory when none is given
+	// (integrity.DemoKeyFile, with a warning); RequireKey makes Open fail
+	// without a key. With a key, every appended event is signed, the key is
+	// recorded in the keyring and a sealer runs; without one (the read-only
+	// tools: verify, rebuild) nothing is signed or sealed.
+	SigningKeyFile string
+	SigningKey     *integrity.SigningKey
+	KeyFromEnv     bool
+	DemoKey        bool
+	RequireKey     bool
+	// SealInterval is how often the sealer seals while events arrive
+	// (DefaultSealInterval if 0). HeadFile is where each signed tree head
+	// is published (default: HeadFile(DataDir) for the embedded store, none
+	// on KurrentDB). NoSealer runs no sealer (events are still signed).
+	SealInterval time.Duration
+	HeadFile     string
+	NoSealer     bool
 }
 
 // Ledger is an opened ledger. Its fields are ready to use; Close releases it.
@@ -114,6 +142,14 @@ type Ledger struct {
 	// the token streams by Open) authenticates bearer tokens. Serve keeps
 	// the registry following the store (Registry.Follow).
 	Tokens *auth.Tokens
+	// Key is the signing key (nil: events are not signed), KeySource where
+	// it came from (a path or "$TICKETLEDGER_SIGNING_KEY").
+	Key       *integrity.SigningKey
+	KeySource string
+	// Sealer seals the log (nil without a key or with Config.NoSealer);
+	// HeadFile is where it publishes heads ("" for none).
+	Sealer   *integrity.Sealer
+	HeadFile string
 
 	log *slog.Logger
 }
@@ -169,13 +205,21 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		}
 	}
 	l.Head = l.Raw.Head
+	if l.Key, l.KeySource, err = loadKey(cfg, log); err != nil {
+		l.Raw.Close()
+		return nil, err
+	}
 
 	l.Registry = prometheus.NewRegistry()
 	l.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	l.Metrics = metrics.New(l.Registry)
 	l.Store = metrics.InstrumentStore(l.Raw, l.Metrics)
 
-	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now})
+	var signer codec.Signer
+	if l.Key != nil {
+		signer = l.Key
+	}
+	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer})
 	if err != nil {
 		l.Raw.Close()
 		return nil, fmt.Errorf("application service: %w", err)
@@ -214,6 +258,13 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("projections: %w", err)
 	}
 
+	if l.Key != nil {
+		if err := l.startIntegrity(ctx, cfg); err != nil {
+			l.Raw.Close()
+			return nil, err
+		}
+	}
+
 	l.Registry.MustRegister(metrics.NewSLACollector(l.Tickets, now, metrics.SLACollectorOptions{}))
 	l.Registry.MustRegister(metrics.NewProjectionCollector(metrics.ProjectionSourceFunc(l.projectionStatus)))
 	return l, nil
@@ -229,9 +280,12 @@ func (l *Ledger) projectionStatus() []metrics.ProjectionStatus {
 }
 
 // Close writes a final snapshot of the read models (call it after Runner.Run
-// has returned) and closes the store.
+// has returned), stops the sealer with a final seal, and closes the store.
 func (l *Ledger) Close() error {
 	var errs []error
+	if err := l.closeSealer(); err != nil {
+		errs = append(errs, err)
+	}
 	if l.Runner != nil {
 		if err := l.Runner.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("write projection snapshot: %w", err))

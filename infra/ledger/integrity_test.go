@@ -1,0 +1,107 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/integrity"
+)
+
+// TestSealerSealsAndCloseSealsLast: with a key, Open records it in the
+// keyring and runs a sealer that seals while events arrive and publishes
+// the head beside the data directory; Close makes a final seal over the
+// events appended since; the log then verifies clean.
+func TestSealerSealsAndCloseSealsLast(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	key, err := integrity.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(ctx, Config{DataDir: dir, NoSnapshots: true, SigningKey: key, SealInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Sealer == nil || l.HeadFile != HeadFile(dir) {
+		t.Fatalf("sealer %v, head file %q", l.Sealer, l.HeadFile)
+	}
+	sys := app.Command{Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}}
+	if _, err := l.Service.RegisterPartner(ctx, sys, "p1", partner.Registration{Name: "P One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if h, ok := l.Sealer.Head(); ok && h.Size >= 2 { // key_added, partner registered
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no seal within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	first, _ := l.Sealer.Head()
+	published, err := os.ReadFile(l.HeadFile)
+	if err != nil || !strings.Contains(string(published), "ticketledger") {
+		t.Fatalf("published head: %q %v", published, err)
+	}
+	// Appended just before Close: only the final seal covers it.
+	if _, err := l.Service.RegisterPartner(ctx, sys, "p2", partner.Registration{Name: "P Two", Role: domain.RoleIndirectProvider, Email: "s@p2.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	l, err = Open(ctx, Config{DataDir: dir, NoSnapshots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.Sealer != nil {
+		t.Fatal("a sealer without a key")
+	}
+	rep, err := integrity.VerifyLog(ctx, l.Raw, integrity.VerifyOptions{Against: first.Checkpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || rep.Unsealed != 1 || rep.Seals < 2 || rep.Against == nil || !rep.Against.Consistent {
+		t.Fatalf("after Close: ok %v, unsealed %d (want 1: the final seal itself), seals %d, problems %v", rep.OK(), rep.Unsealed, rep.Seals, rep.Problems)
+	}
+	final, err := integrity.ParseHead(mustRead(t, HeadFile(dir)), "", integrity.TrustedKeys(key.Public()))
+	if err != nil || final.Size != rep.Events-1 {
+		t.Fatalf("final published head: size %d of %d events, %v", final.Size, rep.Events, err)
+	}
+}
+
+func TestSigningKeyRequired(t *testing.T) {
+	_, err := Open(context.Background(), Config{DataDir: t.TempDir(), RequireKey: true})
+	if !errors.Is(err, ErrNoSigningKey) || !strings.Contains(err.Error(), "openssl genpkey -algorithm ed25519") {
+		t.Fatalf("no key: %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "d")
+	l, err := Open(context.Background(), Config{DataDir: dir, RequireKey: true, DemoKey: true, NoSnapshots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.Key == nil || l.KeySource != dir+".signing-key" {
+		t.Fatalf("demo key from %q", l.KeySource)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
