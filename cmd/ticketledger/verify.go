@@ -3,38 +3,55 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ticketledger/ticketledger/infra/cli/render"
+	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 )
 
 type verifyCmd struct {
-	g     *globals
-	store storeFlags
-	all   bool
+	g             *globals
+	store         storeFlags
+	all           bool
+	allSignatures bool
+	against       string
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
 	v := &verifyCmd{g: g}
 	c := &cobra.Command{
 		Use:   "verify",
-		Short: "Verify the hash chain of every ticket (and partner) stream",
-		Long: `Recompute the hash chain of every stream from the stored bytes and report
-the first broken link of each. Exits 1 if any chain is broken.
+		Short: "Verify the log offline (chains, signatures, seals), or each stream's chain through a server",
+		Long: `With --data DIR (or --store) it reads the whole log directly (the server must
+be stopped for --data) and checks every stream's hash chain, the keyring,
+every seal (its signed tree head, its chain to the previous seal, and the
+Merkle tree's root at its size), and the signature of every event no seal
+covers yet (every event with --all-signatures). It prints how many events,
+streams and seals it met, how much of the log no seal covers yet, and each
+problem on its own line: where (stream@revision, leaf and log position),
+what was expected and what was found, and which seal covers it.
+--against HEAD_FILE checks the log against a signed tree head saved earlier
+(a head file the ledger published, an auditor's copy): the log must be an
+extension of it, so a cut tail is caught even when its seals went too.
 
-With --data DIR (or --store) it reads the store directly (the server must
-be stopped for --data); otherwise it asks the running ledger (--server) for
-each ticket's evidence.`,
+Without --data it asks the running ledger (--server) for each ticket's
+evidence and recomputes the hash chains. Exits 1 on any problem.`,
 		Example: `  ticketledger verify --data ./data
+  ticketledger verify --data ./data --against saved.head --all-signatures
   ticketledger verify --server http://127.0.0.1:8080 -o json`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return v.run(c) },
 	}
 	c.Flags().StringVar(&v.store.data, "data", "", "verify this data directory offline")
 	c.Flags().StringVar(&v.store.store, "store", "", "verify a KurrentDB store (esdb://…) directly")
-	c.Flags().BoolVar(&v.all, "all", false, "list every stream, not only broken ones")
+	c.Flags().BoolVar(&v.all, "all", false, "list every stream, not only broken ones (--server)")
+	c.Flags().BoolVar(&v.allSignatures, "all-signatures", false, "offline: recheck every event's signature, not only those no seal covers")
+	c.Flags().StringVar(&v.against, "against", "", "offline: a signed tree head (checkpoint file) saved earlier; the log must be an extension of it")
 	return c
 }
 
@@ -44,30 +61,20 @@ func (v *verifyCmd) run(c *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	var rep ledger.VerifyReport
-	bar := newProgress(c.ErrOrStderr(), "verify")
-	progress := func(done, total int) { bar.Set(int64(done), int64(total)) }
 	if v.store.data != "" || v.store.store != "" {
 		if c.Flags().Changed("server") {
 			return usagef(c, "give --data/--store (offline) or --server, not both")
 		}
-		l, err := ledger.Open(ctx, ledger.Config{DataDir: v.store.data, StoreURL: v.store.store, NoSnapshots: true,
-			Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			return offlineHint(err)
-		}
-		defer l.Close()
-		rep, err = ledger.Verify(ctx, l.Raw, progress)
-		bar.Finish()
-		if err != nil {
-			return fmt.Errorf("verify: %w", err)
-		}
-	} else {
-		rep, err = verifyRemote(ctx, v.g, progress)
-		bar.Finish()
-		if err != nil {
-			return err
-		}
+		return v.runOffline(c, f)
+	}
+	if v.allSignatures || v.against != "" {
+		return usagef(c, "--all-signatures and --against check the whole log: give --data DIR (or --store) with the server stopped")
+	}
+	bar := newProgress(c.ErrOrStderr(), "verify")
+	rep, err := verifyRemote(ctx, v.g, func(done, total int) { bar.Set(int64(done), int64(total)) })
+	bar.Finish()
+	if err != nil {
+		return err
 	}
 
 	rows := render.Rows{Header: []string{"STREAM", "EVENTS", "STATUS", "REVISION", "PROBLEM"}}
@@ -118,4 +125,145 @@ func short(h string) string {
 		return h[:16] + "…"
 	}
 	return h
+}
+
+// logReport is the offline verify report as printed with -o json.
+type logReport struct {
+	Events            uint64          `json:"events"`
+	Streams           int             `json:"streams"`
+	Seals             int             `json:"seals"`
+	SealedSize        uint64          `json:"sealedSize"`
+	Unsealed          uint64          `json:"unsealed"`
+	LastSeal          *headReport     `json:"lastSeal,omitempty"`
+	SignaturesChecked uint64          `json:"signaturesChecked"`
+	Keys              []string        `json:"keys"`
+	Against           *againstReport  `json:"against,omitempty"`
+	Problems          []problemReport `json:"problems"`
+	ElapsedSeconds    float64         `json:"elapsedSeconds"`
+	EventsPerSecond   float64         `json:"eventsPerSecond"`
+}
+
+type headReport struct {
+	Size  uint64    `json:"size"`
+	Root  string    `json:"root"`
+	Time  time.Time `json:"time"`
+	KeyID string    `json:"keyId"`
+}
+
+type againstReport struct {
+	Head       headReport `json:"head"`
+	Consistent bool       `json:"consistent"`
+}
+
+type problemReport struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+func toHead(h integrity.SignedHead) *headReport {
+	return &headReport{Size: h.Size, Root: h.RootBase64(), Time: h.Time.UTC(), KeyID: h.KeyID}
+}
+
+// runOffline verifies the whole log of a data directory (or KurrentDB).
+func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
+	ctx := c.Context()
+	opts := integrity.VerifyOptions{AllSignatures: v.allSignatures}
+	if v.against != "" {
+		b, err := os.ReadFile(v.against)
+		if err != nil {
+			return fmt.Errorf("--against: %w", err)
+		}
+		opts.Against = b
+	}
+	l, err := ledger.Open(ctx, ledger.Config{DataDir: v.store.data, StoreURL: v.store.store, NoSnapshots: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return offlineHint(err)
+	}
+	defer l.Close()
+	var total int64 = -1
+	if h, err := l.Head(ctx); err == nil && h.Commit > 0 {
+		total = int64(h.Commit) // an estimate: the store's last commit position
+	}
+	bar := newProgress(c.ErrOrStderr(), "verify")
+	opts.Progress = func(done uint64) {
+		if int64(done) > total {
+			total = int64(done)
+		}
+		bar.Set(int64(done), total)
+	}
+	rep, err := integrity.VerifyLog(ctx, l.Raw, opts)
+	bar.Finish()
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+
+	out := logReport{Events: rep.Events, Streams: rep.Streams, Seals: rep.Seals, SealedSize: rep.SealedSize,
+		Unsealed: rep.Unsealed, SignaturesChecked: rep.SignaturesChecked, Keys: []string{}, Problems: []problemReport{},
+		ElapsedSeconds: rep.Elapsed.Seconds()}
+	if rep.Elapsed > 0 {
+		out.EventsPerSecond = float64(rep.Events) / rep.Elapsed.Seconds()
+	}
+	if rep.LastSeal != nil {
+		out.LastSeal = toHead(*rep.LastSeal)
+	}
+	for _, k := range rep.Keys {
+		out.Keys = append(out.Keys, k.ID)
+	}
+	if rep.Against != nil {
+		out.Against = &againstReport{Head: *toHead(rep.Against.Head), Consistent: rep.Against.Consistent}
+	}
+	for _, p := range rep.Problems {
+		out.Problems = append(out.Problems, problemReport{Kind: string(p.Kind), Message: p.String()})
+	}
+
+	w := c.OutOrStdout()
+	rows := render.Rows{Header: []string{"PROBLEM"}}
+	for _, p := range out.Problems {
+		rows.Add(p.Message)
+	}
+	if f != render.Table {
+		if err := render.Write(w, f, out, rows); err != nil {
+			return err
+		}
+	} else {
+		unsealed := fmt.Sprint(rep.Unsealed)
+		if rep.Events > 0 {
+			unsealed += fmt.Sprintf(" (%.1f%% of the log: covered by signatures only)", float64(rep.Unsealed)/float64(rep.Events)*100)
+		}
+		lastSeal := "none"
+		if h := out.LastSeal; h != nil {
+			lastSeal = fmt.Sprintf("tree size %d, %s, key %s", h.Size, h.Time.Format(time.RFC3339), h.KeyID)
+		}
+		pairs := [][2]string{
+			{"events", fmt.Sprint(rep.Events)},
+			{"streams", fmt.Sprint(rep.Streams)},
+			{"seals", fmt.Sprint(rep.Seals)},
+			{"last seal", lastSeal},
+			{"sealed", fmt.Sprint(rep.SealedSize)},
+			{"unsealed", unsealed},
+			{"signatures", fmt.Sprintf("%d checked", rep.SignaturesChecked)},
+			{"keys", strings.Join(out.Keys, ", ")},
+		}
+		if a := out.Against; a != nil {
+			res := "NOT an extension of it"
+			if a.Consistent {
+				res = "consistent: the log only grew"
+			}
+			pairs = append(pairs, [2]string{"against", fmt.Sprintf("head of tree size %d (%s): %s", a.Head.Size, a.Head.Time.Format(time.RFC3339), res)})
+		}
+		pairs = append(pairs,
+			[2]string{"rate", fmt.Sprintf("%.0f events/s in %s", out.EventsPerSecond, rep.Elapsed.Round(time.Millisecond))},
+			[2]string{"problems", fmt.Sprint(len(rep.Problems))})
+		if err := render.KV(w, f, out, pairs); err != nil {
+			return err
+		}
+		for _, p := range out.Problems {
+			fmt.Fprintln(w, "PROBLEM", p.Message)
+		}
+	}
+	if !rep.OK() {
+		return fmt.Errorf("%d integrity problems: the stored history was altered, forged or damaged (each is listed above with its place); export the evidence of the affected tickets (`ticketledger evidence ID`) and restore them from a backup", len(rep.Problems))
+	}
+	return nil
 }
