@@ -19,9 +19,10 @@ import (
 // the registry at once (so a revocation takes effect before Revoke
 // returns, on this replica; other replicas follow their subscription).
 type Tokens struct {
-	store eventstore.Store
-	reg   *Registry
-	now   func() time.Time
+	store  eventstore.Store
+	reg    *Registry
+	now    func() time.Time
+	signer codec.Signer
 }
 
 // NewTokens returns the token service on store, keeping reg up to date.
@@ -31,6 +32,15 @@ func NewTokens(store eventstore.Store, reg *Registry, now func() time.Time) *Tok
 		now = time.Now
 	}
 	return &Tokens{store: store, reg: reg, now: now}
+}
+
+// WithSigner makes the service sign every event it appends with s (the
+// ledger's key), like every other event of the ledger, and returns it.
+// Without a signer token events are unsigned, and the sealer and verify
+// report them as forged.
+func (t *Tokens) WithSigner(s codec.Signer) *Tokens {
+	t.signer = s
+	return t
 }
 
 // Registry returns the registry the service keeps up to date.
@@ -134,7 +144,7 @@ func (t *Tokens) append(ctx context.Context, id string, actor domain.Actor, now 
 	for i := range metas {
 		metas[i] = domain.Meta{Actor: actor, CorrelationID: corr, OccurredAt: now, RecordedAt: now}
 	}
-	data, done, err := codec.EncodeChain(stream, prevHash, events, metas)
+	data, done, err := codec.EncodeChainSigned(stream, prevHash, events, metas, t.signer)
 	if err != nil {
 		return err
 	}
