@@ -46,8 +46,13 @@ func (l *Ledger) APIHandler(ready func(ctx context.Context) error, access Access
 		OnDenied: func(m auth.Method, r auth.Reason) { l.Metrics.AuthDenied(m, string(r)) },
 		Now:      l.Now,
 	})
+	var integ server.IntegritySource
+	if l.Sealer != nil {
+		integ = l.Sealer
+	}
 	api, err := server.New(server.Config{
-		App: l.Service, Tickets: l.Tickets, Audit: l.Audit, Policies: l.Policies,
+		Integrity: integ,
+		App:       l.Service, Tickets: l.Tickets, Audit: l.Audit, Policies: l.Policies,
 		Ready: func(ctx context.Context) error {
 			if ready != nil {
 				if err := ready(ctx); err != nil {

@@ -2,7 +2,11 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +16,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
@@ -104,4 +109,70 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestAuditTreeHeadAndKeys: the sealer's latest head (JSON and the signed
+// note) and the keyring, for auditors; a partner is refused.
+func TestAuditTreeHeadAndKeys(t *testing.T) {
+	ctx := context.Background()
+	key, _ := integrity.GenerateSigningKey()
+	l, err := Open(ctx, Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key, SealInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	h, err := l.APIHandler(nil, Access{TrustProxy: auth.LoopbackPrefixes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	get := func(path, role, accept string) (int, string) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("X-Actor-Id", "someone@example")
+		req.Header.Set("X-Actor-Role", role)
+		if role == "indirect_provider" {
+			req.Header.Set("X-Actor-Partner", "p1")
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ok := l.Sealer.Head(); !ok; _, ok = l.Sealer.Head() {
+		if time.Now().After(deadline) {
+			t.Fatal("no seal")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	code, body := get("/v1/audit/tree-head", "auditor", "")
+	var th struct {
+		Size       uint64
+		KeyID      string
+		Checkpoint string
+	}
+	if err := json.Unmarshal([]byte(body), &th); code != 200 || err != nil || th.Size < 1 || th.KeyID != key.ID() {
+		t.Fatalf("tree head: %d %s", code, body)
+	}
+	if _, err := integrity.ParseHead([]byte(th.Checkpoint), "", integrity.TrustedKeys(key.Public())); err != nil {
+		t.Fatalf("checkpoint does not verify: %v", err)
+	}
+	code, note := get("/v1/audit/tree-head", "admin", "text/plain")
+	if _, err := integrity.ParseHead([]byte(note), "", integrity.TrustedKeys(key.Public())); code != 200 || err != nil {
+		t.Fatalf("note: %d %v %s", code, err, note)
+	}
+	code, body = get("/v1/audit/keys", "auditor", "")
+	if code != 200 || !strings.Contains(body, `"keyId":"`+key.ID()+`"`) || !strings.Contains(body, `"fingerprint":"SHA256:`) {
+		t.Fatalf("keys: %d %s", code, body)
+	}
+	if code, body := get("/v1/audit/keys", "indirect_provider", ""); code != 403 {
+		t.Fatalf("partner reads keys: %d %s", code, body)
+	}
 }

@@ -142,6 +142,9 @@ type Config struct {
 	// MetricsPublic.
 	Metrics       http.Handler
 	MetricsPublic bool
+	// Integrity serves the signed tree heads and the keyring
+	// (/v1/audit/tree-head, /v1/audit/keys). Nil: those answer 404.
+	Integrity IntegritySource
 }
 
 // DefaultAwaitTimeout is how long a command waits for the read models to
@@ -164,6 +167,7 @@ type API struct {
 	timeout  time.Duration
 	await    func(ctx context.Context, position uint64) error
 	awaitFor time.Duration
+	integ    IntegritySource
 	mux      *http.ServeMux
 	routes   []route
 	openapi  []byte
@@ -180,7 +184,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
 		ready: cfg.Ready, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
-		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics}
+		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics, integ: cfg.Integrity}
 	if a.auth == nil {
 		a.auth = auth.New(auth.Config{Logger: cfg.Logger})
 	}

@@ -46,6 +46,7 @@ const (
 	RuleNoRoute          domain.Rule = "no-such-route"
 	RuleMethodNotAllowed domain.Rule = "method-not-allowed"
 	RuleNotReady         domain.Rule = "not-ready"
+	RuleNoTreeHead       domain.Rule = "no-tree-head" // no sealer, or nothing sealed yet
 )
 
 // httpError is an error with an explicit status, for problems found by the

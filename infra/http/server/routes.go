@@ -188,6 +188,8 @@ func routes() []route {
 				param{Name: "recordedFrom", Type: "date-time"}, param{Name: "recordedTo", Type: "date-time"},
 				param{Name: "occurredFrom", Type: "date-time"}, param{Name: "occurredTo", Type: "date-time"},
 			)...),
+		get("/v1/audit/tree-head", "getTreeHead", "The latest signed tree head (checkpoint) of the ledger's Merkle tree: JSON, or the C2SP signed note with Accept: text/plain; auditors and admins", au, TreeHeadView{}, (*API).treeHead),
+		get("/v1/audit/keys", "listKeys", "The keyring: every public key that signed events and seals, with its fingerprint; auditors and admins", au, KeysView{}, (*API).listKeys),
 		get("/v1/reports/sla", "slaReport", "SLA compliance over tickets opened in [from, to), grouped, with breaches, near misses, percentiles and at-risk counts", rp, projections.Report{}, (*API).slaReport,
 			param{Name: "from", Type: "date-time"}, param{Name: "to", Type: "date-time"},
 			param{Name: "groupBy", Type: "string", List: true, Desc: "severity, product, partner, customer, locale", Values: dimensions},

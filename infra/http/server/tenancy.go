@@ -41,13 +41,14 @@ import (
 type scope uint8
 
 const (
-	scopeNone     scope = iota // not declared: New refuses the route
-	scopePublic                // no actor needed (health, OpenAPI)
-	scopeTicket                // one ticket, the path's {id}
-	scopeTickets               // ticket data across tickets (listings, reports, audit), or a new ticket
-	scopePartner               // one partner, the path's {id}
-	scopePartners              // partner onboarding (a new partner)
-	scopeConfig                // the ledger's configuration (policy versions)
+	scopeNone      scope = iota // not declared: New refuses the route
+	scopePublic                 // no actor needed (health, OpenAPI)
+	scopeTicket                 // one ticket, the path's {id}
+	scopeTickets                // ticket data across tickets (listings, reports, audit), or a new ticket
+	scopePartner                // one partner, the path's {id}
+	scopePartners               // partner onboarding (a new partner)
+	scopeConfig                 // the ledger's configuration (policy versions)
+	scopeIntegrity              // signed tree heads and the keyring: auditor and admin only
 )
 
 // scopeOf is the tenancy table: the scope of every route, by operationId.
@@ -67,6 +68,8 @@ func scopeOf(op string) scope {
 		return scopePartners
 	case "listPolicies", "issueToken", "listTokens", "revokeToken":
 		return scopeConfig // the token routes are admin-only (adminOf, authn.go)
+	case "getTreeHead", "listKeys":
+		return scopeIntegrity
 	case "healthz", "readyz", "openapi":
 		return scopePublic
 	}
@@ -157,6 +160,10 @@ func (a *API) admit(rt route, r *http.Request) error {
 		}
 		if rt.scope == scopeTicket && actor.Role.IsPartner() && !a.tickets.IsParty(ticketID, actor.Partner) {
 			return denied(DeniedTenancy, errNoTicket())
+		}
+	case scopeIntegrity:
+		if actor.Role != domain.RoleAuditor && actor.Role != domain.RoleAdmin {
+			return roleDenied(actor, "read the ledger's tree heads and keys: they are for auditors and admins (a head's size is the ledger's total volume)")
 		}
 	case scopePartner:
 		if actor.Role.IsPartner() && !a.related(actor.Partner, r.PathValue("id")) {

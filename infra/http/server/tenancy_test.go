@@ -235,6 +235,22 @@ func TestTenancyMatrix(t *testing.T) {
 	const asOfQ = "?asOf=2026-03-02T09:10:00Z&axis="
 
 	type row func(t *testing.T, rt route)
+	integrityRow := func(t *testing.T, rt route) {
+		for _, c := range callers {
+			want := http.StatusForbidden
+			switch {
+			case c.anon():
+				want = anonStatus
+			case c.role == domain.RoleAuditor || c.role == domain.RoleAdmin:
+				want = http.StatusNotFound
+			}
+			r := refused("GET", rt.path, c, nil)
+			status(r, want, "GET "+rt.path+" by "+c.name)
+			if want == http.StatusNotFound && !strings.Contains(string(r.body), string(RuleNoTreeHead)) {
+				t.Fatalf("GET %s by %s: %s", rt.path, c.name, r.body)
+			}
+		}
+	}
 	ticketRead := func(queries ...string) row {
 		if len(queries) == 0 {
 			queries = []string{""}
@@ -515,6 +531,9 @@ func TestTenancyMatrix(t *testing.T) {
 			}
 		},
 
+		// No sealer in this API: auditors and admins get 404 no-tree-head,
+		// every other role 403 before that.
+		"getTreeHead": integrityRow, "listKeys": integrityRow,
 		"listPolicies": func(t *testing.T, rt route) {
 			for _, c := range callers {
 				want := http.StatusOK
