@@ -230,7 +230,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		l.Raw.Close()
 		return nil, err
 	}
-	l.Tokens = auth.NewTokens(l.Store, reg, now)
+	l.Tokens = auth.NewTokens(l.Store, reg, now).WithSigner(signer) // token events are signed like every other
 
 	l.Tickets = projections.NewTickets(projections.TicketsOptions{Clock: pols.Counter()})
 	l.Audit = projections.NewAudit()
