@@ -207,8 +207,12 @@ func (s *serveCmd) run(c *cobra.Command) error {
 		return err
 	}
 	closed := false
+	var stopProjections func() // once they run: stop them and wait (they write the snapshot as they stop)
 	defer func() {
 		if !closed {
+			if stopProjections != nil {
+				stopProjections()
+			}
 			l.Close()
 		}
 	}()
@@ -241,6 +245,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	defer stopRunner()
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- l.Runner.Run(runCtx) }()
+	stopProjections = func() { stopRunner(); <-runnerDone }
 	go followLedgerTokens(runCtx, l, log)
 
 	var shuttingDown atomic.Bool
