@@ -99,7 +99,8 @@ func TestServeOnKurrentWire(t *testing.T) {
 		t.Fatalf("no kurrent address logged:\n%s", logs)
 	}
 	snaps := t.TempDir()
-	base2, stop2, logs2 := startServe(t, "--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", snaps)
+	// The second ledger signs its events but leaves sealing to the first (--no-seal).
+	base2, stop2, logs2 := startServe(t, "--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", snaps, "--no-seal")
 	waitReady(t, base2)
 	contains(t, logs2.String(), "KurrentDB at esdb://")
 	r := runCLI(t, append(with(nil, "partner", "register", "contoso", "--name", "Contoso", "--partner-role", "indirect_provider",
@@ -114,6 +115,9 @@ func TestServeOnKurrentWire(t *testing.T) {
 	}
 	if stop2() != 0 {
 		t.Fatalf("stop:\n%s", logs2)
+	}
+	if strings.Contains(logs2.String(), `"sealed"`) || strings.Contains(logs2.String(), "msg=sealed") {
+		t.Fatalf("the --no-seal replica sealed:\n%s", logs2)
 	}
 }
 

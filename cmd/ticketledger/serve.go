@@ -98,6 +98,7 @@ type serveCmd struct {
 	signingKey      string
 	sealInterval    time.Duration
 	headFile        string
+	noSeal          bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -167,6 +168,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	_ = f.SetAnnotation("signing-key", noEnv, nil)
 	f.DurationVar(&s.sealInterval, "seal-interval", ledger.DefaultSealInterval, "how often to append a signed tree head while events arrive")
 	f.StringVar(&s.headFile, "head-file", "", "file each signed tree head is published to (default: DATA.head beside the data directory)")
+	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
 }
 
@@ -201,7 +203,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	}
 	cfg := s.store.config(log)
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
-	cfg.SealInterval, cfg.HeadFile = s.sealInterval, s.headFile
+	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer = s.sealInterval, s.headFile, s.noSeal
 	l, err := ledger.Open(ctx, cfg)
 	if err != nil {
 		return err
