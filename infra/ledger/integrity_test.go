@@ -1,9 +1,12 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +20,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/auth"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
@@ -174,5 +178,108 @@ func TestAuditTreeHeadAndKeys(t *testing.T) {
 	}
 	if code, body := get("/v1/audit/keys", "indirect_provider", ""); code != 403 {
 		t.Fatalf("partner reads keys: %d %s", code, body)
+	}
+}
+
+// TestAuditProofs: an inclusion proof of the log's first event and a
+// consistency proof from size 1, both checked here with RFC 6962 hashing
+// against the root of the signed tree head the API hands out.
+func TestAuditProofs(t *testing.T) {
+	ctx := context.Background()
+	key, _ := integrity.GenerateSigningKey()
+	l, err := Open(ctx, Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key, SealInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	h, err := l.APIHandler(nil, Access{TrustProxy: auth.LoopbackPrefixes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	get := func(path string, out any) int {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("X-Actor-Id", "carol@audit.example")
+		req.Header.Set("X-Actor-Role", "auditor")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if out != nil && resp.StatusCode == 200 {
+			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return resp.StatusCode
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ok := l.Sealer.Head(); !ok; _, ok = l.Sealer.Head() {
+		if time.Now().After(deadline) {
+			t.Fatal("no seal")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	first, err := l.Raw.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1, nil)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("first event: %v %d", err, len(first))
+	}
+	b64 := func(s string) []byte {
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var inc struct {
+		LeafIndex, TreeSize uint64
+		LeafHash, Root      string
+		Hashes              []string
+		Checkpoint          string
+	}
+	if code := get(fmt.Sprintf("/v1/audit/inclusion?position=%d", first[0].Position.Commit), &inc); code != 200 {
+		t.Fatalf("inclusion: %d", code)
+	}
+	head, err := integrity.ParseHead([]byte(inc.Checkpoint), "", integrity.TrustedKeys(key.Public()))
+	if err != nil || head.Size != inc.TreeSize {
+		t.Fatalf("checkpoint %v (size %d, proof for %d)", err, head.Size, inc.TreeSize)
+	}
+	if !bytes.Equal(b64(inc.LeafHash), integrity.LeafHash(&first[0])) {
+		t.Fatal("the proof's leaf hash is not the first event's")
+	}
+	path := make([][]byte, len(inc.Hashes))
+	for i, s := range inc.Hashes {
+		path[i] = b64(s)
+	}
+	if err := integrity.VerifyInclusion(inc.LeafIndex, inc.TreeSize, integrity.LeafHash(&first[0]), path, head.Root); err != nil {
+		t.Fatalf("inclusion proof does not verify against the signed head: %v", err)
+	}
+	if len(path) > 0 {
+		path[0][0] ^= 1
+		if integrity.VerifyInclusion(inc.LeafIndex, inc.TreeSize, integrity.LeafHash(&first[0]), path, head.Root) == nil {
+			t.Fatal("a changed proof still verifies")
+		}
+	}
+	var cons struct {
+		From, To         uint64
+		Hashes           []string
+		RootFrom, RootTo string
+	}
+	if code := get("/v1/audit/consistency?from=1", &cons); code != 200 || cons.To != head.Size {
+		t.Fatalf("consistency: %d %+v", code, cons)
+	}
+	cp := make([][]byte, len(cons.Hashes))
+	for i, s := range cons.Hashes {
+		cp[i] = b64(s)
+	}
+	if err := integrity.VerifyConsistency(1, cons.To, cp, integrity.LeafHash(&first[0]), head.Root); err != nil {
+		t.Fatalf("consistency proof from the one-leaf tree does not verify: %v", err)
+	}
+	if code := get(fmt.Sprintf("/v1/audit/consistency?from=1&to=%d", head.Size+1), nil); code != 400 {
+		t.Fatalf("to beyond the signed head: %d, want 400", code)
+	}
+	if code := get("/v1/audit/inclusion?position=999999", nil); code != 404 {
+		t.Fatalf("inclusion of no event: %d, want 404", code)
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
@@ -15,6 +17,8 @@ import (
 type IntegritySource interface {
 	Head() (integrity.SignedHead, bool)
 	Keyring() *integrity.Keyring
+	Tree() *integrity.Tree
+	LeafIndex(p eventstore.Position) (uint64, bool)
 }
 
 // TreeHeadView is a signed tree head (GET /v1/audit/tree-head).
@@ -85,4 +89,135 @@ func (a *API) listKeys(w http.ResponseWriter, _ *http.Request, _ *query) error {
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// InclusionView proves that one event is a leaf of the ledger's Merkle tree
+// of TreeSize leaves (GET /v1/audit/inclusion): with RFC 6962 hashing, the
+// audit path Hashes from LeafHash at LeafIndex gives Root. When TreeSize is
+// the latest signed tree head's size, Checkpoint is that head, so the proof
+// ends at a signature.
+type InclusionView struct {
+	Position   uint64   `json:"position"`
+	LeafIndex  uint64   `json:"leafIndex"`
+	TreeSize   uint64   `json:"treeSize"`
+	LeafHash   string   `json:"leafHash"` // base64
+	Hashes     []string `json:"hashes"`   // base64, leaf to root
+	Root       string   `json:"root"`     // base64, the root at TreeSize
+	Checkpoint string   `json:"checkpoint,omitempty"`
+}
+
+// ConsistencyView proves that the tree of To leaves extends the tree of
+// From leaves (GET /v1/audit/consistency): the ledger only grew.
+type ConsistencyView struct {
+	From       uint64   `json:"from"`
+	To         uint64   `json:"to"`
+	Hashes     []string `json:"hashes"`   // base64
+	RootFrom   string   `json:"rootFrom"` // base64
+	RootTo     string   `json:"rootTo"`   // base64
+	Checkpoint string   `json:"checkpoint,omitempty"`
+}
+
+// provable returns the signed head and the tree size a proof is asked for
+// (the head's size unless treeSize names a smaller, sealed one).
+func (a *API) provable(q *query, name string) (integrity.SignedHead, *integrity.Tree, uint64, error) {
+	if a.integ == nil {
+		return integrity.SignedHead{}, nil, 0, errNoIntegrity("this ledger runs no sealer (no signing key): there is no tree to prove against")
+	}
+	h, ok := a.integ.Head()
+	if !ok {
+		return h, nil, 0, errNoIntegrity("no tree head signed yet: the first seal follows the first events")
+	}
+	n := uint64(q.int(name))
+	if q.err != nil {
+		return h, nil, 0, q.err
+	}
+	if n == 0 {
+		n = h.Size
+	}
+	if n > h.Size {
+		return h, nil, 0, badRequest(name, "%s=%d is beyond the latest signed tree head (size %d): ask for at most %d, or wait for the next seal", name, n, h.Size, h.Size)
+	}
+	return h, a.integ.Tree(), n, nil
+}
+
+func b64s(hs [][]byte) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = base64.StdEncoding.EncodeToString(h)
+	}
+	return out
+}
+
+func (a *API) inclusion(w http.ResponseWriter, _ *http.Request, q *query) error {
+	h, tree, n, err := a.provable(q, "treeSize")
+	if err != nil {
+		return err
+	}
+	commit, prepare := uint64(q.int("position")), uint64(q.int("prepare"))
+	if q.err != nil {
+		return q.err
+	}
+	if commit == 0 {
+		return badRequest("position", "give the event's global position (the position field of its history, audit or evidence entry)")
+	}
+	if prepare == 0 {
+		prepare = commit // the embedded store: one number per position
+	}
+	i, ok := a.integ.LeafIndex(eventstore.Position{Commit: commit, Prepare: prepare})
+	if !ok || i >= n {
+		return &httpError{status: http.StatusNotFound, rule: RuleNoTreeHead, field: "position",
+			msg: fmt.Sprintf("no event at position %d is covered by a tree of size %d: check the position, or wait for the next seal", commit, n)}
+	}
+	path, err := tree.InclusionProof(i, n)
+	if err != nil {
+		return err
+	}
+	leaf, err := tree.LeafHashAt(i)
+	if err != nil {
+		return err
+	}
+	root, err := tree.RootAt(n)
+	if err != nil {
+		return err
+	}
+	v := InclusionView{Position: commit, LeafIndex: i, TreeSize: n, LeafHash: base64.StdEncoding.EncodeToString(leaf),
+		Hashes: b64s(path), Root: base64.StdEncoding.EncodeToString(root)}
+	if n == h.Size {
+		v.Checkpoint = string(h.Checkpoint)
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func (a *API) consistency(w http.ResponseWriter, _ *http.Request, q *query) error {
+	h, tree, n, err := a.provable(q, "to")
+	if err != nil {
+		return err
+	}
+	m := uint64(q.int("from"))
+	if q.err != nil {
+		return q.err
+	}
+	if m == 0 {
+		return badRequest("from", "give the size of the earlier tree head you hold (from=N)")
+	}
+	if m > n {
+		return badRequest("from", "from=%d is larger than to=%d: a tree only grows", m, n)
+	}
+	path, err := tree.ConsistencyProof(m, n)
+	if err != nil {
+		return err
+	}
+	r1, err := tree.RootAt(m)
+	if err != nil {
+		return err
+	}
+	r2, err := tree.RootAt(n)
+	if err != nil {
+		return err
+	}
+	v := ConsistencyView{From: m, To: n, Hashes: b64s(path), RootFrom: base64.StdEncoding.EncodeToString(r1), RootTo: base64.StdEncoding.EncodeToString(r2)}
+	if n == h.Size {
+		v.Checkpoint = string(h.Checkpoint)
+	}
+	return writeJSON(w, http.StatusOK, v)
 }

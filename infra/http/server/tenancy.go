@@ -68,7 +68,7 @@ func scopeOf(op string) scope {
 		return scopePartners
 	case "listPolicies", "issueToken", "listTokens", "revokeToken":
 		return scopeConfig // the token routes are admin-only (adminOf, authn.go)
-	case "getTreeHead", "listKeys":
+	case "getTreeHead", "listKeys", "getInclusionProof", "getConsistencyProof":
 		return scopeIntegrity
 	case "healthz", "readyz", "openapi":
 		return scopePublic

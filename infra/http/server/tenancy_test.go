@@ -534,6 +534,7 @@ func TestTenancyMatrix(t *testing.T) {
 		// No sealer in this API: auditors and admins get 404 no-tree-head,
 		// every other role 403 before that.
 		"getTreeHead": integrityRow, "listKeys": integrityRow,
+		"getInclusionProof": integrityRow, "getConsistencyProof": integrityRow,
 		"listPolicies": func(t *testing.T, rt route) {
 			for _, c := range callers {
 				want := http.StatusOK
