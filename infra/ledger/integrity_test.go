@@ -115,22 +115,23 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
-// TestAuditTreeHeadAndKeys: the sealer's latest head (JSON and the signed
-// note) and the keyring, for auditors; a partner is refused.
-func TestAuditTreeHeadAndKeys(t *testing.T) {
-	ctx := context.Background()
+// sealedAPI opens a ledger with a signing key and a fast sealer, serves its
+// API (identity headers trusted from loopback), waits for the first seal,
+// and returns a GET as a given role (with an Accept header when not "").
+func sealedAPI(t *testing.T) (*Ledger, *integrity.SigningKey, func(path, role, accept string) (int, string)) {
+	t.Helper()
 	key, _ := integrity.GenerateSigningKey()
-	l, err := Open(ctx, Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key, SealInterval: 10 * time.Millisecond})
+	l, err := Open(context.Background(), Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key, SealInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	t.Cleanup(func() { l.Close() })
 	h, err := l.APIHandler(nil, Access{TrustProxy: auth.LoopbackPrefixes()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	get := func(path, role, accept string) (int, string) {
 		req, _ := http.NewRequest("GET", srv.URL+path, nil)
 		req.Header.Set("X-Actor-Id", "someone@example")
@@ -156,6 +157,13 @@ func TestAuditTreeHeadAndKeys(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	return l, key, get
+}
+
+// TestAuditTreeHeadAndKeys: the sealer's latest head (JSON and the signed
+// note) and the keyring, for auditors; a partner is refused.
+func TestAuditTreeHeadAndKeys(t *testing.T) {
+	_, key, get := sealedAPI(t)
 	code, body := get("/v1/audit/tree-head", "auditor", "")
 	var th struct {
 		Size       uint64
@@ -186,40 +194,15 @@ func TestAuditTreeHeadAndKeys(t *testing.T) {
 // against the root of the signed tree head the API hands out.
 func TestAuditProofs(t *testing.T) {
 	ctx := context.Background()
-	key, _ := integrity.GenerateSigningKey()
-	l, err := Open(ctx, Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key, SealInterval: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	h, err := l.APIHandler(nil, Access{TrustProxy: auth.LoopbackPrefixes()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	l, key, getAs := sealedAPI(t)
 	get := func(path string, out any) int {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.Header.Set("X-Actor-Id", "carol@audit.example")
-		req.Header.Set("X-Actor-Role", "auditor")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if out != nil && resp.StatusCode == 200 {
-			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		code, body := getAs(path, "auditor", "")
+		if out != nil && code == 200 {
+			if err := json.Unmarshal([]byte(body), out); err != nil {
 				t.Fatal(err)
 			}
 		}
-		return resp.StatusCode
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for _, ok := l.Sealer.Head(); !ok; _, ok = l.Sealer.Head() {
-		if time.Now().After(deadline) {
-			t.Fatal("no seal")
-		}
-		time.Sleep(5 * time.Millisecond)
+		return code
 	}
 	first, err := l.Raw.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1, nil)
 	if err != nil || len(first) != 1 {
