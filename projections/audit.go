@@ -4,7 +4,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,14 +61,10 @@ func (si *streamInfo) parties(fn func(p uint32)) {
 // queryable by actor, partner, customer, ticket, type and time range on
 // both axes. It is safe for concurrent use.
 type Audit struct {
-	mu      sync.RWMutex
-	pos     uint64
-	stats   Stats
+	model[aRec]
 	strs    strtab
 	streams idtab // stream names; index = sinfo index
 	sinfo   []streamInfo
-	chunks  [][]aRec
-	n       int
 
 	// postings by interned string id: entry indexes in position order
 	byActor, byPartner, byCustomer, byType postings
@@ -104,9 +99,8 @@ func NewAudit() *Audit {
 }
 
 func (a *Audit) reset() {
-	a.pos, a.stats, a.strs, a.streams = 0, Stats{}, newStrtab(), newIDTab()
-	a.sinfo = nil
-	a.chunks, a.n = nil, 0
+	a.clear()
+	a.strs, a.streams, a.sinfo = newStrtab(), newIDTab(), nil
 	a.byActor, a.byPartner, a.byCustomer, a.byType, a.byParty = nil, nil, nil, nil, nil
 }
 
@@ -119,31 +113,6 @@ func (a *Audit) Reset() {
 	defer a.mu.Unlock()
 	a.reset()
 }
-
-// Position returns the position of the last applied event.
-func (a *Audit) Position() uint64 {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.pos
-}
-
-// Stats returns the counters.
-func (a *Audit) Stats() Stats {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	s := a.stats
-	s.Position = a.pos
-	return s
-}
-
-// Len returns the number of indexed events.
-func (a *Audit) Len() int {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.n
-}
-
-func (a *Audit) at(i int) *aRec { return &a.chunks[i>>chunkBits][i&(chunkSize-1)] }
 
 // Apply indexes one event (see Projection).
 func (a *Audit) Apply(e domain.Recorded) {
@@ -207,12 +176,7 @@ func (a *Audit) apply(e *domain.Recorded) {
 	case partner.AzureAccessRevoked:
 		customer = a.strs.id(ev.CustomerID)
 	}
-	if a.n>>chunkBits == len(a.chunks) {
-		a.chunks = append(a.chunks, make([]aRec, chunkSize))
-	}
-	i := a.n
-	a.n++
-	r := a.at(i)
+	i, r := a.add()
 	*r = aRec{
 		pos: e.Position, occurred: unixNano(e.Meta.OccurredAt), recorded: unixNano(e.Meta.RecordedAt),
 		eventID: e.Meta.EventID, rev: uint32(e.Revision), stream: s, prevInStream: si.head,
@@ -587,11 +551,7 @@ func (a *Audit) Restore(rd io.Reader) error {
 	cnt := d.count(20)
 	var prev aRec
 	for i := 0; i < cnt && d.err == nil; i++ {
-		if n.n>>chunkBits == len(n.chunks) {
-			n.chunks = append(n.chunks, make([]aRec, chunkSize))
-		}
-		n.n++
-		r := n.at(i)
+		_, r := n.add()
 		r.pos = prev.pos + d.uvarint()
 		r.occurred = prev.occurred + d.varint()
 		r.recorded = prev.recorded + d.varint()

@@ -4,7 +4,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -107,9 +106,6 @@ type rec struct {
 	fraudActive, infoPending, deadlineSet bool
 }
 
-const chunkBits = 12
-const chunkSize = 1 << chunkBits
-
 // TicketsOptions configures a Tickets read model.
 type TicketsOptions struct {
 	// Clock counts business time for the time to first response. Default:
@@ -122,14 +118,10 @@ type TicketsOptions struct {
 type Tickets struct {
 	clock Clock
 
-	mu     sync.RWMutex
-	pos    uint64
-	stats  Stats
-	strs   strtab
-	chunks [][]rec // tickets in the order they were opened (by position)
-	n      int
-	ids    idtab   // ticket ids; index = ticket index
-	hist   []dlRec // earlier deadlines, linked from dlRec.prev
+	model[rec] // tickets in the order they were opened (by position)
+	strs       strtab
+	ids        idtab   // ticket ids; index = ticket index
+	hist       []dlRec // earlier deadlines, linked from dlRec.prev
 	// providers maps a registered reseller to its indirect provider
 	// (interned ids), from partner.registered: the tenancy relation.
 	providers map[uint32]uint32
@@ -148,8 +140,8 @@ func NewTickets(opts TicketsOptions) *Tickets {
 }
 
 func (t *Tickets) reset() {
-	t.pos, t.stats, t.strs = 0, Stats{}, newStrtab()
-	t.chunks, t.n, t.ids, t.hist = nil, 0, newIDTab(), nil
+	t.clear()
+	t.strs, t.ids, t.hist = newStrtab(), newIDTab(), nil
 	t.providers = map[uint32]uint32{}
 }
 
@@ -161,40 +153,6 @@ func (t *Tickets) Reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.reset()
-}
-
-// Position returns the position of the last applied event.
-func (t *Tickets) Position() uint64 {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.pos
-}
-
-// Stats returns the counters.
-func (t *Tickets) Stats() Stats {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	s := t.stats
-	s.Position = t.pos
-	return s
-}
-
-// Len returns the number of tickets.
-func (t *Tickets) Len() int {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.n
-}
-
-func (t *Tickets) at(i int) *rec { return &t.chunks[i>>chunkBits][i&(chunkSize-1)] }
-
-func (t *Tickets) add() (int, *rec) {
-	if t.n>>chunkBits == len(t.chunks) {
-		t.chunks = append(t.chunks, make([]rec, chunkSize))
-	}
-	i := t.n
-	t.n++
-	return i, t.at(i)
 }
 
 // Apply folds one event (see Projection).

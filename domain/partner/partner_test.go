@@ -9,17 +9,10 @@ import (
 )
 
 var (
-	t0  = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	now = t0.Add(time.Hour)
+	t0, now                                           = domaintest.T0, domaintest.T0.Add(time.Hour)
+	system, admin, prov, prov2, resl, vendor, auditor = domaintest.System, domaintest.Admin, domaintest.Provider, domaintest.OtherProvider, domaintest.Reseller, domaintest.Vendor, domaintest.Auditor
+	noActor                                           = domain.Actor{}
 
-	system   = domain.Actor{ID: "ledger", Role: domain.RoleSystem}
-	admin    = domain.Actor{ID: "ops@vendor.example", Role: domain.RoleAdmin, Auth: domain.AuthToken}
-	prov     = domain.Actor{ID: "ann@prov.example", Role: domain.RoleIndirectProvider, Partner: "prov"}
-	prov2    = domain.Actor{ID: "bob@other.example", Role: domain.RoleIndirectProvider, Partner: "other"}
-	resl     = domain.Actor{ID: "rita@resl.example", Role: domain.RoleIndirectReseller, Partner: "resl"}
-	vendor   = domain.Actor{ID: "eng1", Role: domain.RoleVendorSupport}
-	auditor  = domain.Actor{ID: "aud1", Role: domain.RoleAuditor}
-	noActor  = domain.Actor{}
 	provReg  = Registered{PartnerID: "prov", Name: "Prov Ltd", Role: string(domain.RoleIndirectProvider), Email: "support@prov.example"}
 	reslReg  = Registered{PartnerID: "resl", Name: "Resl AB", Role: string(domain.RoleIndirectReseller), ProviderID: "prov", Email: "help@resl.example"}
 	contoso  = CustomerLinked{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com"}

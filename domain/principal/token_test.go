@@ -10,13 +10,9 @@ import (
 )
 
 var (
-	now     = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	hash    = strings.Repeat("0f", 32)
-	admin   = domain.Actor{ID: "ops@vendor.example", Role: domain.RoleAdmin, Auth: domain.AuthToken}
-	ledger  = domain.Actor{ID: "ledger", Role: domain.RoleSystem, Auth: domain.AuthInternal}
-	vendor  = domain.Actor{ID: "eng1", Role: domain.RoleVendorSupport}
-	auditor = domain.Actor{ID: "aud1", Role: domain.RoleAuditor}
-	prov    = domain.Actor{ID: "ann", Role: domain.RoleIndirectProvider, Partner: "prov"}
+	now                                  = domaintest.T0
+	hash                                 = strings.Repeat("0f", 32)
+	admin, ledger, vendor, auditor, prov = domaintest.Admin, domaintest.System, domaintest.Vendor, domaintest.Auditor, domaintest.Provider
 
 	issuedResl = TokenIssued{TokenID: "t1", Name: "resl-ci", Role: "indirect_reseller", Partner: "resl", Hash: hash, IssuedBy: admin.ID}
 	revoked    = TokenRevoked{TokenID: "t1", Reason: "leaked", RevokedBy: admin.ID}

@@ -12,22 +12,14 @@ import (
 )
 
 // Times: tickets open at t0; the ledger records everything at now.
-var (
-	t0  = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	now = t0.Add(24 * time.Hour)
-)
+var t0, now = domaintest.T0, domaintest.T0.Add(24 * time.Hour)
 
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
-// Actors.
+// Actors: the shared cast, and a provider with no customers.
 var (
-	provA    = domain.Actor{ID: "ann@prov.example", Role: domain.RoleIndirectProvider, Partner: "prov"}
-	prov0A   = domain.Actor{ID: "zed@prov0.example", Role: domain.RoleIndirectProvider, Partner: "prov0"}
-	reslA    = domain.Actor{ID: "rita@resl.example", Role: domain.RoleIndirectReseller, Partner: "resl"}
-	otherA   = domain.Actor{ID: "olle@other.example", Role: domain.RoleIndirectProvider, Partner: "other"}
-	vendorA  = domain.Actor{ID: "eng1", Role: domain.RoleVendorSupport}
-	auditorA = domain.Actor{ID: "aud1", Role: domain.RoleAuditor}
-	systemA  = domain.Actor{ID: "ledger", Role: domain.RoleSystem}
+	provA, reslA, otherA, vendorA, auditorA, systemA = domaintest.Provider, domaintest.Reseller, domaintest.OtherProvider, domaintest.Vendor, domaintest.Auditor, domaintest.System
+	prov0A                                           = domain.Actor{ID: "zed@prov0.example", Role: domain.RoleIndirectProvider, Partner: "prov0"}
 )
 
 // fakePolicy promises 2/4/8 hours by severity (break_fix) or 24 hours

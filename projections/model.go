@@ -1,0 +1,61 @@
+package projections
+
+import "sync"
+
+// chunkBits sizes the chunks read models keep their records in: growing
+// never copies a record, so a pointer to one stays valid.
+const (
+	chunkBits = 12
+	chunkSize = 1 << chunkBits
+)
+
+// model is what the read models share: the lock Apply takes for writing and
+// queries take for reading, the position of the last applied event, the
+// counters, and the records (of type R) in the order they were added.
+type model[R any] struct {
+	mu     sync.RWMutex
+	pos    uint64
+	stats  Stats
+	chunks [][]R
+	n      int
+}
+
+// Position returns the position of the last applied event.
+func (m *model[R]) Position() uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.pos
+}
+
+// Stats returns the counters.
+func (m *model[R]) Stats() Stats {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s := m.stats
+	s.Position = m.pos
+	return s
+}
+
+// Len returns the number of records: tickets, or indexed events.
+func (m *model[R]) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.n
+}
+
+// clear empties the model; the caller holds the write lock.
+func (m *model[R]) clear() {
+	m.pos, m.stats, m.chunks, m.n = 0, Stats{}, nil, 0
+}
+
+func (m *model[R]) at(i int) *R { return &m.chunks[i>>chunkBits][i&(chunkSize-1)] }
+
+// add appends a zero record and returns its index and address.
+func (m *model[R]) add() (int, *R) {
+	if m.n>>chunkBits == len(m.chunks) {
+		m.chunks = append(m.chunks, make([]R, chunkSize))
+	}
+	i := m.n
+	m.n++
+	return i, m.at(i)
+}
