@@ -135,36 +135,30 @@ func checkpointResp(p eventstore.Position) *api.ReadResp {
 
 var caughtUpResp = &api.ReadResp{Content: &api.ReadResp_CaughtUp_{CaughtUp: &api.ReadResp_CaughtUp{}}}
 
-// expectedFromProto converts the expected-revision oneof shared by Append,
-// Delete and Tombstone requests (each has its own generated types).
-func expectedFromProto(v any) (eventstore.ExpectedRevision, error) {
-	switch v := v.(type) {
-	case *api.AppendReq_Options_Revision:
-		return eventstore.Exact(v.Revision), nil
-	case *api.AppendReq_Options_NoStream:
+// expectedOptions is what the options of Append, Delete and Tombstone
+// requests share (each has its own generated types): the expected-revision
+// oneof, read through its getters.
+type expectedOptions interface {
+	GetRevision() uint64
+	GetNoStream() *shared.Empty
+	GetAny() *shared.Empty
+	GetStreamExists() *shared.Empty
+}
+
+// expectedFromProto converts the expected-revision oneof of o; set says
+// whether the request carries one at all.
+func expectedFromProto(o expectedOptions, set bool) (eventstore.ExpectedRevision, error) {
+	switch {
+	case !set:
+		return eventstore.ExpectedRevision{}, status.Error(codes.InvalidArgument, "expected stream revision is missing")
+	case o.GetNoStream() != nil:
 		return eventstore.NoStream(), nil
-	case *api.AppendReq_Options_Any:
+	case o.GetAny() != nil:
 		return eventstore.Any(), nil
-	case *api.AppendReq_Options_StreamExists:
-		return eventstore.StreamExists(), nil
-	case *api.DeleteReq_Options_Revision:
-		return eventstore.Exact(v.Revision), nil
-	case *api.DeleteReq_Options_NoStream:
-		return eventstore.NoStream(), nil
-	case *api.DeleteReq_Options_Any:
-		return eventstore.Any(), nil
-	case *api.DeleteReq_Options_StreamExists:
-		return eventstore.StreamExists(), nil
-	case *api.TombstoneReq_Options_Revision:
-		return eventstore.Exact(v.Revision), nil
-	case *api.TombstoneReq_Options_NoStream:
-		return eventstore.NoStream(), nil
-	case *api.TombstoneReq_Options_Any:
-		return eventstore.Any(), nil
-	case *api.TombstoneReq_Options_StreamExists:
+	case o.GetStreamExists() != nil:
 		return eventstore.StreamExists(), nil
 	}
-	return eventstore.ExpectedRevision{}, status.Error(codes.InvalidArgument, "expected stream revision is missing")
+	return eventstore.Exact(o.GetRevision()), nil
 }
 
 // versionInt64 is KurrentDB's int64 notation of an expected revision.

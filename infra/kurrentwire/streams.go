@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
@@ -75,7 +76,7 @@ func (x *streamsService) Append(srv api.Streams_AppendServer) error {
 	if err := x.s.authorizeWrite(srv.Context(), "Append", stream); err != nil {
 		return err
 	}
-	expected, err := expectedFromProto(opts.GetExpectedStreamRevision())
+	expected, err := expectedFromProto(opts, opts.GetExpectedStreamRevision() != nil)
 	if err != nil {
 		return err
 	}
@@ -121,17 +122,10 @@ func proposedEvent(srv api.Streams_AppendServer, m *api.AppendReq_ProposedMessag
 // Delete soft-deletes a stream. The reply always carries a position: the
 // official client dereferences it without checking.
 func (x *streamsService) Delete(ctx context.Context, req *api.DeleteReq) (*api.DeleteResp, error) {
-	stream := string(req.GetOptions().GetStreamIdentifier().GetStreamName())
-	if err := x.s.authorizeWrite(ctx, "Delete", stream); err != nil {
-		return nil, err
-	}
-	expected, err := expectedFromProto(req.GetOptions().GetExpectedStreamRevision())
+	o := req.GetOptions()
+	pos, err := x.remove(ctx, "Delete", o.GetStreamIdentifier(), o, o.GetExpectedStreamRevision() != nil, x.s.store.Delete)
 	if err != nil {
 		return nil, err
-	}
-	pos, err := x.s.store.Delete(ctx, stream, expected)
-	if err != nil {
-		return nil, x.s.unaryError(ctx, "Delete", stream, err)
 	}
 	return &api.DeleteResp{PositionOption: &api.DeleteResp_Position_{Position: &api.DeleteResp_Position{
 		CommitPosition: pos.Commit, PreparePosition: pos.Prepare,
@@ -140,22 +134,33 @@ func (x *streamsService) Delete(ctx context.Context, req *api.DeleteReq) (*api.D
 
 // Tombstone hard-deletes a stream; the reply always carries a position.
 func (x *streamsService) Tombstone(ctx context.Context, req *api.TombstoneReq) (*api.TombstoneResp, error) {
-	stream := string(req.GetOptions().GetStreamIdentifier().GetStreamName())
-	if err := x.s.authorizeWrite(ctx, "Tombstone", stream); err != nil {
-		return nil, err
-	}
-	expected, err := expectedFromProto(req.GetOptions().GetExpectedStreamRevision())
+	o := req.GetOptions()
+	pos, err := x.remove(ctx, "Tombstone", o.GetStreamIdentifier(), o, o.GetExpectedStreamRevision() != nil, x.s.store.Tombstone)
 	if err != nil {
 		return nil, err
-	}
-	pos, err := x.s.store.Tombstone(ctx, stream, expected)
-	if err != nil {
-		// KurrentDB reports tombstone failures as "Delete" too.
-		return nil, x.s.unaryError(ctx, "Delete", stream, err)
 	}
 	return &api.TombstoneResp{PositionOption: &api.TombstoneResp_Position_{Position: &api.TombstoneResp_Position{
 		CommitPosition: pos.Commit, PreparePosition: pos.Prepare,
 	}}}, nil
+}
+
+// remove authorizes and runs a Delete or Tombstone (del) of the stream.
+// KurrentDB reports the failures of both as "Delete".
+func (x *streamsService) remove(ctx context.Context, method string, id *shared.StreamIdentifier, o expectedOptions, set bool,
+	del func(context.Context, string, eventstore.ExpectedRevision) (eventstore.Position, error)) (eventstore.Position, error) {
+	stream := string(id.GetStreamName())
+	if err := x.s.authorizeWrite(ctx, method, stream); err != nil {
+		return eventstore.Position{}, err
+	}
+	expected, err := expectedFromProto(o, set)
+	if err != nil {
+		return eventstore.Position{}, err
+	}
+	pos, err := del(ctx, stream, expected)
+	if err != nil {
+		return eventstore.Position{}, x.s.unaryError(ctx, "Delete", stream, err)
+	}
+	return pos, nil
 }
 
 // Read serves stream reads, $all reads (optionally filtered) and stream and
