@@ -131,7 +131,7 @@ func BenchmarkSnapshotRestore1M(b *testing.B) {
 // BenchmarkListPage: one filtered page of 100 tickets out of one million.
 func BenchmarkListPage(b *testing.B) {
 	tk, _ := big(b)
-	f := TicketFilter{PartnerID: "p0042", Severity: string(domain.SeverityA)}
+	f := TicketFilter{Scope: Scope{PartnerID: "p0042"}, Severity: string(domain.SeverityA)}
 	for b.Loop() {
 		if _, err := tk.List(f, Page{Limit: 100, Order: NewestFirst}); err != nil {
 			b.Fatal(err)

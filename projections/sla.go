@@ -164,12 +164,7 @@ type ReportQuery struct {
 	// an unanswered open ticket must be to count as at risk.
 	Now     time.Time     `json:"now"`
 	Horizon time.Duration `json:"horizon"`
-	// Party restricts the report to the tickets the partner is a party to
-	// (TicketFilter.Party); PartnerID and CustomerID optionally restrict it
-	// to a filing partner and a customer.
-	Party      string `json:"party,omitempty"`
-	PartnerID  string `json:"partnerId,omitempty"`
-	CustomerID string `json:"customerId,omitempty"`
+	Scope
 }
 
 // Report is an SLA compliance report.
@@ -349,7 +344,7 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	m, err := t.compile(TicketFilter{Party: q.Party, PartnerID: q.PartnerID, CustomerID: q.CustomerID, OpenedFrom: q.From, OpenedTo: q.To})
+	m, err := t.compile(TicketFilter{Scope: q.Scope, OpenedFrom: q.From, OpenedTo: q.To})
 	if err != nil {
 		return Report{}, err
 	}
@@ -458,13 +453,10 @@ type AtRiskQuery struct {
 	Horizon time.Duration `json:"horizon"`
 	// IncludeBreached adds open unanswered tickets whose deadline passed.
 	IncludeBreached bool `json:"includeBreached"`
-	// Party: as TicketFilter.Party.
-	Party      string `json:"party,omitempty"`
-	PartnerID  string `json:"partnerId,omitempty"`
-	CustomerID string `json:"customerId,omitempty"`
-	Severity   string `json:"severity,omitempty"`
-	Product    string `json:"product,omitempty"`
-	Limit      int    `json:"limit,omitempty"`
+	Scope
+	Severity string `json:"severity,omitempty"`
+	Product  string `json:"product,omitempty"`
+	Limit    int    `json:"limit,omitempty"`
 }
 
 // AtRisk lists open unanswered tickets whose deadline is within q.Horizon
@@ -473,7 +465,7 @@ type AtRiskQuery struct {
 func (t *Tickets) AtRisk(q AtRiskQuery) ([]TicketSLA, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	m, err := t.compile(TicketFilter{Party: q.Party, PartnerID: q.PartnerID, CustomerID: q.CustomerID, Severity: q.Severity, Product: q.Product})
+	m, err := t.compile(TicketFilter{Scope: q.Scope, Severity: q.Severity, Product: q.Product})
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func TestTicketsTenancy(t *testing.T) {
 	all := []string{"tp1", "tr11", "tp1r12", "tp2", "xr11"}
 	for name, m := range map[string]*Tickets{"folded": tk, "restored": restored} {
 		for p, want := range sees {
-			page, err := m.List(TicketFilter{Party: p}, Page{})
+			page, err := m.List(TicketFilter{Scope: Scope{Party: p}}, Page{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +76,7 @@ func TestTicketsTenancy(t *testing.T) {
 					t.Errorf("%s: IsParty(%s, %s) = %v", name, id, p, !slices.Contains(want, id))
 				}
 			}
-			rep, err := m.Report(ReportQuery{Party: p, Now: t0.Add(time2h)})
+			rep, err := m.Report(ReportQuery{Scope: Scope{Party: p}, Now: t0.Add(time2h)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,14 +89,14 @@ func TestTicketsTenancy(t *testing.T) {
 			if rep.Total.Tickets != vendor {
 				t.Errorf("%s: %s's report counts %d tickets, want %d", name, p, rep.Total.Tickets, vendor)
 			}
-			risk, err := m.AtRisk(AtRiskQuery{Party: p, Now: t0.Add(time2h), IncludeBreached: true, Horizon: time2h})
+			risk, err := m.AtRisk(AtRiskQuery{Scope: Scope{Party: p}, Now: t0.Add(time2h), IncludeBreached: true, Horizon: time2h})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(risk) != vendor {
 				t.Errorf("%s: %s's at-risk lists %d, want %d", name, p, len(risk), vendor)
 			}
-			wi, err := m.WhatIf(WhatIfQuery{Party: p, Now: t0.Add(time2h), PolicyVersion: "v1"}, PolicyFunc(func(r sla.Request) (sla.Deadline, error) {
+			wi, err := m.WhatIf(WhatIfQuery{Scope: Scope{Party: p}, Now: t0.Add(time2h), PolicyVersion: "v1"}, PolicyFunc(func(r sla.Request) (sla.Deadline, error) {
 				return dlFor(r.Severity, r.OpenedAt), nil
 			}))
 			if err != nil || wi.Evaluated != vendor {
@@ -106,10 +106,10 @@ func TestTicketsTenancy(t *testing.T) {
 		// Party and the filing partner combine: a provider naming another
 		// provider's id gets nothing, naming its reseller gets what that
 		// reseller filed.
-		if page, _ := m.List(TicketFilter{Party: "p1", PartnerID: "p2"}, Page{}); len(page.Tickets) != 0 {
+		if page, _ := m.List(TicketFilter{Scope: Scope{Party: "p1", PartnerID: "p2"}}, Page{}); len(page.Tickets) != 0 {
 			t.Errorf("%s: p1 filtering by p2 got %d tickets", name, len(page.Tickets))
 		}
-		if page, _ := m.List(TicketFilter{Party: "p1", PartnerID: "r11"}, Page{}); len(page.Tickets) != 2 {
+		if page, _ := m.List(TicketFilter{Scope: Scope{Party: "p1", PartnerID: "r11"}}, Page{}); len(page.Tickets) != 2 {
 			t.Errorf("%s: p1 filtering by r11 got %d tickets, want 2", name, len(page.Tickets))
 		}
 		if got := m.ProviderOf("r12"); got != "p1" {

@@ -151,7 +151,7 @@ func TestTicketsListFiltersAndCursor(t *testing.T) {
 	}{
 		{"all", TicketFilter{}, "abcde"},
 		{"severity", TicketFilter{Severity: "A"}, "ad"},
-		{"partner unknown", TicketFilter{PartnerID: "zz"}, ""},
+		{"partner unknown", TicketFilter{Scope: Scope{PartnerID: "zz"}}, ""},
 		{"opened between", TicketFilter{OpenedFrom: t0.Add(time.Hour), OpenedTo: t0.Add(3 * time.Hour)}, "bc"},
 		{"met", TicketFilter{SLA: SLAMet, Now: now}, "a"},
 		{"breached", TicketFilter{SLA: SLABreached, Now: now}, "bd"}, // d: A opened t0+3h, deadline t0+5h passed

@@ -203,17 +203,22 @@ func parseCursor(kind byte, c string) (uint64, error) {
 	return p, nil
 }
 
-// TicketFilter selects tickets in List. Empty fields do not filter.
-type TicketFilter struct {
-	// Party restricts to the tickets the partner is a party to (IsParty):
-	// the tenancy of a partner caller.
-	Party string `json:"party,omitempty"`
-	// PartnerID selects by filing partner.
+// Scope narrows a listing, report or what-if to some tickets; empty fields
+// do not narrow. Party restricts to the tickets the partner is a party to
+// (IsParty): the tenancy of a partner caller. PartnerID selects by filing
+// partner, CustomerID by customer.
+type Scope struct {
+	Party      string `json:"party,omitempty"`
 	PartnerID  string `json:"partnerId,omitempty"`
 	CustomerID string `json:"customerId,omitempty"`
-	Status     string `json:"status,omitempty"`
-	Severity   string `json:"severity,omitempty"`
-	Product    string `json:"product,omitempty"`
+}
+
+// TicketFilter selects tickets in List. Empty fields do not filter.
+type TicketFilter struct {
+	Scope
+	Status   string `json:"status,omitempty"`
+	Severity string `json:"severity,omitempty"`
+	Product  string `json:"product,omitempty"`
 	// SLA selects by SLA state at Now: "met", "breached", "pending",
 	// "at_risk" (open, unanswered, deadline within Horizon of Now) or
 	// "breached_unanswered" (open, unanswered, deadline passed).

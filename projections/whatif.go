@@ -29,10 +29,7 @@ type WhatIfQuery struct {
 	Now time.Time `json:"now"`
 	// PolicyVersion names the policy for the report.
 	PolicyVersion string `json:"policyVersion"`
-	// Party: as TicketFilter.Party.
-	Party      string `json:"party,omitempty"`
-	PartnerID  string `json:"partnerId,omitempty"`
-	CustomerID string `json:"customerId,omitempty"`
+	Scope
 }
 
 // WhatIfReport compares recorded verdicts with those under another policy.
@@ -96,7 +93,7 @@ type WhatIfError struct {
 func (t *Tickets) WhatIf(q WhatIfQuery, p Policy) (WhatIfReport, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	m, err := t.compile(TicketFilter{Party: q.Party, PartnerID: q.PartnerID, CustomerID: q.CustomerID, OpenedFrom: q.From, OpenedTo: q.To})
+	m, err := t.compile(TicketFilter{Scope: q.Scope, OpenedFrom: q.From, OpenedTo: q.To})
 	if err != nil {
 		return WhatIfReport{}, err
 	}

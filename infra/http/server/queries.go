@@ -90,7 +90,7 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request, q *query) error 
 // listTickets lists tickets with filters and a cursor.
 func (a *API) listTickets(w http.ResponseWriter, r *http.Request, q *query) error {
 	f := projections.TicketFilter{
-		PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), Status: q.oneOf("status", statuses...),
+		Scope: q.scope(), Status: q.oneOf("status", statuses...),
 		Severity: q.oneOf("severity", severities...), Product: q.str("product"),
 		SLA: q.oneOf("sla", projections.SLAMet, projections.SLABreached, projections.SLAPending, projections.SLAAtRisk, projections.SLABreachedUnanswered),
 		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon),
@@ -188,8 +188,8 @@ var (
 var dimensions = []string{projections.DimSeverity, projections.DimProduct, projections.DimPartner, projections.DimCustomer, projections.DimLocale}
 
 func (a *API) slaReport(w http.ResponseWriter, r *http.Request, q *query) error {
-	rq := projections.ReportQuery{From: q.time("from"), To: q.time("to"), GroupBy: q.list("groupBy"),
-		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon), PartnerID: q.str("partnerId"), CustomerID: q.str("customerId")}
+	rq := projections.ReportQuery{Scope: q.scope(), From: q.time("from"), To: q.time("to"), GroupBy: q.list("groupBy"),
+		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon)}
 	for _, g := range rq.GroupBy {
 		if !slices.Contains(dimensions, g) {
 			q.fail(badRequest("groupBy", "groupBy %q is not a dimension: use severity, product, partner, customer or locale", g))
@@ -209,8 +209,8 @@ type AtRiskView struct {
 }
 
 func (a *API) atRisk(w http.ResponseWriter, r *http.Request, q *query) error {
-	aq := projections.AtRiskQuery{Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon), IncludeBreached: q.bool("includeBreached"),
-		PartnerID: q.str("partnerId"), CustomerID: q.str("customerId"), Severity: q.oneOf("severity", severities...), Product: q.str("product"), Limit: q.int("limit")}
+	aq := projections.AtRiskQuery{Scope: q.scope(), Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon),
+		IncludeBreached: q.bool("includeBreached"), Severity: q.oneOf("severity", severities...), Product: q.str("product"), Limit: q.int("limit")}
 	return scopedRead(w, r, q, &aq.Party, func() (AtRiskView, error) {
 		list, err := a.tickets.AtRisk(aq)
 		return AtRiskView{Now: aq.Now, HorizonSeconds: aq.Horizon.Seconds(), Tickets: orEmpty(list)}, err
@@ -256,8 +256,8 @@ func (a *API) whatIf(w http.ResponseWriter, r *http.Request, _ *query) error {
 	default:
 		return badRequest("policyVersion", "name a policy version (see GET /v1/policies) or define one inline in policy")
 	}
-	rep, err := a.tickets.WhatIf(projections.WhatIfQuery{From: b.From.Time, To: b.To.Time, Now: a.now().UTC(),
-		PolicyVersion: p.Version(), Party: partyOf(actor), PartnerID: b.PartnerID, CustomerID: b.CustomerID}, p)
+	rep, err := a.tickets.WhatIf(projections.WhatIfQuery{From: b.From.Time, To: b.To.Time, Now: a.now().UTC(), PolicyVersion: p.Version(),
+		Scope: projections.Scope{Party: partyOf(actor), PartnerID: b.PartnerID, CustomerID: b.CustomerID}}, p)
 	if err != nil {
 		return err
 	}
@@ -375,4 +375,10 @@ func (a *API) openAPIDoc(w http.ResponseWriter, _ *http.Request, _ *query) error
 	w.Header().Set("Content-Type", "application/json")
 	_, err := w.Write(a.openapi)
 	return err
+}
+
+// scope is the partnerId and customerId parameters; the caller's tenancy
+// (Party) is set by scopedRead.
+func (q *query) scope() projections.Scope {
+	return projections.Scope{PartnerID: q.str("partnerId"), CustomerID: q.str("customerId")}
 }
