@@ -41,17 +41,13 @@ type AsOfView struct {
 	Excluded []EventRef `json:"excluded"`
 }
 
-// EventRef points at one event.
-type EventRef struct {
-	Position   uint64    `json:"position"`
-	Revision   uint64    `json:"revision"`
-	Type       string    `json:"type"`
-	OccurredAt time.Time `json:"occurredAt"`
-	RecordedAt time.Time `json:"recordedAt"`
-}
-
 func ref(e *domain.Recorded) EventRef {
-	return EventRef{Position: e.Position, Revision: e.Revision, Type: e.Type, OccurredAt: e.Meta.OccurredAt, RecordedAt: e.Meta.RecordedAt}
+	typ := e.Type
+	if typ == "" && e.Event != nil {
+		typ = e.Event.EventType()
+	}
+	return newEventRef(e.Position, e.Revision, e.Meta.EventID.String(), typ, e.Meta.Actor, e.Meta.OnBehalfOf,
+		e.Meta.OccurredAt, e.Meta.RecordedAt, e.Meta.PolicyVersion)
 }
 
 // AsOf replays one ticket's recorded history (its stream as read from the

@@ -285,22 +285,11 @@ type AuditQuery struct {
 
 // AuditEntry is one event of the index.
 type AuditEntry struct {
-	Position   uint64       `json:"position"`
-	Stream     string       `json:"stream"`
-	Revision   uint64       `json:"revision"`
-	TicketID   string       `json:"ticketId,omitempty"`
-	EventID    string       `json:"eventId"`
-	Type       string       `json:"type"`
-	Actor      domain.Actor `json:"actor"`
-	OnBehalfOf string       `json:"onBehalfOf,omitempty"`
-	PartnerID  string       `json:"partnerId,omitempty"`
-	CustomerID string       `json:"customerId,omitempty"`
-	OccurredAt time.Time    `json:"occurredAt"`
-	RecordedAt time.Time    `json:"recordedAt"`
-	// LateBy is how much later than it occurred the event was recorded
-	// (seconds; 0 when recorded before or at occurred-at).
-	LateBySeconds float64 `json:"lateBySeconds"`
-	PolicyVersion string  `json:"policyVersion,omitempty"`
+	EventRef
+	Stream     string `json:"stream"`
+	TicketID   string `json:"ticketId,omitempty"`
+	PartnerID  string `json:"partnerId,omitempty"`
+	CustomerID string `json:"customerId,omitempty"`
 }
 
 // AuditPage is one page of Query. Next is the cursor of the following page,
@@ -312,17 +301,14 @@ type AuditPage struct {
 
 func (a *Audit) view(r *aRec) AuditEntry {
 	stream := a.streams.str(r.stream)
+	actor := domain.Actor{ID: a.strs.str(r.actor), Role: domain.Role(a.strs.str(r.role)), Partner: a.strs.str(r.actorPartner)}
 	v := AuditEntry{
-		Position: r.pos, Stream: stream, Revision: uint64(r.rev), EventID: r.eventID.String(),
-		Type: a.strs.str(r.typ), Actor: domain.Actor{ID: a.strs.str(r.actor), Role: domain.Role(a.strs.str(r.role)), Partner: a.strs.str(r.actorPartner)},
-		OnBehalfOf: a.strs.str(r.behalf), PartnerID: a.strs.str(r.partner), CustomerID: a.strs.str(r.customer),
-		OccurredAt: fromNano(r.occurred), RecordedAt: fromNano(r.recorded), PolicyVersion: a.strs.str(r.policy),
+		EventRef: newEventRef(r.pos, uint64(r.rev), r.eventID.String(), a.strs.str(r.typ), actor, a.strs.str(r.behalf),
+			fromNano(r.occurred), fromNano(r.recorded), a.strs.str(r.policy)),
+		Stream: stream, PartnerID: a.strs.str(r.partner), CustomerID: a.strs.str(r.customer),
 	}
 	if strings.HasPrefix(stream, ticket.StreamPrefix) {
 		v.TicketID = stream[len(ticket.StreamPrefix):]
-	}
-	if r.recorded > r.occurred && r.occurred != 0 {
-		v.LateBySeconds = seconds(r.recorded - r.occurred)
 	}
 	return v
 }

@@ -14,20 +14,11 @@ import (
 // HistoryEntry is one event of a ticket's history: who did what, when (on
 // both axes), why, and the old → new value of every field it changed.
 type HistoryEntry struct {
-	Position      uint64       `json:"position"`
-	Revision      uint64       `json:"revision"`
-	EventID       string       `json:"eventId"`
-	Type          string       `json:"type"`
-	Actor         domain.Actor `json:"actor"`
-	OnBehalfOf    string       `json:"onBehalfOf,omitempty"`
-	OccurredAt    time.Time    `json:"occurredAt"`
-	RecordedAt    time.Time    `json:"recordedAt"`
-	LateBySeconds float64      `json:"lateBySeconds"`
-	PolicyVersion string       `json:"policyVersion,omitempty"`
-	CorrelationID string       `json:"correlationId,omitempty"`
-	CausationID   string       `json:"causationId,omitempty"`
-	PrevHash      string       `json:"prevHash,omitempty"`
-	Hash          string       `json:"hash,omitempty"`
+	EventRef
+	CorrelationID string `json:"correlationId,omitempty"`
+	CausationID   string `json:"causationId,omitempty"`
+	PrevHash      string `json:"prevHash,omitempty"`
+	Hash          string `json:"hash,omitempty"`
 	// Summary says what happened in words; Reason why, when the event
 	// carries one.
 	Summary string `json:"summary"`
@@ -36,6 +27,34 @@ type HistoryEntry struct {
 	Changes []Change `json:"changes"`
 	// Payload is the event as recorded.
 	Payload domain.Event `json:"payload"`
+}
+
+// EventRef points at one event; it is also what a history entry and an
+// audit entry share: which event,
+// who caused it on whose behalf, when on both axes, and the SLA policy that
+// computed any deadline in it.
+type EventRef struct {
+	Position   uint64       `json:"position"`
+	Revision   uint64       `json:"revision"`
+	EventID    string       `json:"eventId"`
+	Type       string       `json:"type"`
+	Actor      domain.Actor `json:"actor"`
+	OnBehalfOf string       `json:"onBehalfOf,omitempty"`
+	OccurredAt time.Time    `json:"occurredAt"`
+	RecordedAt time.Time    `json:"recordedAt"`
+	// LateBySeconds is how much later than it occurred the event was
+	// recorded (0 when recorded before or at occurred-at).
+	LateBySeconds float64 `json:"lateBySeconds"`
+	PolicyVersion string  `json:"policyVersion,omitempty"`
+}
+
+func newEventRef(pos, rev uint64, eventID, typ string, actor domain.Actor, behalf string, occurred, recorded time.Time, policy string) EventRef {
+	r := EventRef{Position: pos, Revision: rev, EventID: eventID, Type: typ, Actor: actor, OnBehalfOf: behalf,
+		OccurredAt: occurred, RecordedAt: recorded, PolicyVersion: policy}
+	if d := recorded.Sub(occurred); d > 0 && !occurred.IsZero() {
+		r.LateBySeconds = d.Seconds()
+	}
+	return r
 }
 
 // Change is one field's old and new value, rendered as text ("" = unset).
@@ -60,16 +79,8 @@ func History(events []domain.Recorded, clock Clock) []HistoryEntry {
 			after = flatten(t.view(t.at(0)))
 		}
 		h := HistoryEntry{
-			Position: e.Position, Revision: e.Revision, EventID: e.Meta.EventID.String(), Type: e.Type,
-			Actor: e.Meta.Actor, OnBehalfOf: e.Meta.OnBehalfOf, OccurredAt: e.Meta.OccurredAt, RecordedAt: e.Meta.RecordedAt,
-			PolicyVersion: e.Meta.PolicyVersion, CorrelationID: e.Meta.CorrelationID, CausationID: e.Meta.CausationID,
+			EventRef: ref(&e), CorrelationID: e.Meta.CorrelationID, CausationID: e.Meta.CausationID,
 			PrevHash: e.Meta.PrevHash, Hash: e.Meta.Hash, Changes: diff(before, after), Payload: e.Event,
-		}
-		if d := e.Meta.RecordedAt.Sub(e.Meta.OccurredAt); d > 0 && !e.Meta.OccurredAt.IsZero() {
-			h.LateBySeconds = d.Seconds()
-		}
-		if h.Type == "" && e.Event != nil {
-			h.Type = e.Event.EventType()
 		}
 		h.Summary, h.Reason = describe(e.Event)
 		out = append(out, h)
