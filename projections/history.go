@@ -29,10 +29,9 @@ type HistoryEntry struct {
 	Payload domain.Event `json:"payload"`
 }
 
-// EventRef points at one event; it is also what a history entry and an
-// audit entry share: which event,
-// who caused it on whose behalf, when on both axes, and the SLA policy that
-// computed any deadline in it.
+// EventRef points at one event: which event, who caused it on whose behalf,
+// when on both axes, and the SLA policy that computed any deadline in it. A
+// history entry and an audit entry start with one.
 type EventRef struct {
 	Position   uint64       `json:"position"`
 	Revision   uint64       `json:"revision"`
