@@ -94,6 +94,7 @@ var _ Projection = (*Audit)(nil)
 // NewAudit returns an empty audit index.
 func NewAudit() *Audit {
 	a := &Audit{}
+	a.model.fold, a.model.empty = a.fold, a.reset
 	a.reset()
 	return a
 }
@@ -107,35 +108,9 @@ func (a *Audit) reset() {
 // Name returns AuditName.
 func (a *Audit) Name() string { return AuditName }
 
-// Reset empties the index.
-func (a *Audit) Reset() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.reset()
-}
-
-// Apply indexes one event (see Projection).
-func (a *Audit) Apply(e domain.Recorded) {
-	a.mu.Lock()
-	a.apply(&e)
-	a.mu.Unlock()
-}
-
-// ApplyBatch indexes events in order under one lock acquisition.
-func (a *Audit) ApplyBatch(es []domain.Recorded) {
-	a.mu.Lock()
-	for i := range es {
-		a.apply(&es[i])
-	}
-	a.mu.Unlock()
-}
-
-func (a *Audit) apply(e *domain.Recorded) {
-	if e.Position <= a.pos && a.pos != 0 {
-		a.stats.Duplicates++
-		return
-	}
-	a.pos = e.Position
+// fold applies one new event; the write lock is held.
+func (a *Audit) fold(rec domain.Recorded) {
+	e := &rec
 	isTicket := strings.HasPrefix(e.Stream, ticket.StreamPrefix)
 	if !isTicket && !strings.HasPrefix(e.Stream, partner.StreamPrefix) {
 		a.stats.Unknown++

@@ -1,6 +1,10 @@
 package projections
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/ticketledger/ticketledger/domain"
+)
 
 // chunkBits sizes the chunks read models keep their records in: growing
 // never copies a record, so a pointer to one stays valid.
@@ -11,13 +15,51 @@ const (
 
 // model is what the read models share: the lock Apply takes for writing and
 // queries take for reading, the position of the last applied event, the
-// counters, and the records (of type R) in the order they were added.
+// counters, the records (of type R) in the order they were added, and
+// Apply, ApplyBatch and Reset over the read model's own fold and reset.
 type model[R any] struct {
 	mu     sync.RWMutex
 	pos    uint64
 	stats  Stats
 	chunks [][]R
 	n      int
+
+	fold  func(domain.Recorded) // applies one event past pos (by value: a pointer would escape)
+	empty func()                // empties the whole read model
+}
+
+// Reset empties the read model.
+func (m *model[R]) Reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.empty()
+}
+
+// Apply folds one event (see Projection).
+func (m *model[R]) Apply(e domain.Recorded) {
+	m.mu.Lock()
+	m.apply(&e)
+	m.mu.Unlock()
+}
+
+// ApplyBatch folds events in order under one lock acquisition.
+func (m *model[R]) ApplyBatch(es []domain.Recorded) {
+	m.mu.Lock()
+	for i := range es {
+		m.apply(&es[i])
+	}
+	m.mu.Unlock()
+}
+
+// apply folds e unless it is at or before the last applied position (a
+// redelivery, counted as a duplicate); the write lock is held.
+func (m *model[R]) apply(e *domain.Recorded) {
+	if e.Position <= m.pos && m.pos != 0 {
+		m.stats.Duplicates++
+		return
+	}
+	m.pos = e.Position
+	m.fold(*e)
 }
 
 // Position returns the position of the last applied event.

@@ -135,6 +135,7 @@ func NewTickets(opts TicketsOptions) *Tickets {
 	if t.clock == nil {
 		t.clock = sla.Counter{}
 	}
+	t.model.fold, t.model.empty = t.fold, t.reset
 	t.reset()
 	return t
 }
@@ -148,35 +149,9 @@ func (t *Tickets) reset() {
 // Name returns TicketsName.
 func (t *Tickets) Name() string { return TicketsName }
 
-// Reset empties the model.
-func (t *Tickets) Reset() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.reset()
-}
-
-// Apply folds one event (see Projection).
-func (t *Tickets) Apply(e domain.Recorded) {
-	t.mu.Lock()
-	t.apply(&e)
-	t.mu.Unlock()
-}
-
-// ApplyBatch folds events in order under one lock acquisition.
-func (t *Tickets) ApplyBatch(es []domain.Recorded) {
-	t.mu.Lock()
-	for i := range es {
-		t.apply(&es[i])
-	}
-	t.mu.Unlock()
-}
-
-func (t *Tickets) apply(e *domain.Recorded) {
-	if e.Position <= t.pos && t.pos != 0 {
-		t.stats.Duplicates++
-		return
-	}
-	t.pos = e.Position
+// fold applies one new event; the write lock is held.
+func (t *Tickets) fold(rec domain.Recorded) {
+	e := &rec
 	if !strings.HasPrefix(e.Stream, ticket.StreamPrefix) {
 		if strings.HasPrefix(e.Stream, partner.StreamPrefix) {
 			// Partner events do not change ticket state; a registration
