@@ -94,8 +94,7 @@ var _ Projection = (*Audit)(nil)
 // NewAudit returns an empty audit index.
 func NewAudit() *Audit {
 	a := &Audit{}
-	a.model.fold, a.model.empty = a.fold, a.reset
-	a.reset()
+	a.init(a.fold, a.reset)
 	return a
 }
 
@@ -452,40 +451,32 @@ func (a *Audit) Query(q AuditQuery, p Page) (AuditPage, error) {
 
 // Snapshot writes the index and its position to w.
 func (a *Audit) Snapshot(w io.Writer) error {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	e := newEnc(w)
-	e.header("ticketledger.audit", 2)
-	e.uvarint(a.pos)
-	e.uvarint(a.stats.Applied)
-	e.uvarint(a.stats.Duplicates)
-	e.uvarint(a.stats.Unknown)
-	e.uvarint(a.stats.Orphans)
-	a.strs.encode(e)
-	a.streams.encode(e)
-	for _, s := range a.sinfo {
-		e.uvarint(uint64(s.partner))
-		e.uvarint(uint64(s.customer))
-		e.uvarint(uint64(s.provider))
-		e.uvarint(uint64(s.reseller))
-		e.maybeFlush()
-	}
-	e.uvarint(uint64(a.n))
-	var prev aRec
-	for i := 0; i < a.n; i++ {
-		r := a.at(i)
-		e.uvarint(r.pos - prev.pos)
-		e.varint(r.occurred - prev.occurred)
-		e.varint(r.recorded - prev.recorded)
-		e.raw(r.eventID[:])
-		e.uvarint(uint64(r.rev))
-		for _, v := range [...]uint32{r.stream, r.typ, r.actor, r.role, r.actorPartner, r.behalf, r.partner, r.customer, r.policy} {
-			e.uvarint(uint64(v))
+	return a.snapshot(w, "ticketledger.audit", 2, func(e *enc) {
+		a.strs.encode(e)
+		a.streams.encode(e)
+		for _, s := range a.sinfo {
+			e.uvarint(uint64(s.partner))
+			e.uvarint(uint64(s.customer))
+			e.uvarint(uint64(s.provider))
+			e.uvarint(uint64(s.reseller))
+			e.maybeFlush()
 		}
-		prev = *r
-		e.maybeFlush()
-	}
-	return e.flush()
+		e.uvarint(uint64(a.n))
+		var prev aRec
+		for i := 0; i < a.n; i++ {
+			r := a.at(i)
+			e.uvarint(r.pos - prev.pos)
+			e.varint(r.occurred - prev.occurred)
+			e.varint(r.recorded - prev.recorded)
+			e.raw(r.eventID[:])
+			e.uvarint(uint64(r.rev))
+			for _, v := range [...]uint32{r.stream, r.typ, r.actor, r.role, r.actorPartner, r.behalf, r.partner, r.customer, r.policy} {
+				e.uvarint(uint64(v))
+			}
+			prev = *r
+			e.maybeFlush()
+		}
+	})
 }
 
 // Restore replaces the index with a snapshot.
@@ -493,10 +484,7 @@ func (a *Audit) Restore(rd io.Reader) error {
 	d := newDec(rd)
 	n := &Audit{}
 	n.reset()
-	d.header("ticketledger.audit", 2)
-	n.pos = d.uvarint()
-	n.stats.Applied, n.stats.Duplicates = d.uvarint(), d.uvarint()
-	n.stats.Unknown, n.stats.Orphans = d.uvarint(), d.uvarint()
+	n.decodeHead(d, "ticketledger.audit", 2)
 	n.strs.decode(d)
 	n.streams.decode(d)
 	if d.err == nil {

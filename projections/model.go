@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"io"
 	"sync"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -26,6 +27,12 @@ type model[R any] struct {
 
 	fold  func(domain.Recorded) // applies one event past pos (by value: a pointer would escape)
 	empty func()                // empties the whole read model
+}
+
+// init sets the read model's own fold and reset and empties it.
+func (m *model[R]) init(fold func(domain.Recorded), reset func()) {
+	m.fold, m.empty = fold, reset
+	reset()
 }
 
 // Reset empties the read model.
@@ -100,4 +107,28 @@ func (m *model[R]) add() (int, *R) {
 	i := m.n
 	m.n++
 	return i, m.at(i)
+}
+
+// snapshot writes a snapshot of the read model to w under the read lock:
+// the format header, the position and the counters, then what body writes.
+func (m *model[R]) snapshot(w io.Writer, format string, version uint64, body func(e *enc)) error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e := newEnc(w)
+	e.header(format, version)
+	e.uvarint(m.pos)
+	e.uvarint(m.stats.Applied)
+	e.uvarint(m.stats.Duplicates)
+	e.uvarint(m.stats.Unknown)
+	e.uvarint(m.stats.Orphans)
+	body(e)
+	return e.flush()
+}
+
+// decodeHead reads what snapshot wrote before the body.
+func (m *model[R]) decodeHead(d *dec, format string, version uint64) {
+	d.header(format, version)
+	m.pos = d.uvarint()
+	m.stats.Applied, m.stats.Duplicates = d.uvarint(), d.uvarint()
+	m.stats.Unknown, m.stats.Orphans = d.uvarint(), d.uvarint()
 }

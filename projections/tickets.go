@@ -135,8 +135,7 @@ func NewTickets(opts TicketsOptions) *Tickets {
 	if t.clock == nil {
 		t.clock = sla.Counter{}
 	}
-	t.model.fold, t.model.empty = t.fold, t.reset
-	t.reset()
+	t.init(t.fold, t.reset)
 	return t
 }
 
@@ -367,28 +366,20 @@ func (r *rec) activeStatus() uint8 {
 
 // Snapshot writes the model and its position to w.
 func (t *Tickets) Snapshot(w io.Writer) error {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	e := newEnc(w)
-	e.header("ticketledger.tickets", 2)
-	e.uvarint(t.pos)
-	e.uvarint(t.stats.Applied)
-	e.uvarint(t.stats.Duplicates)
-	e.uvarint(t.stats.Unknown)
-	e.uvarint(t.stats.Orphans)
-	t.strs.encode(e)
-	e.uvarint(uint64(len(t.hist)))
-	for i := range t.hist {
-		encDL(e, &t.hist[i])
-	}
-	encProviders(e, t.providers)
-	t.ids.encode(e)
-	e.uvarint(uint64(t.n))
-	for i := 0; i < t.n; i++ {
-		encRec(e, t.at(i))
-		e.maybeFlush()
-	}
-	return e.flush()
+	return t.snapshot(w, "ticketledger.tickets", 2, func(e *enc) {
+		t.strs.encode(e)
+		e.uvarint(uint64(len(t.hist)))
+		for i := range t.hist {
+			encDL(e, &t.hist[i])
+		}
+		encProviders(e, t.providers)
+		t.ids.encode(e)
+		e.uvarint(uint64(t.n))
+		for i := 0; i < t.n; i++ {
+			encRec(e, t.at(i))
+			e.maybeFlush()
+		}
+	})
 }
 
 // Restore replaces the model with a snapshot.
@@ -396,10 +387,7 @@ func (t *Tickets) Restore(rd io.Reader) error {
 	d := newDec(rd)
 	n := &Tickets{clock: t.clock}
 	n.reset()
-	d.header("ticketledger.tickets", 2)
-	n.pos = d.uvarint()
-	n.stats.Applied, n.stats.Duplicates = d.uvarint(), d.uvarint()
-	n.stats.Unknown, n.stats.Orphans = d.uvarint(), d.uvarint()
+	n.decodeHead(d, "ticketledger.tickets", 2)
 	n.strs.decode(d)
 	nh := d.count(8)
 	if d.err == nil {
