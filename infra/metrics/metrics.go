@@ -55,42 +55,43 @@ type Metrics struct {
 // NewProjectionCollector) on the same registry.
 func New(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: Namespace,
-			Name:      "http_requests_total",
-			Help:      "HTTP requests handled, by registered route pattern, method and status code.",
-		}, []string{"route", "method", "code"}),
-		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace:                       Namespace,
-			Name:                            "http_request_duration_seconds",
-			Help:                            "Time to handle an HTTP request, by registered route pattern and method.",
-			Buckets:                         prometheus.DefBuckets,
-			NativeHistogramBucketFactor:     nativeFactor,
-			NativeHistogramMaxBucketNumber:  nativeMaxBuckets,
-			NativeHistogramMinResetDuration: nativeMinResetDur,
-		}, []string{"route", "method"}),
-		appendDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace:                       Namespace,
-			Name:                            "append_duration_seconds",
-			Help:                            "Time to append to the event store (including the durable commit), by stream category and outcome (ok, conflict, error).",
-			Buckets:                         AppendBuckets,
-			NativeHistogramBucketFactor:     nativeFactor,
-			NativeHistogramMaxBucketNumber:  nativeMaxBuckets,
-			NativeHistogramMinResetDuration: nativeMinResetDur,
-		}, []string{"category", "outcome"}),
-		denied: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: Namespace,
-			Name:      "http_denied_total",
-			Help:      "Requests denied for the caller's role or tenancy (tenancy denials are answered as for an id never used), by registered route pattern, reason and role.",
-		}, []string{"route", "reason", "role"}),
-		authDenied: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: Namespace,
-			Name:      "auth_denied_total",
-			Help:      "Refused authentications, by method tried (token, oidc, proxy, or none) and reason (missing, invalid, expired, revoked, malformed, untrusted_proxy, rate_limited).",
-		}, []string{"method", "reason"}),
+		httpRequests: counterVec("http_requests_total",
+			"HTTP requests handled, by registered route pattern, method and status code.", "route", "method", "code"),
+		httpDuration: histogramVec("http_request_duration_seconds",
+			"Time to handle an HTTP request, by registered route pattern and method.", prometheus.DefBuckets, "route", "method"),
+		appendDur: histogramVec("append_duration_seconds",
+			"Time to append to the event store (including the durable commit), by stream category and outcome (ok, conflict, error).",
+			AppendBuckets, "category", "outcome"),
+		denied: counterVec("http_denied_total",
+			"Requests denied for the caller's role or tenancy (tenancy denials are answered as for an id never used), by registered route pattern, reason and role.",
+			"route", "reason", "role"),
+		authDenied: counterVec("auth_denied_total",
+			"Refused authentications, by method tried (token, oidc, proxy, or none) and reason (missing, invalid, expired, revoked, malformed, untrusted_proxy, rate_limited).",
+			"method", "reason"),
 	}
 	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur, m.denied, m.authDenied)
 	return m
+}
+
+// counterVec is a counter of the ledger's namespace.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
+}
+
+// histogramOpts are the options of a histogram of the ledger's namespace:
+// classic buckets and a native histogram.
+func histogramOpts(name, help string, buckets []float64) prometheus.HistogramOpts {
+	return prometheus.HistogramOpts{
+		Namespace: Namespace, Name: name, Help: help, Buckets: buckets,
+		NativeHistogramBucketFactor:     nativeFactor,
+		NativeHistogramMaxBucketNumber:  nativeMaxBuckets,
+		NativeHistogramMinResetDuration: nativeMinResetDur,
+	}
+}
+
+// histogramVec is a histogram (histogramOpts) with labels.
+func histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(histogramOpts(name, help, buckets), labels)
 }
 
 // Handler serves the metrics gathered by g in the Prometheus and OpenMetrics

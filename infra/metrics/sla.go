@@ -82,15 +82,11 @@ func NewSLACollector(src SLASource, now func() time.Time, opts SLACollectorOptio
 		disputes:     d("billing_disputes_opened_total", "Billing disputes opened, by product.", "product"),
 		frauds:       d("fraud_flags_total", "Fraud flags raised, by product.", "product"),
 		tracked:      d("sla_tickets", "Vendor tickets known to the SLA read model (all time)."),
-		firstResponseOpts: prometheus.HistogramOpts{
-			Namespace:                      Namespace,
-			Name:                           "first_response_seconds",
-			Help:                           "Time from a ticket's creation to its first response (counted as its deadline counts), by severity and product, from the SLA read model.",
-			Buckets:                        FirstResponseBuckets,
-			NativeHistogramBucketFactor:    nativeFactor,
-			NativeHistogramMaxBucketNumber: nativeMaxBuckets,
-			// Fresh histograms are built on every scrape: no reset needed.
-		},
+		// Fresh histograms are built on every scrape: the reset duration
+		// never comes into play.
+		firstResponseOpts: histogramOpts("first_response_seconds",
+			"Time from a ticket's creation to its first response (counted as its deadline counts), by severity and product, from the SLA read model.",
+			FirstResponseBuckets),
 	}
 }
 
