@@ -13,15 +13,6 @@ import (
 	"github.com/ticketledger/ticketledger/infra/auth"
 )
 
-// Rules of authentication and of the token routes.
-const (
-	RuleUnauthenticated domain.Rule = "unauthenticated"
-	RuleRateLimited     domain.Rule = "rate-limited"
-	RuleMetricsOnly     domain.Rule = "metrics-only-token"
-	RuleReplicaOnly     domain.Rule = "replica-token"
-	RuleAdminOnly       domain.Rule = "admin-only"
-)
-
 // tokenHint says where a caller gets a token, in every 401 and 429.
 const tokenHint = "send Authorization: Bearer <token>; an admin creates one with `ticketledger tokens create`"
 

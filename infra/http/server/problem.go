@@ -37,9 +37,14 @@ type Problem struct {
 	CorrelationID string `json:"correlationId,omitempty"`
 }
 
-// Rules of the HTTP layer (request-level problems that never reach the
-// domain).
+// Rules of the HTTP layer: request-level problems that never reach the
+// domain, and authentication.
 const (
+	RuleUnauthenticated  domain.Rule = "unauthenticated"
+	RuleRateLimited      domain.Rule = "rate-limited"
+	RuleMetricsOnly      domain.Rule = "metrics-only-token"
+	RuleReplicaOnly      domain.Rule = "replica-token"
+	RuleAdminOnly        domain.Rule = "admin-only"
 	RuleMalformedRequest domain.Rule = "malformed-request"
 	RuleBodyTooLarge     domain.Rule = "body-too-large"
 	RuleUnsupportedMedia domain.Rule = "unsupported-media-type"
