@@ -437,6 +437,17 @@ func TestTenancyMatrix(t *testing.T) {
 		}
 	}
 
+	// anyPrincipal: every authenticated principal gets 200, anonymous
+	// callers anonStatus.
+	anyPrincipal := func(t *testing.T, rt route) {
+		for _, c := range callers {
+			want := http.StatusOK
+			if c.anon() {
+				want = anonStatus
+			}
+			status(refused("GET", rt.path, c, nil), want, "GET "+rt.path+" by "+c.name)
+		}
+	}
 	rows := map[string]row{
 		"openTicket": create(partnerFiles, ownBody, filed),
 		"redirectToISV": create(partnerFiles, func(caller) map[string]any {
@@ -521,29 +532,13 @@ func TestTenancyMatrix(t *testing.T) {
 		"issueToken":  tokenRow(e, http.StatusCreated, func() any { return map[string]any{"role": "auditor", "name": "matrix"} }, refused),
 		"listTokens":  tokenRow(e, http.StatusOK, nil, refused),
 		"revokeToken": tokenRow(e, http.StatusOK, func() any { return map[string]any{"reason": "matrix"} }, refused),
-		"metrics": func(t *testing.T, rt route) {
-			for _, c := range callers {
-				want := http.StatusOK
-				if c.anon() {
-					want = anonStatus
-				}
-				status(refused("GET", rt.path, c, nil), want, "GET "+rt.path+" by "+c.name)
-			}
-		},
+		"metrics":     anyPrincipal,
 
 		// No sealer in this API: auditors and admins get 404 no-tree-head,
 		// every other role 403 before that.
 		"getTreeHead": integrityRow, "listKeys": integrityRow,
 		"getInclusionProof": integrityRow, "getConsistencyProof": integrityRow,
-		"listPolicies": func(t *testing.T, rt route) {
-			for _, c := range callers {
-				want := http.StatusOK
-				if c.anon() {
-					want = anonStatus
-				}
-				status(refused("GET", rt.path, c, nil), want, "GET "+rt.path+" by "+c.name)
-			}
-		},
+		"listPolicies": anyPrincipal,
 	}
 	public := func(t *testing.T, rt route) {
 		for _, c := range callers {
