@@ -104,8 +104,7 @@ func TestWritePathReadsTheHeadOnly(t *testing.T) {
 func TestCacheCatchesUpWithAnotherWriter(t *testing.T) {
 	onBothStores(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
-		a, b := f.svc, f.service(t, f.store.Store, app.Config{})
-		id := must(t)(a.Open(ctx, app.Command{Actor: provider}, openReq())).TicketID
+		a, b, id := f.twoProcesses(t)
 		fromB := must(t)(b.AddNote(ctx, app.Command{Actor: provider}, id, "from b"))
 
 		// a holds the ticket at revision 0; it reads on from there.
@@ -186,8 +185,7 @@ func TestPartnerFactsCountAtOnce(t *testing.T) {
 func TestIdempotentRetryRacingTwinInAnotherProcess(t *testing.T) {
 	onBothStores(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
-		a, b := f.svc, f.service(t, f.store.Store, app.Config{})
-		id := must(t)(a.Open(ctx, app.Command{Actor: provider}, openReq())).TicketID
+		a, b, id := f.twoProcesses(t)
 		cmd := app.Command{Actor: provider, IdempotencyKey: "note-1"}
 		// The twin runs in another process between a's read and a's append,
 		// a second later: same event id, other metadata. The store
@@ -222,8 +220,7 @@ func TestIdempotentRetryRacingTwinInAnotherProcess(t *testing.T) {
 func TestIdempotentRetryConflictFindsTwin(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	a, b := f.svc, f.service(t, f.store.Store, app.Config{})
-	id := must(t)(a.Open(ctx, app.Command{Actor: provider}, openReq())).TicketID
+	a, b, id := f.twoProcesses(t)
 	cmd := app.Command{Actor: provider, IdempotencyKey: "note-2"}
 	// Between a's read and append, another note and then the twin land: a's
 	// append conflicts (another event where a's was to go), and a finds the
@@ -328,4 +325,13 @@ func TestConcurrentCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// twoProcesses returns the fixture's service and a second one on the same
+// store (another ledger process, with caches of its own), and a ticket the
+// first one opened.
+func (f *fixture) twoProcesses(t *testing.T) (a, b *app.Service, ticketID string) {
+	t.Helper()
+	a, b = f.svc, f.service(t, f.store.Store, app.Config{})
+	return a, b, must(t)(a.Open(context.Background(), app.Command{Actor: provider}, openReq())).TicketID
 }
