@@ -30,37 +30,43 @@ func TestLifecycle(t *testing.T) {
 		r.Contact = Contact{Name: "Rita", Email: "rita@resl.example", Organisation: "resl"}
 	}), facts(resl))
 	step("open", evs, err, StatusOpen)
-	evs, err = tk.ChangeSeverity(reslA, at(time.Hour), now, domain.SeverityA, "production down", fakePolicy{})
-	step("severity", evs, err, StatusOpen)
-	evs, err = tk.Escalate(provA, at(90*time.Minute), now, "no workaround", []string{"production down"})
-	step("escalate", evs, err, StatusOpen)
-	evs, err = tk.RequestInfo(vendorA, at(100*time.Minute), now, "logs?")
-	step("request info", evs, err, StatusAwaitingPartner)
-	evs, err = tk.ProvideInfo(reslA, at(110*time.Minute), now, "attached")
-	step("provide info", evs, err, StatusOpen)
-	evs, err = tk.OpenBillingDispute(reslA, at(2*time.Hour), now, Dispute{DisputeID: "d1", InvoiceRef: "I-1", AmountCents: 500, Currency: "SEK", Reason: "outage credit"})
-	step("dispute", evs, err, StatusOpen)
-	evs, err = tk.FlagFraud(reslA, at(2*time.Hour), now, "odd", nil)
-	step("fraud", evs, err, StatusOpen)
-	evs, err = tk.Reassign(vendorA, at(2*time.Hour), now, "eng2", "")
-	step("reassign", evs, err, StatusOpen)
+	// Each step: an action at an offset from t0 by whom, and the status
+	// after it.
+	type act struct {
+		name string
+		by   domain.Actor
+		at   time.Duration
+		a    Action
+		want Status
+	}
+	run := func(steps ...act) {
+		t.Helper()
+		for _, s := range steps {
+			evs, err := s.a.Decide(tk, s.by, at(s.at), now, fakePolicy{})
+			step(s.name, evs, err, s.want)
+		}
+	}
+	run(
+		act{"severity", reslA, time.Hour, SeverityChange{To: domain.SeverityA, Reason: "production down"}, StatusOpen},
+		act{"escalate", provA, 90 * time.Minute, Escalation{Reason: "no workaround", Criteria: []string{"production down"}}, StatusOpen},
+		act{"request info", vendorA, 100 * time.Minute, InfoRequest{Question: "logs?"}, StatusAwaitingPartner},
+		act{"provide info", reslA, 110 * time.Minute, InfoAnswer{Answer: "attached"}, StatusOpen},
+		act{"dispute", reslA, 2 * time.Hour, Dispute{DisputeID: "d1", InvoiceRef: "I-1", AmountCents: 500, Currency: "SEK", Reason: "outage credit"}, StatusOpen},
+		act{"fraud", reslA, 2 * time.Hour, FraudFlag{Reason: "odd"}, StatusOpen},
+		act{"reassign", vendorA, 2 * time.Hour, Reassignment{To: "eng2"}, StatusOpen},
+	)
 	if tk.OpenDisputes()[0] != "d1" || !tk.FraudFlagged() || tk.Owner() != "eng2" || tk.Escalations() != 1 {
 		t.Fatalf("state: %+v", tk)
 	}
-	evs, err = tk.ResolveBillingDispute(vendorA, at(3*time.Hour), now, Decision{DisputeID: "d1", Outcome: OutcomeUpheld, CreditAmountCents: 500, Explanation: "ok"})
-	step("decide", evs, err, StatusOpen)
-	evs, err = tk.ClearFraud(vendorA, at(3*time.Hour), now, "fine")
-	step("clear", evs, err, StatusOpen)
-	evs, err = tk.Resolve(vendorA, at(4*time.Hour), now, "fixed")
-	step("resolve", evs, err, StatusResolved)
-	evs, err = tk.Reopen(reslA, at(5*time.Hour), now, "again")
-	step("reopen", evs, err, StatusOpen)
-	evs, err = tk.AddNote(vendorA, at(5*time.Hour), now, "looking")
-	step("note", evs, err, StatusOpen)
-	evs, err = tk.Resolve(vendorA, at(6*time.Hour), now, "fixed for real")
-	step("resolve again", evs, err, StatusResolved)
-	evs, err = tk.Close(systemA, at(7*time.Hour), now, "auto-close")
-	step("close", evs, err, StatusClosed)
+	run(
+		act{"decide", vendorA, 3 * time.Hour, Decision{DisputeID: "d1", Outcome: OutcomeUpheld, CreditAmountCents: 500, Explanation: "ok"}, StatusOpen},
+		act{"clear", vendorA, 3 * time.Hour, FraudClearance{Reason: "fine"}, StatusOpen},
+		act{"resolve", vendorA, 4 * time.Hour, Resolution{Text: "fixed"}, StatusResolved},
+		act{"reopen", reslA, 5 * time.Hour, Reopening{Reason: "again"}, StatusOpen},
+		act{"note", vendorA, 5 * time.Hour, Note{Text: "looking"}, StatusOpen},
+		act{"resolve again", vendorA, 6 * time.Hour, Resolution{Text: "fixed for real"}, StatusResolved},
+		act{"close", systemA, 7 * time.Hour, Closure{Reason: "auto-close"}, StatusClosed},
+	)
 
 	// The request for information was the first response, in time for A
 	// (2 h from the opening).

@@ -158,7 +158,7 @@ func TestOpenWritesMetadataAndDeadline(t *testing.T) {
 
 	// What is stored decodes to the same thing, and the chain grows.
 	f.now = now0.Add(30 * time.Minute)
-	r2 := must(t)(f.svc.RecordFirstResponse(ctx, app.Command{Actor: vendor, OccurredAt: now0.Add(20 * time.Minute)}, res.TicketID, "looking"))
+	r2 := must(t)(f.svc.Act(ctx, app.Command{Actor: vendor, OccurredAt: now0.Add(20 * time.Minute)}, res.TicketID, ticket.FirstResponse{Summary: "looking"}))
 	if r2.Revision != 1 || r2.Events[0].Meta.PrevHash != m.Hash || !r2.Events[0].Meta.OccurredAt.Equal(now0.Add(20*time.Minute)) ||
 		!r2.Events[0].Meta.RecordedAt.Equal(f.now) || r2.Events[0].Meta.OnBehalfOf != "" {
 		t.Fatalf("first response %+v", r2.Events[0].Meta)
@@ -192,11 +192,11 @@ func TestIdempotentRetry(t *testing.T) {
 	// A retry after the state moved on returns the original result instead
 	// of the refusal a fresh run would now get.
 	id := first.TicketID
-	must(t)(f.svc.RecordFirstResponse(ctx, app.Command{Actor: vendor}, id, "hi"))
+	must(t)(f.svc.Act(ctx, app.Command{Actor: vendor}, id, ticket.FirstResponse{Summary: "hi"}))
 	resolve := app.Command{Actor: vendor, IdempotencyKey: "resolve-1"}
-	r1 := must(t)(f.svc.Resolve(ctx, resolve, id, "fixed"))
-	must(t)(f.svc.Close(ctx, app.Command{Actor: provider}, id, "done"))
-	r2, err := f.svc.Resolve(ctx, resolve, id, "fixed")
+	r1 := must(t)(f.svc.Act(ctx, resolve, id, ticket.Resolution{Text: "fixed"}))
+	must(t)(f.svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Closure{Reason: "done"}))
+	r2, err := f.svc.Act(ctx, resolve, id, ticket.Resolution{Text: "fixed"})
 	if err != nil {
 		t.Fatalf("retry after close: %v", err)
 	}
@@ -204,7 +204,7 @@ func TestIdempotentRetry(t *testing.T) {
 		t.Fatalf("retry %+v, first %+v", r2, r1)
 	}
 	// Without the key the same command is refused.
-	if _, err := f.svc.Resolve(ctx, app.Command{Actor: vendor}, id, "fixed"); domain.KindOf(err) != domain.KindConflict {
+	if _, err := f.svc.Act(ctx, app.Command{Actor: vendor}, id, ticket.Resolution{Text: "fixed"}); domain.KindOf(err) != domain.KindConflict {
 		t.Fatalf("resolve a closed ticket: %v", err)
 	}
 }
@@ -228,8 +228,8 @@ func TestIdempotencyKeyScopedToPrincipal(t *testing.T) {
 	}
 	// On one stream too: a note with the key of another principal's note
 	// is a fresh note.
-	n1 := must(t)(f.svc.AddNote(ctx, app.Command{Actor: provider, IdempotencyKey: "note-1"}, first.TicketID, "one"))
-	n2 := must(t)(f.svc.AddNote(ctx, app.Command{Actor: vendor, IdempotencyKey: "note-1"}, first.TicketID, "two"))
+	n1 := must(t)(f.svc.Act(ctx, app.Command{Actor: provider, IdempotencyKey: "note-1"}, first.TicketID, ticket.Note{Text: "one"}))
+	n2 := must(t)(f.svc.Act(ctx, app.Command{Actor: vendor, IdempotencyKey: "note-1"}, first.TicketID, ticket.Note{Text: "two"}))
 	if n2.Replayed || n2.Revision != n1.Revision+1 || n2.Events[0].Meta.EventID == n1.Events[0].Meta.EventID {
 		t.Fatalf("note with another principal's key: %+v after %+v", n2, n1)
 	}
@@ -245,9 +245,9 @@ func TestIdempotentRetryRacingOriginal(t *testing.T) {
 	var twin app.Result
 	f.store.beforeAppend = func(string) {
 		f.now = now0.Add(time.Second)
-		twin = must(t)(f.svc.AddNote(ctx, cmd, id, "hello"))
+		twin = must(t)(f.svc.Act(ctx, cmd, id, ticket.Note{Text: "hello"}))
 	}
-	res, err := f.svc.AddNote(ctx, cmd, id, "hello")
+	res, err := f.svc.Act(ctx, cmd, id, ticket.Note{Text: "hello"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,10 +263,10 @@ func TestConflicts(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	id := must(t)(f.svc.Open(ctx, app.Command{Actor: provider}, openReq())).TicketID
-	must(t)(f.svc.AddNote(ctx, app.Command{Actor: provider}, id, "one"))
+	must(t)(f.svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "one"}))
 
 	stale := uint64(0)
-	_, err := f.svc.AddNote(ctx, app.Command{Actor: provider, ExpectedRevision: &stale}, id, "two")
+	_, err := f.svc.Act(ctx, app.Command{Actor: provider, ExpectedRevision: &stale}, id, ticket.Note{Text: "two"})
 	var ce *app.ConflictError
 	if !errors.As(err, &ce) || !ce.HasCurrent || ce.Current != 1 || ce.Expected != 0 {
 		t.Fatalf("stale expected revision: %v", err)
@@ -275,13 +275,13 @@ func TestConflicts(t *testing.T) {
 		t.Fatalf("kind %v rule %v", domain.KindOf(err), domain.RuleOf(err))
 	}
 	fresh := uint64(1)
-	if r := must(t)(f.svc.AddNote(ctx, app.Command{Actor: provider, ExpectedRevision: &fresh}, id, "two")); r.Revision != 2 {
+	if r := must(t)(f.svc.Act(ctx, app.Command{Actor: provider, ExpectedRevision: &fresh}, id, ticket.Note{Text: "two"})); r.Revision != 2 {
 		t.Fatalf("revision %d", r.Revision)
 	}
 
 	// A concurrent writer between read and append.
-	f.store.beforeAppend = func(string) { must(t)(f.svc.AddNote(ctx, app.Command{Actor: provider}, id, "sneaky")) }
-	_, err = f.svc.AddNote(ctx, app.Command{Actor: provider}, id, "late")
+	f.store.beforeAppend = func(string) { must(t)(f.svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "sneaky"})) }
+	_, err = f.svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "late"})
 	if !errors.As(err, &ce) || ce.Current != 3 || ce.Expected != 2 {
 		t.Fatalf("race: %v", err)
 	}
@@ -297,16 +297,20 @@ func TestRefusalsCarryTheRule(t *testing.T) {
 		kind domain.Kind
 		rule domain.Rule
 	}{
-		{"auditor", func() (app.Result, error) { return f.svc.AddNote(ctx, app.Command{Actor: auditor}, id, "x") }, domain.KindForbidden, domain.RuleAuditorReadOnly},
+		{"auditor", func() (app.Result, error) {
+			return f.svc.Act(ctx, app.Command{Actor: auditor}, id, ticket.Note{Text: "x"})
+		}, domain.KindForbidden, domain.RuleAuditorReadOnly},
 		{"phone", func() (app.Result, error) {
 			r := openReq()
 			r.Channel = ticket.ChannelPhone
 			return f.svc.Open(ctx, app.Command{Actor: provider}, r)
 		}, domain.KindInvalid, domain.RuleNoPhoneChannel},
 		{"unknown ticket", func() (app.Result, error) {
-			return f.svc.AddNote(ctx, app.Command{Actor: provider}, "0b3f6d4e-0000-4000-8000-000000000001", "x")
+			return f.svc.Act(ctx, app.Command{Actor: provider}, "0b3f6d4e-0000-4000-8000-000000000001", ticket.Note{Text: "x"})
 		}, domain.KindNotFound, domain.RuleTicketNotFound},
-		{"bad ticket id", func() (app.Result, error) { return f.svc.AddNote(ctx, app.Command{Actor: provider}, "nope", "x") }, domain.KindInvalid, domain.RuleRequiredField},
+		{"bad ticket id", func() (app.Result, error) {
+			return f.svc.Act(ctx, app.Command{Actor: provider}, "nope", ticket.Note{Text: "x"})
+		}, domain.KindInvalid, domain.RuleRequiredField},
 		{"unregistered filer", func() (app.Result, error) {
 			a := provider
 			a.Partner = "p9"
@@ -315,7 +319,7 @@ func TestRefusalsCarryTheRule(t *testing.T) {
 			return f.svc.Open(ctx, app.Command{Actor: a}, r)
 		}, domain.KindNotFound, domain.RulePartnerNotFound},
 		{"other customer on behalf", func() (app.Result, error) {
-			return f.svc.AddNote(ctx, app.Command{Actor: provider, OnBehalfOf: "c2"}, id, "x")
+			return f.svc.Act(ctx, app.Command{Actor: provider, OnBehalfOf: "c2"}, id, ticket.Note{Text: "x"})
 		}, domain.KindInvalid, domain.RuleRequiredField},
 		{"ticket exists", func() (app.Result, error) {
 			r := openReq()
@@ -377,7 +381,7 @@ func TestChangeSeverityReturnsDeadline(t *testing.T) {
 	r.Severity = domain.SeverityC
 	id := must(t)(f.svc.Open(ctx, app.Command{Actor: provider}, r)).TicketID
 	f.now = now0.Add(time.Hour)
-	res := must(t)(f.svc.ChangeSeverity(ctx, app.Command{Actor: provider}, id, domain.SeverityA, "production down now"))
+	res := must(t)(f.svc.Act(ctx, app.Command{Actor: provider}, id, ticket.SeverityChange{To: domain.SeverityA, Reason: "production down now"}))
 	if res.Deadline == nil || !res.Deadline.At.Equal(now0.Add(2*time.Hour)) || res.Events[0].Meta.PolicyVersion == "" {
 		t.Fatalf("deadline %+v meta %+v", res.Deadline, res.Events[0].Meta)
 	}
@@ -387,7 +391,7 @@ func TestEvidence(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	id := must(t)(f.svc.Open(ctx, app.Command{Actor: provider}, openReq())).TicketID
-	last := must(t)(f.svc.AddNote(ctx, app.Command{Actor: provider}, id, "a note"))
+	last := must(t)(f.svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "a note"}))
 	ev, err := f.svc.ExportEvidence(ctx, id)
 	if err != nil {
 		t.Fatal(err)

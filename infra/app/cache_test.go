@@ -67,7 +67,7 @@ func TestWritePathReadsTheHeadOnly(t *testing.T) {
 	// even with an idempotency key.
 	var before []readCall
 	f.store.beforeAppend = func(string) { before = f.store.takeReads() }
-	r := must(t)(f.svc.AddNote(ctx, app.Command{Actor: provider, IdempotencyKey: "note-1"}, id, "one"))
+	r := must(t)(f.svc.Act(ctx, app.Command{Actor: provider, IdempotencyKey: "note-1"}, id, ticket.Note{Text: "one"}))
 	if after := f.store.takeReads(); len(after) != 0 {
 		t.Fatalf("reads after the append: %+v", after)
 	}
@@ -89,10 +89,10 @@ func TestWritePathReadsTheHeadOnly(t *testing.T) {
 	}
 
 	// Another process reads the stream whole, each read sized to it.
-	must(t)(f.svc.AddNote(ctx, app.Command{Actor: provider}, id, "two"))
+	must(t)(f.svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "two"}))
 	f.store.takeReads()
 	other := f.service(t, f.store, app.Config{})
-	if r := must(t)(other.AddNote(ctx, app.Command{Actor: provider}, id, "three")); r.Revision != 3 {
+	if r := must(t)(other.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "three"})); r.Revision != 3 {
 		t.Fatalf("revision %d, want 3", r.Revision)
 	}
 	reads := f.store.takeReads()
@@ -105,10 +105,10 @@ func TestCacheCatchesUpWithAnotherWriter(t *testing.T) {
 	onBothStores(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		a, b, id := f.twoProcesses(t)
-		fromB := must(t)(b.AddNote(ctx, app.Command{Actor: provider}, id, "from b"))
+		fromB := must(t)(b.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "from b"}))
 
 		// a holds the ticket at revision 0; it reads on from there.
-		r := must(t)(a.AddNote(ctx, app.Command{Actor: provider}, id, "from a"))
+		r := must(t)(a.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "from a"}))
 		if r.Revision != 2 || r.Events[0].Meta.PrevHash != fromB.Events[0].Meta.Hash {
 			t.Fatalf("a after b: revision %d prev hash %q, want 2 and %q", r.Revision, r.Events[0].Meta.PrevHash, fromB.Events[0].Meta.Hash)
 		}
@@ -119,22 +119,24 @@ func TestCacheCatchesUpWithAnotherWriter(t *testing.T) {
 		// b writes between a's read and a's append: the store refuses a's
 		// append, and a's next command sees b's event.
 		var sneaky app.Result
-		f.store.beforeAppend = func(string) { sneaky = must(t)(b.AddNote(ctx, app.Command{Actor: provider}, id, "sneaky")) }
-		_, err := a.AddNote(ctx, app.Command{Actor: provider}, id, "late")
+		f.store.beforeAppend = func(string) {
+			sneaky = must(t)(b.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "sneaky"}))
+		}
+		_, err := a.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "late"})
 		var ce *app.ConflictError
 		if !errors.As(err, &ce) || ce.Expected != 2 || ce.Current != 3 {
 			t.Fatalf("race: %v", err)
 		}
-		r = must(t)(a.AddNote(ctx, app.Command{Actor: provider}, id, "late"))
+		r = must(t)(a.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "late"}))
 		if r.Revision != 4 || r.Events[0].Meta.PrevHash != sneaky.Events[0].Meta.Hash {
 			t.Fatalf("after the conflict: revision %d prev hash %q, want 4 and %q", r.Revision, r.Events[0].Meta.PrevHash, sneaky.Events[0].Meta.Hash)
 		}
 
 		// An expected revision is checked against the stream as it is, not
 		// as cached.
-		must(t)(b.AddNote(ctx, app.Command{Actor: provider}, id, "b again"))
+		must(t)(b.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "b again"}))
 		seen := uint64(4)
-		_, err = a.AddNote(ctx, app.Command{Actor: provider, ExpectedRevision: &seen}, id, "x")
+		_, err = a.Act(ctx, app.Command{Actor: provider, ExpectedRevision: &seen}, id, ticket.Note{Text: "x"})
 		if !errors.As(err, &ce) || ce.Current != 5 {
 			t.Fatalf("stale expected revision: %v", err)
 		}
@@ -193,9 +195,9 @@ func TestIdempotentRetryRacingTwinInAnotherProcess(t *testing.T) {
 		var twin app.Result
 		f.store.beforeAppend = func(string) {
 			f.now = now0.Add(time.Second)
-			twin = must(t)(b.AddNote(ctx, cmd, id, "hello"))
+			twin = must(t)(b.Act(ctx, cmd, id, ticket.Note{Text: "hello"}))
 		}
-		res, err := a.AddNote(ctx, cmd, id, "hello")
+		res, err := a.Act(ctx, cmd, id, ticket.Note{Text: "hello"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +209,7 @@ func TestIdempotentRetryRacingTwinInAnotherProcess(t *testing.T) {
 			t.Fatalf("note appended twice: revision %d", rev)
 		}
 		// a's view of the stream is the stored one.
-		next := must(t)(a.AddNote(ctx, app.Command{Actor: provider}, id, "after"))
+		next := must(t)(a.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "after"}))
 		if next.Revision != 2 || next.Events[0].Meta.PrevHash != twin.Events[0].Meta.Hash {
 			t.Fatalf("after the twin: %+v", next.Events[0].Meta)
 		}
@@ -227,10 +229,10 @@ func TestIdempotentRetryConflictFindsTwin(t *testing.T) {
 	// twin further on.
 	var twin app.Result
 	f.store.beforeAppend = func(string) {
-		must(t)(b.AddNote(ctx, app.Command{Actor: vendor}, id, "other"))
-		twin = must(t)(b.AddNote(ctx, cmd, id, "hello"))
+		must(t)(b.Act(ctx, app.Command{Actor: vendor}, id, ticket.Note{Text: "other"}))
+		twin = must(t)(b.Act(ctx, cmd, id, ticket.Note{Text: "hello"}))
 	}
-	res, err := a.AddNote(ctx, cmd, id, "hello")
+	res, err := a.Act(ctx, cmd, id, ticket.Note{Text: "hello"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,9 +240,9 @@ func TestIdempotentRetryConflictFindsTwin(t *testing.T) {
 		t.Fatalf("result %+v, twin %+v", res, twin)
 	}
 	// Without a key the same race is a conflict.
-	f.store.beforeAppend = func(string) { must(t)(b.AddNote(ctx, app.Command{Actor: vendor}, id, "other")) }
+	f.store.beforeAppend = func(string) { must(t)(b.Act(ctx, app.Command{Actor: vendor}, id, ticket.Note{Text: "other"})) }
 	var ce *app.ConflictError
-	if _, err := a.AddNote(ctx, app.Command{Actor: provider}, id, "hello"); !errors.As(err, &ce) || ce.Expected != 2 || ce.Current != 3 {
+	if _, err := a.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "hello"}); !errors.As(err, &ce) || ce.Expected != 2 || ce.Current != 3 {
 		t.Fatalf("race without a key: %v", err)
 	}
 }
@@ -252,11 +254,11 @@ func TestDeletedStreamIsNotServedFromCache(t *testing.T) {
 	st := f.store.Store.(*pebblestore.Store)
 	ctx := context.Background()
 	res := must(t)(f.svc.Open(ctx, app.Command{Actor: provider}, openReq()))
-	must(t)(f.svc.AddNote(ctx, app.Command{Actor: provider}, res.TicketID, "one"))
+	must(t)(f.svc.Act(ctx, app.Command{Actor: provider}, res.TicketID, ticket.Note{Text: "one"}))
 	if _, err := st.Delete(ctx, res.Stream, eventstore.Any()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.AddNote(ctx, app.Command{Actor: provider}, res.TicketID, "two"); domain.RuleOf(err) != domain.RuleTicketNotFound {
+	if _, err := f.svc.Act(ctx, app.Command{Actor: provider}, res.TicketID, ticket.Note{Text: "two"}); domain.RuleOf(err) != domain.RuleTicketNotFound {
 		t.Fatalf("note on a deleted ticket: %v", err)
 	}
 	// The stream starts again, its numbering going on.
@@ -289,7 +291,7 @@ func TestConcurrentCommands(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for n := 0; n < notes; {
-						_, err := svc.AddNote(ctx, app.Command{Actor: provider}, id, fmt.Sprintf("note %d/%d", w, n))
+						_, err := svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: fmt.Sprintf("note %d/%d", w, n)})
 						var ce *app.ConflictError
 						if errors.As(err, &ce) {
 							continue

@@ -150,74 +150,12 @@ func (t *Target) RedirectToISV(ctx context.Context, cmd app.Command, in app.Redi
 		CustomerID: in.CustomerID, ProductName: in.ProductName, ISV: in.ISV, ISVContact: in.ISVContact, Title: in.Title})
 }
 
-// RecordFirstResponse implements the demo target.
-func (t *Target) RecordFirstResponse(ctx context.Context, cmd app.Command, ticketID, summary string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/first-response"), server.FirstResponseBody{CommandBase: base(cmd), Summary: summary})
-}
-
-// ChangeSeverity implements the demo target.
-func (t *Target) ChangeSeverity(ctx context.Context, cmd app.Command, ticketID string, to domain.Severity, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/severity"), server.SeverityBody{CommandBase: base(cmd), Severity: string(to), Reason: reason})
-}
-
-// Escalate implements the demo target.
-func (t *Target) Escalate(ctx context.Context, cmd app.Command, ticketID, reason string, criteria []string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/escalations"), server.EscalateBody{CommandBase: base(cmd), Reason: reason, CriteriaMet: criteria})
-}
-
-// RequestInfo implements the demo target.
-func (t *Target) RequestInfo(ctx context.Context, cmd app.Command, ticketID, question string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/info-requests"), server.InfoRequestBody{CommandBase: base(cmd), Question: question})
-}
-
-// ProvideInfo implements the demo target.
-func (t *Target) ProvideInfo(ctx context.Context, cmd app.Command, ticketID, answer string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/info-responses"), server.InfoResponseBody{CommandBase: base(cmd), Answer: answer})
-}
-
-// OpenBillingDispute implements the demo target.
-func (t *Target) OpenBillingDispute(ctx context.Context, cmd app.Command, ticketID string, in ticket.Dispute) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/disputes"), server.DisputeBody{CommandBase: base(cmd), DisputeID: in.DisputeID,
-		InvoiceRef: in.InvoiceRef, AmountCents: in.AmountCents, Currency: in.Currency, Reason: in.Reason})
-}
-
-// ResolveBillingDispute implements the demo target.
-func (t *Target) ResolveBillingDispute(ctx context.Context, cmd app.Command, ticketID string, in ticket.Decision) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/disputes/"+url.PathEscape(in.DisputeID)+"/resolution"), server.DisputeResolutionBody{
-		CommandBase: base(cmd), Outcome: in.Outcome, CreditAmountCents: in.CreditAmountCents, Currency: in.Currency, Explanation: in.Explanation})
-}
-
-// FlagFraud implements the demo target.
-func (t *Target) FlagFraud(ctx context.Context, cmd app.Command, ticketID, reason string, indicators []string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/fraud-flags"), server.FraudFlagBody{CommandBase: base(cmd), Reason: reason, Indicators: indicators})
-}
-
-// ClearFraud implements the demo target.
-func (t *Target) ClearFraud(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/fraud-clearance"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
-}
-
-// AddNote implements the demo target.
-func (t *Target) AddNote(ctx context.Context, cmd app.Command, ticketID, text string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/notes"), server.NoteBody{CommandBase: base(cmd), Text: text})
-}
-
-// Reassign implements the demo target.
-func (t *Target) Reassign(ctx context.Context, cmd app.Command, ticketID, to, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/assignment"), server.ReassignBody{CommandBase: base(cmd), To: to, Reason: reason})
-}
-
-// Resolve implements the demo target.
-func (t *Target) Resolve(ctx context.Context, cmd app.Command, ticketID, resolution string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/resolution"), server.ResolveBody{CommandBase: base(cmd), Resolution: resolution})
-}
-
-// Reopen implements the demo target.
-func (t *Target) Reopen(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/reopening"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
-}
-
-// Close implements the demo target.
-func (t *Target) Close(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error) {
-	return t.post(ctx, cmd, tpath(ticketID, "/closure"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
+// Act implements the demo target: the action's route with its body
+// (server.ActionRequest).
+func (t *Target) Act(ctx context.Context, cmd app.Command, ticketID string, a ticket.Action) (app.Result, error) {
+	path, body, err := server.ActionRequest(ticketID, a, base(cmd))
+	if err != nil {
+		return app.Result{}, err
+	}
+	return t.post(ctx, cmd, path, body)
 }

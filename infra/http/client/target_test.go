@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 )
 
@@ -30,10 +31,10 @@ func TestTargetSendsTheCommandsHeadersAndBody(t *testing.T) {
 	c.Actor = domain.Actor{ID: "default", Role: domain.RoleAuditor} // replaced per call
 	rev := uint64(2)
 	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
-	res, err := c.Target().AddNote(context.Background(), app.Command{
+	res, err := c.Target().Act(context.Background(), app.Command{
 		Actor:      domain.Actor{ID: "alice", Role: domain.RoleIndirectProvider, Partner: "contoso"},
 		OnBehalfOf: "fabrikam", IdempotencyKey: "k1", ExpectedRevision: &rev, CorrelationID: "c1", OccurredAt: at,
-	}, "t1", "x")
+	}, "t1", ticket.Note{Text: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -273,6 +273,13 @@ func cmdRoute[B any, P interface {
 		resp: CommandResult[domain.Event]{}, status: http.StatusOK, exec: exec}
 }
 
+// act is the run of a ticket command route: the action (of the domain's
+// ticket.Action values) that the body b describes, run on the path's
+// ticket.
+func act[B any](action func(c call, b *B) ticket.Action) func(c call, b *B) (app.Result, error) {
+	return func(c call, b *B) (app.Result, error) { return c.app.Act(c.ctx, c.cmd, c.id(), action(c, b)) }
+}
+
 // Base returns the common part of a command body (every body embeds
 // CommandBase), for code generic over the bodies.
 func (c *CommandBase) Base() *CommandBase { return c }

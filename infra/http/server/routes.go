@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/projections"
 )
@@ -84,51 +85,39 @@ func routes() []route {
 		create(cmdRoute("POST", "/v1/tickets/isv-redirects", "redirectToISV", "Record a commercial-marketplace request redirected to the ISV (no vendor ticket)", tk,
 			func(c call, b *RedirectBody) (res, error) { return c.app.RedirectToISV(c.ctx, c.cmd, b.input()) })),
 		cmdRoute("POST", "/v1/tickets/{id}/first-response", "recordFirstResponse", "Record vendor support's first response", tk,
-			func(c call, b *FirstResponseBody) (res, error) {
-				return c.app.RecordFirstResponse(c.ctx, c.cmd, c.id(), b.Summary)
-			}),
+			act(func(_ call, b *FirstResponseBody) ticket.Action { return ticket.FirstResponse{Summary: b.Summary} })),
 		cmdRoute("POST", "/v1/tickets/{id}/severity", "changeSeverity", "Change the severity; the deadline is recomputed from the ticket's creation", tk,
-			func(c call, b *SeverityBody) (res, error) {
-				return c.app.ChangeSeverity(c.ctx, c.cmd, c.id(), domain.Severity(b.Severity), b.Reason)
-			}),
+			act(func(_ call, b *SeverityBody) ticket.Action {
+				return ticket.SeverityChange{To: domain.Severity(b.Severity), Reason: b.Reason}
+			})),
 		cmdRoute("POST", "/v1/tickets/{id}/escalations", "escalate", "Escalate to the vendor with a reason and the criteria met", tk,
-			func(c call, b *EscalateBody) (res, error) {
-				return c.app.Escalate(c.ctx, c.cmd, c.id(), b.Reason, b.CriteriaMet)
-			}),
+			act(func(_ call, b *EscalateBody) ticket.Action {
+				return ticket.Escalation{Reason: b.Reason, Criteria: b.CriteriaMet}
+			})),
 		cmdRoute("POST", "/v1/tickets/{id}/info-requests", "requestInfo", "Vendor support asks the partner for information", tk,
-			func(c call, b *InfoRequestBody) (res, error) {
-				return c.app.RequestInfo(c.ctx, c.cmd, c.id(), b.Question)
-			}),
+			act(func(_ call, b *InfoRequestBody) ticket.Action { return ticket.InfoRequest{Question: b.Question} })),
 		cmdRoute("POST", "/v1/tickets/{id}/info-responses", "provideInfo", "The partner answers an information request", tk,
-			func(c call, b *InfoResponseBody) (res, error) {
-				return c.app.ProvideInfo(c.ctx, c.cmd, c.id(), b.Answer)
-			}),
+			act(func(_ call, b *InfoResponseBody) ticket.Action { return ticket.InfoAnswer{Answer: b.Answer} })),
 		cmdRoute("POST", "/v1/tickets/{id}/disputes", "openBillingDispute", "Open a billing dispute", tk,
-			func(c call, b *DisputeBody) (res, error) {
-				return c.app.OpenBillingDispute(c.ctx, c.cmd, c.id(), b.input())
-			}),
+			act(func(_ call, b *DisputeBody) ticket.Action { return b.input() })),
 		cmdRoute("POST", "/v1/tickets/{id}/disputes/{disputeId}/resolution", "resolveBillingDispute", "Decide a billing dispute", tk,
-			func(c call, b *DisputeResolutionBody) (res, error) {
-				return c.app.ResolveBillingDispute(c.ctx, c.cmd, c.id(), b.input(c.r.PathValue("disputeId")))
-			}),
+			act(func(c call, b *DisputeResolutionBody) ticket.Action { return b.input(c.r.PathValue("disputeId")) })),
 		cmdRoute("POST", "/v1/tickets/{id}/fraud-flags", "flagFraud", "Flag suspected fraud", tk,
-			func(c call, b *FraudFlagBody) (res, error) {
-				return c.app.FlagFraud(c.ctx, c.cmd, c.id(), b.Reason, b.Indicators)
-			}),
+			act(func(_ call, b *FraudFlagBody) ticket.Action {
+				return ticket.FraudFlag{Reason: b.Reason, Indicators: b.Indicators}
+			})),
 		cmdRoute("POST", "/v1/tickets/{id}/fraud-clearance", "clearFraud", "Clear a fraud flag", tk,
-			func(c call, b *ReasonBody) (res, error) { return c.app.ClearFraud(c.ctx, c.cmd, c.id(), b.Reason) }),
+			act(func(_ call, b *ReasonBody) ticket.Action { return ticket.FraudClearance{Reason: b.Reason} })),
 		cmdRoute("POST", "/v1/tickets/{id}/notes", "addNote", "Add a note", tk,
-			func(c call, b *NoteBody) (res, error) { return c.app.AddNote(c.ctx, c.cmd, c.id(), b.Text) }),
+			act(func(_ call, b *NoteBody) ticket.Action { return ticket.Note{Text: b.Text} })),
 		cmdRoute("POST", "/v1/tickets/{id}/assignment", "reassign", "Reassign to another engineer or queue", tk,
-			func(c call, b *ReassignBody) (res, error) {
-				return c.app.Reassign(c.ctx, c.cmd, c.id(), b.To, b.Reason)
-			}),
+			act(func(_ call, b *ReassignBody) ticket.Action { return ticket.Reassignment{To: b.To, Reason: b.Reason} })),
 		cmdRoute("POST", "/v1/tickets/{id}/resolution", "resolve", "Resolve the request", tk,
-			func(c call, b *ResolveBody) (res, error) { return c.app.Resolve(c.ctx, c.cmd, c.id(), b.Resolution) }),
+			act(func(_ call, b *ResolveBody) ticket.Action { return ticket.Resolution{Text: b.Resolution} })),
 		cmdRoute("POST", "/v1/tickets/{id}/reopening", "reopen", "Reopen a resolved request", tk,
-			func(c call, b *ReasonBody) (res, error) { return c.app.Reopen(c.ctx, c.cmd, c.id(), b.Reason) }),
+			act(func(_ call, b *ReasonBody) ticket.Action { return ticket.Reopening{Reason: b.Reason} })),
 		cmdRoute("POST", "/v1/tickets/{id}/closure", "close", "Close the request for good", tk,
-			func(c call, b *ReasonBody) (res, error) { return c.app.Close(c.ctx, c.cmd, c.id(), b.Reason) }),
+			act(func(_ call, b *ReasonBody) ticket.Action { return ticket.Closure{Reason: b.Reason} })),
 
 		// Partner commands.
 		create(cmdRoute("POST", "/v1/partners", "registerPartner", "Register a partner organisation (indirect provider or reseller)", pt,

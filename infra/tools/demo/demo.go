@@ -31,20 +31,7 @@ type Target interface {
 
 	Open(ctx context.Context, cmd app.Command, in app.OpenTicket) (app.Result, error)
 	RedirectToISV(ctx context.Context, cmd app.Command, in app.RedirectTicket) (app.Result, error)
-	RecordFirstResponse(ctx context.Context, cmd app.Command, ticketID, summary string) (app.Result, error)
-	ChangeSeverity(ctx context.Context, cmd app.Command, ticketID string, to domain.Severity, reason string) (app.Result, error)
-	Escalate(ctx context.Context, cmd app.Command, ticketID, reason string, criteria []string) (app.Result, error)
-	RequestInfo(ctx context.Context, cmd app.Command, ticketID, question string) (app.Result, error)
-	ProvideInfo(ctx context.Context, cmd app.Command, ticketID, answer string) (app.Result, error)
-	OpenBillingDispute(ctx context.Context, cmd app.Command, ticketID string, in ticket.Dispute) (app.Result, error)
-	ResolveBillingDispute(ctx context.Context, cmd app.Command, ticketID string, in ticket.Decision) (app.Result, error)
-	FlagFraud(ctx context.Context, cmd app.Command, ticketID, reason string, indicators []string) (app.Result, error)
-	ClearFraud(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error)
-	AddNote(ctx context.Context, cmd app.Command, ticketID, text string) (app.Result, error)
-	Reassign(ctx context.Context, cmd app.Command, ticketID, to, reason string) (app.Result, error)
-	Resolve(ctx context.Context, cmd app.Command, ticketID, resolution string) (app.Result, error)
-	Reopen(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error)
-	Close(ctx context.Context, cmd app.Command, ticketID, reason string) (app.Result, error)
+	Act(ctx context.Context, cmd app.Command, ticketID string, a ticket.Action) (app.Result, error)
 }
 
 var _ Target = (*app.Service)(nil)

@@ -252,7 +252,7 @@ func (g *gen) open(k *tk, at time.Time) error {
 	if k.backlog {
 		if g.chance(0.5) {
 			g.schedule(k, "reassign", g.vendor(), g.after(at, 10*time.Minute, 0.5, sc), time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.Reassign(g.ctx, cmd, k.id, pick(g, queues), "triage")
+				return g.t.Act(g.ctx, cmd, k.id, ticket.Reassignment{To: pick(g, queues), Reason: "triage"})
 			})
 		}
 		return nil
@@ -321,7 +321,7 @@ func (g *gen) plan(k *tk, sc int) {
 		at := t0.Add(time.Duration((0.05 + 0.25*g.rnd.Float64()) * float64(respond.Sub(t0))))
 		q := pick(g, queues)
 		g.schedule(k, "reassign", g.vendor(), at, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.Reassign(g.ctx, cmd, id, q, "triage: routed to the specialist queue")
+			return g.t.Act(g.ctx, cmd, id, ticket.Reassignment{To: q, Reason: "triage: routed to the specialist queue"})
 		})
 	}
 	if sc == scSeverity || (sc < 0 && g.chance(0.08)) {
@@ -335,7 +335,7 @@ func (g *gen) plan(k *tk, sc int) {
 			reason = "workaround in place: impact reduced to non-production"
 		}
 		g.schedule(k, "severity", pa, at, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.ChangeSeverity(g.ctx, cmd, id, sev, reason)
+			return g.t.Act(g.ctx, cmd, id, ticket.SeverityChange{To: sev, Reason: reason})
 		})
 		// Support reacts to the new target: an upgrade brings the response
 		// forward (the deadline is recomputed from the creation).
@@ -351,11 +351,11 @@ func (g *gen) plan(k *tk, sc int) {
 	if infoFirst {
 		q := pick(g, questions)
 		g.schedule(k, "request-info", g.vendor(), respond, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.RequestInfo(g.ctx, cmd, id, q)
+			return g.t.Act(g.ctx, cmd, id, ticket.InfoRequest{Question: q})
 		})
 		cursor = g.after(respond, 3*time.Hour, 0.8, sc)
 		g.schedule(k, "provide-info", pa, cursor, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.ProvideInfo(g.ctx, cmd, id, "Requested details attached: correlation IDs and timestamps.")
+			return g.t.Act(g.ctx, cmd, id, ticket.InfoAnswer{Answer: "Requested details attached: correlation IDs and timestamps."})
 		})
 	} else {
 		recordAt := respond
@@ -364,17 +364,17 @@ func (g *gen) plan(k *tk, sc int) {
 			cursor = recordAt
 		}
 		g.schedule(k, "first-response", g.vendor(), recordAt, respond, func(cmd app.Command) (app.Result, error) {
-			return g.t.RecordFirstResponse(g.ctx, cmd, id, "Engineer assigned; investigating logs and platform telemetry.")
+			return g.t.Act(g.ctx, cmd, id, ticket.FirstResponse{Summary: "Engineer assigned; investigating logs and platform telemetry."})
 		})
 		if sc < 0 && g.chance(0.1) {
 			cursor = g.after(cursor, 5*time.Hour, 0.7, sc)
 			q := pick(g, questions)
 			g.schedule(k, "request-info", g.vendor(), cursor, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.RequestInfo(g.ctx, cmd, id, q)
+				return g.t.Act(g.ctx, cmd, id, ticket.InfoRequest{Question: q})
 			})
 			cursor = g.after(cursor, 4*time.Hour, 0.8, sc)
 			g.schedule(k, "provide-info", pa, cursor, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.ProvideInfo(g.ctx, cmd, id, "Here is the output of the diagnostic script.")
+				return g.t.Act(g.ctx, cmd, id, ticket.InfoAnswer{Answer: "Here is the output of the diagnostic script."})
 			})
 		}
 	}
@@ -384,15 +384,13 @@ func (g *gen) plan(k *tk, sc int) {
 	if sc == scEscalate || (sc < 0 && g.chance(map[domain.Severity]float64{domain.SeverityA: 0.25, domain.SeverityB: 0.12, domain.SeverityC: 0.05}[k.severity])) {
 		at := g.after(respond, 4*time.Hour, 0.7, sc)
 		g.schedule(k, "escalate-1", pa, at, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.Escalate(g.ctx, cmd, id, "no progress since the first response and production remains affected",
-				[]string{"business-critical workload", "partner troubleshooting exhausted"})
+			return g.t.Act(g.ctx, cmd, id, ticket.Escalation{Reason: "no progress since the first response and production remains affected", Criteria: []string{"business-critical workload", "partner troubleshooting exhausted"}})
 		})
 		last = maxTime(last, at)
 		if sc == scEscalate || g.chance(0.3) {
 			at2 := g.after(at, 8*time.Hour, 0.6, sc)
 			g.schedule(k, "escalate-2", pa, at2, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.Escalate(g.ctx, cmd, id, "the proposed fix failed in production",
-					[]string{"business-critical workload", "regulatory deadline at risk"})
+				return g.t.Act(g.ctx, cmd, id, ticket.Escalation{Reason: "the proposed fix failed in production", Criteria: []string{"business-critical workload", "regulatory deadline at risk"}})
 			})
 			last = maxTime(last, at2)
 		}
@@ -406,7 +404,7 @@ func (g *gen) plan(k *tk, sc int) {
 		amount := int64(2000 + g.rnd.IntN(480000))
 		cur := currencyOf[k.locale]
 		g.schedule(k, "dispute-open", pa, at, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.OpenBillingDispute(g.ctx, cmd, id, ticket.Dispute{DisputeID: dispID, InvoiceRef: fmt.Sprintf("INV-2026-%06d", 100000+k.n),
+			return g.t.Act(g.ctx, cmd, id, ticket.Dispute{DisputeID: dispID, InvoiceRef: fmt.Sprintf("INV-2026-%06d", 100000+k.n),
 				AmountCents: amount, Currency: cur, Reason: "charges for a cancelled subscription"})
 		})
 		last = maxTime(last, at)
@@ -424,7 +422,7 @@ func (g *gen) plan(k *tk, sc int) {
 			}
 			d.DisputeID = dispID
 			g.schedule(k, "dispute-resolve", g.vendor(), at2, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.ResolveBillingDispute(g.ctx, cmd, id, d)
+				return g.t.Act(g.ctx, cmd, id, d)
 			})
 			last = maxTime(last, at2)
 			disputeOpen = at2.After(g.now)
@@ -436,8 +434,7 @@ func (g *gen) plan(k *tk, sc int) {
 	if sc == scFraud || (sc < 0 && (k.product == ticket.ProductBilling || k.product == ticket.ProductAzure) && g.chance(0.05)) {
 		flagAt = g.after(t0, 90*time.Minute, 0.6, sc)
 		g.schedule(k, "fraud-flag", pa, flagAt, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.FlagFraud(g.ctx, cmd, id, "subscription created with a card reported stolen",
-				[]string{"card reported stolen", "resource creation spike in a new region"})
+			return g.t.Act(g.ctx, cmd, id, ticket.FraudFlag{Reason: "subscription created with a card reported stolen", Indicators: []string{"card reported stolen", "resource creation spike in a new region"}})
 		})
 		last = maxTime(last, flagAt)
 	}
@@ -460,7 +457,7 @@ func (g *gen) plan(k *tk, sc int) {
 		}
 		text := pick(g, notes)
 		g.schedule(k, fmt.Sprintf("note-%d", i+1), actor, at, occurred, func(cmd app.Command) (app.Result, error) {
-			return g.t.AddNote(g.ctx, cmd, id, text)
+			return g.t.Act(g.ctx, cmd, id, ticket.Note{Text: text})
 		})
 		last = maxTime(last, at)
 	}
@@ -476,17 +473,17 @@ func (g *gen) plan(k *tk, sc int) {
 			g.scheduleClear(k, flagAt, at, sc)
 		}
 		g.schedule(k, "resolve", g.vendor(), at, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.Resolve(g.ctx, cmd, id, "Root cause fixed by the platform team; confirmed with the partner.")
+			return g.t.Act(g.ctx, cmd, id, ticket.Resolution{Text: "Root cause fixed by the platform team; confirmed with the partner."})
 		})
 		end = at
 		if sc == scReopen || g.chance(0.12) {
 			ro := g.after(at, 18*time.Hour, 0.7, sc)
 			g.schedule(k, "reopen", pa, ro, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.Reopen(g.ctx, cmd, id, "the problem came back after the weekend")
+				return g.t.Act(g.ctx, cmd, id, ticket.Reopening{Reason: "the problem came back after the weekend"})
 			})
 			rs := g.after(ro, 12*time.Hour, 0.7, sc)
 			g.schedule(k, "resolve-2", g.vendor(), rs, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.Resolve(g.ctx, cmd, id, "Second fix deployed; monitoring shows no recurrence.")
+				return g.t.Act(g.ctx, cmd, id, ticket.Resolution{Text: "Second fix deployed; monitoring shows no recurrence."})
 			})
 			end = rs
 		}
@@ -497,7 +494,7 @@ func (g *gen) plan(k *tk, sc int) {
 				actor = systemActor // auto-close of a resolved ticket
 			}
 			g.schedule(k, "close", actor, cl, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.Close(g.ctx, cmd, id, "resolved and confirmed")
+				return g.t.Act(g.ctx, cmd, id, ticket.Closure{Reason: "resolved and confirmed"})
 			})
 		}
 	case withdraw:
@@ -506,12 +503,12 @@ func (g *gen) plan(k *tk, sc int) {
 			g.scheduleClear(k, flagAt, at, sc)
 		}
 		g.schedule(k, "close", pa, at, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.Close(g.ctx, cmd, id, "withdrawn: the customer solved it with the ISV's documentation")
+			return g.t.Act(g.ctx, cmd, id, ticket.Closure{Reason: "withdrawn: the customer solved it with the ISV's documentation"})
 		})
 	default:
 		if clearFraud {
 			g.schedule(k, "fraud-clear", g.vendor(), g.after(flagAt, 20*time.Hour, 0.6, sc), time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.ClearFraud(g.ctx, cmd, id, "card holder confirmed the purchase; false positive")
+				return g.t.Act(g.ctx, cmd, id, ticket.FraudClearance{Reason: "card holder confirmed the purchase; false positive"})
 			})
 		}
 	}
@@ -525,7 +522,7 @@ func (g *gen) scheduleClear(k *tk, flagAt, before time.Time, sc int) {
 		return
 	}
 	g.schedule(k, "fraud-clear", g.vendor(), at, time.Time{}, func(cmd app.Command) (app.Result, error) {
-		return g.t.ClearFraud(g.ctx, cmd, k.id, "card holder confirmed the purchase; false positive")
+		return g.t.Act(g.ctx, cmd, k.id, ticket.FraudClearance{Reason: "card holder confirmed the purchase; false positive"})
 	})
 }
 
