@@ -11,6 +11,11 @@
 // (same severity, same owner). Read Version before a command for the
 // expected revision of the append.
 //
+// Every command on an existing ticket is also a value, an Action
+// (FirstResponse, SeverityChange, …, Closure; Dispute and Decision), whose
+// Decide calls the method: what the HTTP API decodes and the application
+// service runs.
+//
 // The state machine (Status):
 //
 //	(new)                    --Open-->           open

@@ -15,10 +15,12 @@
 //  3. with an expected revision from the caller, refuse with a
 //     *ConflictError carrying the current revision if the stream is
 //     elsewhere;
-//  4. rebuild the aggregate and run the domain command with now from the
-//     injected clock and the command's occurred-at (default: now); Open
-//     takes the filing partner and, when given, the reseller as they are
-//     now (each checked against its stream's last event, as in step 1);
+//  4. rebuild the aggregate and run the domain command (Open,
+//     RedirectToISV, a ticket.Action through Act, a partner command) with
+//     now from the injected clock and the command's occurred-at (default:
+//     now); Open takes the filing partner and, when given, the reseller as
+//     they are now (each checked against its stream's last event, as in
+//     step 1);
 //  5. encode the events with their metadata — actor, on-behalf-of,
 //     correlation and causation ids, occurred-at, recorded-at = now, the
 //     policy version of any deadline, and the hash chain continuing from the
