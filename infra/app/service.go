@@ -27,6 +27,11 @@ var IdempotencyNamespace = uuid.MustParse("6f1d3c2a-8e4b-5a7c-9d10-7469636b6574"
 // current revision (optimistic concurrency).
 const RuleStaleRevision domain.Rule = "stale-revision"
 
+// RuleIdempotencyKeyReused: an idempotency key the principal already used
+// came with a different request (Command.Fingerprint): same key, same
+// request, or an error.
+const RuleIdempotencyKeyReused domain.Rule = "idempotency-key-reused"
+
 // MaxIdempotencyKey is the longest idempotency key accepted, in bytes.
 const MaxIdempotencyKey = 200
 
@@ -103,6 +108,12 @@ type Command struct {
 	// to the principal (actor id, role and partner): the same key from
 	// another principal is a different key.
 	IdempotencyKey string
+	// Fingerprint identifies what was asked (the HTTP API: a digest of the
+	// route, the path and the decoded body). With an idempotency key, a
+	// retry must ask the same: a command under a key already used by the
+	// principal for another request is refused (RuleIdempotencyKeyReused).
+	// Empty: not checked.
+	Fingerprint []byte
 	// ExpectedRevision, when set, is the stream revision the caller last
 	// saw; the command is refused with a *ConflictError if the stream has
 	// moved on.
@@ -193,8 +204,8 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 	if err != nil {
 		return Result{}, err
 	}
-	if res, ok := s.replay(l, cmd); ok {
-		return res, nil
+	if res, ok, err := s.replay(l, cmd); ok || err != nil {
+		return res, err
 	}
 	cur, prevHash := l.last()
 	if cmd.ExpectedRevision != nil && (!l.exists() || *cmd.ExpectedRevision != cur) {
@@ -290,8 +301,8 @@ func (s *Service) settle(ctx context.Context, cmd Command, l *snapshot, p pendin
 	case errors.As(err, &ce):
 		if cmd.IdempotencyKey != "" {
 			if now, rerr := s.state(ctx, stream); rerr == nil {
-				if res, ok := s.replay(now, cmd); ok {
-					return res, nil
+				if res, ok, err := s.replay(now, cmd); ok || err != nil {
+					return res, err
 				}
 			}
 		}
@@ -321,8 +332,18 @@ func (s *Service) eventID(cmd Command, stream string, i int) uuid.UUID {
 		return uuid.New()
 	}
 	parts := append([]string{cmd.IdempotencyKey}, principal(cmd.Actor)...)
-	return idemID(append(parts, stream, strconv.Itoa(i))...)
+	id := idemID(append(parts, stream, strconv.Itoa(i))...)
+	// The last four bytes (the node field, free of the version and variant
+	// bits) say which request it was: a retry of another request under the
+	// same key finds the run and is refused (replay).
+	if len(cmd.Fingerprint) >= fingerprintBytes {
+		copy(id[16-fingerprintBytes:], cmd.Fingerprint)
+	}
+	return id
 }
+
+// fingerprintBytes is how much of Command.Fingerprint an event id carries.
+const fingerprintBytes = 4
 
 // principal is the scope of an idempotency key: the actor's id, role and
 // partner. The same key sent by another principal is another key (a fresh
@@ -334,12 +355,26 @@ func idemID(parts ...string) uuid.UUID {
 }
 
 // replay finds the events of an earlier run of cmd (same idempotency key)
-// in l and returns that run's result.
-func (s *Service) replay(l *snapshot, cmd Command) (Result, bool) {
+// in l and returns that run's result. A run under the same key of another
+// request (a different fingerprint) is a RuleIdempotencyKeyReused error.
+func (s *Service) replay(l *snapshot, cmd Command) (Result, bool, error) {
 	if cmd.IdempotencyKey == "" {
-		return Result{}, false
+		return Result{}, false, nil
 	}
-	return storedRun(l, func(i int) (uuid.UUID, bool) { return s.eventID(cmd, l.name, i), true })
+	if res, ok := storedRun(l, func(i int) (uuid.UUID, bool) { return s.eventID(cmd, l.name, i), true }); ok {
+		return res, true, nil
+	}
+	if len(cmd.Fingerprint) >= fingerprintBytes {
+		id0 := s.eventID(cmd, l.name, 0)
+		for _, id := range l.ids {
+			if [16 - fingerprintBytes]byte(id[:16-fingerprintBytes]) == [16 - fingerprintBytes]byte(id0[:16-fingerprintBytes]) {
+				return Result{}, false, domain.Errorf(domain.KindInvalid, RuleIdempotencyKeyReused, "Idempotency-Key",
+					"the idempotency key %q already went with a different request on %s: send a new key for a new request, or repeat the first request exactly",
+					cmd.IdempotencyKey, l.name)
+			}
+		}
+	}
+	return Result{}, false, nil
 }
 
 // storedRun finds in l the run of events whose ids are id(0), id(1), …

@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -267,10 +270,24 @@ func cmdRoute[B any, P interface {
 		if err != nil {
 			return app.Result{}, err
 		}
+		cmd.Fingerprint = fingerprint(op, r.URL.Path, b)
 		return run(call{app: a.app, ctx: r.Context(), cmd: cmd, r: r}, b)
 	}
 	return route{method: method, path: path, op: op, summary: summary, tag: tag, command: true, body: *new(B),
 		resp: CommandResult[domain.Event]{}, status: http.StatusOK, exec: exec}
+}
+
+// fingerprint is what a command request asked, for telling a retry under
+// an Idempotency-Key from another request under the same key: a digest of
+// the operation, the path and the decoded body (re-encoded, so spacing and
+// key order do not count).
+func fingerprint(op, path string, body any) []byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", op, path)
+	if err := json.NewEncoder(h).Encode(body); err != nil {
+		return nil // not encodable: not checked
+	}
+	return h.Sum(nil)
 }
 
 // act is the run of a ticket command route: the action (of the domain's

@@ -21,6 +21,13 @@ type Timestamp struct{ time.Time }
 
 var timeType = reflect.TypeFor[time.Time]()
 
+// notAnInstant marks, as the Type of a json.UnmarshalTypeError, a time
+// that parses but is no real instant of the ledger's life (before 1970,
+// such as 0001-01-01T00:00:00Z, Go's zero time).
+type notAnInstant struct{}
+
+var instantType = reflect.TypeFor[notAnInstant]()
+
 // UnmarshalJSON parses an RFC 3339 time.
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
@@ -35,6 +42,9 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return &json.UnmarshalTypeError{Value: strconv.Quote(s), Type: timeType}
 	}
+	if v.Year() < 1970 {
+		return &json.UnmarshalTypeError{Value: strconv.Quote(s), Type: instantType}
+	}
 	t.Time = v
 	return nil
 }
@@ -48,8 +58,9 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 }
 
 // decodeBody decodes the JSON request body into v strictly: one JSON value,
-// no unknown fields, right types. Every failure is a 400 naming the field
-// (or a 413 when the body is over the limit).
+// valid UTF-8, each key once, within the bounds (checkJSON), no unknown
+// fields, right types. Every failure is a 400 or 422 naming the field (or a
+// 413 when the body is over the limit).
 func decodeBody(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -68,6 +79,9 @@ func decodeBody(r *http.Request, v any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil // an empty body is an empty object: the domain names what is missing
+	}
+	if err := checkJSON(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -89,8 +103,11 @@ func jsonError(err error) error {
 		return badRequest("body", "the request body is not valid JSON (at byte %d): %v", syn.Offset, syn)
 	case errors.As(err, &typ):
 		field := jsonPath(typ.Field)
-		if typ.Type == timeType {
+		switch typ.Type {
+		case timeType:
 			return badRequest(field, "%s: %s is not a time: use RFC 3339, e.g. 2026-03-02T09:30:00Z", field, typ.Value)
+		case instantType:
+			return badRequest(field, "%s: %s is not a real instant: send when it happened (RFC 3339), or leave it out for now", field, typ.Value)
 		}
 		return badRequest(field, "%s: a JSON %s cannot be a %s", field, typ.Value, jsonKind(typ.Type))
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):

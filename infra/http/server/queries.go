@@ -134,7 +134,11 @@ func orEmpty[T any](s []T) []T {
 }
 
 func page(q *query) projections.Page {
-	return projections.Page{Cursor: q.str("cursor"), Limit: q.int("limit"),
+	limit := q.int("limit")
+	if limit > projections.MaxLimit && q.err == nil {
+		q.err = badRequest("limit", "limit=%d is more than %d: page with the cursor (next) instead", limit, projections.MaxLimit)
+	}
+	return projections.Page{Cursor: q.str("cursor"), Limit: limit,
 		Order: projections.Order(q.oneOf("order", string(projections.OldestFirst), string(projections.NewestFirst)))}
 }
 
