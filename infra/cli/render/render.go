@@ -3,12 +3,14 @@
 package render
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 )
 
 // Format is an output format.
@@ -50,16 +52,29 @@ func (r *Rows) Add(cells ...any) {
 func Write(w io.Writer, f Format, raw any, rows Rows) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(raw)
+		if err := enc.Encode(raw); err != nil {
+			return err
+		}
+		// encoding/json escapes the C0 controls; DEL and the C1 controls
+		// (which can only stand inside strings) are escaped here.
+		_, err := io.WriteString(w, escapeControls(buf.String(), func(r rune) bool { return r >= 0x7f && r <= 0x9f }))
+		return err
 	case CSV:
 		cw := csv.NewWriter(w)
 		if err := cw.Write(rows.Header); err != nil {
 			return err
 		}
-		if err := cw.WriteAll(rows.Rows); err != nil {
-			return err
+		for _, r := range rows.Rows {
+			cells := make([]string, len(r))
+			for i, c := range r {
+				cells[i] = visible(c)
+			}
+			if err := cw.Write(cells); err != nil {
+				return err
+			}
 		}
 		cw.Flush()
 		return cw.Error()
@@ -93,11 +108,34 @@ func KV(w io.Writer, f Format, raw any, pairs [][2]string) error {
 	return Write(w, f, raw, rows)
 }
 
-// clean keeps a cell on one line so tables stay aligned.
+// visible writes the control characters of s other than newline and tab
+// as \u escapes: stored data never drives the terminal it is printed on
+// (the API refuses them in new input; older data may hold them).
+func visible(s string) string {
+	return escapeControls(s, func(r rune) bool { return r != '\n' && r != '\t' && unicode.IsControl(r) })
+}
+
+func escapeControls(s string, is func(rune) bool) string {
+	if !strings.ContainsFunc(s, is) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if is(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// clean keeps a cell on one line so tables stay aligned, its control
+// characters visible.
 func clean(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		c = strings.NewReplacer("\n", " ", "\t", " ", "\r", " ").Replace(c)
+		c = visible(strings.NewReplacer("\n", " ", "\t", " ", "\r", " ").Replace(c))
 		if c == "" {
 			c = "-"
 		}

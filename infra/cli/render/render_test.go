@@ -2,8 +2,10 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestWriteFormats(t *testing.T) {
@@ -73,5 +75,38 @@ func TestKV(t *testing.T) {
 	}
 	if got := b.String(); got != "status\nopen\n" {
 		t.Errorf("kv csv = %q", got)
+	}
+}
+
+// TestControlCharactersNeverReachTheTerminal: stored text with a terminal
+// escape, DEL and a C1 control is printed with those escaped, in every
+// format; JSON still decodes to the stored text.
+func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
+	stored := "a\x1b[2Jb\x7fc\u009bd\re"
+	raw := map[string]string{"title": stored}
+	rows := Rows{Header: []string{"TITLE"}}
+	rows.Add(stored)
+	for _, f := range []Format{Table, CSV, JSON} {
+		var b bytes.Buffer
+		if err := Write(&b, f, raw, rows); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.TrimRight(b.String(), "\n")
+		if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }); i >= 0 {
+			t.Errorf("%s output holds a raw control character at %d: %q", f, i, out)
+		}
+		if f == JSON {
+			var back map[string]string
+			if err := json.Unmarshal(b.Bytes(), &back); err != nil || back["title"] != stored {
+				t.Errorf("JSON does not decode to the stored text: %q %v", back["title"], err)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := KV(&b, Table, raw, [][2]string{{"title", stored}}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsFunc(strings.TrimRight(b.String(), "\n"), func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
+		t.Errorf("KV table: %q", b.String())
 	}
 }
