@@ -199,3 +199,18 @@ func TestTicketsListFiltersAndCursor(t *testing.T) {
 		t.Errorf("bad status: %v", err)
 	}
 }
+
+// FuzzCursor: any cursor string is a position of this listing or a
+// KindInvalid error; a cursor the listing made reads back as its position.
+func FuzzCursor(f *testing.F) {
+	f.Add(byte('t'), makeCursor('t', 42), uint64(7))
+	f.Add(byte('a'), "not a cursor", uint64(0))
+	f.Fuzz(func(t *testing.T, kind byte, c string, pos uint64) {
+		if _, err := parseCursor(kind, c); err != nil && domain.KindOf(err) != domain.KindInvalid {
+			t.Fatalf("%q: %v", c, err)
+		}
+		if got, err := parseCursor(kind, makeCursor(kind, pos)); err != nil || got != pos {
+			t.Fatalf("round trip of %d: %d, %v", pos, got, err)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package calendar_test
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -287,4 +288,25 @@ func TestConcurrentUse(t *testing.T) {
 			t.Fatalf("concurrent results differ: %v vs %v", got, first)
 		}
 	}
+}
+
+// FuzzParseSpecs: any calendar definition file parses to specs or to an
+// error naming the problem, and every spec it accepts builds a calendar or
+// is refused, never a panic.
+func FuzzParseSpecs(f *testing.F) {
+	f.Add([]byte(`{"id":"se","timeZone":"Europe/Stockholm","week":{"mon":["08:00-17:00"]},"holidays":["2026-12-24"]}`))
+	f.Add([]byte(`{"calendars":[{"id":"x","timeZone":"UTC"}]}`))
+	f.Add([]byte(`[{"id":"x","timeZone":"Mars/Olympus"}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		specs, err := calendar.ParseSpecs(bytes.NewReader(b))
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an empty error")
+			}
+			return
+		}
+		for _, s := range specs {
+			_, _ = calendar.New(s)
+		}
+	})
 }
