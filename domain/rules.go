@@ -145,6 +145,15 @@ const (
 	RuleTokenExists Rule = "token-exists"
 )
 
+// Data-subject rules (domain/subject).
+const (
+	// RuleSubjectNotFound (KindNotFound): the key store knows no such data
+	// subject (never filed as a contact, or a mistyped id or e-mail).
+	RuleSubjectNotFound Rule = "subject-not-found"
+	// RuleSubjectErased (KindConflict): the subject was erased before.
+	RuleSubjectErased Rule = "subject-erased"
+)
+
 // RuleDoc describes one rule for docs and problem documents.
 type RuleDoc struct {
 	Rule Rule
@@ -205,5 +214,7 @@ func Rules() []RuleDoc {
 		{RulePlanNotFound, KindNotFound, "ledger", "ending a plan that was never recorded", "check the plan id"},
 		{RuleTokenNotFound, KindNotFound, "ledger", "revoking a token that was never issued", "check the token id (tokens list)"},
 		{RuleTokenExists, KindConflict, "ledger", "issuing a token id already issued", "issue the new token under a new id"},
+		{RuleSubjectNotFound, KindNotFound, "ledger", "forgetting a subject id or contact e-mail the key store does not know", "give the contact's e-mail as filed (any letter case), or the subject id (sub-…, as in the sealed values of an evidence export)"},
+		{RuleSubjectErased, KindConflict, "ledger", "forgetting a subject erased before", "nothing to do: its data already reads as erased"},
 	}
 }

@@ -8,13 +8,14 @@ import (
 	"github.com/ticketledger/ticketledger/domain/ledger"
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/principal"
+	"github.com/ticketledger/ticketledger/domain/subject"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 )
 
-// All returns the spec of every event type: ticket, partner, token, then
-// the ledger's own (keyring and seals) events.
+// All returns the spec of every event type: ticket, partner, token, the
+// ledger's own (keyring and seals) events, then erasures.
 func All() []domain.EventSpec {
-	return append(append(append(ticket.Specs(), partner.Specs()...), principal.Specs()...), ledger.Specs()...)
+	return append(append(append(append(ticket.Specs(), partner.Specs()...), principal.Specs()...), ledger.Specs()...), subject.Specs()...)
 }
 
 // ByType returns All indexed by type name.

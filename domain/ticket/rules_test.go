@@ -29,13 +29,15 @@ var domainRules = []struct {
 	{"SLA: no response before the opening", domain.RuleOccurredBeforeOpening},
 }
 
-// partnerOnly are rules only the partner or token aggregate enforces
-// (tested there).
+// partnerOnly are rules only the partner, token or subject aggregate
+// enforces (tested there).
 var partnerOnly = []domain.Rule{
 	domain.RulePartnerExists, domain.RuleResellerNeedsProvider, domain.RuleGrantOnResellerOnly,
 	domain.RuleGrantByOwnProvider, domain.RulePlanExists, domain.RulePlanNotFound,
 	// and the token aggregate (domain/principal)
 	domain.RuleTokenNotFound, domain.RuleTokenExists,
+	// and the erasure of data subjects (domain/subject)
+	domain.RuleSubjectNotFound, domain.RuleSubjectErased,
 }
 
 // TestRuleCatalogue checks that every rule of domain.md maps to a named

@@ -51,6 +51,10 @@ type Config struct {
 	Now func() time.Time
 	// Window bounds occurred-at against now (zero: the domain defaults).
 	Window domain.Window
+	// Subjects is the key store that the personal data of ticket contacts
+	// is sealed with before it is encoded (and opened with on Recorded).
+	// Nil: contacts are stored as given (tests, benchmarks).
+	Subjects Subjects
 	// CacheEvents bounds the decoded events the service keeps of recently
 	// used streams, all streams together (0: DefaultCacheEvents; negative:
 	// keep none and read every stream whole).
@@ -67,6 +71,7 @@ type Service struct {
 	signer   codec.Signer
 	now      func() time.Time
 	window   domain.Window
+	subjects Subjects
 	cache    *streamCache
 }
 
@@ -76,7 +81,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("app: no event store")
 	}
 	s := &Service{store: cfg.Store, policies: cfg.Policies, codec: cfg.Codec, signer: cfg.Signer, now: cfg.Now, window: cfg.Window,
-		cache: newStreamCache(cfg.CacheEvents)}
+		subjects: cfg.Subjects, cache: newStreamCache(cfg.CacheEvents)}
 	if s.policies == nil {
 		s.policies = sla.Shipped()
 	}
@@ -217,6 +222,9 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 	}
 	if len(d.events) == 0 {
 		return Result{Stream: stream, Revision: cur, HasRevision: l.exists()}, nil
+	}
+	if d.events, err = s.sealPersonal(d.events); err != nil {
+		return Result{}, fmt.Errorf("%s: %w", stream, err)
 	}
 
 	onBehalfOf := strings.TrimSpace(cmd.OnBehalfOf)

@@ -67,7 +67,7 @@ func newTicketID(cmd Command, given string) string {
 // current SLA policy. The result carries the ticket id and the
 // first-response deadline.
 func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result, error) {
-	return s.decide(ctx, cmd, newTicketID(cmd, in.TicketID), true, "open", func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error) {
+	res, err := s.decide(ctx, cmd, newTicketID(cmd, in.TicketID), true, "open", func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error) {
 		facts := ticket.Facts{Policy: s.policies.Current()}
 		var err error
 		if cmd.Actor.Partner != "" {
@@ -85,6 +85,13 @@ func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result,
 		}
 		return t.Open(cmd.Actor, occurredAt, now, in.OpenRequest, facts)
 	})
+	if err != nil {
+		return res, err
+	}
+	if res.Events, err = s.revealPersonal(res.Events); err != nil {
+		return res, fmt.Errorf("open ticket %s: %w", res.TicketID, err)
+	}
+	return res, nil
 }
 
 // RedirectToISV records a marketplace request redirected to the ISV.
@@ -153,8 +160,10 @@ func (s *Service) Ticket(ctx context.Context, ticketID string) (*ticket.Ticket, 
 }
 
 // Recorded returns a ticket's stream as recorded and decoded, oldest first,
-// for the pure per-ticket queries (projections.History, projections.AsOf).
-// A ticket that does not exist is a KindNotFound error.
+// for the pure per-ticket queries (projections.History, projections.AsOf),
+// with the contact's personal data opened with its subject's key (or
+// ErasedValue once the subject is erased). A ticket that does not exist is
+// a KindNotFound error.
 func (s *Service) Recorded(ctx context.Context, ticketID string) ([]domain.Recorded, error) {
 	stream, id, err := TicketStream(ticketID)
 	if err != nil {
@@ -167,5 +176,5 @@ func (s *Service) Recorded(ctx context.Context, ticketID string) ([]domain.Recor
 	if !l.exists() {
 		return nil, domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "ticket %q does not exist: check the ticket id", id)
 	}
-	return l.records(), nil
+	return s.revealPersonal(l.records())
 }

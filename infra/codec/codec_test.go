@@ -20,6 +20,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/sla"
+	"github.com/ticketledger/ticketledger/domain/subject"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
@@ -67,6 +68,7 @@ func samples() []domain.Event {
 		ledger.KeyRetired{KeyID: "0123456789abcdef", Reason: "rotated"},
 		ledger.Sealed{TreeSize: 7, RootHash: "AAAA", KeyID: "0123456789abcdef", SealedAt: t0, Checkpoint: "ticketledger\n7\nAAAA\n",
 			Flagged: []string{"leaf 3 ticket-x@1 e: unsigned"}},
+		subject.Erased{SubjectID: "sub-0123456789abcdef0123456789abcdef", Reason: "erasure request", ErasedBy: "ops"},
 	}
 }
 

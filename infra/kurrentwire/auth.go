@@ -20,6 +20,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/principal"
+	"github.com/ticketledger/ticketledger/domain/subject"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/auth"
 )
@@ -82,12 +83,14 @@ var ledgerStreamPrefixes = []string{
 	ticket.StreamPrefix,    // "ticket-": the tickets
 	partner.StreamPrefix,   // "partner-": the partner directory
 	principal.StreamPrefix, // "token-": issued and revoked tokens
+	subject.StreamPrefix,   // "subject-": erasures of data subjects
 	"ledger-",              // the ledger's seals and signing keys
 	"$ledger-",
 }
 
 // LedgerStreamPrefixes returns the prefixes of the ledger's own streams
-// (tickets, partners, tokens, seals and keys): the set LedgerStream checks.
+// (tickets, partners, tokens, erasures, seals and keys): the set
+// LedgerStream checks.
 func LedgerStreamPrefixes() []string { return append([]string(nil), ledgerStreamPrefixes...) }
 
 // LedgerStream reports whether stream is one of the ledger's own streams,

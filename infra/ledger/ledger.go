@@ -21,6 +21,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,6 +49,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/projector"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/subjects"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -105,6 +107,14 @@ type Config struct {
 	SealInterval time.Duration
 	HeadFile     string
 	NoSealer     bool
+
+	// SubjectKeysDir is the key store of data subjects (infra/subjects),
+	// outside the event log: the personal data of ticket contacts is
+	// sealed with its keys, and forgetting a subject destroys its key.
+	// Empty: DataDir/subject-keys for the embedded store, SnapshotDir/
+	// subject-keys on KurrentDB (with no snapshot directory either, the
+	// ledger refuses to store personal data).
+	SubjectKeysDir string
 }
 
 // Ledger is an opened ledger. Its fields are ready to use; Close releases it.
@@ -150,6 +160,9 @@ type Ledger struct {
 	// HeadFile is where it publishes heads ("" for none).
 	Sealer   *integrity.Sealer
 	HeadFile string
+	// Subjects is the key store of data subjects (nil when there is none:
+	// on KurrentDB without a snapshot or key directory).
+	Subjects *subjects.FileStore
 
 	log *slog.Logger
 }
@@ -219,7 +232,23 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if l.Key != nil {
 		signer = l.Key
 	}
-	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer})
+	keysDir := cfg.SubjectKeysDir
+	switch {
+	case keysDir != "":
+	case cfg.StoreURL == "":
+		keysDir = filepath.Join(cmp.Or(cfg.DataDir, "data"), subjects.DirName)
+	case snapDir != "":
+		keysDir = filepath.Join(snapDir, subjects.DirName)
+	}
+	var subjectKeys app.Subjects = noSubjects{}
+	if keysDir != "" {
+		if l.Subjects, err = subjects.OpenFileStore(keysDir); err != nil {
+			l.Raw.Close()
+			return nil, err
+		}
+		subjectKeys = l.Subjects
+	}
+	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys})
 	if err != nil {
 		l.Raw.Close()
 		return nil, fmt.Errorf("application service: %w", err)
@@ -367,6 +396,17 @@ func redact(conn string) string {
 	}
 	return conn
 }
+
+// noSubjects is the key store of a ledger that has none: it refuses to
+// store personal data rather than keep it in plaintext.
+type noSubjects struct{}
+
+var errNoSubjects = errors.New("this ledger has no subject key store, so it cannot store a contact's personal data encrypted: start it with --subject-keys DIR (or --snapshots DIR)")
+
+func (noSubjects) Subject(string) (string, []byte, error) { return "", nil, errNoSubjects }
+func (noSubjects) Lookup(string) (string, bool, error)    { return "", false, nil }
+func (noSubjects) Key(string) ([]byte, bool, error)       { return nil, false, nil }
+func (noSubjects) Destroy(string) error                   { return errNoSubjects }
 
 // MetricsHandler serves the ledger's Prometheus registry (/metrics).
 func (l *Ledger) MetricsHandler() http.Handler { return metrics.Handler(l.Registry) }

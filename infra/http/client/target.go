@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/subject"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/http/server"
@@ -128,6 +130,19 @@ func (t *Target) GrantAzureAccess(ctx context.Context, cmd app.Command, reseller
 // RevokeAzureAccess implements the demo target.
 func (t *Target) RevokeAzureAccess(ctx context.Context, cmd app.Command, resellerID, customerID, reason string) (app.Result, error) {
 	return t.post(ctx, cmd, ppath(resellerID, "/azure-access/"+url.PathEscape(customerID)+"/revocation"), server.ReasonBody{CommandBase: base(cmd), Reason: reason})
+}
+
+// Forget implements the demo target: POST /v1/subjects/{subject}/forget.
+func (t *Target) Forget(ctx context.Context, cmd app.Command, subj, reason string) (app.Erasure, error) {
+	res, err := t.post(ctx, cmd, "/v1/subjects/"+url.PathEscape(subj)+"/forget", server.ReasonBody{CommandBase: base(cmd), Reason: reason})
+	if err != nil {
+		return app.Erasure{}, err
+	}
+	er := app.Erasure{Result: res, SubjectID: strings.TrimPrefix(res.Stream, subject.StreamPrefix)}
+	if n := len(res.Events); n > 0 {
+		er.ErasedAt = res.Events[n-1].Meta.RecordedAt
+	}
+	return er, nil
 }
 
 // Open implements the demo target.

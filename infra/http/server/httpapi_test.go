@@ -23,6 +23,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/subjects"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -63,7 +64,8 @@ type env struct {
 	ready   error
 	reads   *countingStore // the app's store, counting stream reads
 	tokens  *auth.Tokens
-	denied  []string // method/reason of every denial reported
+	keys    *subjects.FileStore // the data subjects' key store
+	denied  []string            // method/reason of every denial reported
 }
 
 func newEnv(t *testing.T, mutate ...func(*Config)) *env {
@@ -75,7 +77,10 @@ func newEnv(t *testing.T, mutate ...func(*Config)) *env {
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, store: st, now: t0, obs: &recordingObserver{}, reads: &countingStore{Store: st}}
 	clock := func() time.Time { return e.now }
-	svc, err := app.New(app.Config{Store: e.reads, Now: clock})
+	if e.keys, err = subjects.OpenFileStore(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.New(app.Config{Store: e.reads, Now: clock, Subjects: e.keys})
 	if err != nil {
 		t.Fatal(err)
 	}

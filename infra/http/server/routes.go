@@ -70,7 +70,7 @@ func withPage(ps ...param) []param { return append(ps, pageParams...) }
 // routes is the route table: the mux, the request checks and the OpenAPI
 // document are all built from it.
 func routes() []route {
-	const tk, pt, rp, au, tkn, ops = "tickets", "partners", "reports", "audit", "tokens", "operations"
+	const tk, pt, rp, au, tkn, sub, ops = "tickets", "partners", "reports", "audit", "tokens", "subjects", "operations"
 	create := func(r route) route { r.create, r.status = true, http.StatusCreated; return r }
 	get := func(path, op, summary, tag string, resp any, h func(*API, http.ResponseWriter, *http.Request, *query) error, q ...param) route {
 		return route{method: http.MethodGet, path: path, op: op, summary: summary, tag: tag, resp: resp, status: http.StatusOK, query: q, handle: h}
@@ -207,6 +207,13 @@ func routes() []route {
 		get("/v1/tokens", "listTokens", "The ledger tokens, active, expired and revoked (admin only; no secrets, no hashes)", tkn, TokenList{}, (*API).listTokens),
 		{method: "POST", path: "/v1/tokens/{id}/revocation", op: "revokeToken", summary: "Revoke a token (admin only); it stops authenticating at once", tag: tkn,
 			body: RevokeTokenBody{}, resp: RevokedToken{}, status: http.StatusOK, handle: (*API).revokeToken},
+
+		// Data subjects (admin only).
+		cmdRoute("POST", "/v1/subjects/{subject}/forget", "forgetSubject", "Erase a data subject (admin only): destroy the key its personal data (a ticket contact's name, e-mail, phone) is encrypted with, so it reads as erased everywhere while every hash, signature and seal still verifies, and record subject.erased (who, when, why; no personal data). {subject} is the subject id (sub-…) or the contact's e-mail", sub,
+			func(c call, b *ReasonBody) (res, error) {
+				er, err := c.app.Forget(c.ctx, c.cmd, c.r.PathValue("subject"), b.Reason)
+				return er.Result, err
+			}),
 
 		// Operations.
 		{method: "GET", path: "/healthz", op: "healthz", summary: "The process is up", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).healthz},

@@ -24,7 +24,8 @@ import (
 //   - An auditor reads everything and changes nothing: every command is
 //     403 auditor-read-only, before anything is read.
 //   - An admin runs the ledger — partner onboarding, partner records,
-//     tokens, configuration (policies) — and reads no ticket data: ticket
+//     tokens, configuration (policies), erasing data subjects — and reads
+//     no ticket data: ticket
 //     reads, listings, reports and the audit index are 403
 //     role-not-allowed, as are ticket commands.
 //
@@ -68,6 +69,8 @@ func scopeOf(op string) scope {
 		return scopePartners
 	case "listPolicies", "issueToken", "listTokens", "revokeToken":
 		return scopeConfig // the token routes are admin-only (adminOf, authn.go)
+	case "forgetSubject":
+		return scopeConfig // admin only: the domain refuses every other role (domain/subject)
 	case "getTreeHead", "listKeys", "getInclusionProof", "getConsistencyProof":
 		return scopeIntegrity
 	case "healthz", "readyz", "openapi":

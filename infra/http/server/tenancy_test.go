@@ -532,7 +532,9 @@ func TestTenancyMatrix(t *testing.T) {
 		"issueToken":  tokenRow(e, http.StatusCreated, func() any { return map[string]any{"role": "auditor", "name": "matrix"} }, refused),
 		"listTokens":  tokenRow(e, http.StatusOK, nil, refused),
 		"revokeToken": tokenRow(e, http.StatusOK, func() any { return map[string]any{"reason": "matrix"} }, refused),
-		"metrics":     anyPrincipal,
+		// Erasing a data subject: the admin only, by id or e-mail.
+		"forgetSubject": subjectRow(e, refused),
+		"metrics":       anyPrincipal,
 
 		// No sealer in this API: auditors and admins get 404 no-tree-head,
 		// every other role 403 before that.
@@ -583,16 +585,44 @@ func redirects(w *tenancyWorld, c caller) int {
 // append nothing: send checks it). A {id} in the
 // path is a token issued for the purpose.
 func tokenRow(e *env, ok int, body func() any, send func(method, path string, c caller, body any, h ...string) resp) func(t *testing.T, rt route) {
+	return adminRow(ok, func(t *testing.T, path string) string {
+		if !strings.Contains(path, "{id}") {
+			return path
+		}
+		iss, err := e.tokens.Issue(context.Background(), auth.Internal().Actor(), auth.IssueRequest{Role: domain.RoleAuditor, Name: "victim"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Replace(path, "{id}", iss.TokenID, 1)
+	}, e, body, send)
+}
+
+// subjectRow is the tenancy row of forgetSubject: tokenRow's answers, on a
+// data subject made for the purpose (by id, or by e-mail when byEmail).
+func subjectRow(e *env, send func(method, path string, c caller, body any, h ...string) resp) func(t *testing.T, rt route) {
+	n := 0
+	return adminRow(http.StatusOK, func(t *testing.T, path string) string {
+		n++
+		email := fmt.Sprintf("matrix-%d@p1.example", n)
+		id, _, err := e.keys.Subject(email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n%2 == 0 {
+			id = email
+		}
+		return strings.Replace(path, "{subject}", id, 1)
+	}, e, func() any { return map[string]any{"reason": "matrix"} }, send)
+}
+
+// adminRow is the tenancy row of an admin-only route: ok for the admin,
+// 403 for every other role, anonStatus for the anonymous caller
+// (refusals append nothing: send checks it); fill makes each caller's
+// path from the route's.
+func adminRow(ok int, fill func(t *testing.T, path string) string, e *env, body func() any, send func(method, path string, c caller, body any, h ...string) resp) func(t *testing.T, rt route) {
 	return func(t *testing.T, rt route) {
 		for _, c := range callers {
-			path := rt.path
-			if strings.Contains(path, "{id}") {
-				iss, err := e.tokens.Issue(context.Background(), auth.Internal().Actor(), auth.IssueRequest{Role: domain.RoleAuditor, Name: "victim"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				path = strings.Replace(path, "{id}", iss.TokenID, 1)
-			}
+			path := fill(t, rt.path)
 			var b any
 			if body != nil {
 				b = body()

@@ -32,6 +32,8 @@ type Target interface {
 	Open(ctx context.Context, cmd app.Command, in app.OpenTicket) (app.Result, error)
 	RedirectToISV(ctx context.Context, cmd app.Command, in app.RedirectTicket) (app.Result, error)
 	Act(ctx context.Context, cmd app.Command, ticketID string, a ticket.Action) (app.Result, error)
+
+	Forget(ctx context.Context, cmd app.Command, subject, reason string) (app.Erasure, error)
 }
 
 var _ Target = (*app.Service)(nil)
@@ -129,6 +131,9 @@ func Generate(ctx context.Context, target Target, opts Options, progress func(do
 	if err := g.run(); err != nil {
 		return g.sum, err
 	}
+	if err := g.erasure(); err != nil {
+		return g.sum, err
+	}
 	progress(g.total, g.total)
 	return g.sum, nil
 }
@@ -146,6 +151,45 @@ type gen struct {
 	total      int
 	seq        int // tie-breaker of the step queue
 	queue      stepQueue
+	// leaver is the e-mail of the contact erased at the end (erasure), and
+	// whether the ticket that named it was replayed (a re-run).
+	leaver         string
+	leaverReplayed bool
+}
+
+// leaverPartner is the partner whose first contact on a ticket leaves and
+// asks to be forgotten at the end of the history.
+const leaverPartner = "hudson-msp"
+
+// erasure forgets the leaving contact (subject.erased): its name and
+// e-mail read as erased on its tickets from then on. On a re-run the
+// erasure is already done (the e-mail leads to no subject any more): that
+// counts as replayed.
+func (g *gen) erasure() error {
+	if g.leaver == "" {
+		return nil
+	}
+	cmd := app.Command{Actor: adminActor, IdempotencyKey: g.key("erasure")}
+	er, err := g.t.Forget(g.ctx, cmd, g.leaver, "left "+leaverPartner+": data-subject erasure request DSR-2026-0042")
+	if err != nil {
+		if k := kindOf(err); g.leaverReplayed && (k == domain.KindNotFound || k == domain.KindConflict) {
+			g.sum.Commands++
+			g.sum.Replayed++
+			return nil
+		}
+		return fmt.Errorf("demo: forget the contact who left %s: %w", leaverPartner, err)
+	}
+	g.record(er.Result)
+	return nil
+}
+
+// kindOf is the error kind of a refusal, from the service or over HTTP.
+func kindOf(err error) domain.Kind {
+	var k interface{ Kind() domain.Kind }
+	if errors.As(err, &k) {
+		return k.Kind()
+	}
+	return domain.KindOf(err)
 }
 
 // key returns the idempotency key of the next command of a step.

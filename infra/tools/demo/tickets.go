@@ -244,6 +244,9 @@ func (g *gen) open(k *tk, at time.Time) error {
 	}
 	g.record(res)
 	g.sum.Tickets++
+	if k.filer.id == leaverPartner && g.leaver == "" {
+		g.leaver, g.leaverReplayed = in.Contact.Email, res.Replayed
+	}
 	k.id, k.severity = res.TicketID, in.Severity
 	k.deadline = at.Add(8 * time.Hour)
 	if res.Deadline != nil {
