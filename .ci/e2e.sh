@@ -140,6 +140,18 @@ code=$?
 set -e
 [ "$code" = 8 ] || fail "revoked token: exit $code, want 8"
 
+step "tour: a contact asks to be forgotten"
+contact() { "$tl" history "$id" -o json "${auditor[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["payload"]["contact"]["email"])'; }
+[ "$(contact)" = alice@contoso.example ] || fail "the contact does not read in plaintext before forget"
+set +e
+"$tl" "${admin[@]}" forget nobody@contoso.example
+code=$?
+set -e
+[ "$code" = 4 ] || fail "forget of an unknown subject: exit $code, want 4"
+"$tl" "${admin[@]}" forget alice@contoso.example --reason "erasure request 2026-17" | tee "$work/forget.txt"
+grep -q 'subject.erased' "$work/forget.txt" || fail "forget recorded no subject.erased"
+[ "$(contact)" = '[erased]' ] || fail "the contact does not read as erased after forget"
+
 step "graceful stop, restart from snapshot"
 stop
 grep -q 'snapshot' "$work/serve.log" || fail "no snapshot written on shutdown"
@@ -153,5 +165,6 @@ step "offline rebuild and verify"
 "$tl" rebuild --data "$work/data"
 "$tl" verify --data "$work/data" --against "$work/saved.head" | tee "$work/verify.txt"
 grep -q 'consistent: the log only grew' "$work/verify.txt" || fail "verify --against the saved head"
+grep -q '^problems *0' "$work/verify.txt" || fail "verify after the erasure found problems"
 echo
 echo "e2e: tour passed"

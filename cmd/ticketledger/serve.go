@@ -21,18 +21,19 @@ import (
 )
 
 // addServerCommands adds the commands that open a ledger themselves: serve,
-// demo, rebuild, verify.
+// demo, rebuild, verify, forget.
 func addServerCommands(root *cobra.Command, g *globals) {
-	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newVersionCmd(), newBenchCmd(g))
+	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newVersionCmd(), newBenchCmd(g), newForgetCmd(g))
 }
 
 // storeFlags are the flags that say which ledger to open.
 type storeFlags struct {
-	data      string
-	store     string
-	snapshots string
-	calendars string
-	policies  []string
+	data        string
+	subjectKeys string // serve, forget: the subject key store
+	store       string
+	snapshots   string
+	calendars   string
+	policies    []string
 }
 
 func (s *storeFlags) register(c *cobra.Command, withStore bool) {
@@ -48,7 +49,7 @@ func (s *storeFlags) register(c *cobra.Command, withStore bool) {
 
 func (s *storeFlags) config(log *slog.Logger) ledger.Config {
 	return ledger.Config{
-		DataDir: s.data, StoreURL: s.store, SnapshotDir: s.snapshots,
+		DataDir: s.data, StoreURL: s.store, SnapshotDir: s.snapshots, SubjectKeysDir: s.subjectKeys,
 		CalendarsFile: s.calendars, PolicyFiles: s.policies, Logger: log,
 	}
 }
@@ -152,6 +153,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	s.logs.register(c, "info")
 	f := c.Flags()
 	f.StringVar(&s.http, "http", "127.0.0.1:8080", "HTTP listen address (API, /metrics, /healthz, /readyz)")
+	f.StringVar(&s.store.subjectKeys, "subject-keys", "", "directory of the subject key store that encrypts contacts' personal data, outside the log (default: DATA/subject-keys; on KurrentDB SNAPSHOTS/subject-keys); back it up separately, with a retention limit")
 	s.kurrent.register(c)
 	f.BoolVar(&s.demo, "demo", false, "seed an empty ledger with demo data at start")
 	f.IntVar(&s.demoTickets, "demo-tickets", 300, "number of demo tickets for --demo")
