@@ -21,7 +21,6 @@
 package ledger
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -236,12 +235,14 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	switch {
 	case keysDir != "":
 	case cfg.StoreURL == "":
-		keysDir = filepath.Join(cmp.Or(cfg.DataDir, "data"), subjects.DirName)
+		keysDir = filepath.Join(dataDir(cfg), subjects.DirName)
 	case snapDir != "":
 		keysDir = filepath.Join(snapDir, subjects.DirName)
 	}
 	var subjectKeys app.Subjects = noSubjects{}
-	if keysDir != "" {
+	if keysDir == "" {
+		log.Warn("no subject key store: requests naming a contact are refused, as its personal data could only be stored in plain; give --subject-keys DIR (or --snapshots DIR)")
+	} else {
 		if l.Subjects, err = subjects.OpenFileStore(keysDir); err != nil {
 			l.Raw.Close()
 			return nil, err
