@@ -118,3 +118,24 @@ func TestFileStoreSubjectsAndDestroy(t *testing.T) {
 		t.Fatalf("after Destroy, Subject = %q (%v): want a new subject and key", id3, err)
 	}
 }
+
+// Concurrent first requests naming the same contact make one subject.
+func TestFileStoreSubjectConcurrent(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	ids := make(chan string, 16)
+	for range cap(ids) {
+		go func() {
+			id, _, err := st.Subject("zoe.quill@example.org")
+			if err != nil {
+				t.Error(err)
+			}
+			ids <- id
+		}()
+	}
+	first := <-ids
+	for range cap(ids) - 1 {
+		if id := <-ids; id != first {
+			t.Fatalf("two subjects for one e-mail: %s and %s", first, id)
+		}
+	}
+}
