@@ -146,7 +146,7 @@ func flatten(v Ticket) []kv {
 		{"resolvedAt", tpstr(v.ResolvedAt)}, {"closedAt", tpstr(v.ClosedAt)},
 	}
 	if d := v.Deadline; d != nil {
-		f = append(f, kv{"deadline.at", tstr(d.At)}, kv{"deadline.target", d.Target.String()},
+		f = append(f, kv{"deadline.at", tstr(d.At)}, kv{"deadline.targetSeconds", strconv.FormatInt(d.TargetSeconds, 10)},
 			kv{"deadline.clock", string(d.Clock)}, kv{"deadline.calendar", d.Calendar},
 			kv{"deadline.severity", string(d.Severity)}, kv{"deadline.policyVersion", d.PolicyVersion},
 			kv{"deadline.from", tstr(d.From)})

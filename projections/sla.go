@@ -25,8 +25,8 @@ type TicketSLA struct {
 	Now     time.Time `json:"now,omitzero"`
 	// Deadline is the deadline in force (for an answered ticket, the one
 	// in force at the first response).
-	Deadline    *sla.Deadline `json:"deadline,omitempty"`
-	RespondedAt *time.Time    `json:"respondedAt,omitempty"`
+	Deadline    *Deadline  `json:"deadline,omitempty"`
+	RespondedAt *time.Time `json:"respondedAt,omitempty"`
 	// TimeToFirstResponseSeconds is wall-clock time from the clock's start
 	// to the first response; BusinessTimeToFirstResponseSeconds the time
 	// counted against the target (business time for business-hours
@@ -46,9 +46,9 @@ type TicketSLA struct {
 
 // DeadlineChange is one deadline in a ticket's history and what set it.
 type DeadlineChange struct {
-	Deadline sla.Deadline `json:"deadline"`
-	Cause    string       `json:"cause"` // "opened" or "severity_changed"
-	SetAt    time.Time    `json:"setAt"` // occurred-at of the event that set it
+	Deadline Deadline  `json:"deadline"`
+	Cause    string    `json:"cause"` // "opened" or "severity_changed"
+	SetAt    time.Time `json:"setAt"` // occurred-at of the event that set it
 	// BreachedOnChange: the recomputed deadline had already passed, with
 	// no first response, when the severity changed.
 	BreachedOnChange bool `json:"breachedOnChange,omitempty"`
@@ -73,19 +73,20 @@ func (t *Tickets) ticketSLA(r *rec, now int64, history bool) TicketSLA {
 		Status: statusNames[r.status], Verdict: r.verdict(now), Now: fromNano(now),
 		DeadlineHistory: []DeadlineChange{},
 	}
+	var inForce *sla.Deadline
 	if r.deadlineSet {
 		d := t.deadline(&r.dl)
-		s.Deadline = &d
+		inForce = &d
 	}
 	if r.responded {
-		if s.Deadline != nil && r.respDeadlineAt != r.dl.at {
-			d := *s.Deadline
+		if inForce != nil && r.respDeadlineAt != r.dl.at {
+			d := *inForce
 			d.At, d.Target = fromNano(r.respDeadlineAt), time.Duration(r.respTarget)
 			d.Severity, d.Clock = domain.Severity(t.strs.str(r.respSeverity)), sla.Clock(t.strs.str(r.respClock))
 			if h := t.dlAt(r, r.respDeadlineAt); h != nil {
 				d = t.deadline(h)
 			}
-			s.Deadline = &d
+			inForce = &d
 		}
 		s.RespondedAt = ptrTime(r.respondedAt)
 		from := r.dl.from
@@ -101,6 +102,7 @@ func (t *Tickets) ticketSLA(r *rec, now int64, history bool) TicketSLA {
 		rem := seconds(r.dl.at - now)
 		s.ElapsedBusinessSeconds, s.RemainingSeconds = &el, &rem
 	}
+	s.Deadline = DeadlinePtr(inForce)
 	if history {
 		s.DeadlineHistory = t.history(r)
 	}
@@ -132,7 +134,7 @@ func (t *Tickets) history(r *rec) []DeadlineChange {
 		return out
 	}
 	add := func(d *dlRec) {
-		out = append(out, DeadlineChange{Deadline: t.deadline(d), Cause: causeName(d.cause), SetAt: fromNano(d.setAt), BreachedOnChange: d.breachedOnChange})
+		out = append(out, DeadlineChange{Deadline: DeadlineOf(t.deadline(d)), Cause: causeName(d.cause), SetAt: fromNano(d.setAt), BreachedOnChange: d.breachedOnChange})
 	}
 	add(&r.dl)
 	for p := r.dl.prev; p >= 0; p = t.hist[p].prev {
@@ -163,7 +165,7 @@ type ReportQuery struct {
 	// Now judges unanswered tickets; Horizon is how close to its deadline
 	// an unanswered open ticket must be to count as at risk.
 	Now     time.Time     `json:"now"`
-	Horizon time.Duration `json:"horizon"`
+	Horizon time.Duration `json:"-"` // not serialized: the API takes it as the horizon query parameter
 	Scope
 }
 
@@ -450,7 +452,7 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 // breached at Now.
 type AtRiskQuery struct {
 	Now     time.Time     `json:"now"`
-	Horizon time.Duration `json:"horizon"`
+	Horizon time.Duration `json:"-"` // not serialized: the API takes it as the horizon query parameter
 	// IncludeBreached adds open unanswered tickets whose deadline passed.
 	IncludeBreached bool `json:"includeBreached"`
 	Scope

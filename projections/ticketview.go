@@ -39,7 +39,7 @@ type Ticket struct {
 	Fraud       Fraud       `json:"fraud"`
 	// Deadline is the first-response deadline in force and how it was
 	// derived (policy version, clock, calendar, target, start).
-	Deadline *sla.Deadline `json:"deadline,omitempty"`
+	Deadline *Deadline `json:"deadline,omitempty"`
 	// DeadlineCause says which event set the deadline in force
 	// ("opened" or "severity_changed"); DeadlineChanges counts the
 	// deadlines it replaced.
@@ -112,7 +112,7 @@ func (t *Tickets) view(r *rec) Ticket {
 		Events: int(r.events), Revision: uint64(r.lastRev), Position: r.lastPos,
 	}
 	if r.deadlineSet {
-		d := t.deadline(&r.dl)
+		d := DeadlineOf(t.deadline(&r.dl))
 		v.Deadline = &d
 		v.DeadlineCause = causeName(r.dl.cause)
 		for p := r.dl.prev; p >= 0; p = t.hist[p].prev {
@@ -224,7 +224,7 @@ type TicketFilter struct {
 	// "breached_unanswered" (open, unanswered, deadline passed).
 	SLA     string        `json:"sla,omitempty"`
 	Now     time.Time     `json:"now,omitzero"`
-	Horizon time.Duration `json:"horizon,omitempty"`
+	Horizon time.Duration `json:"-"` // not serialized: the API takes it as the horizon query parameter
 	// OpenedFrom (inclusive) and OpenedTo (exclusive) bound the occurred-at
 	// of the opening.
 	OpenedFrom time.Time `json:"openedFrom,omitzero"`

@@ -75,9 +75,9 @@ type Flip struct {
 // Judgement is a verdict under one deadline. MarginSeconds is deadline −
 // response (or − Now when unanswered): negative means late by that much.
 type Judgement struct {
-	Verdict       string       `json:"verdict"`
-	Deadline      sla.Deadline `json:"deadline"`
-	MarginSeconds float64      `json:"marginSeconds"`
+	Verdict       string   `json:"verdict"`
+	Deadline      Deadline `json:"deadline"`
+	MarginSeconds float64  `json:"marginSeconds"`
 }
 
 // WhatIfError is a ticket the policy could not judge.
@@ -155,8 +155,8 @@ func (t *Tickets) WhatIf(q WhatIfQuery, p Policy) (WhatIfReport, error) {
 		f := Flip{
 			TicketID: t.id(r), Severity: domain.Severity(t.strs.str(sev)), Product: t.strs.str(r.product),
 			PartnerID: t.strs.str(r.partner), CustomerID: t.strs.str(r.customer),
-			Recorded:     Judgement{Verdict: old, Deadline: recD, MarginSeconds: seconds(recAt - judgeAt)},
-			WhatIf:       Judgement{Verdict: nv, Deadline: d, MarginSeconds: seconds(at - judgeAt)},
+			Recorded:     Judgement{Verdict: old, Deadline: DeadlineOf(recD), MarginSeconds: seconds(recAt - judgeAt)},
+			WhatIf:       Judgement{Verdict: nv, Deadline: DeadlineOf(d), MarginSeconds: seconds(at - judgeAt)},
 			ShiftSeconds: seconds(at - recAt),
 		}
 		if r.responded {

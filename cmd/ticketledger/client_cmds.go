@@ -202,7 +202,7 @@ func printResult(c *cobra.Command, f render.Format, res client.CommandResult) er
 }
 
 // deadlinePairs describes a deadline and how it was derived.
-func deadlinePairs(label string, d sla.Deadline) [][2]string {
+func deadlinePairs(label string, d projections.Deadline) [][2]string {
 	return [][2]string{
 		{label, fmtTime(d.At)},
 		{"derived from", deadlineHow(d)},
@@ -211,7 +211,7 @@ func deadlinePairs(label string, d sla.Deadline) [][2]string {
 
 // deadlineHow says how a deadline was computed, e.g. "policy 2026-01,
 // severity A break_fix, 2h around the clock (24x7) from 2026-…".
-func deadlineHow(d sla.Deadline) string {
+func deadlineHow(d projections.Deadline) string {
 	clock := "around the clock (24x7)"
 	if d.Clock == sla.ClockBusinessHours {
 		clock = "business hours of calendar " + d.Calendar
@@ -224,7 +224,7 @@ func deadlineHow(d sla.Deadline) string {
 	if d.Language != "" {
 		lang = ", language " + d.Language
 	}
-	return fmt.Sprintf("policy %s: %s%s, target %s %s%s, from %s", d.PolicyVersion, sev, d.Class, fmtDur(d.Target), clock, lang, fmtTime(d.From))
+	return fmt.Sprintf("policy %s: %s%s, target %s %s%s, from %s", d.PolicyVersion, sev, d.Class, fmtDur(d.Target()), clock, lang, fmtTime(d.From))
 }
 
 // fmtTime formats an instant for tables (UTC, seconds).
@@ -243,27 +243,8 @@ func fmtTimePtr(t *time.Time) string {
 	return fmtTime(*t)
 }
 
-// fmtDur formats a duration compactly to the second, dropping zero
-// trailing units (2h, 1h30m, 2h38m10s, 45s).
-func fmtDur(d time.Duration) string {
-	sign := ""
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	d = d.Round(time.Second)
-	h, m, sec := int64(d/time.Hour), int64(d%time.Hour/time.Minute), int64(d%time.Minute/time.Second)
-	var b strings.Builder
-	if h > 0 {
-		fmt.Fprintf(&b, "%dh", h)
-	}
-	if m > 0 || (h > 0 && sec > 0) {
-		fmt.Fprintf(&b, "%dm", m)
-	}
-	if sec > 0 || b.Len() == 0 {
-		fmt.Fprintf(&b, "%ds", sec)
-	}
-	return sign + b.String()
-}
+// fmtDur formats a duration compactly (render.Duration).
+func fmtDur(d time.Duration) string { return render.Duration(d) }
 
 // fmtSecs formats seconds as a duration.
 func fmtSecs(s float64) string { return fmtDur(time.Duration(s * float64(time.Second))) }

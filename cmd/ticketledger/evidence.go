@@ -18,13 +18,21 @@ func newEvidenceCmd(g *globals) *cobra.Command {
 	var out, file string
 	c := &cobra.Command{
 		Use:   "evidence [TICKET-ID]",
-		Short: "Export a ticket's raw stream as evidence and verify its hash chain here",
-		Long: `Export the ticket's stream exactly as stored (data and metadata bytes) with
-the server's verification, and recompute the hash chain locally from those
-bytes, so the result does not depend on trusting the server. --out writes the
-export to a file to hand over; --file verifies such a file offline (no server).
-Exits 1 when the chain does not verify.`,
-		Example: `  ticketledger evidence 7d1c… --out evidence-7d1c.json
+		Short: "Evidence of a ticket: a signed, verifiable bundle (export, verify), or the raw stream as JSON",
+		Long: `evidence export writes the ticket's evidence bundle (a zip file: events as
+stored with their signatures, inclusion proofs against a signed tree head,
+the keys, the SLA policy and calendars, the recorded verdict); evidence
+verify checks one offline and says what it proves. See docs/evidence-bundle.md.
+
+With a ticket id, evidence fetches the ticket's raw stream as JSON (data and
+metadata bytes exactly as stored) and recomputes its hash chain here; --out
+writes the JSON to a file, --file rechecks such a file offline. That only
+shows the file is self-consistent: whoever wrote it could have recomputed the
+chain. Use the bundle for evidence another party can rely on. Exits 1 when
+the chain does not verify.`,
+		Example: `  ticketledger evidence export 7d1c… -o evidence-7d1c.zip
+  ticketledger evidence verify evidence-7d1c.zip --trusted-key SHA256:3f5a…
+  ticketledger evidence 7d1c… --out evidence-7d1c.json
   ticketledger evidence --file evidence-7d1c.json`,
 		Args: func(c *cobra.Command, args []string) error {
 			if file != "" {
@@ -56,17 +64,16 @@ Exits 1 when the chain does not verify.`,
 			}
 			local := verifyEvidence(ev)
 			res := struct {
-				TicketID       string            `json:"ticketId"`
-				Stream         string            `json:"stream"`
-				Events         int               `json:"events"`
-				LastRevision   uint64            `json:"lastRevision"`
-				LastHash       string            `json:"lastHash"`
-				HashScheme     string            `json:"hashScheme"`
-				ServerVerified bool              `json:"serverVerified"`
-				LocalVerified  bool              `json:"localVerified"`
-				Problem        *codec.ChainError `json:"problem,omitempty"`
-				File           string            `json:"file,omitempty"`
-			}{ev.TicketID, ev.Stream, len(ev.Events), ev.LastRev, ev.LastHash, ev.HashScheme, ev.Verified, local == nil, nil, out}
+				TicketID     string            `json:"ticketId"`
+				Stream       string            `json:"stream"`
+				Events       int               `json:"events"`
+				LastRevision uint64            `json:"lastRevision"`
+				LastHash     string            `json:"lastHash"`
+				HashScheme   string            `json:"hashScheme"`
+				ChainChecked bool              `json:"chainVerifiedHere"`
+				Problem      *codec.ChainError `json:"problem,omitempty"`
+				File         string            `json:"file,omitempty"`
+			}{ev.TicketID, ev.Stream, len(ev.Events), ev.LastRev, ev.LastHash, ev.HashScheme, local == nil, nil, out}
 			var ce *codec.ChainError
 			problem := ""
 			if errors.As(local, &ce) {
@@ -79,7 +86,8 @@ Exits 1 when the chain does not verify.`,
 				{"ticket", ev.TicketID}, {"stream", ev.Stream}, {"events", fmt.Sprint(len(ev.Events))},
 				{"last revision", fmt.Sprint(ev.LastRev)}, {"last hash", ev.LastHash}, {"hash scheme", ev.HashScheme},
 				{"exported at", fmtTime(ev.ExportedAt)},
-				{"verified by server", yesNo(ev.Verified)}, {"verified here", yesNo(local == nil)},
+				{"chain verified here", yesNo(local == nil)},
+				{"proves", "the file is self-consistent only (no signatures or tree head checked): use evidence export for a bundle others can verify"},
 			}
 			if problem != "" {
 				pairs = append(pairs, [2]string{"problem", problem})
@@ -90,7 +98,7 @@ Exits 1 when the chain does not verify.`,
 			if err := render.KV(c.OutOrStdout(), f, res, pairs); err != nil {
 				return err
 			}
-			if local != nil || !ev.Verified {
+			if local != nil {
 				return fmt.Errorf("the hash chain of %s does not verify (%s): the stored history differs from what was written", ev.Stream, problem)
 			}
 			return nil
@@ -98,6 +106,7 @@ Exits 1 when the chain does not verify.`,
 	}
 	c.Flags().StringVar(&out, "out", "", "write the export (JSON) to this file")
 	c.Flags().StringVar(&file, "file", "", "verify an exported file offline instead of asking the server")
+	c.AddCommand(newEvidenceExportCmd(g), newEvidenceVerifyCmd(g))
 	return c
 }
 

@@ -143,9 +143,12 @@ func TestEvidenceAndVerify(t *testing.T) {
 	e, late, _ := queryEnv(t)
 	file := filepath.Join(t.TempDir(), "ev.json")
 	out := e.ok(with(auditor, "evidence", late, "--out", file)...)
-	contains(t, out, "verified by server  yes", "verified here       yes", file)
+	contains(t, out, "chain verified here  yes", "self-consistent only", file)
+	if strings.Contains(out, "verified by server") {
+		t.Fatalf("the JSON export must not claim a verification the file cannot show:\n%s", out)
+	}
 	// Offline verification of the file, then of a tampered copy.
-	contains(t, e.ok("evidence", "--file", file), "verified here       yes")
+	contains(t, e.ok("evidence", "--file", file), "chain verified here  yes")
 	var raw map[string]any
 	data, _ := os.ReadFile(file)
 	json.Unmarshal(data, &raw)
@@ -155,7 +158,7 @@ func TestEvidenceAndVerify(t *testing.T) {
 	badFile := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(badFile, bad, 0o644)
 	r := e.run("evidence", "--file", badFile)
-	if r.code != 1 || !strings.Contains(r.out, "verified here       NO") || !strings.Contains(r.err, "does not verify") {
+	if r.code != 1 || !strings.Contains(r.out, "chain verified here  NO") || !strings.Contains(r.err, "does not verify") {
 		t.Fatalf("tampered: %+v", r)
 	}
 	e.fails(4, "not", with(auditor, "evidence", uuid.NewString())...)

@@ -145,6 +145,11 @@ func (p *Policy) Spec() PolicySpec { return p.spec }
 // (counted in wall or business time, depending on the language).
 func (p *Policy) Target(s domain.Severity) time.Duration { return p.breakFix[s] }
 
+// NonCriticalTarget is the first-response target of a non-critical
+// request in business time; 0 means one working day of the requester's
+// calendar (NonCriticalWorkday).
+func (p *Policy) NonCriticalTarget() time.Duration { return p.nonCritical }
+
 // Calendar returns the business calendar the policy uses for a locale or
 // calendar id; the error is a *domain.Error with rule unknown-locale.
 func (p *Policy) Calendar(id string) (*calendar.Calendar, error) { return p.cals.Get(id) }

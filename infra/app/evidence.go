@@ -11,6 +11,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/codec"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
 
 // Evidence is the full raw stream of a ticket, as stored, with the result of
@@ -62,16 +63,9 @@ type EvidenceItem struct {
 // Evidence, not as an error; a ticket that does not exist is a KindNotFound
 // error.
 func (s *Service) ExportEvidence(ctx context.Context, ticketID string) (Evidence, error) {
-	stream, id, err := TicketStream(ticketID)
+	stream, id, raw, err := s.TicketRecords(ctx, ticketID)
 	if err != nil {
 		return Evidence{}, err
-	}
-	raw, err := s.readTail(ctx, stream, 0)
-	if err != nil {
-		return Evidence{}, fmt.Errorf("export evidence of ticket %s: %w", id, err)
-	}
-	if len(raw) == 0 {
-		return Evidence{}, domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "ticket %q does not exist: check the ticket id", id)
 	}
 	ev := Evidence{Stream: stream, TicketID: id, ExportedAt: s.now().UTC(), HashScheme: codec.HashTag, Verified: true,
 		Events: make([]EvidenceItem, len(raw))}
@@ -102,19 +96,30 @@ func (s *Service) ExportEvidence(ctx context.Context, ticketID string) (Evidence
 	return ev, nil
 }
 
+// TicketRecords reads a ticket's whole stream as stored, without decoding
+// it: the stream name, the canonical ticket id and the records. A ticket
+// that does not exist is a KindNotFound error.
+func (s *Service) TicketRecords(ctx context.Context, ticketID string) (stream, id string, recs []eventstore.RecordedEvent, err error) {
+	stream, id, err = TicketStream(ticketID)
+	if err != nil {
+		return "", "", nil, err
+	}
+	recs, err = s.readTail(ctx, stream, 0)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("read the stream of ticket %s: %w", id, err)
+	}
+	if len(recs) == 0 {
+		return "", "", nil, domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "ticket %q does not exist: check the ticket id", id)
+	}
+	return stream, id, recs, nil
+}
+
 // VerifyTicket verifies the hash chain of a ticket's stream: nil, or a
 // *codec.ChainError naming the first broken link.
 func (s *Service) VerifyTicket(ctx context.Context, ticketID string) error {
-	stream, id, err := TicketStream(ticketID)
+	_, _, raw, err := s.TicketRecords(ctx, ticketID)
 	if err != nil {
 		return err
-	}
-	raw, err := s.readTail(ctx, stream, 0)
-	if err != nil {
-		return fmt.Errorf("verify ticket %s: %w", id, err)
-	}
-	if len(raw) == 0 {
-		return domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "ticket %q does not exist: check the ticket id", id)
 	}
 	return codec.Verify(raw)
 }

@@ -30,6 +30,14 @@ func KeyID(pub ed25519.PublicKey) string {
 	return hex.EncodeToString(s[:8])
 }
 
+// Fingerprint returns a public key's fingerprint as the API and evidence
+// bundles show it: "SHA256:" and the lowercase hex SHA-256 of the 32-byte
+// key (its first 16 hex digits are the key id).
+func Fingerprint(pub ed25519.PublicKey) string {
+	s := sha256.Sum256(pub)
+	return "SHA256:" + hex.EncodeToString(s[:])
+}
+
 // SigningKey is the ledger's Ed25519 signing key. It signs events
 // (codec.Signer) and tree heads (NoteSigner). Safe for concurrent use.
 type SigningKey struct {

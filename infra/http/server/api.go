@@ -145,7 +145,15 @@ type Config struct {
 	// Integrity serves the signed tree heads and the keyring
 	// (/v1/audit/tree-head, /v1/audit/keys). Nil: those answer 404.
 	Integrity IntegritySource
+	// SealWait bounds how long GET /v1/tickets/{id}/evidence.zip waits for
+	// a signed tree head that covers the ticket's newest event (0:
+	// DefaultSealWait); past it the bundle lists the events no head covers
+	// yet, which are then covered by their signatures only.
+	SealWait time.Duration
 }
+
+// DefaultSealWait is Config.SealWait's default: a few seal intervals.
+const DefaultSealWait = 3 * time.Second
 
 // DefaultAwaitTimeout is how long a command waits for the read models to
 // include its events before answering anyway.
@@ -168,6 +176,7 @@ type API struct {
 	await    func(ctx context.Context, position uint64) error
 	awaitFor time.Duration
 	integ    IntegritySource
+	sealWait time.Duration
 	mux      *http.ServeMux
 	routes   []route
 	openapi  []byte
@@ -184,7 +193,10 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
 		ready: cfg.Ready, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
-		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics, integ: cfg.Integrity}
+		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics, integ: cfg.Integrity, sealWait: cfg.SealWait}
+	if a.sealWait <= 0 {
+		a.sealWait = DefaultSealWait
+	}
 	if a.auth == nil {
 		a.auth = auth.New(auth.Config{Logger: cfg.Logger})
 	}

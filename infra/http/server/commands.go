@@ -9,9 +9,9 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
-	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/projections"
 )
 
 // CommandBase is embedded in every command body.
@@ -198,9 +198,9 @@ type CommandResult[P any] struct {
 	Replayed bool `json:"replayed"`
 	// Deadline is the first-response deadline the command set (open,
 	// severity change).
-	Deadline      *sla.Deadline `json:"deadline,omitempty"`
-	Events        []EventOut[P] `json:"events"`
-	CorrelationID string        `json:"correlationId"`
+	Deadline      *projections.Deadline `json:"deadline,omitempty"`
+	Events        []EventOut[P]         `json:"events"`
+	CorrelationID string                `json:"correlationId"`
 }
 
 // EventOut is an event a command emitted.
@@ -214,7 +214,7 @@ type EventOut[P any] struct {
 // resultOf is the answer to a command whose result is res.
 func resultOf(res app.Result, correlationID string) CommandResult[domain.Event] {
 	out := CommandResult[domain.Event]{TicketID: res.TicketID, PartnerID: res.PartnerID, Stream: res.Stream, Revision: res.Revision,
-		Position: res.Position, Changed: len(res.Events) > 0, Replayed: res.Replayed, Deadline: res.Deadline,
+		Position: res.Position, Changed: len(res.Events) > 0, Replayed: res.Replayed, Deadline: projections.DeadlinePtr(res.Deadline),
 		Events: make([]EventOut[domain.Event], len(res.Events)), CorrelationID: correlationID}
 	for i, e := range res.Events {
 		out.Events[i] = EventOut[domain.Event]{Revision: e.Revision, Type: e.Type, Meta: e.Meta, Payload: e.Event}
@@ -226,7 +226,11 @@ func resultOf(res app.Result, correlationID string) CommandResult[domain.Event] 
 // and metadata but not their payloads.
 func (r CommandResult[P]) Result() app.Result {
 	res := app.Result{Stream: r.Stream, TicketID: r.TicketID, PartnerID: r.PartnerID, Revision: r.Revision,
-		HasRevision: true, Position: r.Position, Deadline: r.Deadline, Replayed: r.Replayed}
+		HasRevision: true, Position: r.Position, Replayed: r.Replayed}
+	if r.Deadline != nil {
+		d := r.Deadline.SLA()
+		res.Deadline = &d
+	}
 	for _, e := range r.Events {
 		res.Events = append(res.Events, domain.Recorded{Stream: r.Stream, Revision: e.Revision, Type: e.Type, Meta: e.Meta})
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -240,7 +241,10 @@ func (q *query) time(name string) time.Time {
 }
 
 func (q *query) duration(name string, def time.Duration) time.Duration {
-	return queryValue(q, name, def, "a duration: use e.g. 30m, 2h or 1h30m", func(s string) (time.Duration, error) {
+	return queryValue(q, name, def, "a duration: seconds (e.g. 3600) or 30m, 2h, 1h30m", func(s string) (time.Duration, error) {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n <= math.MaxInt64/int64(time.Second) {
+			return time.Duration(n) * time.Second, nil // plain seconds, as the API writes durations
+		}
 		d, err := time.ParseDuration(s)
 		if err == nil && d < 0 {
 			err = errNegative

@@ -539,6 +539,11 @@ func TestQueries(t *testing.T) {
 	if len(risk.Tickets) != 0 || risk.HorizonSeconds != 3*3600 {
 		t.Fatalf("at risk %+v", risk)
 	}
+	// A horizon in plain seconds, as the API writes durations.
+	e.must(200, e.do("GET", "/v1/reports/at-risk?horizon=5400", auditorH, nil)).json(t, &risk)
+	if risk.HorizonSeconds != 5400 {
+		t.Fatalf("at risk, horizon in seconds %+v", risk)
+	}
 
 	var pl PolicyList
 	e.must(200, e.do("GET", "/v1/policies", auditorH, nil)).json(t, &pl)
@@ -683,5 +688,20 @@ func TestOpenDefaultsChannelAndRoute(t *testing.T) {
 	req := doc.Components.Schemas["OpenTicketBody"].Required
 	if len(req) == 0 || slices.ContainsFunc(req, func(f string) bool { return f == "channel" || f == "route" || f == "context" }) {
 		t.Fatalf("OpenTicketBody required = %v, want title etc. but not channel, route or context", req)
+	}
+}
+
+// TestNoNanosecondDurations: no request or response body of the API holds
+// a time.Duration (Go would write nanoseconds): durations are whole or
+// fractional seconds in fields named ...Seconds.
+func TestNoNanosecondDurations(t *testing.T) {
+	e := newEnv(t)
+	body := string(e.must(200, e.do("GET", "/openapi.json", nil, nil)).body)
+	if strings.Contains(body, "nanoseconds") {
+		i := strings.Index(body, "nanoseconds")
+		t.Fatalf("the OpenAPI document declares a duration in nanoseconds: …%s…", body[max(0, i-300):i])
+	}
+	if !strings.Contains(body, `"targetSeconds"`) {
+		t.Fatal("deadlines should carry targetSeconds")
 	}
 }

@@ -1,15 +1,14 @@
 package server
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/evidence"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
@@ -32,17 +31,9 @@ type TreeHeadView struct {
 	Checkpoint string `json:"checkpoint"`
 }
 
-// KeyView is one key of the keyring.
-type KeyView struct {
-	KeyID string `json:"keyId"`
-	// Fingerprint is "SHA256:" and the hex SHA-256 of the 32-byte public key.
-	Fingerprint string     `json:"fingerprint"`
-	PublicKey   string     `json:"publicKey"` // base64, 32 bytes
-	AddedAt     time.Time  `json:"addedAt"`
-	Retired     bool       `json:"retired"`
-	RetiredAt   *time.Time `json:"retiredAt,omitempty"`
-	Reason      string     `json:"reason,omitempty"`
-}
+// KeyView is one key of the keyring (the same shape as in an evidence
+// bundle's keys.json).
+type KeyView = evidence.Key
 
 // KeysView is the keyring (GET /v1/audit/keys).
 type KeysView struct {
@@ -78,14 +69,7 @@ func (a *API) listKeys(w http.ResponseWriter, _ *http.Request, _ *query) error {
 	out := KeysView{Keys: []KeyView{}}
 	if kr := a.integ.Keyring(); kr != nil {
 		for _, k := range kr.Keys() {
-			sum := sha256.Sum256(k.PublicKey)
-			v := KeyView{KeyID: k.ID, Fingerprint: "SHA256:" + hex.EncodeToString(sum[:]),
-				PublicKey: base64.StdEncoding.EncodeToString(k.PublicKey), AddedAt: k.AddedAt.UTC(), Retired: k.Retired, Reason: k.Reason}
-			if k.Retired {
-				t := k.RetiredAt.UTC()
-				v.RetiredAt = &t
-			}
-			out.Keys = append(out.Keys, v)
+			out.Keys = append(out.Keys, evidence.KeyOf(k))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)

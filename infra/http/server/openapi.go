@@ -55,9 +55,12 @@ func openAPI(rts []route) map[string]any {
 		if rt.resp != nil {
 			okBody = g.schema(reflect.TypeOf(rt.resp))
 		}
+		okContent := map[string]any{"application/json": map[string]any{"schema": okBody}}
+		if rt.media != "" {
+			okContent = map[string]any{rt.media: map[string]any{"schema": map[string]any{"description": rt.mediaDesc}}}
+		}
 		responses := map[string]any{
-			strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status),
-				"content": map[string]any{"application/json": map[string]any{"schema": okBody}}},
+			strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status), "content": okContent},
 			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 401 not authenticated (WWW-Authenticate), 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, 422 rule broken, 429 too many failed authentications (Retry-After), 5xx",
 				"content": map[string]any{ProblemContentType: map[string]any{"schema": problem}}},
 		}
@@ -162,7 +165,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case rawType:
 		return map[string]any{"description": "any JSON value"}
 	case durationType:
-		return map[string]any{"type": "integer", "description": "a duration in nanoseconds"}
+		return map[string]any{"type": "integer", "description": "a duration in nanoseconds: the API must not emit one (TestNoNanosecondDurations); write seconds"}
 	case eventType:
 		return map[string]any{"type": "object", "description": "the event payload; its shape depends on the event type"}
 	}

@@ -24,8 +24,10 @@ type route struct {
 	public, metrics bool
 	body            any // request body prototype, nil for none
 	resp            any // success response prototype
-	status          int // success status: the one place it is decided
-	query           []param
+	// media and mediaDesc describe a success body that is not JSON.
+	media, mediaDesc string
+	status           int // success status: the one place it is decided
+	query            []param
 	// handle serves a query; exec runs a command (cmdRoute), answered by
 	// respond with status.
 	handle func(a *API, w http.ResponseWriter, r *http.Request, q *query) error
@@ -64,6 +66,9 @@ var pageParams = []param{
 	{Name: "limit", Type: "integer", Desc: "page size (default 100, at most 10000)"},
 	{Name: "order", Type: "string", Desc: "oldest (default) or newest first", Values: []string{"oldest", "newest"}},
 }
+
+// withMedia declares a route's success body as another media type.
+func withMedia(media, desc string, r route) route { r.media, r.mediaDesc = media, desc; return r }
 
 func withPage(ps ...param) []param { return append(ps, pageParams...) }
 
@@ -154,7 +159,7 @@ func routes() []route {
 				param{Name: "severity", Type: "string", Values: severities},
 				param{Name: "product", Type: "string"},
 				param{Name: "sla", Type: "string", Values: []string{projections.SLAMet, projections.SLABreached, projections.SLAPending, projections.SLAAtRisk, projections.SLABreachedUnanswered}},
-				param{Name: "horizon", Type: "duration", Desc: "at-risk horizon for sla=at_risk (Go duration, default 1h)"},
+				param{Name: "horizon", Type: "duration", Desc: "at-risk horizon for sla=at_risk: seconds or a duration like 90m (default 1h)"},
 				param{Name: "openedFrom", Type: "date-time", Desc: "opened at or after (RFC 3339)"},
 				param{Name: "openedTo", Type: "date-time", Desc: "opened before (RFC 3339)"},
 			)...),
@@ -164,6 +169,8 @@ func routes() []route {
 		get("/v1/tickets/{id}/sla", "getTicketSLA", "The SLA compliance of one ticket now, with every deadline ever in force", tk, projections.TicketSLA{}, (*API).ticketSLA),
 		get("/v1/tickets/{id}/history", "getTicketHistory", "Who did what, when (both axes), on whose behalf, why, with old and new values", tk, HistoryView{}, (*API).history),
 		get("/v1/tickets/{id}/evidence", "exportEvidence", "The ticket's raw stream with its hash chain verified, for the other side of a dispute", tk, app.Evidence{}, (*API).evidence),
+		withMedia("application/zip", "the evidence bundle, a zip file (docs/evidence-bundle.md)",
+			get("/v1/tickets/{id}/evidence.zip", "exportEvidenceBundle", "The ticket's evidence bundle: its events as stored with signatures, an inclusion proof of each against one signed tree head, the keys, the SLA policy and calendars in force and the recorded verdict; verifiable offline (ticketledger evidence verify)", tk, nil, (*API).evidenceBundle)),
 		get("/v1/tickets/{id}/evidence/verification", "verifyTicket", "Verify the ticket's hash chain", tk, Verification{}, (*API).verify),
 		get("/v1/partners/{id}", "getPartner", "A partner organisation", pt, PartnerView{}, (*API).getPartner),
 		get("/v1/audit", "queryAudit", "Audit query: events by actor, partner, customer, ticket, stream, type and time range on both axes", au, projections.AuditPage{}, (*API).auditQuery,
@@ -189,10 +196,10 @@ func routes() []route {
 		get("/v1/reports/sla", "slaReport", "SLA compliance over tickets opened in [from, to), grouped, with breaches, near misses, percentiles and at-risk counts", rp, projections.Report{}, (*API).slaReport,
 			param{Name: "from", Type: "date-time"}, param{Name: "to", Type: "date-time"},
 			param{Name: "groupBy", Type: "string", List: true, Desc: "severity, product, partner, customer, locale", Values: dimensions},
-			param{Name: "horizon", Type: "duration", Desc: "at-risk horizon (Go duration, default 1h)"},
+			param{Name: "horizon", Type: "duration", Desc: "at-risk horizon: seconds or a duration like 90m (default 1h)"},
 			param{Name: "partnerId", Type: "string"}, param{Name: "customerId", Type: "string"}),
 		get("/v1/reports/at-risk", "atRisk", "Open unanswered tickets whose deadline falls within the horizon, soonest first", rp, AtRiskView{}, (*API).atRisk,
-			param{Name: "horizon", Type: "duration", Desc: "Go duration, default 1h"},
+			param{Name: "horizon", Type: "duration", Desc: "seconds or a duration like 90m (default 1h)"},
 			param{Name: "includeBreached", Type: "boolean"},
 			param{Name: "partnerId", Type: "string"}, param{Name: "customerId", Type: "string"},
 			param{Name: "severity", Type: "string", Values: severities}, param{Name: "product", Type: "string"},

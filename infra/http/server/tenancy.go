@@ -59,7 +59,7 @@ func scopeOf(op string) scope {
 	case "recordFirstResponse", "changeSeverity", "escalate", "requestInfo", "provideInfo",
 		"openBillingDispute", "resolveBillingDispute", "flagFraud", "clearFraud", "addNote",
 		"reassign", "resolve", "reopen", "close",
-		"getTicket", "getTicketSLA", "getTicketHistory", "exportEvidence", "verifyTicket":
+		"getTicket", "getTicketSLA", "getTicketHistory", "exportEvidence", "exportEvidenceBundle", "verifyTicket":
 		return scopeTicket
 	case "openTicket", "redirectToISV", "listTickets", "queryAudit", "slaReport", "atRisk", "whatIf":
 		return scopeTickets

@@ -251,7 +251,9 @@ func TestTenancyMatrix(t *testing.T) {
 			}
 		}
 	}
-	ticketRead := func(queries ...string) row {
+	// ticketReadAnswers is ticketRead for a route that answers a visible
+	// ticket with ok (a problem of rule okRule unless ok is 200).
+	ticketReadAnswers := func(ok int, okRule domain.Rule, queries ...string) row {
 		if len(queries) == 0 {
 			queries = []string{""}
 		}
@@ -271,6 +273,12 @@ func TestTenancyMatrix(t *testing.T) {
 							hidden(rt.method, path, never, c, nil)
 						case id == neverUsed:
 							status(refused(rt.method, path, c, nil), http.StatusNotFound, what)
+						case ok != http.StatusOK:
+							p := refused(rt.method, path, c, nil)
+							status(p, ok, what)
+							if got := p.problem(t).Rule; got != string(okRule) {
+								t.Fatalf("%s: rule %q, want %q", what, got, okRule)
+							}
 						default:
 							status(e.do(rt.method, path, as(c), nil), http.StatusOK, what)
 						}
@@ -279,6 +287,7 @@ func TestTenancyMatrix(t *testing.T) {
 			}
 		}
 	}
+	ticketRead := func(queries ...string) row { return ticketReadAnswers(http.StatusOK, "", queries...) }
 	ticketCommand := func(t *testing.T, rt route) {
 		for _, c := range callers {
 			for _, id := range append(slices.Clone(w.order), neverUsed) {
@@ -473,7 +482,10 @@ func TestTenancyMatrix(t *testing.T) {
 		"getTicketSLA":     ticketRead(),
 		"getTicketHistory": ticketRead(),
 		"exportEvidence":   ticketRead(),
-		"verifyTicket":     ticketRead(),
+		// No sealer in this API: a visible ticket's bundle is 404
+		// no-tree-head (the bundle itself: infra/ledger's tests).
+		"exportEvidenceBundle": ticketReadAnswers(http.StatusNotFound, RuleNoTreeHead),
+		"verifyTicket":         ticketRead(),
 
 		"listTickets": listing(get("/v1/tickets?limit=1000"), func(t *testing.T, c caller, r resp) {
 			var page projections.TicketPage
