@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/transparency-dev/merkle/proof"
+
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/codec"
@@ -384,9 +386,15 @@ func (v *verifier) checkInclusion() {
 			v.fail(CheckInclusion, ProofsFile, revp(rec.Revision), "the audit path holds a hash that is not 32 bytes of base64", "", "")
 			continue
 		}
-		if err := integrity.VerifyInclusion(p.LeafIndex, v.head.Size, integrity.LeafHash(&rec), hashes, v.head.Root); err != nil {
+		root, err := proof.RootFromInclusionProof(integrity.Hasher, p.LeafIndex, v.head.Size, integrity.LeafHash(&rec), hashes)
+		if err != nil {
+			v.fail(CheckInclusion, ProofsFile, revp(rec.Revision), fmt.Sprintf("the proof for leaf %d of a tree of size %d is malformed: %v", p.LeafIndex, v.head.Size, err), "", "")
+			continue
+		}
+		if !bytes.Equal(root, v.head.Root) {
 			v.fail(CheckInclusion, ProofsFile, revp(rec.Revision),
-				fmt.Sprintf("the event is not leaf %d of the tree head of size %d: %v (the event, its proof or the head was altered)", p.LeafIndex, v.head.Size, err), v.head.RootBase64(), "another root")
+				fmt.Sprintf("the event and its audit path as leaf %d do not give the tree head's root (the event, its proof or the head was altered)", p.LeafIndex),
+				"root "+v.head.RootBase64(), "root "+base64.StdEncoding.EncodeToString(root))
 			continue
 		}
 		v.rep.Sealed++
