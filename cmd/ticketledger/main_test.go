@@ -31,9 +31,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, ledger.Config{})
+}
+
+// newEnvWith is newEnv with a ledger configuration (its DataDir is set
+// here), e.g. a signing key and a fast sealer.
+func newEnvWith(t *testing.T, cfg ledger.Config) *env {
+	t.Helper()
 	clearEnv(t)
 	dir := t.TempDir()
-	l, err := ledger.Open(context.Background(), ledger.Config{DataDir: dir})
+	cfg.DataDir = dir
+	l, err := ledger.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
