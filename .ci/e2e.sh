@@ -6,44 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "e2e: FAIL: $*" >&2; [ -f "$work/serve.log" ] && tail -20 "$work/serve.log" >&2; exit 1; }
-step() { printf '\n== %s\n' "$*"; }
+source .ci/lib.sh
 
-step "build"
-go build -o "$work/ticketledger" ./cmd/ticketledger
-tl="$work/ticketledger"
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-addr="127.0.0.1:$port"
-export TICKETLEDGER_SERVER="http://$addr"
 # Prometheus scrapes with a metrics-only token handed in by file (as the
 # compose secret does).
 head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$work/metrics.token"
 chmod 600 "$work/metrics.token"
 export TICKETLEDGER_METRICS_TOKEN_FILE="$work/metrics.token"
-
-start() {
-  "$tl" serve --data "$work/data" --http "$addr" "$@" >>"$work/serve.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS "http://$addr/readyz" >/dev/null 2>&1; then return 0; fi
-    kill -0 "$pid" 2>/dev/null || fail "serve exited during start-up"
-    sleep 0.2
-  done
-  fail "serve not ready after 20 s"
-}
-stop() {
-  kill -TERM "$pid"
-  wait "$pid" || fail "serve did not exit cleanly on SIGTERM"
-  pid=
-}
 
 step "serve --demo (embedded store)"
 start --demo --demo-tickets 300
