@@ -502,8 +502,11 @@ func (v *verifier) checkSLA() {
 			s.Verdict = projections.SLAMet
 		}
 		if f.Met != !f.RespondedAt.After(d.At) {
-			rev := v.revisionOf("ticket.first_response_recorded")
-			v.fail(CheckVerdict, EventsFile, rev, "the first response's recorded verdict does not follow from its time and deadline",
+			rev, file := v.revisionOf("ticket.first_response_recorded"), EventsFile
+			if rev != nil {
+				file, _ = EventFile(*rev)
+			}
+			v.fail(CheckVerdict, file, rev, "the first response's recorded verdict does not follow from its time and deadline",
 				fmt.Sprintf("met=%t", !f.RespondedAt.After(d.At)), fmt.Sprintf("met=%t", f.Met))
 		}
 	} else {
