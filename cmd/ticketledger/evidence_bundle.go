@@ -3,11 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +14,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/evidence"
+	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
 func newEvidenceExportCmd(g *globals) *cobra.Command {
@@ -193,9 +190,8 @@ func writeBundleReport(w io.Writer, f render.Format, file string, rep *evidence.
 }
 
 // parseTrustedKey reads a --trusted-key value: a file holding one, a
-// PEM "PUBLIC KEY" (PKIX Ed25519), 32 bytes of standard base64, or a
-// fingerprint "SHA256:<64 hex digits>". It returns the key, or only the
-// fingerprint.
+// fingerprint "SHA256:<64 hex digits>", or a public key
+// (integrity.ParsePublicKey). It returns the key, or only the fingerprint.
 func parseTrustedKey(v string) (ed25519.PublicKey, string, error) {
 	s := strings.TrimSpace(v)
 	if b, err := os.ReadFile(s); err == nil {
@@ -207,23 +203,9 @@ func parseTrustedKey(v string) (ed25519.PublicKey, string, error) {
 		}
 		return nil, "SHA256:" + strings.ToLower(fp), nil
 	}
-	if strings.HasPrefix(s, "-----BEGIN") {
-		blk, _ := pem.Decode([]byte(s))
-		if blk == nil || blk.Type != "PUBLIC KEY" {
-			return nil, "", errors.New(`want a PEM block "PUBLIC KEY" (openssl pkey -pubout writes one)`)
-		}
-		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-		if err != nil {
-			return nil, "", err
-		}
-		pub, ok := k.(ed25519.PublicKey)
-		if !ok {
-			return nil, "", fmt.Errorf("a %T public key, want Ed25519", k)
-		}
-		return pub, "", nil
+	pub, err := integrity.ParsePublicKey([]byte(s))
+	if err != nil {
+		return nil, "", fmt.Errorf("%q is neither a fingerprint (SHA256:<hex>) nor an Ed25519 public key (base64 or PEM), nor a file holding one: %v", v, err)
 	}
-	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
-		return ed25519.PublicKey(b), "", nil
-	}
-	return nil, "", fmt.Errorf("%q is neither a fingerprint (SHA256:<hex>), an Ed25519 public key (base64 or PEM) nor a file holding one", v)
+	return pub, "", nil
 }

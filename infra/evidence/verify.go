@@ -81,7 +81,8 @@ func orNone(s string) string {
 	return s
 }
 
-// HeadInfo describes the bundle's signed tree head.
+// HeadInfo describes a signed tree head (the bundle's; GET
+// /v1/audit/tree-head's).
 type HeadInfo struct {
 	Origin      string    `json:"origin"`
 	Size        uint64    `json:"size"`
@@ -89,6 +90,11 @@ type HeadInfo struct {
 	Time        time.Time `json:"time"`
 	KeyID       string    `json:"keyId"`
 	Fingerprint string    `json:"fingerprint"`
+}
+
+// HeadInfoOf describes a head signed by the key pub.
+func HeadInfoOf(h integrity.Head, pub ed25519.PublicKey) HeadInfo {
+	return HeadInfo{Origin: h.Origin, Size: h.Size, Root: h.RootBase64(), Time: h.Time.UTC(), KeyID: h.KeyID, Fingerprint: integrity.Fingerprint(pub)}
 }
 
 // SLASummary is what the signed events say about the first response.
@@ -225,7 +231,8 @@ func (v *verifier) readHead() {
 		return
 	}
 	v.head = h
-	v.rep.Head = &HeadInfo{Origin: h.Origin, Size: h.Size, Root: h.RootBase64(), Time: h.Time.UTC(), KeyID: h.KeyID, Fingerprint: integrity.Fingerprint(v.pubs[h.KeyID])}
+	hi := HeadInfoOf(h.Head, v.pubs[h.KeyID])
+	v.rep.Head = &hi
 	if v.b.Proofs.TreeSize != h.Size {
 		v.fail(CheckHead, ProofsFile, nil, "the proofs are for another tree size than the checkpoint's", strconv.FormatUint(h.Size, 10), strconv.FormatUint(v.b.Proofs.TreeSize, 10))
 	}

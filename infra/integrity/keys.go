@@ -94,6 +94,33 @@ func ParseSigningKey(b []byte) (*SigningKey, error) {
 	return NewSigningKey(ed25519.NewKeyFromSeed(seed))
 }
 
+// ParsePublicKey reads an Ed25519 public key: a PEM block "PUBLIC KEY"
+// holding PKIX (what `openssl pkey -pubout` writes), or the 32-byte key in
+// standard base64. Surrounding white space is ignored.
+func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
+	s := strings.TrimSpace(string(b))
+	if strings.HasPrefix(s, "-----BEGIN") {
+		blk, _ := pem.Decode([]byte(s))
+		if blk == nil || blk.Type != "PUBLIC KEY" {
+			return nil, errors.New(`public key: want a PEM block "PUBLIC KEY" (openssl pkey -pubout writes one)`)
+		}
+		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("public key: %w", err)
+		}
+		pub, ok := k.(ed25519.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("public key: a %T, want Ed25519", k)
+		}
+		return pub, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(raw) != ed25519.PublicKeySize {
+		return nil, errors.New("public key: want PKIX PEM or 32 bytes of standard base64")
+	}
+	return ed25519.PublicKey(raw), nil
+}
+
 // LoadSigningKeyFile reads a key file (see ParseSigningKey).
 func LoadSigningKeyFile(path string) (*SigningKey, error) {
 	b, err := os.ReadFile(path)

@@ -166,11 +166,12 @@ func TestAuditTreeHeadAndKeys(t *testing.T) {
 	_, key, get := sealedAPI(t)
 	code, body := get("/v1/audit/tree-head", "auditor", "")
 	var th struct {
-		Size       uint64
-		KeyID      string
-		Checkpoint string
+		Size        uint64
+		KeyID       string
+		Fingerprint string
+		Checkpoint  string
 	}
-	if err := json.Unmarshal([]byte(body), &th); code != 200 || err != nil || th.Size < 1 || th.KeyID != key.ID() {
+	if err := json.Unmarshal([]byte(body), &th); code != 200 || err != nil || th.Size < 1 || th.KeyID != key.ID() || th.Fingerprint != integrity.Fingerprint(key.Public()) {
 		t.Fatalf("tree head: %d %s", code, body)
 	}
 	if _, err := integrity.ParseHead([]byte(th.Checkpoint), "", integrity.TrustedKeys(key.Public())); err != nil {

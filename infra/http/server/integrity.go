@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/evidence"
@@ -20,13 +19,10 @@ type IntegritySource interface {
 	LeafIndex(p eventstore.Position) (uint64, bool)
 }
 
-// TreeHeadView is a signed tree head (GET /v1/audit/tree-head).
+// TreeHeadView is a signed tree head (GET /v1/audit/tree-head): the head
+// as an evidence bundle's verifier describes it, and the checkpoint.
 type TreeHeadView struct {
-	Origin string    `json:"origin"`
-	Size   uint64    `json:"size"`
-	Root   string    `json:"root"` // base64
-	Time   time.Time `json:"time"`
-	KeyID  string    `json:"keyId"`
+	evidence.HeadInfo
 	// Checkpoint is the C2SP signed note, verifiable on its own.
 	Checkpoint string `json:"checkpoint"`
 }
@@ -58,8 +54,8 @@ func (a *API) treeHead(w http.ResponseWriter, r *http.Request, _ *query) error {
 		_, err := w.Write(h.Checkpoint)
 		return err
 	}
-	return writeJSON(w, http.StatusOK, TreeHeadView{Origin: h.Origin, Size: h.Size, Root: h.RootBase64(), Time: h.Time.UTC(),
-		KeyID: h.KeyID, Checkpoint: string(h.Checkpoint)})
+	pub, _ := a.integ.Keyring().PublicKey(h.KeyID)
+	return writeJSON(w, http.StatusOK, TreeHeadView{HeadInfo: evidence.HeadInfoOf(h.Head, pub), Checkpoint: string(h.Checkpoint)})
 }
 
 func (a *API) listKeys(w http.ResponseWriter, _ *http.Request, _ *query) error {
