@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -71,54 +70,57 @@ func GenerateSigningKey() (*SigningKey, error) {
 // or the 32-byte Ed25519 seed in standard base64 (44 characters).
 // Surrounding white space is ignored.
 func ParseSigningKey(b []byte) (*SigningKey, error) {
-	s := strings.TrimSpace(string(b))
-	if strings.HasPrefix(s, "-----BEGIN") {
-		blk, _ := pem.Decode([]byte(s))
-		if blk == nil || blk.Type != "PRIVATE KEY" {
-			return nil, errors.New(`signing key: want a PEM block "PRIVATE KEY" (PKCS #8)`)
-		}
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("signing key: %w", err)
-		}
-		priv, ok := k.(ed25519.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("signing key: a %T, want Ed25519", k)
-		}
-		return NewSigningKey(priv)
+	priv, err := parseKey(b, keyText[ed25519.PrivateKey]{what: "signing key", block: "PRIVATE KEY", blockHint: "(PKCS #8)",
+		der: x509.ParsePKCS8PrivateKey, size: ed25519.SeedSize, raw: ed25519.NewKeyFromSeed,
+		forms: "PKCS #8 PEM or a 32-byte Ed25519 seed in standard base64"})
+	if err != nil {
+		return nil, err
 	}
-	seed, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(seed) != ed25519.SeedSize {
-		return nil, errors.New("signing key: want PKCS #8 PEM or a 32-byte Ed25519 seed in standard base64")
-	}
-	return NewSigningKey(ed25519.NewKeyFromSeed(seed))
+	return NewSigningKey(priv)
 }
 
 // ParsePublicKey reads an Ed25519 public key: a PEM block "PUBLIC KEY"
 // holding PKIX (what `openssl pkey -pubout` writes), or the 32-byte key in
 // standard base64. Surrounding white space is ignored.
 func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
+	return parseKey(b, keyText[ed25519.PublicKey]{what: "public key", block: "PUBLIC KEY", blockHint: "(openssl pkey -pubout writes one)",
+		der: x509.ParsePKIXPublicKey, size: ed25519.PublicKeySize, raw: func(r []byte) ed25519.PublicKey { return r },
+		forms: "PKIX PEM or 32 bytes of standard base64"})
+}
+
+// keyText describes the two text forms of a key of type T: a PEM block
+// whose DER der parses, or size bytes of standard base64 that raw turns
+// into the key.
+type keyText[T any] struct {
+	what, block, blockHint, forms string
+	der                           func([]byte) (any, error)
+	size                          int
+	raw                           func([]byte) T
+}
+
+func parseKey[T any](b []byte, kt keyText[T]) (T, error) {
+	var zero T
 	s := strings.TrimSpace(string(b))
 	if strings.HasPrefix(s, "-----BEGIN") {
 		blk, _ := pem.Decode([]byte(s))
-		if blk == nil || blk.Type != "PUBLIC KEY" {
-			return nil, errors.New(`public key: want a PEM block "PUBLIC KEY" (openssl pkey -pubout writes one)`)
+		if blk == nil || blk.Type != kt.block {
+			return zero, fmt.Errorf("%s: want a PEM block %q %s", kt.what, kt.block, kt.blockHint)
 		}
-		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+		k, err := kt.der(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("public key: %w", err)
+			return zero, fmt.Errorf("%s: %w", kt.what, err)
 		}
-		pub, ok := k.(ed25519.PublicKey)
+		key, ok := k.(T)
 		if !ok {
-			return nil, fmt.Errorf("public key: a %T, want Ed25519", k)
+			return zero, fmt.Errorf("%s: a %T, want Ed25519", kt.what, k)
 		}
-		return pub, nil
+		return key, nil
 	}
 	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(raw) != ed25519.PublicKeySize {
-		return nil, errors.New("public key: want PKIX PEM or 32 bytes of standard base64")
+	if err != nil || len(raw) != kt.size {
+		return zero, fmt.Errorf("%s: want %s", kt.what, kt.forms)
 	}
-	return ed25519.PublicKey(raw), nil
+	return kt.raw(raw), nil
 }
 
 // LoadSigningKeyFile reads a key file (see ParseSigningKey).
