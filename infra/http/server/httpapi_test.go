@@ -705,3 +705,20 @@ func TestNoNanosecondDurations(t *testing.T) {
 		t.Fatal("deadlines should carry targetSeconds")
 	}
 }
+
+// TestOpenAPIEvidenceBundleIsZip: the bundle route declares its zip body.
+func TestOpenAPIEvidenceBundleIsZip(t *testing.T) {
+	e := newEnv(t)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]any `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	e.must(200, e.do("GET", "/openapi.json", nil, nil)).json(t, &doc)
+	ok := doc.Paths["/v1/tickets/{id}/evidence.zip"]["get"].Responses["200"].Content
+	if _, zip := ok["application/zip"]; !zip || len(ok) != 1 {
+		t.Fatalf("evidence.zip 200 content: %v", ok)
+	}
+}
