@@ -162,6 +162,8 @@ func TestEvidenceAndVerify(t *testing.T) {
 		t.Fatalf("tampered: %+v", r)
 	}
 	e.fails(4, "not", with(auditor, "evidence", uuid.NewString())...)
+	// This ledger has no signing key: no bundle, and the answer says why.
+	e.fails(4, "runs no sealer", with(auditor, "evidence", "export", late, "-o", filepath.Join(t.TempDir(), "b.zip"))...)
 
 	// verify through the server: every ticket's chain.
 	out = e.ok(with(auditor, "verify", "--all")...)
