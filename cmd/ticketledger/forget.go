@@ -15,6 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/http/client"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/projections"
 )
 
 const forgetLong = `Erase a data subject: a ticket contact, named by the contact's e-mail (any letter
@@ -97,7 +98,7 @@ func (o *forgetOpts) run(c *cobra.Command, g *globals, who string) error {
 // with, so both print alike.
 func offlineResult(res app.Result) client.CommandResult {
 	out := client.CommandResult{TicketID: res.TicketID, PartnerID: res.PartnerID, Stream: res.Stream, Revision: res.Revision,
-		Position: res.Position, Changed: len(res.Events) > 0, Replayed: res.Replayed, Deadline: res.Deadline}
+		Position: res.Position, Changed: len(res.Events) > 0, Replayed: res.Replayed, Deadline: projections.DeadlinePtr(res.Deadline)}
 	for _, e := range res.Events {
 		payload, _ := json.Marshal(e.Event)
 		out.Events = append(out.Events, server.EventOut[json.RawMessage]{Revision: e.Revision, Type: e.Type, Meta: e.Meta, Payload: payload})

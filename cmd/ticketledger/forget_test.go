@@ -100,7 +100,7 @@ func TestForgetOverTheAPI(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "evidence.json")
 	e.ok(with(auditor, "evidence", id, "--out", file)...)
-	contains(t, e.ok("evidence", "--file", file), "verified here       yes")
+	contains(t, e.ok("evidence", "--file", file), "chain verified here  yes")
 	if found, _ := plaintextIn(t, filepath.Dir(file)); len(found) > 0 {
 		t.Fatalf("the evidence export holds personal data: %v", found)
 	}
