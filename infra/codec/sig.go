@@ -224,3 +224,15 @@ func VerifyHashSignature(stream string, revision uint64, hash string, sig Sig, k
 	}
 	return nil
 }
+
+// Resign replaces the signature of an encoded record's metadata with one by
+// s over the same hash (the hash does not cover the signature, so the record
+// and its chain are unchanged). Unsigned metadata gets a signature.
+func Resign(metadata []byte, s Signer) ([]byte, error) {
+	unsigned, _ := SplitSig(metadata)
+	_, hash, err := SplitHash(unsigned)
+	if err != nil {
+		return nil, fmt.Errorf("codec: re-sign: %w", err)
+	}
+	return withSig(unsigned, Sig{KeyID: s.KeyID(), Signature: s.Sign(SignedMessage(hash))}.String()), nil
+}

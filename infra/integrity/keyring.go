@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -15,7 +16,9 @@ import (
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
 
-// KeyInfo is one key of the keyring.
+// KeyInfo is one key of the keyring. A key is valid for events after its
+// key_added event and, once retired, only for events before its
+// key_retired event, in log ($all) order.
 type KeyInfo struct {
 	ID        string
 	PublicKey ed25519.PublicKey
@@ -23,6 +26,52 @@ type KeyInfo struct {
 	Retired   bool
 	RetiredAt time.Time
 	Reason    string
+	// AddedPos and RetiredPos are the log positions of its key_added and
+	// key_retired events; AddedRev and RetiredRev their revisions in the
+	// keyring stream.
+	AddedPos, RetiredPos eventstore.Position
+	AddedRev, RetiredRev uint64
+}
+
+// RetiredRef names where the key was retired: "ledger-keys@3 (position
+// C:9/P:9)".
+func (k KeyInfo) RetiredRef() string {
+	return fmt.Sprintf("%s@%d (position %s)", ledger.KeyringStream, k.RetiredRev, k.RetiredPos)
+}
+
+// ValidAt says whether the key may sign an event at log position p: it was
+// added before p and not retired before p. The reason says why not.
+func (k KeyInfo) ValidAt(p eventstore.Position) (ok bool, reason string) {
+	switch {
+	case p.Less(k.AddedPos):
+		return false, fmt.Sprintf("forged: signed by key %s before it was added to the keyring at %s@%d (position %s)", k.ID, ledger.KeyringStream, k.AddedRev, k.AddedPos)
+	case k.Retired && k.RetiredPos.Less(p):
+		return false, fmt.Sprintf("forged: signed by key %s after it was retired at %s on %s", k.ID, k.RetiredRef(), k.RetiredAt.UTC().Format(time.RFC3339))
+	}
+	return true, ""
+}
+
+// Key returns the key of an id.
+func (r *Keyring) Key(id string) (KeyInfo, bool) {
+	if r == nil || r.keys == nil {
+		return KeyInfo{}, false
+	}
+	k, ok := r.keys[id]
+	if !ok {
+		return KeyInfo{}, false
+	}
+	return *k, true
+}
+
+// Active returns the keys not retired, in the order they were added.
+func (r *Keyring) Active() []KeyInfo {
+	var out []KeyInfo
+	for _, k := range r.Keys() {
+		if !k.Retired {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // Keyring holds the ledger's public keys, as recorded in the keyring stream
@@ -70,6 +119,22 @@ func (r *Keyring) Clone() *Keyring {
 	return c
 }
 
+// ErrKeyRetired is wrapped by the errors of EnsureKey and RotateKey for a
+// key that was retired: it may sign nothing more.
+var ErrKeyRetired = errors.New("signing key retired")
+
+// activeIDs lists the ids of the keys not retired (for messages).
+func activeIDs(r *Keyring) string {
+	var ids []string
+	for _, k := range r.Active() {
+		ids = append(ids, k.ID)
+	}
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(ids, ", ")
+}
+
 // ErrKeyring is wrapped by the errors of Apply for a keyring event that
 // does not follow the keyring's rules.
 var ErrKeyring = errors.New("keyring event rejected")
@@ -77,8 +142,8 @@ var ErrKeyring = errors.New("keyring event rejected")
 // Apply adds one event of the keyring stream, checking its rules: the
 // record's hash matches its contents; the first event is a key_added
 // signed by the key it adds (the trust anchor); every later event is signed
-// by a key already in the keyring; a key is added once. On error the
-// keyring is unchanged.
+// by a key already in the keyring and not retired; a key is added once and
+// retired once. On error the keyring is unchanged.
 func (r *Keyring) Apply(rec eventstore.RecordedEvent) error {
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s@%d: %s", ErrKeyring, rec.StreamID, rec.Revision, fmt.Sprintf(format, a...))
@@ -109,10 +174,14 @@ func (r *Keyring) Apply(rec eventstore.RecordedEvent) error {
 		if err := codec.VerifySignature(rec, lookup); err != nil {
 			return fail("%v", err)
 		}
+		if err := r.signerActive(rec); err != nil {
+			return fail("%v", err)
+		}
 		if r.keys == nil {
 			r.keys = map[string]*KeyInfo{}
 		}
-		r.keys[ev.KeyID] = &KeyInfo{ID: ev.KeyID, PublicKey: pub, AddedAt: d.Meta.RecordedAt, Reason: ev.Reason}
+		r.keys[ev.KeyID] = &KeyInfo{ID: ev.KeyID, PublicKey: pub, AddedAt: d.Meta.RecordedAt, Reason: ev.Reason,
+			AddedPos: rec.Position, AddedRev: rec.Revision}
 		r.order = append(r.order, ev.KeyID)
 	case ledger.KeyRetired:
 		if r.Len() == 0 {
@@ -122,12 +191,34 @@ func (r *Keyring) Apply(rec eventstore.RecordedEvent) error {
 		if !ok {
 			return fail("retires unknown key %s", ev.KeyID)
 		}
+		if k.Retired {
+			return fail("key %s retired twice (first at %s)", ev.KeyID, k.RetiredRef())
+		}
 		if err := codec.VerifySignature(rec, lookup); err != nil {
 			return fail("%v", err)
 		}
+		if err := r.signerActive(rec); err != nil {
+			return fail("%v", err)
+		}
 		k.Retired, k.RetiredAt, k.Reason = true, d.Meta.RecordedAt, ev.Reason
+		k.RetiredPos, k.RetiredRev = rec.Position, rec.Revision
 	default:
 		return fail("event type %s does not belong in the keyring", rec.Type)
+	}
+	return nil
+}
+
+// signerActive fails when rec is signed by a key of the keyring that was
+// retired before it (a retired key signs nothing more, keyring events
+// included).
+func (r *Keyring) signerActive(rec eventstore.RecordedEvent) error {
+	_, v := codec.SplitSig(rec.Metadata)
+	sig, err := codec.ParseSig(v)
+	if err != nil {
+		return nil // VerifySignature has judged it
+	}
+	if k, ok := r.keys[sig.KeyID]; ok && k.Retired {
+		return fmt.Errorf("signed by key %s, retired at %s: a retired key signs nothing more", k.ID, k.RetiredRef())
 	}
 	return nil
 }
@@ -181,7 +272,11 @@ func EnsureKey(ctx context.Context, store eventstore.Store, key *SigningKey, now
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := r.PublicKey(key.ID()); ok {
+	if k, ok := r.Key(key.ID()); ok {
+		if k.Retired {
+			return nil, fmt.Errorf("%w: signing key %s was retired at %s on %s: every event it signed from now on would be forged; start with the key that replaced it (active: %s), the one `ticketledger keys rotate` wrote",
+				ErrKeyRetired, key.ID(), k.RetiredRef(), k.RetiredAt.UTC().Format(time.RFC3339), activeIDs(r))
+		}
 		return r, nil
 	}
 	if r.Len() > 0 {
@@ -201,8 +296,12 @@ func RotateKey(ctx context.Context, store eventstore.Store, current, next *Signi
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := r.PublicKey(current.ID()); !ok {
-		return nil, fmt.Errorf("rotate keys: the current key %s is not in the keyring", current.ID())
+	k, ok := r.Key(current.ID())
+	if !ok {
+		return nil, fmt.Errorf("rotate keys: the current key %s is not in the keyring (keys: %v): give the key the ledger signs with now", current.ID(), r.sortedIDs())
+	}
+	if k.Retired {
+		return nil, fmt.Errorf("%w: rotate keys: the current key %s was already retired at %s: give the key the ledger signs with now (active: %s)", ErrKeyRetired, current.ID(), k.RetiredRef(), activeIDs(r))
 	}
 	if _, ok := r.PublicKey(next.ID()); ok {
 		return nil, fmt.Errorf("rotate keys: the new key %s is already in the keyring", next.ID())

@@ -153,13 +153,17 @@ func LoadSigningKeyEnv(name string) (k *SigningKey, ok bool, err error) {
 	return k, true, nil
 }
 
+// DemoKeyPath is the demo key's file beside a data directory:
+// "<dataDir>.signing-key".
+func DemoKeyPath(dataDir string) string { return filepath.Clean(dataDir) + ".signing-key" }
+
 // DemoKeyFile returns the key beside a data directory for demos:
 // "<dataDir>.signing-key" (outside the directory itself). It loads the
 // file, or generates and writes it (mode 0600) when missing, and logs a
 // warning either way: whoever can write the data directory and read this
 // file can re-sign history.
 func DemoKeyFile(dataDir string, log *slog.Logger) (*SigningKey, string, error) {
-	path := filepath.Clean(dataDir) + ".signing-key"
+	path := DemoKeyPath(dataDir)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -20,6 +20,7 @@ const (
 	ProblemUnsigned      ProblemKind = "unsigned"        // forged: no signature
 	ProblemUnknownKey    ProblemKind = "unknown-key"     // forged: signed by a key not in the keyring
 	ProblemBadSignature  ProblemKind = "bad-signature"   // forged or altered: the signature does not verify
+	ProblemRetiredKey    ProblemKind = "retired-key"     // forged: signed by a key after its retirement (or before it was added), by log position
 	ProblemKeyring       ProblemKind = "keyring"         // a keyring event breaks the keyring's rules
 	ProblemSealInvalid   ProblemKind = "seal-invalid"    // a seal whose checkpoint, signature or chain to the previous seal is wrong
 	ProblemTreeMismatch  ProblemKind = "tree-mismatch"   // the log does not hash to a seal's root: events removed, inserted, altered or reordered

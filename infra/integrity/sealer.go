@@ -163,7 +163,17 @@ func (s *Sealer) add(ev *eventstore.RecordedEvent) {
 	precompute(ev, &p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.w.add(ev, &p)
+	s.addLocked(ev, &p)
+}
+
+// addLocked adds one event, unless the sealer has read it already (Rotate
+// and Close read the log directly while the subscription may still deliver
+// the same events).
+func (s *Sealer) addLocked(ev *eventstore.RecordedEvent, p *pre) {
+	if s.w.tree.Size() > 0 && !s.last.Less(ev.Position) {
+		return
+	}
+	s.w.add(ev, p)
 	s.last = ev.Position
 	if ev.StreamID == ledger.SealsStream {
 		if n := len(s.w.seals); n > 0 && s.w.seals[n-1].ok {
@@ -229,6 +239,22 @@ func (s *Sealer) Close(ctx context.Context) error {
 	}
 	s.cancel()
 	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.catchUpLocked(ctx); err != nil {
+		return fmt.Errorf("sealer: final catch-up: %w", err)
+	}
+	if s.pending > 0 {
+		if _, err := s.sealLocked(ctx); err != nil {
+			return err
+		}
+	}
+	return s.runErr
+}
+
+// catchUpLocked reads the log directly from the last event the sealer has
+// read up to its end.
+func (s *Sealer) catchUpLocked(ctx context.Context) error {
 	from := eventstore.AllStart()
 	if s.w.tree.Size() > 0 {
 		from = eventstore.AllPosition(s.last)
@@ -236,27 +262,49 @@ func (s *Sealer) Close(ctx context.Context) error {
 	for {
 		page, err := s.store.ReadAll(ctx, eventstore.Forwards, from, 1024, nil)
 		if err != nil {
-			return fmt.Errorf("sealer: final catch-up: %w", err)
+			return err
 		}
-		n := 0
+		size := s.w.tree.Size()
 		for i := range page {
-			if s.w.tree.Size() > 0 && !s.last.Less(page[i].Position) {
-				continue
-			}
-			s.add(&page[i])
-			n++
+			var p pre
+			precompute(&page[i], &p)
+			s.addLocked(&page[i], &p)
 		}
-		if n == 0 {
-			break
+		if s.w.tree.Size() == size {
+			return nil
 		}
 		from = eventstore.AllPosition(s.last)
 	}
-	if _, err := s.sealIfPending(ctx); err != nil {
-		return err
-	}
+}
+
+// Rotate seals every event appended until now with the current key, then
+// records the rotation in the keyring (RotateKey: next added, signed by the
+// current key; the current key retired, signed by next, at that log
+// position) and signs seals with next from then on. Run it inside
+// KeyHolder.Rotate, so that no event signed by the old key is appended
+// after its retirement. Everything the old key signed is then under a seal
+// it made: a stolen old key can neither add to that history unnoticed nor
+// sign anything after it.
+func (s *Sealer) Rotate(ctx context.Context, next *SigningKey, reason string) (*Keyring, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.runErr
+	if s.cancel == nil {
+		return nil, errors.New("sealer: not started")
+	}
+	if err := s.catchUpLocked(ctx); err != nil {
+		return nil, fmt.Errorf("rotate keys: read the log: %w", err)
+	}
+	if s.pending > 0 {
+		if _, err := s.sealLocked(ctx); err != nil {
+			return nil, fmt.Errorf("rotate keys: seal before the rotation: %w", err)
+		}
+	}
+	kr, err := RotateKey(ctx, s.store, s.key, next, reason, s.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	s.key = next
+	return kr, nil
 }
 
 // Head returns the latest signed head (ok false before the first seal).

@@ -199,6 +199,11 @@ func (w *walker) checkSig(rec *eventstore.RecordedEvent, p *pre, intact bool, at
 	}
 	switch {
 	case err == nil:
+		if k := w.keyring.keys[sig.KeyID]; k != nil {
+			if ok, why := k.ValidAt(rec.Position); !ok {
+				w.problem(at(ProblemRetiredKey, why, "a key valid at position "+rec.Position.String(), sig.KeyID))
+			}
+		}
 	case errors.Is(err, codec.ErrUnknownKey):
 		w.problem(at(ProblemUnknownKey, "forged: signed by a key not in the keyring", "one of "+fmt.Sprint(w.keyring.sortedIDs()), sig.KeyID))
 	default:
@@ -227,7 +232,12 @@ func (w *walker) seal(rec *eventstore.RecordedEvent, idx uint64, at func(Problem
 		return
 	}
 	ref.head = h
+	k, _ := w.keyring.Key(h.KeyID)
+	valid, why := k.ValidAt(rec.Position)
 	switch {
+	case !valid:
+		bad("the seal's checkpoint is "+why, "a key valid at position "+rec.Position.String(), h.KeyID)
+		return
 	case h.Size != ref.size || h.RootBase64() != ev.RootHash || h.KeyID != ev.KeyID:
 		bad("the seal's fields differ from its signed checkpoint", fmt.Sprintf("%d %s %s", h.Size, h.RootBase64(), h.KeyID), fmt.Sprintf("%d %s %s", ev.TreeSize, ev.RootHash, ev.KeyID))
 		return

@@ -114,6 +114,11 @@ type Config struct {
 	// subject-keys on KurrentDB (with no snapshot directory either, the
 	// ledger refuses to store personal data).
 	SubjectKeysDir string
+	// NewKeyDir is where a key rotation without a key file of its own
+	// (Ledger.RotateKey, POST /v1/audit/keys/rotate) writes the new private
+	// key, outside the data directory. Empty: the directory of
+	// SigningKeyFile; with a demo key, the demo key file is replaced.
+	NewKeyDir string
 }
 
 // Ledger is an opened ledger. Its fields are ready to use; Close releases it.
@@ -151,10 +156,13 @@ type Ledger struct {
 	// the token streams by Open) authenticates bearer tokens. Serve keeps
 	// the registry following the store (Registry.Follow).
 	Tokens *auth.Tokens
-	// Key is the signing key (nil: events are not signed), KeySource where
-	// it came from (a path or "$TICKETLEDGER_SIGNING_KEY").
+	// Key is the signing key the ledger opened with (nil: events are not
+	// signed), KeySource where it came from (a path or
+	// "$TICKETLEDGER_SIGNING_KEY"). After a rotation the ledger signs with
+	// CurrentKey.
 	Key       *integrity.SigningKey
 	KeySource string
+	keys      *integrity.KeyHolder
 	// Sealer seals the log (nil without a key or with Config.NoSealer);
 	// HeadFile is where it publishes heads ("" for none).
 	Sealer   *integrity.Sealer
@@ -163,6 +171,7 @@ type Ledger struct {
 	// on KurrentDB without a snapshot or key directory).
 	Subjects *subjects.FileStore
 
+	cfg Config
 	log *slog.Logger
 }
 
@@ -184,7 +193,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, err
 	}
 
-	l := &Ledger{Policies: pols, Now: now, log: log}
+	l := &Ledger{Policies: pols, Now: now, log: log, cfg: cfg}
 	snapDir := cfg.SnapshotDir
 	switch {
 	case cfg.StoreURL != "":
@@ -229,7 +238,11 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 
 	var signer codec.Signer
 	if l.Key != nil {
-		signer = l.Key
+		// Appends go through the key holder's barrier, so that a key
+		// rotation retires the old key after its last event.
+		l.keys = integrity.NewKeyHolder(l.Key)
+		signer = l.keys
+		l.Store = metrics.InstrumentStore(l.keys.Guard(l.Raw), l.Metrics)
 	}
 	keysDir := cfg.SubjectKeysDir
 	switch {
