@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ticketledger/ticketledger/domain/calendar"
+	"github.com/ticketledger/ticketledger/domain/ledger"
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/projections"
@@ -110,21 +111,27 @@ type Inclusion struct {
 type Key struct {
 	KeyID string `json:"keyId"`
 	// Fingerprint is "SHA256:" and the hex SHA-256 of the 32-byte public key.
-	Fingerprint string     `json:"fingerprint"`
-	PublicKey   string     `json:"publicKey"` // base64, 32 bytes
-	AddedAt     time.Time  `json:"addedAt"`
-	Retired     bool       `json:"retired"`
-	RetiredAt   *time.Time `json:"retiredAt,omitempty"`
-	Reason      string     `json:"reason,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+	Algorithm   string `json:"algorithm"`
+	PublicKey   string `json:"publicKey"` // base64, 32 bytes
+	// The key signs events after AddedPosition and, once retired, only
+	// before RetiredPosition (global commit positions).
+	AddedAt         time.Time  `json:"addedAt"`
+	AddedPosition   uint64     `json:"addedPosition"`
+	Retired         bool       `json:"retired"`
+	RetiredAt       *time.Time `json:"retiredAt,omitempty"`
+	RetiredPosition uint64     `json:"retiredPosition,omitempty"`
+	Reason          string     `json:"reason,omitempty"`
 }
 
 // KeyOf renders a keyring entry.
 func KeyOf(k integrity.KeyInfo) Key {
-	v := Key{KeyID: k.ID, Fingerprint: integrity.Fingerprint(k.PublicKey),
-		PublicKey: base64.StdEncoding.EncodeToString(k.PublicKey), AddedAt: k.AddedAt.UTC(), Retired: k.Retired, Reason: k.Reason}
+	v := Key{KeyID: k.ID, Fingerprint: integrity.Fingerprint(k.PublicKey), Algorithm: ledger.AlgorithmEd25519,
+		PublicKey: base64.StdEncoding.EncodeToString(k.PublicKey), AddedAt: k.AddedAt.UTC(), AddedPosition: k.AddedPos.Commit,
+		Retired: k.Retired, Reason: k.Reason}
 	if k.Retired {
 		t := k.RetiredAt.UTC()
-		v.RetiredAt = &t
+		v.RetiredAt, v.RetiredPosition = &t, k.RetiredPos.Commit
 	}
 	return v
 }

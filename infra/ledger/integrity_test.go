@@ -21,6 +21,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
@@ -117,11 +118,17 @@ func mustRead(t *testing.T, path string) []byte {
 
 // sealedAPI opens a ledger with a signing key and a fast sealer, serves its
 // API (identity headers trusted from loopback), waits for the first seal,
-// and returns a GET as a given role (with an Accept header when not "").
-func sealedAPI(t *testing.T) (*Ledger, *integrity.SigningKey, func(path, role, accept string) (int, string)) {
+// and returns a GET as a given role (with an Accept header when not ""); a
+// path "POST /…" is a POST with an empty JSON body. mods change the
+// ledger's configuration.
+func sealedAPI(t *testing.T, mods ...func(*Config)) (*Ledger, *integrity.SigningKey, func(path, role, accept string) (int, string)) {
 	t.Helper()
 	key, _ := integrity.GenerateSigningKey()
-	l, err := Open(context.Background(), Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key, SealInterval: 10 * time.Millisecond})
+	cfg := Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key, SealInterval: 10 * time.Millisecond}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	l, err := Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +140,14 @@ func sealedAPI(t *testing.T) (*Ledger, *integrity.SigningKey, func(path, role, a
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	get := func(path, role, accept string) (int, string) {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		method, body := "GET", io.Reader(nil)
+		if p, ok := strings.CutPrefix(path, "POST "); ok {
+			method, path, body = "POST", p, strings.NewReader("{}")
+		}
+		req, _ := http.NewRequest(method, srv.URL+path, body)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		req.Header.Set("X-Actor-Id", "someone@example")
 		req.Header.Set("X-Actor-Role", role)
 		if role == "indirect_provider" {
@@ -180,6 +194,13 @@ func TestAuditTreeHeadAndKeys(t *testing.T) {
 	code, note := get("/v1/audit/tree-head", "admin", "text/plain")
 	if _, err := integrity.ParseHead([]byte(note), "", integrity.TrustedKeys(key.Public())); code != 200 || err != nil {
 		t.Fatalf("note: %d %v %s", code, err, note)
+	}
+	code, note = get("/v1/audit/tree-head?format=checkpoint", "auditor", "")
+	if _, err := integrity.ParseHead([]byte(note), "", integrity.TrustedKeys(key.Public())); code != 200 || err != nil {
+		t.Fatalf("format=checkpoint: %d %v %s", code, err, note)
+	}
+	if code, body := get("/v1/audit/tree-head?format=yaml", "auditor", ""); code != 400 || !strings.Contains(body, "format") {
+		t.Fatalf("format=yaml: %d %s", code, body)
 	}
 	code, body = get("/v1/audit/keys", "auditor", "")
 	if code != 200 || !strings.Contains(body, `"keyId":"`+key.ID()+`"`) || !strings.Contains(body, `"fingerprint":"SHA256:`) {
@@ -265,5 +286,55 @@ func TestAuditProofs(t *testing.T) {
 	}
 	if code := get("/v1/audit/inclusion?position=999999", nil); code != 404 {
 		t.Fatalf("inclusion of no event: %d, want 404", code)
+	}
+}
+
+// TestAuditRotateKey: an admin rotates the key through the API; the
+// answer names the new key file (outside the data directory, 0600) and
+// the retired key's position, the keyring lists both; an auditor may not
+// rotate, and a ledger with nowhere to write the key refuses with a 409.
+func TestAuditRotateKey(t *testing.T) {
+	keyDir := t.TempDir()
+	l, key, call := sealedAPI(t, func(c *Config) { c.NewKeyDir = keyDir })
+	if code, body := call("POST /v1/audit/keys/rotate", "auditor", ""); code != 403 {
+		t.Fatalf("auditor rotates: %d %s", code, body)
+	}
+	code, body := call("POST /v1/audit/keys/rotate", "admin", "")
+	var rot struct {
+		Old, New struct {
+			KeyID           string
+			Retired         bool
+			RetiredPosition uint64
+		}
+		KeyFile, NextStart string
+	}
+	if err := json.Unmarshal([]byte(body), &rot); code != 200 || err != nil {
+		t.Fatalf("rotate: %d %s", code, body)
+	}
+	if rot.Old.KeyID != key.ID() || !rot.Old.Retired || rot.Old.RetiredPosition == 0 || rot.New.KeyID != l.CurrentKey().ID() ||
+		filepath.Dir(rot.KeyFile) != keyDir || !strings.Contains(rot.NextStart, "--signing-key "+rot.KeyFile) {
+		t.Fatalf("rotation %s", body)
+	}
+	if fi, err := os.Stat(rot.KeyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file %v %v", fi, err)
+	}
+	if k, err := integrity.LoadSigningKeyFile(rot.KeyFile); err != nil || k.ID() != rot.New.KeyID {
+		t.Fatalf("the key file holds %v, %v", k, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Sealer.Keyring().Len() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sealer did not read the rotation")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	code, body = call("/v1/audit/keys", "auditor", "")
+	if code != 200 || !strings.Contains(body, `"retiredPosition":`) || !strings.Contains(body, `"keyId":"`+rot.New.KeyID+`"`) || !strings.Contains(body, `"algorithm":"ed25519"`) {
+		t.Fatalf("keys after the rotation: %d %s", code, body)
+	}
+
+	_, _, plain := sealedAPI(t) // the key was handed in: no key directory
+	if code, body := plain("POST /v1/audit/keys/rotate", "admin", ""); code != 409 || !strings.Contains(body, string(server.RuleKeyRotation)) {
+		t.Fatalf("rotation without a key directory: %d %s", code, body)
 	}
 }

@@ -37,6 +37,12 @@ type Rotation struct {
 	Generated bool
 }
 
+// NextStart tells the operator how to start the ledger after the rotation.
+func (r Rotation) NextStart() string {
+	return fmt.Sprintf("the ledger signs with key %s now; on its next start give it --signing-key %s (or put that PEM in $%s): the retired key %s is refused from now on",
+		r.New.ID, r.KeyFile, integrity.KeyEnv, r.Old.ID)
+}
+
 // CurrentKey returns the key the ledger signs with now (nil without one).
 func (l *Ledger) CurrentKey() *integrity.SigningKey {
 	if l.keys == nil {

@@ -150,6 +150,9 @@ type Config struct {
 	// DefaultSealWait); past it the bundle lists the events no head covers
 	// yet, which are then covered by their signatures only.
 	SealWait time.Duration
+	// Keys rotates the signing key (POST /v1/audit/keys/rotate). Nil: that
+	// route answers 404.
+	Keys KeyRotator
 }
 
 // DefaultSealWait is Config.SealWait's default: a few seal intervals.
@@ -177,6 +180,7 @@ type API struct {
 	awaitFor time.Duration
 	integ    IntegritySource
 	sealWait time.Duration
+	keys     KeyRotator
 	mux      *http.ServeMux
 	routes   []route
 	openapi  []byte
@@ -193,7 +197,8 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
 		ready: cfg.Ready, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
-		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics, integ: cfg.Integrity, sealWait: cfg.SealWait}
+		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics, integ: cfg.Integrity, sealWait: cfg.SealWait,
+		keys: cfg.Keys}
 	if a.sealWait <= 0 {
 		a.sealWait = DefaultSealWait
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -31,6 +32,30 @@ type TreeHeadView struct {
 // bundle's keys.json).
 type KeyView = evidence.Key
 
+// KeyViewOf renders a keyring key (the API's and the offline CLI's view).
+func KeyViewOf(k integrity.KeyInfo) KeyView { return evidence.KeyOf(k) }
+
+// KeyRotator rotates the ledger's signing key (POST /v1/audit/keys/rotate).
+type KeyRotator interface {
+	RotateKey(ctx context.Context, reason string) (KeyRotationView, error)
+}
+
+// RotateKeyBody is the request of POST /v1/audit/keys/rotate.
+type RotateKeyBody struct {
+	// Reason is recorded with the rotation, with the admin who asked.
+	Reason string `json:"reason,omitempty"`
+}
+
+// KeyRotationView is the answer of a key rotation.
+type KeyRotationView struct {
+	Old KeyView `json:"old"` // retired at Old.RetiredPosition
+	New KeyView `json:"new"`
+	// KeyFile is where the server wrote the new private key (mode 0600,
+	// outside the data directory); NextStart says how to start with it.
+	KeyFile   string `json:"keyFile"`
+	NextStart string `json:"nextStart"`
+}
+
 // KeysView is the keyring (GET /v1/audit/keys).
 type KeysView struct {
 	Keys []KeyView `json:"keys"`
@@ -40,7 +65,7 @@ func errNoIntegrity(what string) error {
 	return &httpError{status: http.StatusNotFound, rule: RuleNoTreeHead, msg: what}
 }
 
-func (a *API) treeHead(w http.ResponseWriter, r *http.Request, _ *query) error {
+func (a *API) treeHead(w http.ResponseWriter, r *http.Request, q *query) error {
 	if a.integ == nil {
 		return errNoIntegrity("this ledger runs no sealer (no signing key): there is no signed tree head")
 	}
@@ -48,7 +73,11 @@ func (a *API) treeHead(w http.ResponseWriter, r *http.Request, _ *query) error {
 	if !ok {
 		return errNoIntegrity("no tree head signed yet: the first seal follows the first events")
 	}
-	if strings.Contains(r.Header.Get("Accept"), "text/plain") {
+	format := q.oneOf("format", "json", "checkpoint")
+	if q.err != nil {
+		return q.err
+	}
+	if format == "checkpoint" || (format == "" && strings.Contains(r.Header.Get("Accept"), "text/plain")) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, err := w.Write(h.Checkpoint)
@@ -65,10 +94,35 @@ func (a *API) listKeys(w http.ResponseWriter, _ *http.Request, _ *query) error {
 	out := KeysView{Keys: []KeyView{}}
 	if kr := a.integ.Keyring(); kr != nil {
 		for _, k := range kr.Keys() {
-			out.Keys = append(out.Keys, evidence.KeyOf(k))
+			out.Keys = append(out.Keys, KeyViewOf(k))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) rotateKey(w http.ResponseWriter, r *http.Request, _ *query) error {
+	act, err := actorOf(r)
+	if err != nil {
+		return err
+	}
+	var b RotateKeyBody
+	if err := decodeBody(r, &b); err != nil {
+		return err
+	}
+	if a.keys == nil {
+		return &httpError{status: http.StatusNotFound, rule: RuleNoRoute,
+			msg: "this ledger cannot rotate its signing key here (no signing key, or no sealer): rotate offline with `ticketledger keys rotate`"}
+	}
+	reason := strings.TrimSpace(b.Reason)
+	if reason == "" {
+		reason = "key rotation"
+	}
+	res, err := a.keys.RotateKey(r.Context(), reason+" (by "+act.ID+")")
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, res)
 }
 
 // InclusionView proves that one event is a leaf of the ledger's Merkle tree

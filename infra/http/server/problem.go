@@ -51,7 +51,8 @@ const (
 	RuleNoRoute          domain.Rule = "no-such-route"
 	RuleMethodNotAllowed domain.Rule = "method-not-allowed"
 	RuleNotReady         domain.Rule = "not-ready"
-	RuleNoTreeHead       domain.Rule = "no-tree-head" // no sealer, or nothing sealed yet
+	RuleNoTreeHead       domain.Rule = "no-tree-head"         // no sealer, or nothing sealed yet
+	RuleKeyRotation      domain.Rule = "key-rotation-refused" // the ledger cannot rotate its key as configured
 )
 
 // httpError is an error with an explicit status, for problems found by the

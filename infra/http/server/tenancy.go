@@ -50,6 +50,7 @@ const (
 	scopePartners               // partner onboarding (a new partner)
 	scopeConfig                 // the ledger's configuration (policy versions)
 	scopeIntegrity              // signed tree heads and the keyring: auditor and admin only
+	scopeKeys                   // the signing key (rotation): admin only
 )
 
 // scopeOf is the tenancy table: the scope of every route, by operationId.
@@ -73,6 +74,8 @@ func scopeOf(op string) scope {
 		return scopeConfig // admin only: the domain refuses every other role (domain/subject)
 	case "getTreeHead", "listKeys", "getInclusionProof", "getConsistencyProof":
 		return scopeIntegrity
+	case "rotateSigningKey":
+		return scopeKeys
 	case "healthz", "readyz", "openapi":
 		return scopePublic
 	}
@@ -167,6 +170,10 @@ func (a *API) admit(rt route, r *http.Request) error {
 	case scopeIntegrity:
 		if actor.Role != domain.RoleAuditor && actor.Role != domain.RoleAdmin {
 			return roleDenied(actor, "read the ledger's tree heads and keys: they are for auditors and admins (a head's size is the ledger's total volume)")
+		}
+	case scopeKeys:
+		if actor.Role != domain.RoleAdmin {
+			return roleDenied(actor, "rotate the ledger's signing key: an admin runs the ledger's keys")
 		}
 	case scopePartner:
 		if actor.Role.IsPartner() && !a.related(actor.Partner, r.PathValue("id")) {

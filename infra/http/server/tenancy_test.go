@@ -235,22 +235,29 @@ func TestTenancyMatrix(t *testing.T) {
 	const asOfQ = "?asOf=2026-03-02T09:10:00Z&axis="
 
 	type row func(t *testing.T, rt route)
-	integrityRow := func(t *testing.T, rt route) {
-		for _, c := range callers {
-			want := http.StatusForbidden
-			switch {
-			case c.anon():
-				want = anonStatus
-			case c.role == domain.RoleAuditor || c.role == domain.RoleAdmin:
-				want = http.StatusNotFound
-			}
-			r := refused("GET", rt.path, c, nil)
-			status(r, want, "GET "+rt.path+" by "+c.name)
-			if want == http.StatusNotFound && !strings.Contains(string(r.body), string(RuleNoTreeHead)) {
-				t.Fatalf("GET %s by %s: %s", rt.path, c.name, r.body)
+	// unservedRow is the row of a route this API has nothing behind (no
+	// sealer, no key rotator): 404 with rule for the roles allowed, 403 for
+	// every other role, anonStatus for the anonymous caller; nothing is
+	// appended (refused checks it).
+	unservedRow := func(allowed func(caller) bool, rule domain.Rule, body any) row {
+		return func(t *testing.T, rt route) {
+			for _, c := range callers {
+				want := http.StatusForbidden
+				switch {
+				case c.anon():
+					want = anonStatus
+				case allowed(c):
+					want = http.StatusNotFound
+				}
+				r := refused(rt.method, rt.path, c, body)
+				status(r, want, rt.method+" "+rt.path+" by "+c.name)
+				if want == http.StatusNotFound && !strings.Contains(string(r.body), string(rule)) {
+					t.Fatalf("%s %s by %s: %s", rt.method, rt.path, c.name, r.body)
+				}
 			}
 		}
 	}
+	integrityRow := unservedRow(func(c caller) bool { return c.role == domain.RoleAuditor || c.role == domain.RoleAdmin }, RuleNoTreeHead, nil)
 	// ticketReadAnswers is ticketRead for a route that answers a visible
 	// ticket with ok (a problem of rule okRule unless ok is 200).
 	ticketReadAnswers := func(ok int, okRule domain.Rule, queries ...string) row {
@@ -553,6 +560,9 @@ func TestTenancyMatrix(t *testing.T) {
 		"getTreeHead": integrityRow, "listKeys": integrityRow,
 		"getInclusionProof": integrityRow, "getConsistencyProof": integrityRow,
 		"listPolicies": anyPrincipal,
+		// No key rotator in this API either: the admin gets 404, every
+		// other role 403 before that.
+		"rotateSigningKey": unservedRow(func(c caller) bool { return c.role == domain.RoleAdmin }, RuleNoRoute, map[string]any{"reason": "matrix"}),
 	}
 	public := func(t *testing.T, rt route) {
 		for _, c := range callers {
