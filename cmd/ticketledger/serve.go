@@ -23,7 +23,7 @@ import (
 // addServerCommands adds the commands that open a ledger themselves: serve,
 // demo, rebuild, verify, forget.
 func addServerCommands(root *cobra.Command, g *globals) {
-	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newVersionCmd(), newBenchCmd(g), newForgetCmd(g))
+	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newKeysCmd(g), newVersionCmd(), newBenchCmd(g), newForgetCmd(g))
 }
 
 // storeFlags are the flags that say which ledger to open.
@@ -100,6 +100,8 @@ type serveCmd struct {
 	sealInterval    time.Duration
 	headFile        string
 	noSeal          bool
+	newKeyDir       string
+	headPostURL     string
 }
 
 func newServeCmd() *cobra.Command {
@@ -170,6 +172,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	_ = f.SetAnnotation("signing-key", noEnv, nil)
 	f.DurationVar(&s.sealInterval, "seal-interval", ledger.DefaultSealInterval, "how often to append a signed tree head while events arrive")
 	f.StringVar(&s.headFile, "head-file", "", "file each signed tree head is published to (default: DATA.head beside the data directory)")
+	f.StringVar(&s.newKeyDir, "new-key-dir", "", "where POST /v1/audit/keys/rotate writes the new private key, outside the data directory (default: beside --signing-key; --demo: replaces the demo key)")
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
 }
@@ -205,7 +208,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	}
 	cfg := s.store.config(log)
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
-	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer = s.sealInterval, s.headFile, s.noSeal
+	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer, cfg.NewKeyDir = s.sealInterval, s.headFile, s.noSeal, s.newKeyDir
 	l, err := ledger.Open(ctx, cfg)
 	if err != nil {
 		return err

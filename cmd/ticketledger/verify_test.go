@@ -43,49 +43,56 @@ func TestVerifyForgedAppend(t *testing.T) {
 
 	// Forge: the next event of a real ticket stream, correctly chained, unsigned.
 	ctx := context.Background()
-	l, err := ledger.Open(ctx, ledger.Config{DataDir: dir, NoSnapshots: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs, err := l.Raw.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1,
-		&eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{"ticket-"}})
-	if err != nil || len(evs) != 1 {
-		l.Close()
-		t.Fatalf("find a ticket: %v", err)
-	}
-	stream := evs[0].StreamID
-	last, err := l.Raw.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
-	if err != nil {
-		l.Close()
-		t.Fatal(err)
-	}
-	prev, err := codec.Decode(last[0])
-	if err != nil {
-		l.Close()
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	data, _, err := codec.EncodeChain(stream, prev.Meta.Hash, []domain.Event{ticket.NoteAdded{Text: "forged"}},
-		[]domain.Meta{{EventID: uuid.New(), Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}, OccurredAt: now, RecordedAt: now}})
-	if err == nil {
-		_, err = l.Raw.Append(ctx, stream, eventstore.Exact(last[0].Revision), data...)
-	}
-	l.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rev := last[0].Revision + 1
+	stream, rev := forgeNote(t, dir, nil)
 
 	r = runCLI(t, "verify", "--data", dir)
 	if r.code != 1 || !strings.Contains(r.out, "PROBLEM unsigned "+stream+"@"+strconv.FormatUint(rev, 10)) || !strings.Contains(r.err, "integrity problems") {
 		t.Fatalf("forged append: %+v", r)
 	}
 	// The per-stream chains alone would not have caught it.
-	if l, err = ledger.Open(ctx, ledger.Config{DataDir: dir, NoSnapshots: true}); err != nil {
+	l, err := ledger.Open(ctx, ledger.Config{DataDir: dir, NoSnapshots: true})
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	if rep, err := ledger.Verify(ctx, l.Raw, nil); err != nil || rep.Broken != 0 {
 		t.Fatalf("chains: %+v %v", rep, err)
 	}
+}
+
+// forgeNote appends, with the raw store of the stopped ledger in dir, the
+// next event of its first ticket stream, correctly chained and signed by
+// signer (nil: unsigned), and returns where it went.
+func forgeNote(t *testing.T, dir string, signer codec.Signer) (string, uint64) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := ledger.Open(ctx, ledger.Config{DataDir: dir, NoSnapshots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	evs, err := l.Raw.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1,
+		&eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{"ticket-"}})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("find a ticket: %v", err)
+	}
+	stream := evs[0].StreamID
+	last, err := l.Raw.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := codec.Decode(last[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	data, _, err := codec.EncodeChainSigned(stream, prev.Meta.Hash, []domain.Event{ticket.NoteAdded{Text: "forged"}},
+		[]domain.Meta{{EventID: uuid.New(), Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}, OccurredAt: now, RecordedAt: now}}, signer)
+	if err == nil {
+		_, err = l.Raw.Append(ctx, stream, eventstore.Exact(last[0].Revision), data...)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stream, last[0].Revision + 1
 }

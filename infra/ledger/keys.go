@@ -35,10 +35,14 @@ type Rotation struct {
 	// made it.
 	KeyFile   string
 	Generated bool
+	Demo      bool // KeyFile is the demo key beside the data directory
 }
 
 // NextStart tells the operator how to start the ledger after the rotation.
 func (r Rotation) NextStart() string {
+	if r.Demo {
+		return fmt.Sprintf("the ledger signs with key %s now; the demo key file %s holds it, so serve --demo starts with it: the retired key %s is refused from now on", r.New.ID, r.KeyFile, r.Old.ID)
+	}
 	return fmt.Sprintf("the ledger signs with key %s now; on its next start give it --signing-key %s (or put that PEM in $%s): the retired key %s is refused from now on",
 		r.New.ID, r.KeyFile, integrity.KeyEnv, r.Old.ID)
 }
@@ -87,7 +91,7 @@ func (l *Ledger) RotateKey(ctx context.Context, opts RotateOptions) (Rotation, e
 	if err := commit(true); err != nil {
 		return Rotation{}, fmt.Errorf("the ledger now signs with key %s, but its key file could not be put in place: %w (the key is in %s.new: move it there and point --signing-key at it)", next.ID(), err, path)
 	}
-	r := Rotation{KeyFile: path, Generated: generated}
+	r := Rotation{KeyFile: path, Generated: generated, Demo: path == integrity.DemoKeyPath(dataDir(l.cfg))}
 	r.Old, _ = kr.Key(old.ID())
 	r.New, _ = kr.Key(next.ID())
 	l.log.Info("signing key rotated", "old_key", old.ID(), "new_key", next.ID(), "retired_at", r.Old.RetiredRef(), "key_file", path)
