@@ -172,6 +172,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	_ = f.SetAnnotation("signing-key", noEnv, nil)
 	f.DurationVar(&s.sealInterval, "seal-interval", ledger.DefaultSealInterval, "how often to append a signed tree head while events arrive")
 	f.StringVar(&s.headFile, "head-file", "", "file each signed tree head is published to (default: DATA.head beside the data directory)")
+	f.StringVar(&s.headPostURL, "head-post-url", "", "also POST each signed tree head (the checkpoint, text/plain) to this URL, e.g. a witness; queued and retried off the sealing path, failures logged and counted in /metrics")
 	f.StringVar(&s.newKeyDir, "new-key-dir", "", "where POST /v1/audit/keys/rotate writes the new private key, outside the data directory (default: beside --signing-key; --demo: replaces the demo key)")
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
@@ -206,9 +207,12 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if s.sealInterval <= 0 {
 		return usagef(c, "--seal-interval must be positive")
 	}
+	if s.noSeal && s.headPostURL != "" {
+		return usagef(c, "--head-post-url publishes the heads this ledger seals: with --no-seal it seals none; give it to the ledger that seals the log")
+	}
 	cfg := s.store.config(log)
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
-	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer, cfg.NewKeyDir = s.sealInterval, s.headFile, s.noSeal, s.newKeyDir
+	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer, cfg.NewKeyDir, cfg.HeadPostURL = s.sealInterval, s.headFile, s.noSeal, s.newKeyDir, s.headPostURL
 	l, err := ledger.Open(ctx, cfg)
 	if err != nil {
 		return err

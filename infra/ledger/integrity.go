@@ -90,16 +90,44 @@ func (l *Ledger) startIntegrity(ctx context.Context, cfg Config) error {
 	case cfg.StoreURL == "":
 		l.HeadFile = HeadFile(dataDir(cfg))
 	}
+	var sinks integrity.Sinks
 	if l.HeadFile != "" {
-		opts.Sink = integrity.FileSink{Path: l.HeadFile}
+		sinks = append(sinks, integrity.FileSink{Path: l.HeadFile})
+	}
+	if cfg.HeadPostURL != "" {
+		p, err := integrity.NewHeadPoster(integrity.HeadPosterOptions{URL: cfg.HeadPostURL, Logger: l.log.With("component", "head-poster"),
+			OnFailure: l.Metrics.HeadPostFailed, OnDrop: l.Metrics.HeadPostDropped, OnPosted: l.Metrics.HeadPosted})
+		if err != nil {
+			return err
+		}
+		l.poster = p
+		sinks = append(sinks, p)
+	}
+	if len(sinks) > 0 {
+		opts.Sink = sinks
 	}
 	l.Sealer = integrity.NewSealer(l.Raw, l.Key, opts)
 	if err := l.Sealer.Start(context.WithoutCancel(ctx)); err != nil {
 		l.Sealer = nil
+		l.closePoster()
 		return err
 	}
 	return nil
 }
+
+// closePoster delivers the heads still queued for the head post URL, for
+// up to HeadPostDrain.
+func (l *Ledger) closePoster() error {
+	if l.poster == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), HeadPostDrain)
+	defer cancel()
+	return l.poster.Close(ctx)
+}
+
+// HeadPostDrain is how long Close waits for the last heads to be posted.
+const HeadPostDrain = 10 * time.Second
 
 // closeSealer stops the sealer with a final seal.
 func (l *Ledger) closeSealer() error {
@@ -108,7 +136,11 @@ func (l *Ledger) closeSealer() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := l.Sealer.Close(ctx); err != nil {
+	err := l.Sealer.Close(ctx)
+	if perr := l.closePoster(); perr != nil {
+		l.log.Error("tree heads not posted at shutdown", "err", perr)
+	}
+	if err != nil {
 		return fmt.Errorf("final seal: %w", err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -336,5 +337,58 @@ func TestAuditRotateKey(t *testing.T) {
 	_, _, plain := sealedAPI(t) // the key was handed in: no key directory
 	if code, body := plain("POST /v1/audit/keys/rotate", "admin", ""); code != 409 || !strings.Contains(body, string(server.RuleKeyRotation)) {
 		t.Fatalf("rotation without a key directory: %d %s", code, body)
+	}
+}
+
+// TestHeadPostURL: every head the sealer makes, the final one included,
+// is posted to the URL; a witness that fails now and then is retried, and
+// the failures are counted in the registry.
+func TestHeadPostURL(t *testing.T) {
+	var mu sync.Mutex
+	var posted [][]byte
+	calls := 0
+	witness := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls++; calls == 1 {
+			http.Error(w, "down for a moment", http.StatusBadGateway)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		posted = append(posted, b)
+	}))
+	defer witness.Close()
+	key, _ := integrity.GenerateSigningKey()
+	l, err := Open(context.Background(), Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key,
+		SealInterval: time.Hour, HeadPostURL: witness.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := app.Command{Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}}
+	if _, err := l.Service.RegisterPartner(context.Background(), sys, "p1", partner.Registration{Name: "P", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
+		t.Fatal(err)
+	}
+	reg := l.Registry
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	final, _ := l.Sealer.Head()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posted) != 1 || !bytes.Equal(posted[0], final.Checkpoint) {
+		t.Fatalf("posted %q, want the final head %q", posted, final.Checkpoint)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]float64{}
+	for _, mf := range mfs {
+		if strings.HasPrefix(mf.GetName(), "ticketledger_head_post") {
+			counts[mf.GetName()] = mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	if counts["ticketledger_head_post_failures_total"] != 1 || counts["ticketledger_head_posts_total"] != 1 || counts["ticketledger_head_posts_dropped_total"] != 0 {
+		t.Fatalf("head post metrics %v", counts)
 	}
 }

@@ -114,6 +114,10 @@ type Config struct {
 	// subject-keys on KurrentDB (with no snapshot directory either, the
 	// ledger refuses to store personal data).
 	SubjectKeysDir string
+	// HeadPostURL, when set, also receives every signed tree head as an
+	// HTTP POST of its checkpoint (integrity.HeadPoster: queued, retried,
+	// never blocking the sealer; failures counted in /metrics).
+	HeadPostURL string
 	// NewKeyDir is where a key rotation without a key file of its own
 	// (Ledger.RotateKey, POST /v1/audit/keys/rotate) writes the new private
 	// key, outside the data directory. Empty: the directory of
@@ -170,6 +174,7 @@ type Ledger struct {
 	// Subjects is the key store of data subjects (nil when there is none:
 	// on KurrentDB without a snapshot or key directory).
 	Subjects *subjects.FileStore
+	poster   *integrity.HeadPoster
 
 	cfg Config
 	log *slog.Logger

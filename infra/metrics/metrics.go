@@ -47,6 +47,9 @@ type Metrics struct {
 	appendDur    *prometheus.HistogramVec
 	denied       *prometheus.CounterVec
 	authDenied   *prometheus.CounterVec
+	headPosted   prometheus.Counter
+	headFailed   prometheus.Counter
+	headDropped  prometheus.Counter
 }
 
 // New creates the process metrics and registers them on reg. It panics if a
@@ -68,8 +71,13 @@ func New(reg prometheus.Registerer) *Metrics {
 		authDenied: counterVec("auth_denied_total",
 			"Refused authentications, by method tried (token, oidc, proxy, or none) and reason (missing, invalid, expired, revoked, malformed, untrusted_proxy, rate_limited).",
 			"method", "reason"),
+		headPosted: counter("head_posts_total", "Signed tree heads delivered to --head-post-url (a 2xx answer)."),
+		headFailed: counter("head_post_failures_total",
+			"Failed attempts to post a signed tree head to --head-post-url (network error or non-2xx answer; each retry counts)."),
+		headDropped: counter("head_posts_dropped_total",
+			"Signed tree heads never delivered to --head-post-url: attempts exhausted, superseded by a newer head, or pushed out of a full queue."),
 	}
-	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur, m.denied, m.authDenied)
+	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur, m.denied, m.authDenied, m.headPosted, m.headFailed, m.headDropped)
 	return m
 }
 
@@ -92,6 +100,32 @@ func histogramOpts(name, help string, buckets []float64) prometheus.HistogramOpt
 // histogramVec is a histogram (histogramOpts) with labels.
 func histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
 	return prometheus.NewHistogramVec(histogramOpts(name, help, buckets), labels)
+}
+
+// counter is a counter of the ledger's namespace, without labels.
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help})
+}
+
+// HeadPosted counts a signed tree head delivered to the head post URL.
+func (m *Metrics) HeadPosted() {
+	if m != nil {
+		m.headPosted.Inc()
+	}
+}
+
+// HeadPostFailed counts one failed attempt to post a signed tree head.
+func (m *Metrics) HeadPostFailed(error) {
+	if m != nil {
+		m.headFailed.Inc()
+	}
+}
+
+// HeadPostDropped counts a signed tree head that was never delivered.
+func (m *Metrics) HeadPostDropped() {
+	if m != nil {
+		m.headDropped.Inc()
+	}
 }
 
 // Handler serves the metrics gathered by g in the Prometheus and OpenMetrics

@@ -320,7 +320,7 @@ func TestMetricNamesLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 16 {
+	if len(mfs) != 19 {
 		t.Errorf("only %d metric families", len(mfs))
 	}
 	for _, mf := range mfs {
