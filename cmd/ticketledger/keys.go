@@ -73,7 +73,9 @@ func newKeysListCmd(g *globals) *cobra.Command {
 
 func keyRows(ks []server.KeyView) render.Rows {
 	rows := render.Rows{Header: []string{"KEY ID", "FINGERPRINT", "ALGORITHM", "ACTIVE FROM", "RETIRED AT", "REASON"}}
-	at := func(t time.Time, pos uint64) string { return fmt.Sprintf("%s (position %d)", t.UTC().Format(time.RFC3339), pos) }
+	at := func(t time.Time, pos uint64) string {
+		return fmt.Sprintf("%s (position %d)", t.UTC().Format(time.RFC3339), pos)
+	}
 	for _, k := range ks {
 		retired := "-"
 		if k.Retired && k.RetiredAt != nil {
