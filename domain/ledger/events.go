@@ -37,8 +37,12 @@ type KeyAdded struct {
 	Reason    string `json:"reason,omitempty"`
 }
 
-// KeyRetired: the ledger stopped signing with a key. It stays in the
-// keyring so history signed by it still verifies.
+// KeyRetired: the ledger stopped signing with a key, at this event's
+// position in the global log. It stays in the keyring so history signed by
+// it before that position still verifies; a signature by it after that
+// position (an event, a seal, a keyring event) is forged. A rotation is a
+// key_added of the new key signed by the old one, then this event signed by
+// the new one.
 type KeyRetired struct {
 	KeyID  string `json:"keyId"`
 	Reason string `json:"reason,omitempty"`
