@@ -39,12 +39,14 @@ type Problem struct {
 	Index     uint64
 	HasIndex  bool
 	RangeFrom uint64
-	Position  eventstore.Position
-	Stream    string
-	Revision  uint64
-	EventID   string
-	Expected  string
-	Found     string
+	// Position is the event's log position (for flagged-by-seal: the
+	// seal's).
+	Position eventstore.Position
+	Stream   string
+	Revision uint64
+	EventID  string
+	Expected string
+	Found    string
 	// Seal names the seal that covers the event ("ledger-seals@3, tree size
 	// 812"), or "" when no seal covers it yet.
 	Seal   string

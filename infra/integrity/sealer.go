@@ -46,8 +46,9 @@ type Sealer struct {
 	w       *walker
 	head    SignedHead
 	hasHead bool
-	pending int      // leaves since the last seal, not counting seals
-	flagged []string // problems to record in the next seal
+	pending int                          // leaves since the last seal, not counting seals
+	flagged []string                     // problems to record in the next seal
+	own     map[eventstore.Position]bool // positions of the seals with flagged events it made
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -71,12 +72,15 @@ func NewSealer(store eventstore.Store, key *SigningKey, opts SealerOptions) *Sea
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	s := &Sealer{store: store, key: key, opts: opts, log: lg, w: newWalker(opts.Origin)}
+	s := &Sealer{store: store, key: key, opts: opts, log: lg, w: newWalker(opts.Origin), own: map[eventstore.Position]bool{}}
 	s.w.report = s.onProblem
 	return s
 }
 
 func (s *Sealer) onProblem(p Problem) {
+	if p.Kind == ProblemFlaggedBySeal && s.own[p.Position] {
+		return // the sealer reported it before it sealed
+	}
 	s.log.Error("integrity problem", "problem", p.String())
 	if p.HasIndex && p.Kind != ProblemTreeMismatch && p.Index >= s.w.lastGoodSize() {
 		s.flagged = append(s.flagged, fmt.Sprintf("leaf %d %s@%d %s: %s: %s", p.Index, p.Stream, p.Revision, p.EventID, p.Kind, p.Detail))
@@ -173,6 +177,7 @@ func (s *Sealer) addLocked(ev *eventstore.RecordedEvent, p *pre) {
 	if s.w.tree.Size() > 0 && !s.last.Less(ev.Position) {
 		return
 	}
+	idx := s.w.tree.Size()
 	s.w.add(ev, p)
 	s.last = ev.Position
 	if ev.StreamID == ledger.SealsStream {
@@ -181,7 +186,9 @@ func (s *Sealer) addLocked(ev *eventstore.RecordedEvent, p *pre) {
 		}
 		return
 	}
-	s.pending++
+	if idx >= s.w.sigFrom { // what the last seal covers needs no new seal
+		s.pending++
+	}
 }
 
 // Seal appends a seal over every event the sealer has read, whether or not
@@ -216,8 +223,12 @@ func (s *Sealer) sealLocked(ctx context.Context) (SignedHead, error) {
 	if s.hasHead {
 		ev.PreviousSize, ev.PreviousRoot = int64(s.head.Size), s.head.RootBase64()
 	}
-	if _, err := appendSigned(ctx, s.store, ledger.SealsStream, s.key, h.Time, ev); err != nil {
+	res, err := appendSigned(ctx, s.store, ledger.SealsStream, s.key, h.Time, ev)
+	if err != nil {
 		return SignedHead{}, fmt.Errorf("seal tree size %d: %w", size, err)
+	}
+	if len(ev.Flagged) > 0 {
+		s.own[res.Position] = true
 	}
 	s.head, s.hasHead, s.pending, s.flagged = h, true, 0, nil
 	s.log.Info("sealed", "treeSize", size, "root", h.RootBase64(), "keyId", h.KeyID)

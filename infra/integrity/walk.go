@@ -270,7 +270,7 @@ func (w *walker) seal(rec *eventstore.RecordedEvent, idx uint64, at func(Problem
 		w.lastGood = len(w.seals) - 1
 	}
 	for _, f := range ev.Flagged {
-		w.problem(Problem{Kind: ProblemFlaggedBySeal, Detail: f, Seal: ref.String()})
+		w.problem(Problem{Kind: ProblemFlaggedBySeal, Detail: f, Seal: ref.String(), Position: rec.Position})
 	}
 }
 
