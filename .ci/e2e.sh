@@ -128,6 +128,22 @@ cp "$work/data.head" "$work/saved.head" || fail "no signed tree head published b
 # Without --demo, serve needs the signing key (--demo generated it beside the data directory).
 start --signing-key "$work/data.signing-key"
 "$tl" show "$id" "${auditor[@]}" >/dev/null || fail "ticket missing after restart"
+
+step "rotate the signing key on the running ledger; the retired key is refused at the next start"
+"$tl" "${admin[@]}" keys rotate --reason e2e -o json >"$work/rotation.json"
+newkey=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["keyFile"])' "$work/rotation.json")
+[ "$(dirname "$newkey")" = "$work" ] || fail "the new key $newkey is not beside the current key file"
+[ "$(stat -c %a "$newkey")" = 600 ] || fail "the new key $newkey is not mode 0600"
+"$tl" keys list "${auditor[@]}" | tee "$work/keys.txt"
+[ "$(grep -c ' ed25519 ' "$work/keys.txt")" = 2 ] || fail "keys list: want the retired and the new key"
+"$tl" note "$id" --text "after the rotation" "${alice[@]}" >/dev/null || fail "no command after the rotation"
+stop
+set +e
+"$tl" serve --data "$work/data" --http "$addr" --signing-key "$work/data.signing-key" >"$work/retired.log" 2>&1
+code=$?
+set -e
+[ "$code" != 0 ] && grep -q 'was retired at ledger-keys@' "$work/retired.log" || fail "serve started with the retired key (exit $code)"
+start --signing-key "$newkey"
 stop
 
 step "offline rebuild and verify"
