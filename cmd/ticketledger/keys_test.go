@@ -47,8 +47,11 @@ func TestKeysRotateOffline(t *testing.T) {
 		!strings.HasPrefix(lines[2], next.ID()+",") || !strings.Contains(lines[2], ",-,") {
 		t.Fatalf("keys list: %+v", r)
 	}
-	if r := runCLI(t, "verify", "--data", dir, "--all-signatures"); r.code != 0 {
-		t.Fatalf("verify after the rotation: %+v", r)
+	if r := runCLI(t, "verify", "--data", dir, "--all-signatures", "--trusted-key", old.ID()); r.code != 0 {
+		t.Fatalf("verify after the rotation, the first key pinned: %+v", r)
+	}
+	if r := runCLI(t, "verify", "--data", dir, "--trusted-key", integrity.Fingerprint(next.Public())); r.code != 1 || !strings.Contains(r.out, "PROBLEM untrusted-anchor ledger-keys@0") {
+		t.Fatalf("verify with another anchor pinned: %+v", r)
 	}
 	if r := runCLI(t, "keys", "rotate", "--data", dir, "--signing-key", integrity.DemoKeyPath(dir), "--new-key", filepath.Join(base, "again.key")); r.code == 0 || !strings.Contains(r.err, "retired") {
 		t.Fatalf("rotating from the retired key: %+v", r)

@@ -20,6 +20,7 @@ type verifyCmd struct {
 	all           bool
 	allSignatures bool
 	against       string
+	trusted       []string
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -38,6 +39,9 @@ what was expected and what was found, and which seal covers it.
 --against HEAD_FILE checks the log against a signed tree head saved earlier
 (a head file the ledger published, an auditor's copy): the log must be an
 extension of it, so a cut tail is caught even when its seals went too.
+--trusted-key KEY (a key id or SHA256: fingerprint noted when the key was
+made) pins the keyring's first key, which otherwise signs itself: a log
+replaced wholesale under another key is then caught too.
 
 Without --data it asks the running ledger (--server) for each ticket's
 evidence and recomputes the hash chains. Exits 1 on any problem.`,
@@ -51,6 +55,7 @@ evidence and recomputes the hash chains. Exits 1 on any problem.`,
 	c.Flags().StringVar(&v.store.store, "store", "", "verify a KurrentDB store (esdb://…) directly")
 	c.Flags().BoolVar(&v.all, "all", false, "list every stream, not only broken ones (--server)")
 	c.Flags().BoolVar(&v.allSignatures, "all-signatures", false, "offline: recheck every event's signature, not only those no seal covers")
+	c.Flags().StringSliceVar(&v.trusted, "trusted-key", nil, "offline: the key id or SHA256: fingerprint (keys list) of the ledger's first key, noted outside the log; another trust anchor is a problem (repeatable)")
 	c.Flags().StringVar(&v.against, "against", "", "offline: a signed tree head (checkpoint file) saved earlier; the log must be an extension of it")
 	return c
 }
@@ -67,8 +72,8 @@ func (v *verifyCmd) run(c *cobra.Command) error {
 		}
 		return v.runOffline(c, f)
 	}
-	if v.allSignatures || v.against != "" {
-		return usagef(c, "--all-signatures and --against check the whole log: give --data DIR (or --store) with the server stopped")
+	if v.allSignatures || v.against != "" || len(v.trusted) > 0 {
+		return usagef(c, "--all-signatures, --against and --trusted-key check the whole log: give --data DIR (or --store) with the server stopped")
 	}
 	bar := newProgress(c.ErrOrStderr(), "verify")
 	rep, err := verifyRemote(ctx, v.g, func(done, total int) { bar.Set(int64(done), int64(total)) })
@@ -167,7 +172,7 @@ func toHead(h integrity.SignedHead) *headReport {
 // runOffline verifies the whole log of a data directory (or KurrentDB).
 func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
 	ctx := c.Context()
-	opts := integrity.VerifyOptions{AllSignatures: v.allSignatures}
+	opts := integrity.VerifyOptions{AllSignatures: v.allSignatures, Anchors: v.trusted}
 	if v.against != "" {
 		b, err := os.ReadFile(v.against)
 		if err != nil {

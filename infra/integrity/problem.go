@@ -12,21 +12,22 @@ type ProblemKind string
 
 // Problem kinds.
 const (
-	ProblemMalformed     ProblemKind = "malformed"       // metadata without a well-formed hash member, undecodable seal…
-	ProblemHashMismatch  ProblemKind = "hash-mismatch"   // the record's contents do not hash to its hash member: altered
-	ProblemChainBroken   ProblemKind = "chain-broken"    // prevHash is not the previous event's hash: an event before it removed or altered
-	ProblemRevision      ProblemKind = "revision"        // revision gap, repeat or reorder within a stream
-	ProblemEventID       ProblemKind = "event-id"        // metadata event id differs from the record id
-	ProblemUnsigned      ProblemKind = "unsigned"        // forged: no signature
-	ProblemUnknownKey    ProblemKind = "unknown-key"     // forged: signed by a key not in the keyring
-	ProblemBadSignature  ProblemKind = "bad-signature"   // forged or altered: the signature does not verify
-	ProblemRetiredKey    ProblemKind = "retired-key"     // forged: signed by a key after its retirement (or before it was added), by log position
-	ProblemKeyring       ProblemKind = "keyring"         // a keyring event breaks the keyring's rules
-	ProblemSealInvalid   ProblemKind = "seal-invalid"    // a seal whose checkpoint, signature or chain to the previous seal is wrong
-	ProblemTreeMismatch  ProblemKind = "tree-mismatch"   // the log does not hash to a seal's root: events removed, inserted, altered or reordered
-	ProblemLogShorter    ProblemKind = "log-shorter"     // the log has fewer events than a head held outside it: its tail was cut
-	ProblemAgainstHead   ProblemKind = "against-head"    // the log is not an extension of a head held outside it
-	ProblemFlaggedBySeal ProblemKind = "flagged-by-seal" // a seal records that the event did not verify when sealed
+	ProblemMalformed     ProblemKind = "malformed"        // metadata without a well-formed hash member, undecodable seal…
+	ProblemHashMismatch  ProblemKind = "hash-mismatch"    // the record's contents do not hash to its hash member: altered
+	ProblemChainBroken   ProblemKind = "chain-broken"     // prevHash is not the previous event's hash: an event before it removed or altered
+	ProblemRevision      ProblemKind = "revision"         // revision gap, repeat or reorder within a stream
+	ProblemEventID       ProblemKind = "event-id"         // metadata event id differs from the record id
+	ProblemUnsigned      ProblemKind = "unsigned"         // forged: no signature
+	ProblemUnknownKey    ProblemKind = "unknown-key"      // forged: signed by a key not in the keyring
+	ProblemBadSignature  ProblemKind = "bad-signature"    // forged or altered: the signature does not verify
+	ProblemRetiredKey    ProblemKind = "retired-key"      // forged: signed by a key after its retirement (or before it was added), by log position
+	ProblemKeyring       ProblemKind = "keyring"          // a keyring event breaks the keyring's rules
+	ProblemAnchor        ProblemKind = "untrusted-anchor" // the keyring's first key is not one the verifier trusts: the log may have been replaced
+	ProblemSealInvalid   ProblemKind = "seal-invalid"     // a seal whose checkpoint, signature or chain to the previous seal is wrong
+	ProblemTreeMismatch  ProblemKind = "tree-mismatch"    // the log does not hash to a seal's root: events removed, inserted, altered or reordered
+	ProblemLogShorter    ProblemKind = "log-shorter"      // the log has fewer events than a head held outside it: its tail was cut
+	ProblemAgainstHead   ProblemKind = "against-head"     // the log is not an extension of a head held outside it
+	ProblemFlaggedBySeal ProblemKind = "flagged-by-seal"  // a seal records that the event did not verify when sealed
 )
 
 // Problem is one thing verification found wrong, located as precisely as

@@ -207,3 +207,21 @@ func TestGuardResignsAcrossARotation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAnchorPin: the keyring's first key signs itself, so a log replaced
+// wholesale under another key verifies on its own; pinning the first key
+// (by id or fingerprint) catches it, also after a rotation.
+func TestAnchorPin(t *testing.T) {
+	r := newRotated(t)
+	for _, pin := range []string{r.key.ID(), Fingerprint(r.key.Public()), strings.ToUpper(Fingerprint(r.key.Public()))} {
+		if rep := r.verify(t, VerifyOptions{Anchors: []string{pin}}); !rep.OK() {
+			t.Fatalf("pinned %s:\n%s", pin, dump(rep))
+		}
+	}
+	// The new key is not the anchor: the chain of trust starts at the first.
+	rep := r.verify(t, VerifyOptions{Anchors: []string{r.next.ID()}})
+	want(t, rep, ProblemAnchor, "ledger-keys@0", r.key.ID(), "may have been replaced")
+	if p := rep.Problems[0]; len(rep.Problems) != 1 || p.Found != Fingerprint(r.key.Public()) {
+		t.Fatalf("problems:\n%s", dump(rep))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain/ledger"
@@ -24,6 +25,12 @@ type VerifyOptions struct {
 	// signature (nil: the log's own keyring).
 	Against     []byte
 	AgainstKeys codec.KeyLookup
+	// Anchors, if set, are the keys the verifier trusts as the keyring's
+	// first key (the trust anchor, which signs itself in the log): key ids
+	// or "SHA256:" fingerprints (Fingerprint), held outside the log. Any
+	// other anchor is a problem: the whole log may have been replaced under
+	// another key.
+	Anchors []string
 	// Progress, if set, is called after each batch with the events checked
 	// so far.
 	Progress func(events uint64)
@@ -133,6 +140,9 @@ func VerifyLog(ctx context.Context, store eventstore.Store, opts VerifyOptions) 
 	if opts.Against != nil {
 		r.Against = w.against(opts)
 	}
+	if len(opts.Anchors) > 0 {
+		w.anchor(opts.Anchors)
+	}
 	r.Problems = w.problems
 	r.Elapsed = time.Since(start)
 	return r, nil
@@ -204,4 +214,23 @@ func (w *walker) against(opts VerifyOptions) *AgainstResult {
 	}
 	res.Consistent, res.Proof = true, p
 	return res
+}
+
+// anchor checks the keyring's first key against the trusted ones.
+func (w *walker) anchor(trusted []string) {
+	keys := w.keyring.Keys()
+	if len(keys) == 0 {
+		w.problem(Problem{Kind: ProblemAnchor, Detail: "the log has no keyring, so nothing in it is signed by a trusted key"})
+		return
+	}
+	k := keys[0]
+	fp := Fingerprint(k.PublicKey)
+	for _, t := range trusted {
+		if t == k.ID || strings.EqualFold(t, fp) {
+			return
+		}
+	}
+	w.problem(Problem{Kind: ProblemAnchor, Stream: ledger.KeyringStream, Revision: k.AddedRev,
+		Detail:   fmt.Sprintf("the keyring's first key %s (%s) is none of the trusted keys: the whole log may have been replaced under another key", k.ID, fp),
+		Expected: strings.Join(trusted, " or "), Found: fp})
 }
