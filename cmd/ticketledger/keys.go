@@ -48,6 +48,9 @@ func newKeysListCmd(g *globals) *cobra.Command {
 			}
 			var res server.KeysView
 			if data != "" {
+				if err := existingData(data); err != nil {
+					return err
+				}
 				l, err := ledger.Open(c.Context(), ledger.Config{DataDir: data, NoSnapshots: true, Logger: slog.New(slog.DiscardHandler)})
 				if err != nil {
 					return offlineHint(err)
@@ -146,6 +149,9 @@ func (k *keysRotateCmd) run(c *cobra.Command) error {
 		}
 		return k.print(c, f, res)
 	}
+	if err := existingData(k.data); err != nil {
+		return err
+	}
 	cfg := ledger.Config{DataDir: k.data, NoSnapshots: true, SigningKeyFile: k.signingKey, KeyFromEnv: true, RequireKey: true,
 		HeadFile: k.headFile, Logger: slog.New(slog.DiscardHandler)}
 	if _, err := os.Stat(integrity.DemoKeyPath(k.data)); err == nil {
@@ -178,4 +184,13 @@ func (k *keysRotateCmd) print(c *cobra.Command, f render.Format, r server.KeyRot
 		{"key file", r.KeyFile},
 		{"next start", r.NextStart},
 	})
+}
+
+// existingData refuses a data directory that does not exist, which opening
+// the store would create (a typo would start a new ledger).
+func existingData(dir string) error {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--data %s: no data directory there: give the directory the ledger runs on (serve --data)", dir)
+	}
+	return nil
 }

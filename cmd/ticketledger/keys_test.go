@@ -25,6 +25,9 @@ func TestKeysRotateOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r := runCLI(t, "keys", "rotate", "--data", dir+"-typo", "--signing-key", integrity.DemoKeyPath(dir)); r.code == 0 || !strings.Contains(r.err, "no data directory there") {
+		t.Fatalf("a data directory that does not exist: %+v", r)
+	}
 	r := runCLI(t, "keys", "rotate", "--data", dir, "--new-key", filepath.Join(dir, "new.key"))
 	if r.code == 0 || !strings.Contains(r.err, "inside the data directory") {
 		t.Fatalf("a key inside the data directory: %+v", r)
