@@ -60,6 +60,7 @@ type HeadPosterOptions struct {
 // behind. A 2xx answer is a delivery.
 type HeadPoster struct {
 	opts  HeadPosterOptions
+	shown string // the URL for logs and errors, password hidden
 	log   *slog.Logger
 	mu    sync.Mutex
 	queue []SignedHead
@@ -95,7 +96,7 @@ func NewHeadPoster(opts HeadPosterOptions) (*HeadPoster, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	p := &HeadPoster{opts: opts, log: lg, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	p := &HeadPoster{opts: opts, shown: u.Redacted(), log: lg, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go p.run()
 	return p, nil
 }
@@ -129,7 +130,7 @@ func (p *HeadPoster) Close(ctx context.Context) error {
 }
 
 func (p *HeadPoster) dropped(why error) {
-	p.log.Error("tree head not posted: dropped", "url", p.opts.URL, "reason", why)
+	p.log.Error("tree head not posted: dropped", "url", p.shown, "reason", why)
 	if p.opts.OnDrop != nil {
 		p.opts.OnDrop()
 	}
@@ -185,7 +186,7 @@ func (p *HeadPoster) deliver(h SignedHead) {
 			}
 			return
 		}
-		p.log.Error("post tree head failed", "url", p.opts.URL, "treeSize", h.Size, "attempt", attempt, "of", p.opts.MaxAttempts, "err", err)
+		p.log.Error("post tree head failed", "url", p.shown, "treeSize", h.Size, "attempt", attempt, "of", p.opts.MaxAttempts, "err", err)
 		if p.opts.OnFailure != nil {
 			p.opts.OnFailure(err)
 		}
@@ -225,7 +226,7 @@ func (p *HeadPoster) post(h SignedHead) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s answered %s: %s", p.opts.URL, resp.Status, bytes.TrimSpace(body))
+		return fmt.Errorf("%s answered %s: %s", p.shown, resp.Status, bytes.TrimSpace(body))
 	}
 	return nil
 }

@@ -43,6 +43,9 @@ func TestRotateKeyWhileRunning(t *testing.T) {
 		}
 	}
 	register("before")
+	if _, err := Open(ctx, Config{DataDir: filepath.Join(base, "other"), NoSnapshots: true, SigningKeyFile: oldFile, NewKeyDir: filepath.Join(base, "other", "keys")}); !errors.Is(err, ErrRotation) || !strings.Contains(err.Error(), "--new-key-dir") {
+		t.Fatalf("--new-key-dir inside the data directory: %v", err)
+	}
 	if _, err := l.RotateKey(ctx, RotateOptions{KeyFile: filepath.Join(dir, "new.key")}); !errors.Is(err, ErrRotation) || !strings.Contains(err.Error(), "inside the data directory") {
 		t.Fatalf("a new key inside the data directory: %v", err)
 	}

@@ -306,6 +306,12 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("projections: %w", err)
 	}
 
+	if cfg.NewKeyDir != "" {
+		if err := l.outsideData(filepath.Join(cfg.NewKeyDir, "key")); err != nil {
+			l.Raw.Close()
+			return nil, fmt.Errorf("--new-key-dir: %w", err)
+		}
+	}
 	if l.Key != nil {
 		if err := l.startIntegrity(ctx, cfg); err != nil {
 			l.Raw.Close()
