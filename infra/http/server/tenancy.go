@@ -24,8 +24,8 @@ import (
 //   - An auditor reads everything and changes nothing: every command is
 //     403 auditor-read-only, before anything is read.
 //   - An admin runs the ledger — partner onboarding, partner records,
-//     tokens, configuration (policies), erasing data subjects — and reads
-//     no ticket data: ticket
+//     tokens, configuration (policies), erasing data subjects, the signing
+//     key (rotation: the admin alone) — and reads no ticket data: ticket
 //     reads, listings, reports and the audit index are 403
 //     role-not-allowed, as are ticket commands.
 //
