@@ -152,7 +152,7 @@ def verify(path, trusted):
         c.fail("manifest.json", "unknown format", FORMAT, manifest.get("format"))
         return c, manifest, None
 
-    keys = {}
+    keys, ranges = {}, {}
     for k in json.loads(files["keys.json"])["keys"]:
         pub = base64.b64decode(k["publicKey"])
         digest = hashlib.sha256(pub).hexdigest()
@@ -160,6 +160,7 @@ def verify(path, trusted):
             c.fail("keys.json", f"key {k['keyId']}: id or fingerprint does not match its public key", digest[:16], k["keyId"])
             continue
         keys[k["keyId"]] = pub
+        ranges[k["keyId"]] = (k.get("addedPosition", 0), k.get("retiredPosition", 0) if k.get("retired") else 0)
 
     head = read_checkpoint(c, files["checkpoint"], keys, manifest.get("origin"))
     if head:
@@ -207,6 +208,11 @@ def verify(path, trusted):
                 VerifyKey(keys[key_id]).verify(SIG_TAG + b"\n" + h.encode(), base64.b64decode(b64))
             except (BadSignatureError, ValueError):
                 c.fail(where, f"the signature by key {key_id} does not verify: forged or altered")
+            added, retired = ranges[key_id]
+            if e["position"] < added:
+                c.fail(where, f"signed by key {key_id} before the keyring added it: forged", f"a position from {added}", e["position"])
+            elif retired and e["position"] > retired:
+                c.fail(where, f"signed by key {key_id} after its retirement: forged", f"a position up to {retired}", e["position"])
         prev_hash = last_hash = h
 
         if rev in unsealed:

@@ -264,6 +264,13 @@ func TestTamperingIsDetectedAndLocated(t *testing.T) {
 			sig := base64.StdEncoding.EncodeToString(other.Sign(codec.SignedMessage(h)))
 			b.Files[meta(2)] = append(append(bytes.Clone(m[:i+1]), sig...), `"}`...)
 		}, evidence.Trust{}, expect{evidence.CheckSignature, meta(2), 2}},
+		{"signed after the key's retirement", func(b *evidence.Bundle) {
+			k := &b.Keys.Keys[0]
+			k.Retired, k.RetiredPosition = true, b.Events.Events[1].Position
+		}, evidence.Trust{}, expect{evidence.CheckSignature, meta(2), 2}},
+		{"signed before the key's addition", func(b *evidence.Bundle) {
+			b.Keys.Keys[0].AddedPosition = b.Events.Events[1].Position + 1
+		}, evidence.Trust{}, expect{evidence.CheckSignature, meta(0), 0}},
 		{"wrong proof", func(b *evidence.Bundle) {
 			p := &b.Proofs.Inclusion[0]
 			h, _ := base64.StdEncoding.DecodeString(p.Hashes[0])

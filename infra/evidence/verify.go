@@ -168,6 +168,18 @@ func (v *verifier) checkEvents() {
 		}
 		if err := codec.VerifySignature(rec, v.keys); err != nil {
 			v.fail(CheckSignature, meta, revp(rec.Revision), sigProblem(err), "a signature by a key of "+KeysFile, sigFound(rec))
+		} else if k, ok := v.signer(rec); ok {
+			// As the ledger's keyring rules: a key signs from its addition
+			// on and, once retired, not after its retirement.
+			pos := rec.Position.Commit
+			switch {
+			case pos < k.AddedPosition:
+				v.fail(CheckSignature, meta, revp(rec.Revision), "signed by key "+k.KeyID+" before the keyring added it: forged",
+					"a position from "+strconv.FormatUint(k.AddedPosition, 10), "position "+strconv.FormatUint(pos, 10))
+			case k.Retired && k.RetiredPosition > 0 && pos > k.RetiredPosition:
+				v.fail(CheckSignature, meta, revp(rec.Revision), "signed by key "+k.KeyID+" after its retirement: forged",
+					"a position up to "+strconv.FormatUint(k.RetiredPosition, 10), "position "+strconv.FormatUint(pos, 10))
+			}
 		}
 	}
 	if len(v.recs) > 0 && v.recs[0].Revision != 0 {
@@ -186,6 +198,18 @@ func (v *verifier) checkEvents() {
 			v.fail(CheckBundle, ManifestFile, revp(v.recs[n-1].Revision), "lastHash is not the last event's hash: events removed from the end, or added", v.b.Manifest.LastHash, h)
 		}
 	}
+}
+
+// signer is the entry of keys.json whose key signed rec.
+func (v *verifier) signer(rec eventstore.RecordedEvent) (Key, bool) {
+	_, sig := codec.SplitSig(rec.Metadata)
+	id, _, _ := strings.Cut(sig, ":")
+	for _, k := range v.b.Keys.Keys {
+		if k.KeyID == id && id != "" {
+			return k, true
+		}
+	}
+	return Key{}, false
 }
 
 func sigProblem(err error) string {
