@@ -49,6 +49,10 @@ type Sealer struct {
 	pending int                          // leaves since the last seal, not counting seals
 	flagged []string                     // problems to record in the next seal
 	own     map[eventstore.Position]bool // positions of the seals with flagged events it made
+	// ownRev is the revision of the last seal this sealer appended (valid
+	// when ownSealed): an older seal met later in the log is not the head.
+	ownRev    uint64
+	ownSealed bool
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -181,7 +185,9 @@ func (s *Sealer) addLocked(ev *eventstore.RecordedEvent, p *pre) {
 	s.w.add(ev, p)
 	s.last = ev.Position
 	if ev.StreamID == ledger.SealsStream {
-		if n := len(s.w.seals); n > 0 && s.w.seals[n-1].ok {
+		// A seal met in the log is the head unless this sealer has
+		// appended a later one since (its reader lags behind its seals).
+		if n := len(s.w.seals); n > 0 && s.w.seals[n-1].ok && (!s.ownSealed || s.w.seals[n-1].rev >= s.ownRev) {
 			s.head, s.hasHead = s.w.seals[n-1].head, true
 		}
 		return
@@ -231,6 +237,7 @@ func (s *Sealer) sealLocked(ctx context.Context) (SignedHead, error) {
 		s.own[res.Position] = true
 	}
 	s.head, s.hasHead, s.pending, s.flagged = h, true, 0, nil
+	s.ownRev, s.ownSealed = res.NextRevision, true
 	s.log.Info("sealed", "treeSize", size, "root", h.RootBase64(), "keyId", h.KeyID)
 	if s.opts.Sink != nil {
 		if err := s.opts.Sink.PublishHead(ctx, h); err != nil {
