@@ -41,7 +41,7 @@ func decodeMeta(b []byte, m *domain.Meta) error {
 
 type metaScanner struct {
 	cursor
-	in   *payloadScanner // its intern table
+	in   *payloadScanner // its intern table; nil: strings are checked, not kept
 	pend [8]pendingStr   // unique values, made into one string by finish
 	np   int
 }
@@ -130,7 +130,7 @@ var plainASCII = func() (t [256]bool) {
 // str decodes a string value that repeats from event to event: interned.
 func (s *metaScanner) str(dst *string) bool {
 	v, ok := s.text()
-	if ok {
+	if ok && s.in != nil {
 		*dst = s.in.intern(v)
 	}
 	return ok
@@ -253,6 +253,9 @@ func (s *metaScanner) role(r []byte) domain.Role {
 			return k
 		}
 	}
+	if s.in == nil {
+		return ""
+	}
 	return domain.Role(s.in.intern(r))
 }
 
@@ -263,6 +266,9 @@ func (s *metaScanner) auth(a []byte) string {
 		if k == string(a) {
 			return k
 		}
+	}
+	if s.in == nil {
+		return ""
 	}
 	return s.in.intern(a)
 }

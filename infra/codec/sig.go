@@ -117,19 +117,34 @@ func withSig(m []byte, v string) []byte {
 // member (closed with '}') and the raw value of the "sig" member that
 // follows it ("" when the event is unsigned). It does not parse the value.
 func SplitSig(metadata []byte) (unsigned []byte, sig string) {
-	const pre, post = `","sig":"`, `"}`
-	if !bytes.HasSuffix(metadata, []byte(post)) {
-		return metadata, ""
-	}
-	i := bytes.LastIndex(metadata, []byte(pre))
-	// The hash member ends at i+1 with its closing quote: `"hash":"<64>"`.
-	if i < 64+len(`,"hash":"`) || bytes.IndexByte(metadata[i+len(pre):len(metadata)-len(post)], '"') >= 0 {
+	i, v := sigMember(metadata)
+	if v == nil {
 		return metadata, ""
 	}
 	out := make([]byte, 0, i+2)
 	out = append(out, metadata[:i+1]...)
 	out = append(out, '}')
-	return out, string(metadata[i+len(pre) : len(metadata)-len(post)])
+	return out, string(v)
+}
+
+// sigMember finds the sig member that ends metadata, `","sig":"<v>"}` right
+// after the hash member's value, and returns the index of the quote that
+// closes that value and v (a slice of metadata; nil when there is no such
+// member). v holds no '"'.
+func sigMember(metadata []byte) (int, []byte) {
+	const pre, post = `","sig":"`, `"}`
+	n := len(metadata)
+	if n < len(pre)+len(post) || string(metadata[n-len(post):]) != post {
+		return 0, nil
+	}
+	// The last quote before post closes pre when v holds none.
+	q := bytes.LastIndexByte(metadata[:n-len(post)], '"')
+	i := q + 1 - len(pre)
+	// The hash member ends at i+1 with its closing quote: `"hash":"<64>"`.
+	if i < 64+len(`,"hash":"`) || string(metadata[i:q+1]) != pre {
+		return 0, nil
+	}
+	return i, metadata[q+1 : n-len(post)]
 }
 
 // EncodeSigned is Encode followed by signing: the record's metadata ends
