@@ -78,6 +78,7 @@ func NewSealer(store eventstore.Store, key *SigningKey, opts SealerOptions) *Sea
 	}
 	s := &Sealer{store: store, key: key, opts: opts, log: lg, w: newWalker(opts.Origin), own: map[eventstore.Position]bool{}}
 	s.w.report = s.onProblem
+	s.w.ownSeal = func(rev uint64) bool { return s.ownSealed && rev <= s.ownRev }
 	return s
 }
 

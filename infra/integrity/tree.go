@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/google/uuid"
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -42,33 +43,52 @@ var Hasher = rfc6962.DefaultHasher
 // The global position is not part of the leaf (it is the engine's): the leaf
 // index, the event's place in $all order, fixes the order.
 func LeafData(rec *eventstore.RecordedEvent) []byte {
-	content, sig := contentHash(rec)
-	var b bytes.Buffer
-	b.Grow(len(LeafTag) + len(rec.StreamID) + len(rec.Type) + len(content) + len(sig) + 90)
-	field := func(s string) {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(s)))
-		b.Write(n[:])
-		b.WriteString(s)
+	if p, err := codec.SplitMeta(rec.Metadata); err == nil {
+		return appendLeafData(nil, rec, p.Hash, p.Sig)
 	}
-	field(LeafTag)
-	field(rec.StreamID)
-	field(strconv.FormatUint(rec.Revision, 10))
-	field(rec.ID.String())
-	field(rec.Type)
-	field(content)
-	field(sig)
-	return b.Bytes()
+	return appendLeafData(nil, rec, []byte(unchainedContent(rec)), nil)
 }
 
 // LeafHash is Hasher.HashLeaf(LeafData(rec)).
 func LeafHash(rec *eventstore.RecordedEvent) []byte { return Hasher.HashLeaf(LeafData(rec)) }
 
-func contentHash(rec *eventstore.RecordedEvent) (content, sig string) {
-	if _, h, err := codec.SplitHash(rec.Metadata); err == nil {
-		_, sig = codec.SplitSig(rec.Metadata)
-		return h, sig
+// leafHash is LeafHash with the content hash and the sig member given,
+// without allocating: SHA-256 of 0x00 and the leaf data (RFC 6962), built
+// on the stack.
+func leafHash(rec *eventstore.RecordedEvent, content, sig []byte) [sha256.Size]byte {
+	var buf [512]byte
+	return sha256.Sum256(appendLeafData(append(buf[:0], 0), rec, content, sig))
+}
+
+// appendLeafData appends the leaf encoding of rec (LeafData) to b.
+func appendLeafData(b []byte, rec *eventstore.RecordedEvent, content, sig []byte) []byte {
+	var n [20]byte
+	var id [36]byte
+	b = codec.AppendField(b, LeafTag)
+	b = codec.AppendField(b, rec.StreamID)
+	b = codec.AppendField(b, strconv.AppendUint(n[:0], rec.Revision, 10))
+	b = codec.AppendField(b, appendUUID(id[:0], rec.ID))
+	b = codec.AppendField(b, rec.Type)
+	b = codec.AppendField(b, content)
+	return codec.AppendField(b, sig)
+}
+
+// appendUUID appends the 36-character lowercase form of id.
+func appendUUID(b []byte, id uuid.UUID) []byte {
+	for i, c := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
 	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// unchainedContent is the content field of a record without a hash member:
+// "sha256:" and the hex SHA-256 of its length-prefixed data and metadata.
+func unchainedContent(rec *eventstore.RecordedEvent) string {
 	s := sha256.New()
 	var n [4]byte
 	for _, f := range [][]byte{rec.Data, rec.Metadata} {
@@ -76,7 +96,7 @@ func contentHash(rec *eventstore.RecordedEvent) (content, sig string) {
 		s.Write(n[:])
 		s.Write(f)
 	}
-	return "sha256:" + hex.EncodeToString(s.Sum(nil)), ""
+	return "sha256:" + hex.EncodeToString(s.Sum(nil))
 }
 
 // Tree is an append-only RFC 6962 Merkle tree held in memory. It stores
@@ -103,7 +123,19 @@ func (t *Tree) Append(leafHash []byte) (uint64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	idx := t.rng.End()
-	err := t.rng.Append(leafHash, func(id compact.NodeID, h []byte) {
+	// The range keeps the hash it is given until a sibling arrives: give it
+	// the tree's own copy (bytes appended to a level never change), not the
+	// caller's buffer.
+	if len(t.levels) == 0 {
+		t.levels = append(t.levels, nil)
+	}
+	t.levels[0] = append(t.levels[0], leafHash...)
+	n := len(t.levels[0])
+	own := t.levels[0][n-sha256.Size : n : n]
+	err := t.rng.Append(own, func(id compact.NodeID, h []byte) {
+		if id.Level == 0 {
+			return // stored above
+		}
 		for uint(len(t.levels)) <= id.Level {
 			t.levels = append(t.levels, nil)
 		}

@@ -108,3 +108,21 @@ func BenchmarkTree1M(b *testing.B) {
 		}
 	})
 }
+
+// Append keeps its own copy of each leaf hash: a caller reusing one buffer
+// for every leaf gets the same roots.
+func TestTreeAppendCopiesTheLeafHash(t *testing.T) {
+	tr, ref := NewTree(), testonly.New(Hasher)
+	buf := make([]byte, 32)
+	for i := uint64(0); i < 33; i++ {
+		copy(buf, leaf(i))
+		if _, err := tr.Append(buf); err != nil {
+			t.Fatal(err)
+		}
+		ref.Append(leaf(i))
+		clear(buf)
+		if root := tr.Root(); !bytes.Equal(root, ref.Hash()) {
+			t.Fatalf("root at %d: %x, want %x", i+1, root, ref.Hash())
+		}
+	}
+}

@@ -98,26 +98,26 @@ func VerifyLog(ctx context.Context, store eventstore.Store, opts VerifyOptions) 
 	if err == nil && len(last) == 1 {
 		w.sigFrom = claimedSize(last[0])
 	}
-	from := eventstore.AllStart()
-	var lastPos eventstore.Position
-	ps := make([]pre, batch)
-	for {
-		page, err := store.ReadAll(ctx, eventstore.Forwards, from, batch, nil)
-		if err != nil {
-			return nil, fmt.Errorf("verify: read $all after %s: %w", lastPos, err)
+	// The keys the log's keyring holds, to verify signatures with on the
+	// workers; the walker's own keyring, built in log order, decides.
+	keys, err := LoadKeyring(ctx, store)
+	if err != nil {
+		keys = nil // a broken keyring: every signature is checked in order
+	}
+	signs := func(idx uint64, stream string) bool {
+		return (w.allSigs || idx >= w.sigFrom) && !eventstore.IsSystemStream(stream) &&
+			stream != ledger.KeyringStream && stream != ledger.SealsStream
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for b := range checkedBatches(ctx, store, batch, workers, keys, signs) {
+		if b.err != nil {
+			return nil, b.err
 		}
-		if len(page) > 0 && w.tree.Size() > 0 && page[0].Position == lastPos {
-			page = page[1:]
+		for i := range b.recs {
+			w.add(&b.recs[i], &b.pres[i])
 		}
-		if len(page) == 0 {
-			break
-		}
-		precomputeAll(page, ps[:len(page)], workers)
-		for i := range page {
-			w.add(&page[i], &ps[i])
-		}
-		lastPos = page[len(page)-1].Position
-		from = eventstore.AllPosition(lastPos)
+		b.release()
 		if opts.Progress != nil {
 			opts.Progress(w.tree.Size())
 		}
@@ -171,12 +171,96 @@ func (w *walker) recheck(ctx context.Context, store eventstore.Store, lo, hi uin
 					return Problem{Kind: kind, Index: i, HasIndex: true, Position: rec.Position, Stream: rec.StreamID,
 						Revision: rec.Revision, EventID: rec.ID.String(), Detail: detail, Expected: expected, Found: found}
 				}
-				w.checkSig(rec, &p, p.computed == p.stored, at)
+				w.checkSig(rec, &p, p.intact, at)
 			}
 			i++
 		}
 	}
 	return nil
+}
+
+// checkedBatch is a page of $all with what precompute found of each
+// record, for the walker to take in order.
+type checkedBatch struct {
+	recs []eventstore.RecordedEvent
+	pres []pre
+	err  error
+	free chan []pre
+}
+
+// release hands the batch's pre buffer back for a later page.
+func (b checkedBatch) release() {
+	select {
+	case b.free <- b.pres:
+	default:
+	}
+}
+
+// checkedBatches reads $all forwards in pages of batch records on one
+// goroutine and precomputes each page on workers goroutines (precomputeAll)
+// while the caller walks the pages before it: the three overlap. The
+// channel ends after the last page, or after a batch carrying the error
+// that stopped reading; cancel ctx to stop early.
+func checkedBatches(ctx context.Context, store eventstore.Store, batch uint64, workers int, keys *Keyring, signs func(uint64, string) bool) <-chan checkedBatch {
+	const depth = 2 // pages read ahead of the walker, per stage
+	pages := make(chan checkedBatch, depth)
+	out := make(chan checkedBatch, depth)
+	free := make(chan []pre, 2*depth+2)
+	send := func(ch chan<- checkedBatch, b checkedBatch) bool {
+		select {
+		case ch <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	go func() { // reader
+		defer close(pages)
+		from := eventstore.AllStart()
+		var lastPos eventstore.Position
+		read := false
+		for {
+			page, err := store.ReadAll(ctx, eventstore.Forwards, from, batch, nil)
+			if err != nil {
+				send(pages, checkedBatch{err: fmt.Errorf("verify: read $all after %s: %w", lastPos, err)})
+				return
+			}
+			if len(page) > 0 && read && page[0].Position == lastPos {
+				page = page[1:]
+			}
+			if len(page) == 0 {
+				return
+			}
+			read, lastPos = true, page[len(page)-1].Position
+			from = eventstore.AllPosition(lastPos)
+			if !send(pages, checkedBatch{recs: page, free: free}) {
+				return
+			}
+		}
+	}()
+	go func() { // precompute
+		defer close(out)
+		var base uint64
+		for b := range pages {
+			if b.err == nil {
+				var ps []pre
+				select {
+				case ps = <-free:
+				default:
+				}
+				if cap(ps) < len(b.recs) {
+					ps = make([]pre, len(b.recs))
+				}
+				b.pres = ps[:len(b.recs)]
+				precomputeAll(b.recs, b.pres, workers, keys, signs, base)
+				base += uint64(len(b.recs))
+			}
+			if !send(out, b) {
+				return
+			}
+		}
+	}()
+	return out
 }
 
 func (w *walker) against(opts VerifyOptions) *AgainstResult {

@@ -2,11 +2,16 @@ package integrity
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"sync"
+
+	"github.com/google/uuid"
 
 	"github.com/ticketledger/ticketledger/domain/ledger"
 	"github.com/ticketledger/ticketledger/infra/codec"
@@ -14,61 +19,90 @@ import (
 )
 
 // pre is what can be computed of one record without the records before it
-// (and so in parallel): its hashes, its signature and its leaf hash.
+// (and so in parallel): its hashes, its signature and its leaf hash. Its
+// slices point into the record's metadata.
 type pre struct {
 	chained  bool   // the metadata has a hash member
 	err      error  // malformed metadata
-	stored   string // the hash member
-	computed string
-	prevHash string
-	eventID  string
-	sig      string
-	leaf     []byte
+	intact   bool   // computed is the stored hash
+	stored   []byte // the hash member, 64 hex digits
+	computed [sha256.Size]byte
+	prevHash []byte
+	eventID  uuid.UUID
+	sig      []byte // the sig member's value; nil when unsigned
+	leaf     [sha256.Size]byte
+	// sigKey is set when the signature was verified beforehand (in
+	// parallel) with that key, the one its key id names in the log's
+	// keyring: the walker takes the verdict if its keyring names the same
+	// key at that point of the log.
+	sigKey ed25519.PublicKey
 }
 
 func precompute(rec *eventstore.RecordedEvent, p *pre) {
 	*p = pre{}
-	m0, stored, err := codec.SplitHash(rec.Metadata)
+	parts, err := codec.SplitMeta(rec.Metadata)
 	if err == nil {
-		p.chained, p.stored = true, stored
-		_, p.sig = codec.SplitSig(rec.Metadata)
-		meta, derr := codec.DecodeMeta(m0)
-		if derr != nil {
-			p.err = derr
+		p.chained, p.stored, p.sig = true, parts.Hash, parts.Sig
+		f, ferr := parts.ChainFields()
+		if ferr != nil {
+			p.err = ferr
 		} else {
-			p.prevHash, p.eventID = meta.PrevHash, meta.EventID.String()
-			p.computed = codec.ComputeHash(meta.PrevHash, rec.StreamID, rec.Type, meta.SchemaVersion, rec.Data, m0)
+			p.prevHash, p.eventID = f.PrevHash, f.EventID
+			p.computed = parts.Digest(f.PrevHash, rec.StreamID, rec.Type, f.SchemaVersion, rec.Data)
+			p.intact = parts.Intact(p.computed)
 		}
-	} else if !eventstore.IsSystemStream(rec.StreamID) {
+		p.leaf = leafHash(rec, parts.Hash, parts.Sig)
+		return
+	}
+	if !eventstore.IsSystemStream(rec.StreamID) {
 		p.err = err
 	}
-	p.leaf = Hasher.HashLeaf(LeafData(rec))
+	p.leaf = leafHash(rec, []byte(unchainedContent(rec)), nil)
 }
 
-// precomputeAll fills ps for recs on up to workers goroutines.
-func precomputeAll(recs []eventstore.RecordedEvent, ps []pre, workers int) {
-	if workers <= 1 || len(recs) < 256 {
-		for i := range recs {
+// presign verifies p's signature beforehand with the key its id names in
+// keys (see pre.sigKey); a signature that does not verify is left to the
+// walker, which says why.
+func presign(rec *eventstore.RecordedEvent, p *pre, keys *Keyring) {
+	if !p.intact || p.sig == nil {
+		return
+	}
+	sig, err := codec.ParseSig(string(p.sig))
+	if err != nil {
+		return
+	}
+	if pub, ok := keys.PublicKey(sig.KeyID); ok && codec.VerifyHashSignature(rec.StreamID, rec.Revision, string(p.stored), sig, keys) == nil {
+		p.sigKey = pub
+	}
+}
+
+// precomputeAll fills ps for recs, the leaves from index base on, on up to
+// workers goroutines; with keys, it also verifies the signatures the
+// walker will check (signs reports which: by leaf index and stream).
+func precomputeAll(recs []eventstore.RecordedEvent, ps []pre, workers int, keys *Keyring, signs func(idx uint64, stream string) bool, base uint64) {
+	run := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
 			precompute(&recs[i], &ps[i])
+			if keys != nil && signs(base+uint64(i), recs[i].StreamID) {
+				presign(&recs[i], &ps[i], keys)
+			}
 		}
+	}
+	if workers <= 1 || len(recs) < 256 {
+		run(0, len(recs))
 		return
 	}
 	var wg sync.WaitGroup
 	chunk := (len(recs) + workers - 1) / workers
 	for lo := 0; lo < len(recs); lo += chunk {
-		hi := min(lo+chunk, len(recs))
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				precompute(&recs[i], &ps[i])
-			}
-		})
+		wg.Go(func() { run(lo, min(lo+chunk, len(recs))) })
 	}
 	wg.Wait()
 }
 
 type streamTip struct {
 	rev  uint64
-	hash string
+	hash [2 * sha256.Size]byte // hex
 }
 
 // sealRef is a seal met in the log.
@@ -106,6 +140,9 @@ type walker struct {
 	sigChecked uint64
 	problems   []Problem
 	report     func(Problem) // called for each problem as found (may be nil)
+	// ownSeal, if set, tells the seals this walker's sealer appended: the
+	// problems they flag were reported when found, not again.
+	ownSeal func(rev uint64) bool
 }
 
 func newWalker(origin string) *walker {
@@ -141,26 +178,28 @@ func (w *walker) add(rec *eventstore.RecordedEvent, p *pre) {
 	case p.err != nil:
 		w.problem(at(ProblemMalformed, "metadata: "+p.err.Error(), "", ""))
 	case p.chained:
-		intact = p.computed == p.stored
+		intact = p.intact
 		if !intact {
-			w.problem(at(ProblemHashMismatch, "the record was altered after it was written", p.computed, p.stored))
+			w.problem(at(ProblemHashMismatch, "the record was altered after it was written", hex.EncodeToString(p.computed[:]), string(p.stored)))
 		}
-		if p.eventID != rec.ID.String() {
-			w.problem(at(ProblemEventID, "metadata event id differs from the record id", rec.ID.String(), p.eventID))
+		if p.eventID != rec.ID {
+			w.problem(at(ProblemEventID, "metadata event id differs from the record id", rec.ID.String(), p.eventID.String()))
 		}
 		tip, seen := w.streams[rec.StreamID]
 		switch {
-		case !seen && p.prevHash != "":
-			w.problem(at(ProblemChainBroken, "the stream's earlier events are missing", `""`, p.prevHash))
+		case !seen && len(p.prevHash) != 0:
+			w.problem(at(ProblemChainBroken, "the stream's earlier events are missing", `""`, string(p.prevHash)))
 		case seen && rec.Revision <= tip.rev:
 			w.problem(at(ProblemRevision, "revision repeated or out of order: a duplicated or reordered event",
 				strconv.FormatUint(tip.rev+1, 10), strconv.FormatUint(rec.Revision, 10)))
-		case seen && p.prevHash != tip.hash:
-			w.problem(at(ProblemChainBroken, "prevHash is not the hash of the stream's previous event: an event before it was removed, altered or reordered", tip.hash, p.prevHash))
+		case seen && string(p.prevHash) != string(tip.hash[:]):
+			w.problem(at(ProblemChainBroken, "prevHash is not the hash of the stream's previous event: an event before it was removed, altered or reordered", string(tip.hash[:]), string(p.prevHash)))
 		case seen && rec.Revision != tip.rev+1:
 			w.problem(at(ProblemRevision, "revision gap", strconv.FormatUint(tip.rev+1, 10), strconv.FormatUint(rec.Revision, 10)))
 		}
-		w.streams[rec.StreamID] = streamTip{rev: rec.Revision, hash: p.stored}
+		tip = streamTip{rev: rec.Revision}
+		copy(tip.hash[:], p.stored)
+		w.streams[rec.StreamID] = tip
 	}
 
 	switch {
@@ -178,7 +217,7 @@ func (w *walker) add(rec *eventstore.RecordedEvent, p *pre) {
 	case w.allSigs || idx >= w.sigFrom:
 		w.checkSig(rec, p, intact, at)
 	}
-	if _, err := w.tree.Append(p.leaf); err != nil {
+	if _, err := w.tree.Append(p.leaf[:]); err != nil {
 		panic(err) // a 32-byte hash always appends
 	}
 	w.pos = append(w.pos, rec.Position)
@@ -189,13 +228,13 @@ func (w *walker) checkSig(rec *eventstore.RecordedEvent, p *pre, intact bool, at
 		return // already reported as altered
 	}
 	w.sigChecked++
-	if p.sig == "" {
+	if len(p.sig) == 0 {
 		w.problem(at(ProblemUnsigned, "forged: the ledger signs every event it appends", "", ""))
 		return
 	}
-	sig, err := codec.ParseSig(p.sig)
+	sig, err := codec.ParseSig(string(p.sig))
 	if err == nil {
-		err = codec.VerifyHashSignature(rec.StreamID, rec.Revision, p.stored, sig, w.keyring)
+		err = w.verifySig(rec, p, sig)
 	}
 	switch {
 	case err == nil:
@@ -209,6 +248,18 @@ func (w *walker) checkSig(rec *eventstore.RecordedEvent, p *pre, intact bool, at
 	default:
 		w.problem(at(ProblemBadSignature, err.Error(), "", ""))
 	}
+}
+
+// verifySig is codec.VerifyHashSignature against the walker's keyring,
+// taking the verdict computed beforehand when it was made with the key the
+// keyring names now.
+func (w *walker) verifySig(rec *eventstore.RecordedEvent, p *pre, sig codec.Sig) error {
+	if p.sigKey != nil {
+		if pub, ok := w.keyring.PublicKey(sig.KeyID); ok && pub.Equal(p.sigKey) {
+			return nil
+		}
+	}
+	return codec.VerifyHashSignature(rec.StreamID, rec.Revision, string(p.stored), sig, w.keyring)
 }
 
 // seal checks a seal event met at leaf idx against the tree of the leaves
