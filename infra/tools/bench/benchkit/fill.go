@@ -29,6 +29,12 @@ type Appender interface {
 // failure stops the rest and is returned; otherwise Fill returns the number
 // of events appended.
 func Fill(ctx context.Context, st Appender, tickets, writers int, progress func(done, total int64)) (int, error) {
+	return FillSigned(ctx, st, nil, tickets, writers, progress)
+}
+
+// FillSigned is Fill with every event signed by signer, as the ledger signs
+// what it appends (nil: unsigned, like Fill).
+func FillSigned(ctx context.Context, st Appender, signer codec.Signer, tickets, writers int, progress func(done, total int64)) (int, error) {
 	evs := projectionstest.Generate(projectionstest.Options{Tickets: tickets})
 	byStream := map[string][]domain.Recorded{}
 	var order []string
@@ -61,7 +67,7 @@ func Fill(ctx context.Context, st Appender, tickets, writers int, progress func(
 				for i, rec := range recs {
 					evs[i], metas[i] = rec.Event, rec.Meta
 				}
-				data, _, err := codec.EncodeChain(s, "", evs, metas)
+				data, _, err := codec.EncodeChainSigned(s, "", evs, metas, signer)
 				if err == nil {
 					_, err = st.Append(ctx, s, eventstore.NoStream(), data...)
 				}
