@@ -42,6 +42,11 @@ func TestDemoOfflineRebuildVerify(t *testing.T) {
 		t.Fatalf("verify: %+v", r)
 	}
 	contains(t, r.out, "unsealed")
+	// The rate at the end: "N events in Xs (R events/s)"; progress on stderr.
+	if !regexp.MustCompile(`(?m)^rate +\d+ events in [0-9.]+m?s \([0-9,]+ events/s\)$`).MatchString(r.out) {
+		t.Errorf("verify prints no rate line:\n%s", r.out)
+	}
+	contains(t, r.err, "verify: ", "done in")
 	r = runCLI(t, "verify", "--data", dir, "-o", "json")
 	var rep logReport
 	if err := json.Unmarshal([]byte(r.out), &rep); err != nil || rep.Streams < 40 || len(rep.Problems) != 0 || rep.Seals < 1 || rep.Unsealed != 1 {

@@ -12,6 +12,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/infra/tools/bench"
 )
 
 type verifyCmd struct {
@@ -258,7 +259,7 @@ func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
 			pairs = append(pairs, [2]string{"against", fmt.Sprintf("head of tree size %d (%s): %s", a.Head.Size, a.Head.Time.Format(time.RFC3339), res)})
 		}
 		pairs = append(pairs,
-			[2]string{"rate", fmt.Sprintf("%.0f events/s in %s", out.EventsPerSecond, rep.Elapsed.Round(time.Millisecond))},
+			[2]string{"rate", fmt.Sprintf("%d events in %s (%s events/s)", rep.Events, rep.Elapsed.Round(time.Millisecond), bench.Thousands(int64(out.EventsPerSecond)))},
 			[2]string{"problems", fmt.Sprint(len(rep.Problems))})
 		if err := render.KV(w, f, out, pairs); err != nil {
 			return err
