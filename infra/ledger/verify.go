@@ -34,58 +34,30 @@ type VerifyReport struct {
 var VerifyPrefixes = []string{"ticket-", "partner-"}
 
 // Verify recomputes the hash chain of every ticket and partner stream of
-// store (codec.Verify), reporting progress as streams are checked. A broken
-// chain is a result, not an error; the error is a failure to read the store.
+// store (the checks of codec.Verify) in one pass over $all, a codec.Chain
+// per stream, reporting progress (events read so far, of an estimate of
+// the log's size) after each page. A broken chain is a result, not an
+// error; the error is a failure to read the store.
 func Verify(ctx context.Context, store eventstore.Store, progress func(done, total int)) (VerifyReport, error) {
-	streams, err := listStreams(ctx, store, VerifyPrefixes)
-	if err != nil {
-		return VerifyReport{}, err
+	type stream struct {
+		chain  *codec.Chain
+		events int
+		err    error
 	}
-	rep := VerifyReport{Streams: len(streams), Results: make([]StreamCheck, 0, len(streams))}
-	for i, s := range streams {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		c := StreamCheck{Stream: s}
-		hist, err := readStream(ctx, store, s)
-		switch {
-		case err != nil:
-			c.Error = err.Error()
-		default:
-			c.Events = len(hist)
-			rep.Events += len(hist)
-			var ce *codec.ChainError
-			if verr := codec.Verify(hist); verr == nil {
-				c.OK = true
-			} else if errors.As(verr, &ce) {
-				c.Problem = ce
-			} else {
-				c.Error = verr.Error()
-			}
-		}
-		if !c.OK {
-			rep.Broken++
-		}
-		rep.Results = append(rep.Results, c)
-		if progress != nil {
-			progress(i+1, len(streams))
-		}
+	streams := map[string]*stream{}
+	total := 0
+	if h, err := store.Head(ctx); err == nil {
+		total = int(h.Commit)
 	}
-	return rep, nil
-}
-
-// listStreams returns the names of the streams of $all whose name starts
-// with one of prefixes, sorted.
-func listStreams(ctx context.Context, store eventstore.Store, prefixes []string) ([]string, error) {
-	seen := map[string]bool{}
-	filter := &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: prefixes}
+	var rep VerifyReport
+	filter := &eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: VerifyPrefixes}
 	from := eventstore.AllStart()
 	var last *eventstore.Position
 	const page = 4096
 	for {
 		evs, err := store.ReadAll(ctx, eventstore.Forwards, from, page, filter)
 		if err != nil {
-			return nil, fmt.Errorf("read the log: %w", err)
+			return rep, fmt.Errorf("read the log: %w", err)
 		}
 		if last != nil && len(evs) > 0 && evs[0].Position == *last {
 			evs = evs[1:]
@@ -93,20 +65,51 @@ func listStreams(ctx context.Context, store eventstore.Store, prefixes []string)
 		if len(evs) == 0 {
 			break
 		}
-		for _, e := range evs {
-			if hasPrefix(e.StreamID, prefixes) {
-				seen[e.StreamID] = true
+		for i := range evs {
+			e := &evs[i]
+			if !hasPrefix(e.StreamID, VerifyPrefixes) {
+				continue
+			}
+			s := streams[e.StreamID]
+			if s == nil {
+				s = &stream{chain: codec.NewChain("")}
+				streams[e.StreamID] = s
+			}
+			s.events++
+			rep.Events++
+			if s.err == nil {
+				s.err = s.chain.Next(e)
 			}
 		}
 		p := evs[len(evs)-1].Position
 		last, from = &p, eventstore.AllPosition(p)
+		if progress != nil {
+			progress(rep.Events, max(total, rep.Events))
+		}
 	}
-	out := make([]string, 0, len(seen))
-	for s := range seen {
-		out = append(out, s)
+	names := make([]string, 0, len(streams))
+	for n := range streams {
+		names = append(names, n)
 	}
-	sort.Strings(out)
-	return out, nil
+	sort.Strings(names)
+	rep.Streams, rep.Results = len(names), make([]StreamCheck, 0, len(names))
+	for _, n := range names {
+		s := streams[n]
+		c := StreamCheck{Stream: n, Events: s.events, OK: s.err == nil}
+		var ce *codec.ChainError
+		switch {
+		case s.err == nil:
+		case errors.As(s.err, &ce):
+			c.Problem = ce
+		default:
+			c.Error = s.err.Error()
+		}
+		if !c.OK {
+			rep.Broken++
+		}
+		rep.Results = append(rep.Results, c)
+	}
+	return rep, nil
 }
 
 func hasPrefix(s string, prefixes []string) bool {
@@ -116,25 +119,4 @@ func hasPrefix(s string, prefixes []string) bool {
 		}
 	}
 	return false
-}
-
-func readStream(ctx context.Context, store eventstore.Store, stream string) ([]eventstore.RecordedEvent, error) {
-	var out []eventstore.RecordedEvent
-	from := eventstore.StreamStart()
-	const page = 1024
-	for {
-		evs, err := store.ReadStream(ctx, stream, eventstore.Forwards, from, page)
-		if err != nil {
-			if errors.Is(err, eventstore.ErrStreamNotFound) && len(out) > 0 {
-				break
-			}
-			return nil, fmt.Errorf("read %s: %w", stream, err)
-		}
-		out = append(out, evs...)
-		if len(evs) < page {
-			break
-		}
-		from = eventstore.StreamRevision(evs[len(evs)-1].Revision + 1)
-	}
-	return out, nil
 }
