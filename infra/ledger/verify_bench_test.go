@@ -21,10 +21,7 @@ func sealedLog(b *testing.B, tickets int) (string, uint64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := Open(ctx, Config{DataDir: dir, NoSnapshots: true, SigningKey: key, SealInterval: 250 * time.Millisecond})
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := openBench(b, Config{DataDir: dir, SigningKey: key, SealInterval: 250 * time.Millisecond})
 	if _, err := benchkit.FillSigned(ctx, l.Raw, key, tickets, 8, nil); err != nil {
 		l.Close()
 		b.Fatal(err)
@@ -32,16 +29,24 @@ func sealedLog(b *testing.B, tickets int) (string, uint64) {
 	if err := l.Close(); err != nil { // the final seal covers every event
 		b.Fatal(err)
 	}
-	l, err = Open(ctx, Config{DataDir: dir, NoSnapshots: true})
-	if err != nil {
-		b.Fatal(err)
-	}
+	l = openBench(b, Config{DataDir: dir})
 	defer l.Close()
 	r, err := integrity.VerifyLog(ctx, l.Raw, integrity.VerifyOptions{})
 	if err != nil || !r.OK() || r.Unsealed != 1 {
 		b.Fatalf("the fixture does not verify clean with one unsealed event (the final seal): %v, %d unsealed, %v", err, r.Unsealed, r.Problems)
 	}
 	return dir, r.Events
+}
+
+// openBench opens a ledger without snapshots.
+func openBench(b *testing.B, cfg Config) *Ledger {
+	b.Helper()
+	cfg.NoSnapshots = true
+	l, err := Open(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return l
 }
 
 // BenchmarkVerify measures offline verification (integrity.VerifyLog, what
@@ -63,10 +68,7 @@ func BenchmarkVerify(b *testing.B) {
 			name = "allSignatures"
 		}
 		b.Run(name, func(b *testing.B) {
-			l, err := Open(context.Background(), Config{DataDir: dir, NoSnapshots: true})
-			if err != nil {
-				b.Fatal(err)
-			}
+			l := openBench(b, Config{DataDir: dir})
 			defer l.Close()
 			var n uint64
 			var elapsed time.Duration

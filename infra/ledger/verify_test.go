@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 // each broken one; other streams are not its concern.
 func TestVerifyOnePassNamesEachBrokenStream(t *testing.T) {
 	ctx := context.Background()
-	l, err := Open(ctx, Config{DataDir: filepath.Join(t.TempDir(), "data"), NoSnapshots: true})
+	l, err := Open(ctx, Config{DataDir: t.TempDir(), NoSnapshots: true})
 	if err != nil {
 		t.Fatal(err)
 	}
