@@ -122,6 +122,9 @@ func VerifyLog(ctx context.Context, store eventstore.Store, opts VerifyOptions) 
 			opts.Progress(w.tree.Size())
 		}
 	}
+	if err := ctx.Err(); err != nil { // the reader stopped early: not the whole log
+		return nil, fmt.Errorf("verify: %w", err)
+	}
 	// Leaves a seal claimed to cover but no valid seal does: check their
 	// signatures now.
 	if good := w.lastGoodSize(); !opts.AllSignatures && good < w.sigFrom {
@@ -202,7 +205,7 @@ func (b checkedBatch) release() {
 // channel ends after the last page, or after a batch carrying the error
 // that stopped reading; cancel ctx to stop early.
 func checkedBatches(ctx context.Context, store eventstore.Store, batch uint64, workers int, keys *Keyring, signs func(uint64, string) bool) <-chan checkedBatch {
-	const depth = 2 // pages read ahead of the walker, per stage
+	const depth = 1 // pages ready ahead of the next stage
 	pages := make(chan checkedBatch, depth)
 	out := make(chan checkedBatch, depth)
 	free := make(chan []pre, 2*depth+2)
@@ -220,7 +223,11 @@ func checkedBatches(ctx context.Context, store eventstore.Store, batch uint64, w
 		var lastPos eventstore.Position
 		read := false
 		for {
-			page, err := store.ReadAll(ctx, eventstore.Forwards, from, batch, nil)
+			count := batch
+			if read {
+				count++ // from is the last record read: one more
+			}
+			page, err := store.ReadAll(ctx, eventstore.Forwards, from, count, nil)
 			if err != nil {
 				send(pages, checkedBatch{err: fmt.Errorf("verify: read $all after %s: %w", lastPos, err)})
 				return
