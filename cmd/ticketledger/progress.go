@@ -26,8 +26,11 @@ type progress struct {
 	total int64
 }
 
-// newProgress returns a progress display for desc on w.
-func newProgress(w io.Writer, desc string) *progress {
+// newProgress returns a progress display for desc on w, counting steps.
+func newProgress(w io.Writer, desc string) *progress { return newProgressOf(w, desc, "steps") }
+
+// newProgressOf is newProgress counting units ("events").
+func newProgressOf(w io.Writer, desc, units string) *progress {
 	p := &progress{w: w, desc: desc, start: time.Now(), every: 2 * time.Second}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions64(-1,
@@ -35,7 +38,7 @@ func newProgress(w io.Writer, desc string) *progress {
 			progressbar.OptionSetDescription(desc),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("steps"),
+			progressbar.OptionSetItsString(units),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetWidth(40),

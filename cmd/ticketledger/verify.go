@@ -191,7 +191,7 @@ func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
 	if h, err := l.Head(ctx); err == nil && h.Commit > 0 {
 		total = int64(h.Commit) // an estimate: the store's last commit position
 	}
-	bar := newProgress(c.ErrOrStderr(), "verify")
+	bar := newProgressOf(c.ErrOrStderr(), "verify", "events")
 	opts.Progress = func(done uint64) {
 		if int64(done) > total {
 			total = int64(done)
