@@ -49,15 +49,17 @@ type Sealer struct {
 	pending int                          // leaves since the last seal, not counting seals
 	flagged []string                     // problems to record in the next seal
 	own     map[eventstore.Position]bool // positions of the seals with flagged events it made
-	// ownRev is the revision of the last seal this sealer appended (valid
-	// when ownSealed): an older seal met later in the log is not the head.
-	ownRev    uint64
-	ownSealed bool
 
 	cancel context.CancelFunc
 	done   chan struct{}
 	runErr error
 	last   eventstore.Position
+
+	// ownRev is the revision of the last seal this sealer appended (valid
+	// when ownSealed; guarded by mu): an older seal met later in the log is
+	// not the head.
+	ownRev    uint64
+	ownSealed bool
 }
 
 // NewSealer returns a sealer over store that signs heads and seal events
@@ -78,7 +80,6 @@ func NewSealer(store eventstore.Store, key *SigningKey, opts SealerOptions) *Sea
 	}
 	s := &Sealer{store: store, key: key, opts: opts, log: lg, w: newWalker(opts.Origin), own: map[eventstore.Position]bool{}}
 	s.w.report = s.onProblem
-	s.w.ownSeal = func(rev uint64) bool { return s.ownSealed && rev <= s.ownRev }
 	return s
 }
 

@@ -140,9 +140,6 @@ type walker struct {
 	sigChecked uint64
 	problems   []Problem
 	report     func(Problem) // called for each problem as found (may be nil)
-	// ownSeal, if set, tells the seals this walker's sealer appended: the
-	// problems they flag were reported when found, not again.
-	ownSeal func(rev uint64) bool
 }
 
 func newWalker(origin string) *walker {
