@@ -12,6 +12,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
@@ -83,7 +84,7 @@ func TestRotateKeyWhileRunning(t *testing.T) {
 	if !rep.OK() || len(rep.Keys) != 2 || !rep.Keys[0].Retired || rep.Keys[1].ID != rot.New.ID {
 		t.Fatalf("after the rotation: keys %+v, problems %v", rep.Keys, rep.Problems)
 	}
-	recs, err := readStream(ctx, l.Raw, "partner-after")
+	recs, err := l.Raw.ReadStream(ctx, "partner-after", eventstore.Forwards, eventstore.StreamStart(), 10)
 	if err != nil || len(recs) != 1 || !strings.Contains(string(recs[0].Metadata), `"sig":"`+rot.New.ID+":") {
 		t.Fatalf("partner-after is not signed by the new key: %v %d records", err, len(recs))
 	}
