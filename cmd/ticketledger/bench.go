@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,6 +49,7 @@ scripts).`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return b.run(c) },
 	}
+	c.AddCommand(newBenchHTTPCmd(g))
 	f := c.Flags()
 	f.StringVar(&b.dir, "dir", "", "directory for the stores (default: the system's temporary directory)")
 	f.DurationVar(&b.duration, "duration", bench.DefaultDuration, "how long each timed measurement runs")
@@ -85,4 +87,95 @@ func (b *benchCmd) run(c *cobra.Command) error {
 		return err
 	}
 	return render.Write(c.OutOrStdout(), f, res, res.Rows())
+}
+
+type benchHTTPCmd struct {
+	g        *globals
+	dir      string
+	clients  int
+	duration time.Duration
+	queries  int
+}
+
+func newBenchHTTPCmd(g *globals) *cobra.Command {
+	b := &benchHTTPCmd{g: g}
+	c := &cobra.Command{
+		Use:   "http",
+		Short: "Drive a ledger over HTTP with a support desk's mix of commands and queries",
+		Long: `Drive a ledger over its HTTP API from --clients concurrent clients for
+--duration with a support desk's mix: open 30 %, first response 25 %,
+severity change 10 %, notes 20 %, escalations, billing disputes and fraud
+flags 10 %, queries 5 % (GET ticket, SLA report, audit). Each client works on
+its own recent tickets as a partner agent and a vendor engineer, with
+ledger tokens of its own.
+
+Without --server it opens a ledger on a temporary directory under --dir and
+serves its API on a loopback port, as serve runs it (ledger tokens, every
+event signed, a sealer); with --server URL it drives that ledger, with the
+admin token of --token-file (it registers a partner of its own, bench-…).
+
+It prints, per operation, the rate and the p50/p90/p99/max latency seen by
+the client and the failures by HTTP status; then the ledger's own figures
+(appends by outcome and the projection lag right after the load, from its
+/metrics), the CPU per command (in-process: the whole process, load
+generator included; with --server: the client's only), and the durable
+append rate of the embedded store called directly with as many writers on
+this machine's disk, measured in the same run, with the HTTP ÷ store ratio.
+
+--queries N adds a second phase with N extra clients looping GET ticket,
+SLA report and audit beside the command clients, so the command rates with
+and without them show whether queries starve commands.`,
+		Example: `  ticketledger bench http
+  ticketledger bench http --clients 64 --duration 10s --queries 4
+  ticketledger bench http --server http://127.0.0.1:8080 --token-file ./data/admin.token -o json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return b.run(c) },
+	}
+	f := c.Flags()
+	f.StringVar(&b.dir, "dir", "", "directory for the in-process ledger and the store-direct run (default: the system's temporary directory)")
+	f.IntVar(&b.clients, "clients", bench.DefaultHTTPClients, "concurrent command clients")
+	f.DurationVar(&b.duration, "duration", bench.DefaultHTTPDuration, "how long each phase runs")
+	f.IntVar(&b.queries, "queries", 0, "extra clients looping queries, in a second phase beside the command clients (0: none)")
+	return c
+}
+
+func (b *benchHTTPCmd) run(c *cobra.Command) error {
+	f, err := b.g.format()
+	if err != nil {
+		return err
+	}
+	if b.clients < 1 {
+		return usagef(c, "--clients must be at least 1")
+	}
+	if b.duration <= 0 {
+		return usagef(c, "--duration must be positive")
+	}
+	if b.queries < 0 {
+		return usagef(c, "--queries must be 0 or more")
+	}
+	opts := bench.HTTPOptions{Dir: b.dir, Clients: b.clients, Duration: b.duration, Queries: b.queries}
+	_, fromEnv := os.LookupEnv("TICKETLEDGER_SERVER")
+	if c.Flags().Changed("server") || fromEnv {
+		if b.g.token == "" {
+			return usagef(c, "--server needs the ledger's admin token: pass --token-file FILE (serve writes DATA/admin.token) or set %s", EnvToken)
+		}
+		opts.Server, opts.Token = b.g.server, b.g.token
+	}
+	stderr := c.ErrOrStderr()
+	where := "an in-process ledger"
+	if opts.Server != "" {
+		where = opts.Server
+	}
+	fmt.Fprintf(stderr, "bench http: %d clients against %s, %s per phase\n", b.clients, where, b.duration)
+	opts.NewProgress = func(desc string) bench.Progress { return newProgress(stderr, desc) }
+	res, err := bench.RunHTTP(c.Context(), opts)
+	if err != nil {
+		return err
+	}
+	out := c.OutOrStdout()
+	if err := render.Write(out, f, res, res.Rows()); err != nil || f != render.Table {
+		return err
+	}
+	fmt.Fprintln(out)
+	return render.KV(out, f, res, res.Pairs())
 }

@@ -259,12 +259,17 @@ func met(ok bool) string {
 // timed runs f for the configured duration, showing elapsed time as
 // progress; f gets the deadline check.
 func (r *runner) timed(desc string, f func(more func() bool) (int64, error)) (int64, time.Duration, error) {
-	p := r.opts.NewProgress(desc)
-	total := r.opts.Duration.Milliseconds()
+	return timed(r.opts.NewProgress(desc), r.opts.Duration, f)
+}
+
+// timed runs f for d, showing elapsed time on p (milliseconds of d); f gets
+// the deadline check. It returns f's count, the time taken and f's error.
+func timed(p Progress, d time.Duration, f func(more func() bool) (int64, error)) (int64, time.Duration, error) {
+	total := d.Milliseconds()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	start := time.Now()
-	deadline := start.Add(r.opts.Duration)
+	deadline := start.Add(d)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
