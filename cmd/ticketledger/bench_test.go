@@ -82,3 +82,53 @@ func TestBenchJSONAndOnly(t *testing.T) {
 		t.Fatalf("--only nope: %+v", r)
 	}
 }
+
+// TestBenchHTTP runs the HTTP bench briefly against an in-process ledger,
+// with the query phase: every command of the mix is accepted, the ledger's
+// own figures agree with the client's, and the store-direct rate is there.
+func TestBenchHTTP(t *testing.T) {
+	clearEnv(t)
+	r := runCLI(t, "bench", "http", "--clients", "4", "--duration", "300ms", "--queries", "2", "--dir", t.TempDir(), "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("bench http: %+v", r)
+	}
+	var res bench.HTTPResults
+	if err := json.Unmarshal([]byte(r.out), &res); err != nil {
+		t.Fatalf("json: %v\n%s", err, r.out)
+	}
+	if !res.InProcess || res.Clients != 4 || len(res.Phases) != 2 || res.StoreDirect <= 0 || res.HTTPToStore <= 0 {
+		t.Fatalf("results: %+v", res)
+	}
+	for _, ph := range res.Phases {
+		if ph.Errors != 0 || ph.Commands == 0 || ph.CommandsPerSecond <= 0 || ph.Events < ph.Commands {
+			t.Fatalf("%s: %d errors, %d commands (%v/s), %d events: %+v", ph.Name, ph.Errors, ph.Commands, ph.CommandsPerSecond, ph.Events, ph.Ops)
+		}
+		if ph.Ledger.AppendsOK != ph.Commands || ph.Ledger.AppendsConflict != 0 {
+			t.Fatalf("%s: the ledger counted %+v for %d accepted commands", ph.Name, ph.Ledger, ph.Commands)
+		}
+		for _, o := range ph.Ops {
+			if o.Count > 0 && (o.P50 <= 0 || o.P50 > o.P90 || o.P90 > o.P99 || o.P99 > o.Max) {
+				t.Fatalf("%s %s: latencies %+v", ph.Name, o.Op, o)
+			}
+		}
+	}
+	if q := res.Phases[1]; q.QueryClients != 2 || q.Queries <= res.Phases[0].Queries {
+		t.Fatalf("the query phase answered %d queries, the first %d", q.Queries, res.Phases[0].Queries)
+	}
+	contains(t, r.err, "http: 4 command clients: ", "store direct: append 1 event × 4 writers")
+
+	r = runCLI(t, "bench", "http", "--clients", "2", "--duration", "100ms", "--dir", t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("bench http table: %+v", r)
+	}
+	contains(t, r.out, "PHASE", "OPERATION", "P99 MS", "open", "HTTP ÷ store", "load generator")
+}
+
+func TestBenchHTTPServerNeedsToken(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	r := runCLI(t, "bench", "http", "--server", "http://127.0.0.1:1")
+	if r.code != 2 || !strings.Contains(r.err, "--token-file") {
+		t.Fatalf("bench http --server without a token: %+v", r)
+	}
+}

@@ -102,6 +102,7 @@ type serveCmd struct {
 	noSeal          bool
 	newKeyDir       string
 	headPostURL     string
+	pprof           string
 }
 
 func newServeCmd() *cobra.Command {
@@ -174,6 +175,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.StringVar(&s.headFile, "head-file", "", "file each signed tree head is published to (default: DATA.head beside the data directory)")
 	f.StringVar(&s.headPostURL, "head-post-url", "", "also POST each signed tree head (the checkpoint, text/plain) to this URL, e.g. a witness; queued and retried off the sealing path, failures logged and counted in /metrics")
 	f.StringVar(&s.newKeyDir, "new-key-dir", "", "where POST /v1/audit/keys/rotate writes the new private key, outside the data directory (default: beside --signing-key; --demo: replaces the demo key)")
+	f.StringVar(&s.pprof, "pprof", "", "also serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (no authentication: loopback only)")
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
 }
@@ -209,6 +211,9 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	}
 	if s.noSeal && s.headPostURL != "" {
 		return usagef(c, "--head-post-url publishes the heads this ledger seals: with --no-seal it seals none; give it to the ledger that seals the log")
+	}
+	if err := checkLoopback(s.pprof); err != nil {
+		return usagef(c, "--pprof: %v", err)
 	}
 	cfg := s.store.config(log)
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
@@ -298,6 +303,19 @@ func (s *serveCmd) run(c *cobra.Command) error {
 		}
 		go func() { wireDone <- wire.Serve(wl) }()
 		kurrentAddr = wl.Addr().String()
+	}
+
+	var prof *http.Server
+	if s.pprof != "" {
+		pl, err := net.Listen("tcp", s.pprof)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("--pprof: listen on %s: %w (pick another loopback port, e.g. --pprof 127.0.0.1:6061)", s.pprof, err)
+		}
+		prof = &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: server.ReadHeaderTimeout}
+		go prof.Serve(pl)
+		defer prof.Close()
+		log.Info("profiler listening", "pprof", "http://"+pl.Addr().String()+"/debug/pprof/")
 	}
 
 	addr := lis.Addr().String()

@@ -226,6 +226,7 @@ func RunHTTP(ctx context.Context, opts HTTPOptions) (*HTTPResults, error) {
 // inProcess is a ledger RunHTTP started, serving its API on loopback.
 type inProcess struct {
 	dir, url, token string
+	l               *ledger.Ledger
 	close           func()
 }
 
@@ -279,7 +280,7 @@ func startLedger(ctx context.Context, dir string) (*inProcess, error) {
 		closeAll()
 		return nil, ctx.Err()
 	}
-	return &inProcess{dir: dir, url: "http://" + lis.Addr().String(), token: secret, close: closeAll}, nil
+	return &inProcess{dir: dir, url: "http://" + lis.Addr().String(), token: secret, l: l, close: closeAll}, nil
 }
 
 // desk is the world the clients work in: one indirect provider with a few
@@ -430,28 +431,28 @@ func (d *desk) do(ctx context.Context, c *deskClient, op string) (events int, qu
 		}
 	case OpFirstResponse:
 		t := c.waiting[0]
-		res, err = d.target.RecordFirstResponse(ctx, app.Command{Actor: c.vendor}, t.id, "Looking into it: capacity constraint in the region.")
+		res, err = d.target.Act(ctx, app.Command{Actor: c.vendor}, t.id, ticket.FirstResponse{Summary: "Looking into it: capacity constraint in the region."})
 		c.waiting = c.waiting[1:]
 	case OpSeverity:
 		t := c.recent()
 		to := severities[(slices.Index(severities, t.severity)+1+c.rnd.IntN(2))%3]
-		res, err = d.target.ChangeSeverity(ctx, agent, t.id, to, "business impact changed ("+seq+")")
+		res, err = d.target.Act(ctx, agent, t.id, ticket.SeverityChange{To: to, Reason: "business impact changed ("+seq+")"})
 		if err == nil {
 			t.severity = to
 		}
 	case OpNote:
-		res, err = d.target.AddNote(ctx, agent, c.recent().id, "Customer confirms the workaround helps for now ("+seq+").")
+		res, err = d.target.Act(ctx, agent, c.recent().id, ticket.Note{Text: "Customer confirms the workaround helps for now ("+seq+")."})
 	case OpEscalate:
-		res, err = d.target.Escalate(ctx, agent, c.recent().id, "production outage for the customer ("+seq+")", []string{"business-critical"})
+		res, err = d.target.Act(ctx, agent, c.recent().id, ticket.Escalation{Reason: "production outage for the customer ("+seq+")", Criteria: []string{"business-critical"}})
 	case OpDispute:
-		res, err = d.target.OpenBillingDispute(ctx, agent, c.recent().id, ticket.Dispute{
+		res, err = d.target.Act(ctx, agent, c.recent().id, ticket.Dispute{
 			DisputeID: "d-" + seq, InvoiceRef: "INV-" + seq, AmountCents: 12_500, Currency: "EUR", Reason: "charged twice for the same month"})
 	case OpFraud:
 		t := c.recent()
 		if t.fraud {
 			return d.do(ctx, c, OpEscalate)
 		}
-		res, err = d.target.FlagFraud(ctx, agent, t.id, "unknown subscriptions created overnight", []string{"new-admin", "odd-region"})
+		res, err = d.target.Act(ctx, agent, t.id, ticket.FraudFlag{Reason: "unknown subscriptions created overnight", Indicators: []string{"new-admin", "odd-region"}})
 		if err == nil {
 			t.fraud = true
 		}
