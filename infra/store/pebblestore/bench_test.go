@@ -1,12 +1,15 @@
 package pebblestore
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/eventstore/eventstoretest"
+	"github.com/ticketledger/ticketledger/infra/tools/storebench"
 )
 
 // Run with:
@@ -76,4 +79,28 @@ func reportWAL(b *testing.B, s *Store, before walStats) {
 	}
 	b.ReportMetric((after.sumSec-before.sumSec)/float64(n)*1000, "wal-fsync-ms")
 	b.ReportMetric(float64(after.events-before.events)/float64(n), "events/fsync")
+}
+
+// BenchmarkReadStreamHead reads the last event of one of many short
+// streams, as the application service does before every command to check
+// its cache.
+func BenchmarkReadStreamHead(b *testing.B) {
+	s := openTemp(b, Options{})
+	ctx := context.Background()
+	streams := make([]string, 1000)
+	for i := range streams {
+		streams[i] = fmt.Sprintf("ticket-%d", i)
+		evs := []eventstore.EventData{storebench.Event(), storebench.Event(), storebench.Event()}
+		if _, err := s.Append(ctx, streams[i], eventstore.NoStream(), evs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		evs, err := s.ReadStream(ctx, streams[i%len(streams)], eventstore.Backwards, eventstore.StreamEnd(), 1)
+		if err != nil || len(evs) != 1 || evs[0].Revision != 2 {
+			b.Fatalf("%d events, %v", len(evs), err)
+		}
+	}
 }

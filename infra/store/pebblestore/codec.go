@@ -265,13 +265,16 @@ func (d *decoder) typ(b []byte) string {
 	return *slot
 }
 
-// alloc returns n bytes for an event's data and metadata.
+// alloc returns n bytes for an event's data and metadata, carved out of
+// chunks that grow with the read: the first is the first event's size, each
+// next one twice the last, up to decodeChunk. A read of one event (the head
+// of a stream) thus allocates what it returns, a long read 64 KiB at a time.
 func (d *decoder) alloc(n int) []byte {
 	if n > decodeChunk/8 {
 		return make([]byte, n)
 	}
 	if cap(d.chunk)-len(d.chunk) < n {
-		d.chunk = make([]byte, 0, decodeChunk)
+		d.chunk = make([]byte, 0, min(decodeChunk, max(2*cap(d.chunk), n)))
 	}
 	i := len(d.chunk)
 	d.chunk = d.chunk[:i+n]

@@ -13,12 +13,20 @@ import (
 // lastIndexEntry returns the last revision of stream whose event has a
 // sequence number ≤ maxSeq, and that sequence number.
 func lastIndexEntry(db *pebble.DB, stream string, maxSeq uint64) (rev, seq uint64, ok bool, err error) {
-	lower, upper := streamBounds(stream)
-	it, err := db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := db.NewIter(nil)
 	if err != nil {
 		return 0, 0, false, err
 	}
 	defer it.Close()
+	return lastIndexEntryIn(it, stream, maxSeq)
+}
+
+// lastIndexEntryIn is lastIndexEntry on it, an iterator of the store's
+// keys that it bounds to the stream's index (a read reuses one iterator
+// for every lookup it makes: creating one costs more than the lookup).
+func lastIndexEntryIn(it *pebble.Iterator, stream string, maxSeq uint64) (rev, seq uint64, ok bool, err error) {
+	lower, upper := streamBounds(stream)
+	it.SetBounds(lower, upper)
 	for valid := it.Last(); valid; valid = it.Prev() {
 		seq = binary.BigEndian.Uint64(it.Value())
 		if seq <= maxSeq {
@@ -62,11 +70,21 @@ type streamView struct {
 // (or, for a metadata stream, its stream) is tombstoned, ErrStreamNotFound if
 // it has no event or is soft-deleted.
 func (s *Store) view(stream string, maxSeq uint64) (streamView, error) {
+	it, err := s.db.NewIter(nil)
+	if err != nil {
+		return streamView{}, err
+	}
+	defer it.Close()
+	return s.viewIn(it, stream, maxSeq)
+}
+
+// viewIn is view making its index lookups on it (see lastIndexEntryIn).
+func (s *Store) viewIn(it *pebble.Iterator, stream string, maxSeq uint64) (streamView, error) {
 	base, isMeta := eventstore.IsMetadataStream(stream)
 	if !isMeta {
 		base = stream
 	}
-	rev, _, ok, err := lastIndexEntry(s.db, base, maxSeq)
+	rev, _, ok, err := lastIndexEntryIn(it, base, maxSeq)
 	if err != nil {
 		return streamView{}, err
 	}
@@ -74,7 +92,7 @@ func (s *Store) view(stream string, maxSeq uint64) (streamView, error) {
 		return streamView{}, eventstore.ErrStreamDeleted
 	}
 	if isMeta {
-		mrev, _, mok, err := lastIndexEntry(s.db, stream, maxSeq)
+		mrev, _, mok, err := lastIndexEntryIn(it, stream, maxSeq)
 		if err != nil {
 			return streamView{}, err
 		}
@@ -87,7 +105,7 @@ func (s *Store) view(stream string, maxSeq uint64) (streamView, error) {
 		return streamView{}, eventstore.ErrStreamNotFound
 	}
 	v := streamView{last: rev}
-	_, mseq, mok, err := lastIndexEntry(s.db, eventstore.MetadataStream(stream), maxSeq)
+	_, mseq, mok, err := lastIndexEntryIn(it, eventstore.MetadataStream(stream), maxSeq)
 	if err != nil {
 		return streamView{}, err
 	}
@@ -122,7 +140,13 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 // readStream reads stream as of durable position maxSeq. With honour false,
 // metadata ($maxCount, $tb, $maxAge, soft delete) is ignored.
 func (s *Store) readStream(ctx context.Context, stream string, dir eventstore.Direction, from eventstore.StreamPos, count, maxSeq uint64, honour bool) ([]eventstore.RecordedEvent, error) {
-	v, err := s.view(stream, maxSeq)
+	// One iterator serves the view's lookups and then the read.
+	it, err := s.db.NewIter(nil)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	v, err := s.viewIn(it, stream, maxSeq)
 	if err != nil {
 		return nil, err
 	}
@@ -147,11 +171,7 @@ func (s *Store) readStream(ctx context.Context, stream string, dir eventstore.Di
 	}
 	out := make([]eventstore.RecordedEvent, 0, min(count, 256))
 	lower, upper := streamBounds(stream)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
-		return nil, err
-	}
-	defer it.Close()
+	it.SetBounds(lower, upper)
 	logIt, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: logKey(maxSeq + 1)})
 	if err != nil {
 		return nil, err
