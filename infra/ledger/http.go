@@ -99,23 +99,36 @@ func (l *Ledger) Ready(ctx context.Context) error {
 
 // AwaitApplied blocks until every read model has applied the log up to
 // position (a commit position), or ctx ends. Commands use it so that a read
-// right after a write sees the write.
+// right after a write sees the write. It wakes when the projector has
+// applied a batch (and, as a safety net, every awaitRecheck).
 func (l *Ledger) AwaitApplied(ctx context.Context, position uint64) error {
-	wait := 100 * time.Microsecond
+	var t *time.Timer
 	for {
+		applied := l.Runner.Applied() // before the check: a batch applied after it closes this channel
 		if l.applied() >= position {
+			if t != nil {
+				t.Stop()
+			}
 			return nil
 		}
-		t := time.NewTimer(wait)
+		if t == nil {
+			t = time.NewTimer(awaitRecheck)
+		} else {
+			t.Reset(awaitRecheck)
+		}
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
+		case <-applied:
 		case <-t.C:
 		}
-		wait = min(2*wait, 5*time.Millisecond)
 	}
 }
+
+// awaitRecheck bounds how long AwaitApplied waits between checks when no
+// batch is applied.
+const awaitRecheck = 50 * time.Millisecond
 
 // applied is the lowest position every read model has applied.
 func (l *Ledger) applied() uint64 {

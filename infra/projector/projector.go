@@ -83,6 +83,7 @@ type Runner struct {
 	stats       Stats
 	lastSnap    time.Time
 	sinceSnap   uint64
+	applied     chan struct{} // closed and replaced after every applied batch
 }
 
 // Stats are the runner's counters since the process started (plain numbers
@@ -149,7 +150,7 @@ func New(opts Options) (*Runner, error) {
 		opts.Now = time.Now
 	}
 	r := &Runner{opts: opts, log: opts.Logger.With("component", "projector"), projs: opts.Projections,
-		ready: make(chan struct{}), rebuildCh: make(chan rebuildReq)}
+		ready: make(chan struct{}), rebuildCh: make(chan rebuildReq), applied: make(chan struct{})}
 	r.lastSnap = opts.Now()
 	if opts.SnapshotPath != "" {
 		ck, all, err := loadSnapshot(opts.SnapshotPath, r.projs)
@@ -171,6 +172,15 @@ func New(opts Options) (*Runner, error) {
 // Ready is closed once the projections have caught up with the log for the
 // first time (the subscription's CaughtUp message).
 func (r *Runner) Ready() <-chan struct{} { return r.ready }
+
+// Applied returns a channel closed the next time the runner has applied a
+// batch of the log to the projections: take it, check the projections'
+// positions, and wait on it only if they are short (no batch is missed).
+func (r *Runner) Applied() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.applied
+}
 
 // Projections returns the projections the runner drives.
 func (r *Runner) Projections() []projections.Projection { return r.projs }
@@ -571,6 +581,8 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 		if caught {
 			r.caughtUp = true
 		}
+		close(r.applied)
+		r.applied = make(chan struct{})
 		// While catching up only the interval triggers a snapshot: snapshots
 		// of a growing state every SnapshotEvery events would slow a
 		// replay down more than a crash during it costs.

@@ -442,3 +442,36 @@ func TestSnapshotWithRetiredSectionRestores(t *testing.T) {
 		t.Fatal("restored state differs from the one snapshotted")
 	}
 }
+
+// TestAppliedWakesWaiters: a channel taken from Applied is closed once the
+// runner has applied events appended after it was taken, and by then the
+// projections' positions show them; it stays open while nothing arrives.
+func TestAppliedWakesWaiters(t *testing.T) {
+	evs := projectionstest.Generate(projectionstest.Options{Tickets: 20, Partners: 2, Customers: 4})
+	l := newMemLog()
+	l.add(evs[:10]...)
+	m := newModels()
+	r := newRunner(t, l, m, "")
+	stop := start(t, r)
+	defer stop()
+	<-r.Ready()
+	waitFor(t, "the first events", func() bool { return m.au.Position() == 10 })
+	ch := r.Applied()
+	select {
+	case <-ch:
+		t.Fatal("Applied closed with nothing new applied")
+	default:
+	}
+	l.add(evs[10:]...)
+	for m.au.Position() < uint64(len(evs)) {
+		select {
+		case <-ch:
+			ch = r.Applied()
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Applied not closed: audit at %d of %d", m.au.Position(), len(evs))
+		}
+	}
+	if m.tk.Position() != uint64(len(evs)) {
+		t.Fatalf("tickets at %d of %d after the wake-up", m.tk.Position(), len(evs))
+	}
+}
