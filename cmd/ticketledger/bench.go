@@ -89,16 +89,10 @@ func (b *benchCmd) run(c *cobra.Command) error {
 	return render.Write(c.OutOrStdout(), f, res, res.Rows())
 }
 
-type benchHTTPCmd struct {
-	g        *globals
-	dir      string
-	clients  int
-	duration time.Duration
-	queries  int
-}
-
+// newBenchHTTPCmd is `bench http`; its flags fill the bench.HTTPOptions
+// the run gets.
 func newBenchHTTPCmd(g *globals) *cobra.Command {
-	b := &benchHTTPCmd{g: g}
+	var opts bench.HTTPOptions
 	c := &cobra.Command{
 		Use:   "http",
 		Short: "Drive a ledger over HTTP with a support desk's mix of commands and queries",
@@ -129,44 +123,43 @@ and without them show whether queries starve commands.`,
   ticketledger bench http --clients 64 --duration 10s --queries 4
   ticketledger bench http --server http://127.0.0.1:8080 --token-file ./data/admin.token -o json`,
 		Args: noArgs,
-		RunE: func(c *cobra.Command, _ []string) error { return b.run(c) },
+		RunE: func(c *cobra.Command, _ []string) error { return runBenchHTTP(c, g, opts) },
 	}
 	f := c.Flags()
-	f.StringVar(&b.dir, "dir", "", "directory for the in-process ledger and the store-direct run (default: the system's temporary directory)")
-	f.IntVar(&b.clients, "clients", bench.DefaultHTTPClients, "concurrent command clients")
-	f.DurationVar(&b.duration, "duration", bench.DefaultHTTPDuration, "how long each phase runs")
-	f.IntVar(&b.queries, "queries", 0, "extra clients looping queries, in a second phase beside the command clients (0: none)")
+	f.StringVar(&opts.Dir, "dir", "", "directory for the in-process ledger and the store-direct run (default: the system's temporary directory)")
+	f.IntVar(&opts.Clients, "clients", bench.DefaultHTTPClients, "concurrent command clients")
+	f.DurationVar(&opts.Duration, "duration", bench.DefaultHTTPDuration, "how long each phase runs")
+	f.IntVar(&opts.Queries, "queries", 0, "extra clients looping queries, in a second phase beside the command clients (0: none)")
 	return c
 }
 
-func (b *benchHTTPCmd) run(c *cobra.Command) error {
-	f, err := b.g.format()
+func runBenchHTTP(c *cobra.Command, g *globals, opts bench.HTTPOptions) error {
+	f, err := g.format()
 	if err != nil {
 		return err
 	}
-	if b.clients < 1 {
+	if opts.Clients < 1 {
 		return usagef(c, "--clients must be at least 1")
 	}
-	if b.duration <= 0 {
+	if opts.Duration <= 0 {
 		return usagef(c, "--duration must be positive")
 	}
-	if b.queries < 0 {
+	if opts.Queries < 0 {
 		return usagef(c, "--queries must be 0 or more")
 	}
-	opts := bench.HTTPOptions{Dir: b.dir, Clients: b.clients, Duration: b.duration, Queries: b.queries}
 	_, fromEnv := os.LookupEnv("TICKETLEDGER_SERVER")
 	if c.Flags().Changed("server") || fromEnv {
-		if b.g.token == "" {
+		if g.token == "" {
 			return usagef(c, "--server needs the ledger's admin token: pass --token-file FILE (serve writes DATA/admin.token) or set %s", EnvToken)
 		}
-		opts.Server, opts.Token = b.g.server, b.g.token
+		opts.Server, opts.Token = g.server, g.token
 	}
 	stderr := c.ErrOrStderr()
 	where := "an in-process ledger"
 	if opts.Server != "" {
 		where = opts.Server
 	}
-	fmt.Fprintf(stderr, "bench http: %d clients against %s, %s per phase\n", b.clients, where, b.duration)
+	fmt.Fprintf(stderr, "bench http: %d clients against %s, %s per phase\n", opts.Clients, where, opts.Duration)
 	opts.NewProgress = func(desc string) bench.Progress { return newProgress(stderr, desc) }
 	res, err := bench.RunHTTP(c.Context(), opts)
 	if err != nil {

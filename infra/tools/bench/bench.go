@@ -11,6 +11,11 @@
 //   - one SLA report over the rebuilt tickets read model, grouped by
 //     severity × product.
 //
+// RunHTTP (`ticketledger bench http`) measures the command path over the
+// HTTP API instead: a support desk's mix of commands and queries from many
+// clients against a ledger it starts in-process or a running one, beside
+// the store-direct append rate of the same concurrency.
+//
 // Figures are rates measured in the same process on the same disk; a wire
 // row carries its ratio to the direct row measured just before it.
 package bench

@@ -28,7 +28,7 @@ func BenchmarkHTTPCommands(b *testing.B) {
 	// each, about 64 in all.
 	parallelism := max(1, 64/runtime.GOMAXPROCS(0))
 	clients := parallelism * runtime.GOMAXPROCS(0)
-	d, err := newDesk(ctx, srv.url, srv.token, clients)
+	d, err := newDesk(ctx, adminClient(srv.url, srv.token, clients), clients)
 	if err != nil {
 		b.Fatal(err)
 	}
