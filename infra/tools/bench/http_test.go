@@ -34,6 +34,7 @@ func BenchmarkHTTPCommands(b *testing.B) {
 	}
 	var next, failed atomic.Int64
 	b.SetParallelism(parallelism)
+	b.ReportAllocs()
 	cpu0 := benchkit.CPUTime()
 	start := time.Now()
 	b.ResetTimer()
