@@ -142,6 +142,10 @@ token unless --metrics-public. --oidc-issuer and --oidc-audience also accept
 JWTs of an OpenID Connect issuer; --trust-proxy accepts X-Actor-* identity
 headers from an authenticating proxy at those addresses (refused from others).
 
+--pprof 127.0.0.1:6060 also serves Go's profiler (net/http/pprof, without
+authentication) on a listener of its own, on loopback only: take a CPU
+profile with go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10.
+
 Stops gracefully on SIGINT/SIGTERM: stops accepting, lets in-flight requests
 and appends finish, writes the projection snapshot and closes the store.`,
 		Example: `  ticketledger serve
