@@ -455,7 +455,8 @@ func (d *desk) ledgerFigures(ctx context.Context) (LedgerFigures, error) {
 	return f, nil
 }
 
-// metricLine splits a sample line of the Prometheus text format.
+// metricLine splits a sample line of the Prometheus text format into the
+// metric's name, its labels (without braces) and the value.
 func metricLine(line string) (name, labels string, value float64, ok bool) {
 	if line == "" || line[0] == '#' {
 		return "", "", 0, false
@@ -473,7 +474,7 @@ func metricLine(line string) (name, labels string, value float64, ok bool) {
 		return "", "", 0, false
 	}
 	name, labels, _ = strings.Cut(head, "{")
-	return name, labels, v, true
+	return name, strings.TrimSuffix(labels, "}"), v, true
 }
 
 // HTTPHeader is the header of the per-operation table.
