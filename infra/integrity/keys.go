@@ -43,6 +43,7 @@ type SigningKey struct {
 	priv ed25519.PrivateKey
 	pub  ed25519.PublicKey
 	id   string
+	sigs madeSigs // the event signatures it made lately (Made)
 }
 
 var _ codec.Signer = (*SigningKey)(nil)
@@ -201,7 +202,11 @@ func (k *SigningKey) ID() string { return k.id }
 func (k *SigningKey) KeyID() string { return k.id }
 
 // Sign implements codec.Signer.
-func (k *SigningKey) Sign(msg []byte) []byte { return ed25519.Sign(k.priv, msg) }
+func (k *SigningKey) Sign(msg []byte) []byte {
+	sig := ed25519.Sign(k.priv, msg)
+	k.sigs.record(msg, sig)
+	return sig
+}
 
 // Public returns the public key.
 func (k *SigningKey) Public() ed25519.PublicKey { return k.pub }
