@@ -82,7 +82,10 @@ func NewSealer(store eventstore.Store, key *SigningKey, opts SealerOptions) *Sea
 	s.w.report = s.onProblem
 	// What this process signed itself verifies by construction: only
 	// events appended by others cost an Ed25519 verification.
-	s.w.made = func(keyID, hash string, sig []byte) bool { k := s.key; return k != nil && k.ID() == keyID && k.Made(hash, sig) }
+	s.w.made = func(keyID, hash string, sig []byte) bool {
+		k := s.key
+		return k != nil && k.ID() == keyID && k.Made(hash, sig)
+	}
 	return s
 }
 

@@ -169,14 +169,14 @@ func (d *desk) do(ctx context.Context, c *deskClient, op string) (events int, qu
 	case OpSeverity:
 		t := c.recent()
 		to := severities[(slices.Index(severities, t.severity)+1+c.rnd.IntN(2))%3]
-		res, err = d.target.Act(ctx, agent, t.id, ticket.SeverityChange{To: to, Reason: "business impact changed ("+seq+")"})
+		res, err = d.target.Act(ctx, agent, t.id, ticket.SeverityChange{To: to, Reason: "business impact changed (" + seq + ")"})
 		if err == nil {
 			t.severity = to
 		}
 	case OpNote:
-		res, err = d.target.Act(ctx, agent, c.recent().id, ticket.Note{Text: "Customer confirms the workaround helps for now ("+seq+")."})
+		res, err = d.target.Act(ctx, agent, c.recent().id, ticket.Note{Text: "Customer confirms the workaround helps for now (" + seq + ")."})
 	case OpEscalate:
-		res, err = d.target.Act(ctx, agent, c.recent().id, ticket.Escalation{Reason: "production outage for the customer ("+seq+")", Criteria: []string{"business-critical"}})
+		res, err = d.target.Act(ctx, agent, c.recent().id, ticket.Escalation{Reason: "production outage for the customer (" + seq + ")", Criteria: []string{"business-critical"}})
 	case OpDispute:
 		res, err = d.target.Act(ctx, agent, c.recent().id, ticket.Dispute{
 			DisputeID: "d-" + seq, InvoiceRef: "INV-" + seq, AmountCents: 12_500, Currency: "EUR", Reason: "charged twice for the same month"})
