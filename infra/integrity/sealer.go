@@ -156,9 +156,15 @@ func (s *Sealer) Start(ctx context.Context) error {
 				}
 				s.add(ev)
 			case <-tick.C:
-				if _, err := s.sealIfPending(ctx); err != nil && ctx.Err() == nil {
+				// Not cancelled by Close: an append given up on may still be
+				// committed, after Close's final seal has read the seals
+				// stream's head, which then conflicts with it. Close waits
+				// for this seal instead (at most sealTimeout).
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sealTimeout)
+				if _, err := s.sealIfPending(sctx); err != nil {
 					s.log.Error("seal failed", "err", err)
 				}
+				cancel()
 			case <-ctx.Done():
 				return
 			}
@@ -255,6 +261,9 @@ func (s *Sealer) sealLocked(ctx context.Context) (SignedHead, error) {
 	}
 	return h, nil
 }
+
+// sealTimeout bounds one periodic seal.
+const sealTimeout = 10 * time.Second
 
 // Close stops following the log, reads the events appended until now that
 // it has not seen yet, and appends a final seal if events arrived since the
