@@ -1,7 +1,8 @@
 // Package ledger holds the events the ledger records about itself: the
 // public keys that sign its events (the keyring stream) and the signed tree
-// heads that seal the global log (the seals stream). infra/integrity writes
-// and checks them.
+// heads that seal the global log (the seals stream), and the restores of a
+// backup over a ledger that had moved on (the restores stream).
+// infra/integrity writes and checks them.
 package ledger
 
 import (
@@ -15,12 +16,14 @@ const (
 	TypeKeyAdded   = "ledger.key_added"
 	TypeKeyRetired = "ledger.key_retired"
 	TypeSealed     = "ledger.sealed"
+	TypeRestored   = "ledger.restored"
 )
 
 // Streams of the ledger's own events.
 const (
-	KeyringStream = "ledger-keys"
-	SealsStream   = "ledger-seals"
+	KeyringStream  = "ledger-keys"
+	SealsStream    = "ledger-seals"
+	RestoresStream = "ledger-restores"
 )
 
 // AlgorithmEd25519 is the only signing algorithm.
@@ -66,6 +69,26 @@ type Sealed struct {
 	Flagged      []string  `json:"flagged,omitempty"`
 }
 
+// Restored: the log was put back to a backup taken at FromPosition (its
+// last event) over a ledger whose log had reached ReplacedHead: the events
+// after FromPosition that the replaced log held are gone from this one.
+// ReplacedTreeSize and ReplacedRoot are the last signed tree head the
+// replaced log carried (0 and "" when it had none): a party holding that
+// head, or a later one, sees a log that is not an extension of it, and this
+// event says why. BackupTakenAt is when the backup was taken (its manifest).
+type Restored struct {
+	FromPosition     int64     `json:"fromPosition"`
+	BackupTakenAt    time.Time `json:"backupTakenAt"`
+	BackupTreeSize   int64     `json:"backupTreeSize"`
+	ReplacedHead     int64     `json:"replacedHead"`
+	ReplacedTreeSize int64     `json:"replacedTreeSize"`
+	ReplacedRoot     string    `json:"replacedRoot,omitempty"`
+	Reason           string    `json:"reason,omitempty"`
+}
+
+// EventType implements domain.Event.
+func (Restored) EventType() string { return TypeRestored }
+
 // EventType implements domain.Event.
 func (KeyAdded) EventType() string { return TypeKeyAdded }
 
@@ -81,5 +104,6 @@ func Specs() []domain.EventSpec {
 		{Type: TypeKeyAdded, Version: 1, New: func() domain.Event { return &KeyAdded{} }},
 		{Type: TypeKeyRetired, Version: 1, New: func() domain.Event { return &KeyRetired{} }},
 		{Type: TypeSealed, Version: 1, New: func() domain.Event { return &Sealed{} }},
+		{Type: TypeRestored, Version: 1, New: func() domain.Event { return &Restored{} }},
 	}
 }

@@ -68,6 +68,7 @@ func samples() []domain.Event {
 		ledger.KeyRetired{KeyID: "0123456789abcdef", Reason: "rotated"},
 		ledger.Sealed{TreeSize: 7, RootHash: "AAAA", KeyID: "0123456789abcdef", SealedAt: t0, Checkpoint: "ticketledger\n7\nAAAA\n",
 			Flagged: []string{"leaf 3 ticket-x@1 e: unsigned"}},
+		ledger.Restored{FromPosition: 1452, BackupTakenAt: t0, BackupTreeSize: 1451, ReplacedHead: 1457, ReplacedTreeSize: 1456, ReplacedRoot: "AAAA", Reason: "drill"},
 		subject.Erased{SubjectID: "sub-0123456789abcdef0123456789abcdef", Reason: "erasure request", ErasedBy: "ops"},
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/auth"
+	"github.com/ticketledger/ticketledger/infra/backup"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
@@ -56,8 +57,12 @@ func (l *Ledger) APIHandler(ready func(ctx context.Context) error, access Access
 	if l.Sealer != nil && l.keys != nil {
 		keys = keyRotator{l}
 	}
+	var backups server.Backuper
+	if l.cfg.BackupDir != "" || l.Pebble == nil {
+		backups = backuper{l}
+	}
 	api, err := server.New(server.Config{
-		Integrity: integ, Keys: keys,
+		Integrity: integ, Keys: keys, Backups: backups,
 		App: l.Service, Tickets: l.Tickets, Audit: l.Audit, Policies: l.Policies,
 		Ready: func(ctx context.Context) error {
 			if ready != nil {
@@ -152,4 +157,21 @@ func (k keyRotator) RotateKey(ctx context.Context, reason string) (server.KeyRot
 		return server.KeyRotationView{}, err
 	}
 	return server.KeyRotationView{Old: server.KeyViewOf(r.Old), New: server.KeyViewOf(r.New), KeyFile: r.KeyFile, NextStart: r.NextStart()}, nil
+}
+
+// backuper serves POST /v1/admin/backups: Ledger.BackupTo.
+type backuper struct{ l *Ledger }
+
+func (b backuper) Backup(ctx context.Context, body server.BackupBody) (server.BackupView, error) {
+	dir, m, err := b.l.BackupTo(ctx, body.To, backup.Options{WithSubjectKeys: body.WithSubjectKeys})
+	switch {
+	case errors.Is(err, backup.ErrOutside):
+		return server.BackupView{}, domain.Errorf(domain.KindInvalid, server.RuleBackup, "to", "%s", err.Error())
+	case errors.Is(err, ErrBackup):
+		return server.BackupView{}, domain.Errorf(domain.KindConflict, server.RuleBackup, "", "%s", err.Error())
+	case err != nil:
+		return server.BackupView{}, err
+	}
+	return server.BackupView{Dir: dir, TakenAt: m.TakenAt, Head: m.Head, TreeSize: m.TreeSize, TreeRoot: m.TreeRoot,
+		Checkpoint: m.Checkpoint, Snapshot: m.Snapshot, SubjectKeys: m.SubjectKeys, Bytes: m.Bytes}, nil
 }

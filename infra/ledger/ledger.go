@@ -123,6 +123,10 @@ type Config struct {
 	// key, outside the data directory. Empty: the directory of
 	// SigningKeyFile; with a demo key, the demo key file is replaced.
 	NewKeyDir string
+	// BackupDir is where online backups (Ledger.BackupTo, POST
+	// /v1/admin/backups) are written on the server's filesystem; a backup
+	// outside it is refused. Empty: online backups are refused.
+	BackupDir string
 }
 
 // Ledger is an opened ledger. Its fields are ready to use; Close releases it.
@@ -175,6 +179,7 @@ type Ledger struct {
 	// on KurrentDB without a snapshot or key directory).
 	Subjects *subjects.FileStore
 	poster   *integrity.HeadPoster
+	keysDir  string // the subject key store's directory ("" for none)
 
 	cfg Config
 	log *slog.Logger
@@ -257,6 +262,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	case snapDir != "":
 		keysDir = filepath.Join(snapDir, subjects.DirName)
 	}
+	l.keysDir = keysDir
 	var subjectKeys app.Subjects = noSubjects{}
 	if keysDir == "" {
 		log.Warn("no subject key store: requests naming a contact are refused, as its personal data could only be stored in plain; give --subject-keys DIR (or --snapshots DIR)")

@@ -153,6 +153,9 @@ type Config struct {
 	// Keys rotates the signing key (POST /v1/audit/keys/rotate). Nil: that
 	// route answers 404.
 	Keys KeyRotator
+	// Backups takes online backups (POST /v1/admin/backups). Nil: that
+	// route answers 404.
+	Backups Backuper
 }
 
 // DefaultSealWait is Config.SealWait's default: a few seal intervals.
@@ -181,6 +184,7 @@ type API struct {
 	integ    IntegritySource
 	sealWait time.Duration
 	keys     KeyRotator
+	backups  Backuper
 	mux      *http.ServeMux
 	routes   []route
 	openapi  []byte
@@ -198,7 +202,7 @@ func New(cfg Config) (*API, error) {
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
 		ready: cfg.Ready, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics, integ: cfg.Integrity, sealWait: cfg.SealWait,
-		keys: cfg.Keys}
+		keys: cfg.Keys, backups: cfg.Backups}
 	if a.sealWait <= 0 {
 		a.sealWait = DefaultSealWait
 	}

@@ -51,6 +51,7 @@ const (
 	scopeConfig                 // the ledger's configuration (policy versions)
 	scopeIntegrity              // signed tree heads and the keyring: auditor and admin only
 	scopeKeys                   // the signing key (rotation): admin only
+	scopeBackup                 // online backups of the whole log: admin only
 )
 
 // scopeOf is the tenancy table: the scope of every route, by operationId.
@@ -76,6 +77,8 @@ func scopeOf(op string) scope {
 		return scopeIntegrity
 	case "rotateSigningKey":
 		return scopeKeys
+	case "createBackup":
+		return scopeBackup
 	case "healthz", "readyz", "openapi":
 		return scopePublic
 	}
@@ -174,6 +177,10 @@ func (a *API) admit(rt route, r *http.Request) error {
 	case scopeKeys:
 		if actor.Role != domain.RoleAdmin {
 			return roleDenied(actor, "rotate the ledger's signing key: an admin runs the ledger's keys")
+		}
+	case scopeBackup:
+		if actor.Role != domain.RoleAdmin {
+			return roleDenied(actor, "back up the ledger: a backup holds every party's data, so an admin takes it")
 		}
 	case scopePartner:
 		if actor.Role.IsPartner() && !a.related(actor.Partner, r.PathValue("id")) {

@@ -563,6 +563,7 @@ func TestTenancyMatrix(t *testing.T) {
 		// No key rotator in this API either: the admin gets 404, every
 		// other role 403 before that.
 		"rotateSigningKey": unservedRow(func(c caller) bool { return c.role == domain.RoleAdmin }, RuleNoRoute, map[string]any{"reason": "matrix"}),
+		"createBackup":     unservedRow(func(c caller) bool { return c.role == domain.RoleAdmin }, RuleNoRoute, map[string]any{"to": "matrix"}),
 	}
 	public := func(t *testing.T, rt route) {
 		for _, c := range callers {
