@@ -23,7 +23,7 @@ import (
 // addServerCommands adds the commands that open a ledger themselves: serve,
 // demo, rebuild, verify, forget.
 func addServerCommands(root *cobra.Command, g *globals) {
-	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newKeysCmd(g), newVersionCmd(), newBenchCmd(g), newForgetCmd(g))
+	root.AddCommand(newServeCmd(), newDemoCmd(g), newRebuildCmd(), newVerifyCmd(g), newKeysCmd(g), newBackupCmd(g), newRestoreCmd(g), newVersionCmd(), newBenchCmd(g), newForgetCmd(g))
 }
 
 // storeFlags are the flags that say which ledger to open.
@@ -101,6 +101,7 @@ type serveCmd struct {
 	headFile        string
 	noSeal          bool
 	newKeyDir       string
+	backupDir       string
 	headPostURL     string
 	pprof           string
 }
@@ -178,6 +179,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.DurationVar(&s.sealInterval, "seal-interval", ledger.DefaultSealInterval, "how often to append a signed tree head while events arrive")
 	f.StringVar(&s.headFile, "head-file", "", "file each signed tree head is published to (default: DATA.head beside the data directory)")
 	f.StringVar(&s.headPostURL, "head-post-url", "", "also POST each signed tree head (the checkpoint, text/plain) to this URL, e.g. a witness; queued and retried off the sealing path, failures logged and counted in /metrics")
+	f.StringVar(&s.backupDir, "backup-dir", "", "where POST /v1/admin/backups (ticketledger backup --to NAME) writes backups on this machine; a path outside it is refused (default: online backups off)")
 	f.StringVar(&s.newKeyDir, "new-key-dir", "", "where POST /v1/audit/keys/rotate writes the new private key, outside the data directory (default: beside --signing-key; --demo: replaces the demo key)")
 	f.StringVar(&s.pprof, "pprof", "", "also serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (no authentication: loopback only)")
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
@@ -222,6 +224,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	cfg := s.store.config(log)
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
 	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer, cfg.NewKeyDir, cfg.HeadPostURL = s.sealInterval, s.headFile, s.noSeal, s.newKeyDir, s.headPostURL
+	cfg.BackupDir = s.backupDir
 	l, err := ledger.Open(ctx, cfg)
 	if err != nil {
 		return err

@@ -45,7 +45,7 @@ const Format = 1
 // ErrRefused is wrapped by the errors that are the caller's to fix (a
 // target that exists, a path outside the backup directory, a directory that
 // is not a backup): nothing was written.
-var ErrRefused = errors.New("backup refused")
+var ErrRefused = errors.New("refused")
 
 // ErrOutside is wrapped, with ErrRefused, by ResolveInside's refusal of a
 // path outside the backup directory.
@@ -111,17 +111,17 @@ func Take(ctx context.Context, src Source, dest string, opts Options) (Manifest,
 		now = time.Now
 	}
 	if _, err := os.Lstat(dest); err == nil {
-		return Manifest{}, fmt.Errorf("%w: %s already exists: give a new directory (backups are never overwritten)", ErrRefused, dest)
+		return Manifest{}, fmt.Errorf("backup %w: %s already exists: give a new directory (backups are never overwritten)", ErrRefused, dest)
 	}
 	if inside(src.DataDir, dest) {
-		return Manifest{}, fmt.Errorf("%w: %s is inside the data directory %s: put backups elsewhere", ErrRefused, dest, src.DataDir)
+		return Manifest{}, fmt.Errorf("backup %w: %s is inside the data directory %s: put backups elsewhere", ErrRefused, dest, src.DataDir)
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return Manifest{}, fmt.Errorf("create the backup's parent directory: %w", err)
 	}
 	staging := dest + ".partial"
 	if _, err := os.Lstat(staging); err == nil {
-		return Manifest{}, fmt.Errorf("%w: %s exists (a backup that failed, or one under way): remove it, then retry", ErrRefused, staging)
+		return Manifest{}, fmt.Errorf("backup %w: %s exists (a backup that failed, or one under way): remove it, then retry", ErrRefused, staging)
 	}
 	m := Manifest{Format: Format, TakenAt: now().UTC(), Source: src.DataDir, Online: src.Online}
 	ok := false
@@ -186,12 +186,12 @@ func Take(ctx context.Context, src Source, dest string, opts Options) (Manifest,
 // State is where a data directory's log stands.
 type State struct {
 	// Head is the commit position of the last event (0: empty).
-	Head uint64
+	Head uint64 `json:"head"`
 	// TreeSize, TreeRoot and Checkpoint are its latest signed tree head
 	// (TreeSize 0: none).
-	TreeSize   int64
-	TreeRoot   string
-	Checkpoint string
+	TreeSize   int64  `json:"treeSize"`
+	TreeRoot   string `json:"treeRoot,omitempty"`
+	Checkpoint string `json:"checkpoint,omitempty"`
 }
 
 // ReadState opens the store in dir (which must not be in use) and returns
@@ -228,17 +228,17 @@ func ReadState(ctx context.Context, dir string) (State, error) {
 func ReadManifest(dir string) (Manifest, error) {
 	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return Manifest{}, fmt.Errorf("%w: %s is not a backup (no %s): give a directory `ticketledger backup` wrote", ErrRefused, dir, ManifestFile)
+		return Manifest{}, fmt.Errorf("restore %w: %s is not a backup (no %s): give a directory `ticketledger backup` wrote", ErrRefused, dir, ManifestFile)
 	}
 	if err != nil {
 		return Manifest{}, fmt.Errorf("read the backup's manifest: %w", err)
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return Manifest{}, fmt.Errorf("%w: %s: %v (the manifest is damaged: restore another backup)", ErrRefused, filepath.Join(dir, ManifestFile), err)
+		return Manifest{}, fmt.Errorf("restore %w: %s: %v (the manifest is damaged: restore another backup)", ErrRefused, filepath.Join(dir, ManifestFile), err)
 	}
 	if m.Format != Format {
-		return Manifest{}, fmt.Errorf("%w: %s has manifest format %d, this build reads %d: restore it with the ticketledger release that wrote it", ErrRefused, dir, m.Format, Format)
+		return Manifest{}, fmt.Errorf("restore %w: %s has manifest format %d, this build reads %d: restore it with the ticketledger release that wrote it", ErrRefused, dir, m.Format, Format)
 	}
 	return m, nil
 }
@@ -260,11 +260,11 @@ func writeManifest(dir string, m Manifest) error {
 // symbolic link pointing out) is refused.
 func ResolveInside(base, to string) (string, error) {
 	if base == "" {
-		return "", fmt.Errorf("%w: this server has no backup directory: start serve with --backup-dir DIR", ErrRefused)
+		return "", fmt.Errorf("backup %w: this server has no backup directory: start serve with --backup-dir DIR", ErrRefused)
 	}
 	to = strings.TrimSpace(to)
 	if to == "" {
-		return "", fmt.Errorf("%w: give the backup's directory (relative to the server's --backup-dir)", ErrRefused)
+		return "", fmt.Errorf("backup %w: give the backup's directory (relative to the server's --backup-dir)", ErrRefused)
 	}
 	absBase, err := filepath.Abs(base)
 	if err != nil {
@@ -292,7 +292,7 @@ func ResolveInside(base, to string) (string, error) {
 	}
 	p = filepath.Join(parent, filepath.Base(p))
 	if !inside(absBase, p) {
-		return "", fmt.Errorf("%w: %w: %s is not inside the server's backup directory %s: give a path inside it (relative paths are taken from it)", ErrRefused, ErrOutside, to, base)
+		return "", fmt.Errorf("backup %w: %w: %s is not inside the server's backup directory %s: give a path inside it (relative paths are taken from it)", ErrRefused, ErrOutside, to, base)
 	}
 	return p, nil
 }

@@ -39,16 +39,24 @@ func IsDataDir(dir string) bool {
 
 // Stage copies the backup in from into a new directory beside data
 // (data+".restoring", replaced if a failed restore left it), without the
-// manifest, and returns it. keepKeys, when not "", is a subject key store
-// copied in when the backup has none (the replaced ledger's: its erasures
-// stay erased). progress, when not nil, is told the bytes copied so far of
-// the total.
-func Stage(from, data, keepKeys string, progress func(done, total int64)) (string, error) {
+// manifest, and returns it. The backup's subject key store is copied only
+// when its manifest says it was backed up (withKeys): one that appeared
+// later (a verify opening the backup makes an empty one) is not the
+// ledger's. keepKeys, when not "", is a subject key store copied in when
+// the backup has none (the replaced ledger's: its erasures stay erased).
+// progress, when not nil, is told the bytes copied so far of the total.
+func Stage(from, data string, withKeys bool, keepKeys string, progress func(done, total int64)) (string, error) {
 	staging := filepath.Clean(data) + ".restoring"
 	if err := os.RemoveAll(staging); err != nil {
 		return "", fmt.Errorf("remove %s, left by a restore that failed: %w", staging, err)
 	}
-	total := treeSize(from)
+	skip := func(rel string) bool {
+		return rel == ManifestFile || rel == lockFile || (!withKeys && rel == subjects.DirName)
+	}
+	total := treeSize(from) - treeSize(filepath.Join(from, ManifestFile)) - treeSize(filepath.Join(from, lockFile))
+	if !withKeys {
+		total -= treeSize(filepath.Join(from, subjects.DirName))
+	}
 	var done int64
 	report := func(n int64) {
 		done += n
@@ -56,7 +64,6 @@ func Stage(from, data, keepKeys string, progress func(done, total int64)) (strin
 			progress(done, total)
 		}
 	}
-	skip := func(rel string) bool { return rel == ManifestFile || rel == lockFile }
 	if err := os.MkdirAll(filepath.Dir(staging), 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", filepath.Dir(staging), err)
 	}

@@ -17,13 +17,15 @@ import (
 )
 
 // ErrBackup is wrapped by the errors of Backup, BackupTo and Restore that
-// are the caller's to fix (see backup.ErrRefused): nothing was written.
+// are the caller's to fix ("backup refused: …", "restore refused: …"; see
+// backup.ErrRefused): nothing was written.
 var ErrBackup = backup.ErrRefused
 
 // KurrentBackupHint says how a ledger on KurrentDB is backed up.
 const KurrentBackupHint = "the log is in KurrentDB, which ticketledger does not copy: back it up with KurrentDB's own procedure " +
-	"(stop a node, or use a file-system snapshot, and copy its data directory's chunk, index and checkpoint files; " +
-	"see the README, section Operations), and keep the snapshot directory (--snapshots) beside it"
+	"(a disk snapshot, or on one up-to-date node: copy the *.chk checkpoint files first, then the index directory and the chunk files; " +
+	"restore on a stopped node, with chaser.chk copied to truncate.chk; see the README, section Operations), " +
+	"and back up the snapshot directory (--snapshots) beside it"
 
 // Backup writes a backup of the embedded store into dest (which must not
 // exist and must be outside the data directory), consistent at one log
@@ -32,7 +34,7 @@ const KurrentBackupHint = "the log is in KurrentDB, which ticketledger does not 
 // and a manifest with the log's head and latest signed tree head.
 func (l *Ledger) Backup(ctx context.Context, dest string, opts backup.Options, online bool) (backup.Manifest, error) {
 	if l.Pebble == nil {
-		return backup.Manifest{}, fmt.Errorf("%w: %s", ErrBackup, KurrentBackupHint)
+		return backup.Manifest{}, fmt.Errorf("backup %w: %s", ErrBackup, KurrentBackupHint)
 	}
 	m, err := backup.Take(ctx, backup.Source{
 		Store: l.Pebble, DataDir: dataDir(l.cfg), SnapshotPath: l.SnapshotPath,
@@ -50,7 +52,7 @@ func (l *Ledger) Backup(ctx context.Context, dest string, opts backup.Options, o
 // backup's directory.
 func (l *Ledger) BackupTo(ctx context.Context, to string, opts backup.Options) (string, backup.Manifest, error) {
 	if l.Pebble == nil {
-		return "", backup.Manifest{}, fmt.Errorf("%w: %s", ErrBackup, KurrentBackupHint)
+		return "", backup.Manifest{}, fmt.Errorf("backup %w: %s", ErrBackup, KurrentBackupHint)
 	}
 	dest, err := backup.ResolveInside(l.cfg.BackupDir, to)
 	if err != nil {
@@ -77,19 +79,20 @@ type RestoreOptions struct {
 
 // Restored is the outcome of Restore.
 type Restored struct {
-	Manifest backup.Manifest
+	Manifest backup.Manifest `json:"backup"`
 	// Aside is where the replaced data directory went ("" when it was
 	// missing or empty); AsideHead where its head file went.
-	Aside, AsideHead string
+	Aside     string `json:"aside,omitempty"`
+	AsideHead string `json:"asideHead,omitempty"`
 	// Replaced is where the replaced log stood; Recorded says a
 	// ledger.restored event was appended (at Position, signed by KeyID).
-	Replaced backup.State
-	Recorded bool
-	Position uint64
-	KeyID    string
+	Replaced backup.State `json:"replaced"`
+	Recorded bool         `json:"recorded"`
+	Position uint64       `json:"position,omitempty"`
+	KeyID    string       `json:"keyId,omitempty"`
 	// SubjectKeysKept says the replaced ledger's subject key store was
 	// carried over (the backup had none).
-	SubjectKeysKept bool
+	SubjectKeysKept bool `json:"subjectKeysKept"`
 }
 
 // Restore copies the backup opts.From into the data directory of cfg (the
@@ -102,7 +105,7 @@ type Restored struct {
 // done since the backup stay done.
 func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (Restored, error) {
 	if cfg.StoreURL != "" {
-		return Restored{}, fmt.Errorf("%w: restore writes the embedded store's data directory; %s", ErrBackup, KurrentBackupHint)
+		return Restored{}, fmt.Errorf("restore %w: restore writes the embedded store's data directory; %s", ErrBackup, KurrentBackupHint)
 	}
 	data := dataDir(cfg)
 	m, err := backup.ReadManifest(opts.From)
@@ -110,7 +113,7 @@ func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (Restored, er
 		return Restored{}, err
 	}
 	if same(opts.From, data) {
-		return Restored{}, fmt.Errorf("%w: the backup %s is the data directory: give another --data", ErrBackup, opts.From)
+		return Restored{}, fmt.Errorf("restore %w: the backup %s is the data directory: give another --data", ErrBackup, opts.From)
 	}
 	r := Restored{Manifest: m}
 	empty, err := backup.Empty(data)
@@ -120,13 +123,13 @@ func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (Restored, er
 	overLog := false
 	if !empty {
 		if !opts.Force {
-			return r, fmt.Errorf("%w: %s is not empty: restore into a new directory, or pass --force to move what it holds aside (to %s.before-restore-<time>) and restore over it", ErrBackup, data, filepath.Clean(data))
+			return r, fmt.Errorf("restore %w: %s is not empty: restore into a new directory, or pass --force to move what it holds aside (to %s.before-restore-<time>) and restore over it", ErrBackup, data, filepath.Clean(data))
 		}
 		if backup.IsDataDir(data) {
 			st, err := backup.ReadState(ctx, data)
 			if err != nil {
 				if errors.Is(err, ErrLocked) {
-					return r, fmt.Errorf("%w: %v: stop the ledger first (restore is offline)", ErrBackup, err)
+					return r, fmt.Errorf("restore %w: %v: stop the ledger first (restore is offline)", ErrBackup, err)
 				}
 				return r, fmt.Errorf("read the log in %s: %w", data, err)
 			}
@@ -144,7 +147,7 @@ func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (Restored, er
 			return r, err
 		}
 		if k == nil {
-			return r, fmt.Errorf("%w: %s holds a log (head %d) and restoring over it moves history back to position %d, which is recorded as a signed ledger.restored event: give the ledger's key (--signing-key FILE, $%s, or --demo for a demo ledger)", ErrBackup, data, r.Replaced.Head, m.Head, integrity.KeyEnv)
+			return r, fmt.Errorf("restore %w: %s holds a log (head %d) and restoring over it moves history back to position %d, which is recorded as a signed ledger.restored event: give the ledger's key (--signing-key FILE, $%s, or --demo for a demo ledger)", ErrBackup, data, r.Replaced.Head, m.Head, integrity.KeyEnv)
 		}
 		key = k
 	}
@@ -152,7 +155,7 @@ func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (Restored, er
 	if !empty && !m.SubjectKeys {
 		keep = filepath.Join(data, subjects.DirName)
 	}
-	staging, err := backup.Stage(opts.From, data, keep, opts.Progress)
+	staging, err := backup.Stage(opts.From, data, m.SubjectKeys, keep, opts.Progress)
 	if err != nil {
 		return r, err
 	}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -342,9 +343,25 @@ func TestRestoreOverNewerLedger(t *testing.T) {
 		t.Fatalf("a refused restore changed the ledger: %+v, was %+v", after, st)
 	}
 
+	// Opening the backup as a ledger (as verify --data does) gives it an
+	// empty subject key store; the restore still carries the replaced
+	// ledger's over, not that one.
+	if v, err := Open(context.Background(), Config{DataDir: from, NoSnapshots: true}); err != nil {
+		t.Fatal(err)
+	} else {
+		v.Close()
+	}
+	wantKeys := listTree(t, filepath.Join(cfg.DataDir, "subject-keys"))
+	if len(wantKeys) < 3 {
+		t.Fatalf("the demo ledger's subject key store: %v", wantKeys)
+	}
+
 	res, err := Restore(context.Background(), withKey, RestoreOptions{From: from, Force: true, Reason: "drill"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := listTree(t, filepath.Join(cfg.DataDir, "subject-keys")); !res.SubjectKeysKept || strings.Join(got, " ") != strings.Join(wantKeys, " ") {
+		t.Fatalf("subject keys after the restore (kept %v): %v, want the replaced ledger's %v", res.SubjectKeysKept, got, wantKeys)
 	}
 	if !res.Recorded || res.KeyID != cfg.SigningKey.ID() || res.Replaced != st || res.Aside == "" || res.AsideHead == "" {
 		t.Fatalf("restore: %+v", res)
@@ -485,4 +502,24 @@ func TestBackupOverHTTP(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("backup directory holds %d entries, want the one backup", len(entries))
 	}
+}
+
+// listTree lists the files under dir with their contents' sizes and
+// hashes, sorted.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out = append(out, fmt.Sprintf("%s:%x", rel, sha256.Sum256(b)))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

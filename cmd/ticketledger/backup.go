@@ -1,0 +1,288 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/infra/backup"
+	"github.com/ticketledger/ticketledger/infra/cli/render"
+	"github.com/ticketledger/ticketledger/infra/http/server"
+	"github.com/ticketledger/ticketledger/infra/integrity"
+	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+)
+
+type backupCmd struct {
+	g        *globals
+	to       string
+	data     string
+	store    string
+	withKeys bool
+	noVerify bool
+}
+
+func newBackupCmd(g *globals) *cobra.Command {
+	b := &backupCmd{g: g}
+	c := &cobra.Command{
+		Use:   "backup --to DIR",
+		Short: "Back up the ledger, consistent at one log position, online or offline",
+		Long: `Writes a backup: a directory that is itself a data directory (check it with
+ticketledger verify --data DIR) holding a Pebble checkpoint of the embedded
+store, consistent at one log position even while commands go on, the read
+models' snapshot, and backup.json, a manifest naming the log's head and the
+latest signed tree head in the backup.
+
+Online (no --data): asks the running ledger (admin token). The server writes
+the backup on its own filesystem, to --to under its serve --backup-dir
+(relative to it, or an absolute path inside it; anything else is refused).
+
+Offline (--data DIR, the ledger stopped): writes the backup to --to (a new
+directory outside the data directory) and verifies it (a progress bar on a
+terminal; --no-verify skips that).
+
+The subject key store (DATA/subject-keys: the keys of contacts' personal
+data) is left out unless --with-subject-keys: a key in a backup outlives its
+subject's erasure for as long as the backup is kept (README: Personal data
+and erasure). Restore carries the current key store over instead.
+
+On KurrentDB (--store esdb://…) the log is KurrentDB's to back up: the
+command refuses and says how.`,
+		Example: `  ticketledger backup --token-file data/admin.token --to nightly-2026-12-02
+  ticketledger backup --data ./data --to /srv/backups/ledger-2026-12-02`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return b.run(c) },
+	}
+	f := c.Flags()
+	f.StringVar(&b.to, "to", "", "the backup's new directory (online: under the server's --backup-dir)")
+	f.StringVar(&b.data, "data", "", "back up this data directory offline (the ledger stopped)")
+	f.StringVar(&b.store, "store", "", "a KurrentDB store (esdb://…): refused, with KurrentDB's own procedure")
+	f.BoolVar(&b.withKeys, "with-subject-keys", false, "also copy the subject key store (personal-data keys: see the README before you do)")
+	f.BoolVar(&b.noVerify, "no-verify", false, "offline: do not verify the backup after writing it")
+	return c
+}
+
+func (b *backupCmd) run(c *cobra.Command) error {
+	f, err := b.g.format()
+	if err != nil {
+		return err
+	}
+	if b.store != "" {
+		return backupRefusal(fmt.Errorf("backup %w: %s", ledger.ErrBackup, ledger.KurrentBackupHint))
+	}
+	if b.to == "" {
+		return usagef(c, "give the backup's directory with --to DIR")
+	}
+	if b.data == "" {
+		if b.noVerify {
+			return usagef(c, "--no-verify is for an offline backup (--data DIR): the server does not verify what it writes; run ticketledger verify --data DIR on its machine")
+		}
+		var v server.BackupView
+		if err := b.g.client().Post(c.Context(), "/v1/admin/backups", server.BackupBody{To: b.to, WithSubjectKeys: b.withKeys}, &v); err != nil {
+			return err
+		}
+		return printBackup(c, f, v, "not checked here: the backup is on the server; run ticketledger verify --data "+v.Dir+" there")
+	}
+	if err := existingData(b.data); err != nil {
+		return err
+	}
+	l, err := ledger.Open(c.Context(), ledger.Config{DataDir: b.data, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return offlineHint(err)
+	}
+	m, err := l.Backup(c.Context(), b.to, backup.Options{WithSubjectKeys: b.withKeys}, false)
+	if cerr := l.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return backupRefusal(err)
+	}
+	dir, _ := filepath.Abs(b.to)
+	verified := "skipped (--no-verify)"
+	if !b.noVerify {
+		if verified, err = verifyBackup(c, dir, m); err != nil {
+			return err
+		}
+	}
+	return printBackup(c, f, backupView(dir, m), verified)
+}
+
+// verifyBackup checks the log of the backup in dir (every chain, the
+// keyring, the seals) with a progress display, and says how it went.
+func verifyBackup(c *cobra.Command, dir string, m backup.Manifest) (string, error) {
+	s, err := pebblestore.Open(dir, pebblestore.Options{})
+	if err != nil {
+		return "", fmt.Errorf("open the backup to verify it: %w", err)
+	}
+	defer s.Close()
+	bar := newProgressOf(c.ErrOrStderr(), "verify backup", "events")
+	total := int64(m.Head)
+	rep, err := integrity.VerifyLog(c.Context(), s, integrity.VerifyOptions{Progress: func(done uint64) {
+		bar.Set(int64(done), max(total, int64(done)))
+	}})
+	bar.Finish()
+	if err != nil {
+		return "", fmt.Errorf("verify the backup: %w", err)
+	}
+	if !rep.OK() {
+		return "", fmt.Errorf("the backup in %s does not verify (%d problems; the first: %s): the data directory it was taken from has the same damage; run ticketledger verify --data on it", dir, len(rep.Problems), rep.Problems[0])
+	}
+	return fmt.Sprintf("ok: %d events, %d seals, %d events after the last seal", rep.Events, rep.Seals, rep.Unsealed), nil
+}
+
+func backupView(dir string, m backup.Manifest) server.BackupView {
+	return server.BackupView{Dir: dir, TakenAt: m.TakenAt, Head: m.Head, TreeSize: m.TreeSize, TreeRoot: m.TreeRoot,
+		Checkpoint: m.Checkpoint, Snapshot: m.Snapshot, SubjectKeys: m.SubjectKeys, Bytes: m.Bytes}
+}
+
+func printBackup(c *cobra.Command, f render.Format, v server.BackupView, verified string) error {
+	head := "none"
+	if v.TreeSize > 0 {
+		head = fmt.Sprintf("size %d, root %s", v.TreeSize, v.TreeRoot)
+	}
+	keys := "not included (--with-subject-keys to include them)"
+	if v.SubjectKeys {
+		keys = "included: keep this backup under the erasure rules of personal data"
+	}
+	return render.KV(c.OutOrStdout(), f, v, [][2]string{
+		{"backup", v.Dir},
+		{"taken at", v.TakenAt.UTC().Format(time.RFC3339)},
+		{"log head", fmt.Sprintf("position %d", v.Head)},
+		{"signed head", head},
+		{"read models", pick(v.Snapshot, "snapshot included", "no snapshot (rebuilt on first start)")},
+		{"subject keys", keys},
+		{"size", fmt.Sprintf("%d bytes", v.Bytes)},
+		{"verified", verified},
+		{"restore", "ticketledger restore --from " + v.Dir + " --data DIR (the ledger stopped)"},
+	})
+}
+
+// pick returns yes when ok, else no.
+func pick(ok bool, yes, no string) string {
+	if ok {
+		return yes
+	}
+	return no
+}
+
+// backupRefusal turns a backup or restore refusal into a conflict (exit 5),
+// other errors unchanged.
+func backupRefusal(err error) error {
+	if errors.Is(err, ledger.ErrBackup) {
+		return domain.Errorf(domain.KindConflict, server.RuleBackup, "", "%s", err.Error())
+	}
+	return err
+}
+
+type restoreCmd struct {
+	g          *globals
+	from, data string
+	store      string
+	force      bool
+	signingKey string
+	demo       bool
+	reason     string
+}
+
+func newRestoreCmd(g *globals) *cobra.Command {
+	r := &restoreCmd{g: g}
+	c := &cobra.Command{
+		Use:   "restore --from BACKUP --data DIR",
+		Short: "Restore a backup into a data directory (the ledger stopped)",
+		Long: `Copies a backup (ticketledger backup) into --data DIR, with a progress bar on
+a terminal. A missing or empty DIR is filled. A DIR holding data is only
+replaced with --force, and is moved aside to DIR.before-restore-<time> (its
+head file DIR.head too), never deleted.
+
+Restoring over a log moves history back to the backup's position: the
+restore is recorded in the restored log as a ledger.restored event signed by
+the ledger's key (--signing-key FILE, $TICKETLEDGER_SIGNING_KEY, or --demo for
+the demo key beside DIR; it must be a key of the backup's keyring), naming the
+backup's position and the head of the log it replaced. A party holding a
+signed head of the replaced log newer than the backup then finds that
+verify --against that head fails: the restored log is not an extension of
+it, and the ledger.restored event says why.
+
+When the backup has no subject key store, the replaced ledger's is carried
+over, so erasures made since the backup stay made.`,
+		Example: `  ticketledger restore --from /srv/backups/ledger-2026-12-02 --data ./data-restored
+  ticketledger restore --from /srv/backups/ledger-2026-12-02 --data ./data --force --signing-key /etc/ticketledger/ledger.key`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return r.run(c) },
+	}
+	f := c.Flags()
+	f.StringVar(&r.from, "from", "", "the backup's directory")
+	f.StringVar(&r.data, "data", "", "the data directory to restore into")
+	f.StringVar(&r.store, "store", "", "a KurrentDB store (esdb://…): refused, with KurrentDB's own procedure")
+	f.BoolVar(&r.force, "force", false, "replace a data directory that is not empty (moved aside, not deleted)")
+	f.StringVar(&r.signingKey, "signing-key", "", "the ledger's key, to sign the ledger.restored event when restoring over a log (default: $"+integrity.KeyEnv+")")
+	_ = f.SetAnnotation("signing-key", noEnv, nil)
+	f.BoolVar(&r.demo, "demo", false, "sign with the demo key beside the data directory (a demo ledger)")
+	f.StringVar(&r.reason, "reason", "", "why (recorded with the restore)")
+	return c
+}
+
+func (r *restoreCmd) run(c *cobra.Command) error {
+	f, err := r.g.format()
+	if err != nil {
+		return err
+	}
+	if r.from == "" || r.data == "" {
+		return usagef(c, "give the backup with --from BACKUP and the data directory to restore into with --data DIR")
+	}
+	cfg := ledger.Config{DataDir: r.data, StoreURL: r.store, SigningKeyFile: r.signingKey, KeyFromEnv: true, Logger: slog.New(slog.DiscardHandler)}
+	if r.demo {
+		if _, err := os.Stat(integrity.DemoKeyPath(r.data)); err != nil {
+			return fmt.Errorf("--demo: no demo key at %s: give the ledger's key with --signing-key FILE", integrity.DemoKeyPath(r.data))
+		}
+		cfg.DemoKey = true
+	}
+	var bar *progress // made at the first bytes copied, so a refusal shows none
+	res, err := ledger.Restore(c.Context(), cfg, ledger.RestoreOptions{From: r.from, Force: r.force, Reason: r.reason,
+		Progress: func(done, total int64) {
+			if bar == nil {
+				bar = newProgressOf(c.ErrOrStderr(), "restore", "bytes")
+			}
+			bar.Set(done, total)
+		}})
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return backupRefusal(err)
+	}
+	m := res.Manifest
+	aside, recorded := "-", "no (nothing was replaced)"
+	switch {
+	case res.Aside != "" && res.AsideHead != "":
+		aside = res.Aside + ", head file " + res.AsideHead
+	case res.Aside != "":
+		aside = res.Aside
+	case res.AsideHead != "":
+		aside = "head file " + res.AsideHead
+	}
+	if res.Recorded {
+		recorded = fmt.Sprintf("ledger.restored at position %d, signed by key %s (the log it replaced reached position %d, signed head size %d)",
+			res.Position, res.KeyID, res.Replaced.Head, res.Replaced.TreeSize)
+	}
+	keys := pick(m.SubjectKeys, "from the backup", "none in the backup: contacts' names, e-mails and phones read as [erased] until the key store is put in DIR/subject-keys")
+	if res.SubjectKeysKept {
+		keys = "carried over from the replaced data directory"
+	}
+	return render.KV(c.OutOrStdout(), f, res, [][2]string{
+		{"restored", r.data},
+		{"from", fmt.Sprintf("%s (taken %s)", r.from, m.TakenAt.UTC().Format(time.RFC3339))},
+		{"log head", fmt.Sprintf("position %d", m.Head)},
+		{"signed head", fmt.Sprintf("size %d", m.TreeSize)},
+		{"recorded", recorded},
+		{"subject keys", keys},
+		{"moved aside", aside},
+		{"next", "ticketledger verify --data " + r.data + ", then start serve on it"},
+	})
+}
