@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/backup"
 	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/http/server"
@@ -282,6 +283,8 @@ func (r *restoreCmd) run(c *cobra.Command) error {
 		{"signed head", fmt.Sprintf("size %d", m.TreeSize)},
 		{"recorded", recorded},
 		{"subject keys", keys},
+		{"admin token", pick(res.TokenFileKept, filepath.Join(r.data, auth.BootstrapFileName)+" carried over from the replaced directory",
+			"none here (a backup holds no secrets): use the admin.token you keep, or hand one in with $"+auth.EnvAdminToken)},
 		{"moved aside", aside},
 		{"next", "ticketledger verify --data " + r.data + ", then start serve on it"},
 	})

@@ -39,16 +39,18 @@ func IsDataDir(dir string) bool {
 
 // Stage copies the backup in from into a new directory beside data
 // (data+".restoring", replaced if a failed restore left it), without the
-// manifest, and returns it. The backup's subject key store is copied only
-// when its manifest says it was backed up (withKeys): one that appeared
-// later (a verify opening the backup makes an empty one) is not the
-// ledger's. keepKeys, when not "", is a subject key store copied in when
-// the backup has none (the replaced ledger's: its erasures stay erased).
-// progress, when not nil, is told the bytes copied so far of the total.
-func Stage(from, data string, withKeys bool, keepKeys string, progress func(done, total int64)) (string, error) {
+// manifest, and returns it with the names of carry it carried over. The
+// backup's subject key store is copied only when its manifest says it was
+// backed up (withKeys): one that appeared later (a verify opening the
+// backup makes an empty one) is not the ledger's. carry names files or
+// directories of data (relative) copied in when the backup has none: the
+// replaced ledger's subject key store, so its erasures stay erased, and its
+// bootstrap token file. progress, when not nil, is told the bytes copied so
+// far of the total.
+func Stage(from, data string, withKeys bool, carry []string, progress func(done, total int64)) (string, []string, error) {
 	staging := filepath.Clean(data) + ".restoring"
 	if err := os.RemoveAll(staging); err != nil {
-		return "", fmt.Errorf("remove %s, left by a restore that failed: %w", staging, err)
+		return "", nil, fmt.Errorf("remove %s, left by a restore that failed: %w", staging, err)
 	}
 	skip := func(rel string) bool {
 		return rel == ManifestFile || rel == lockFile || (!withKeys && rel == subjects.DirName)
@@ -65,22 +67,34 @@ func Stage(from, data string, withKeys bool, keepKeys string, progress func(done
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(staging), 0o755); err != nil {
-		return "", fmt.Errorf("create %s: %w", filepath.Dir(staging), err)
+		return "", nil, fmt.Errorf("create %s: %w", filepath.Dir(staging), err)
 	}
 	if _, err := copyTree(from, staging, skip, report); err != nil {
 		os.RemoveAll(staging)
-		return "", fmt.Errorf("copy the backup %s: %w", from, err)
+		return "", nil, fmt.Errorf("copy the backup %s: %w", from, err)
 	}
-	keys := filepath.Join(staging, subjects.DirName)
-	if _, err := os.Stat(keys); errors.Is(err, fs.ErrNotExist) && keepKeys != "" {
-		if _, err := os.Stat(keepKeys); err == nil {
-			if _, err := copyTree(keepKeys, keys, nil, nil); err != nil {
-				os.RemoveAll(staging)
-				return "", fmt.Errorf("carry the subject key store %s over: %w", keepKeys, err)
-			}
+	var carried []string
+	for _, name := range carry {
+		src, dst := filepath.Join(data, name), filepath.Join(staging, name)
+		if _, err := os.Lstat(dst); err == nil {
+			continue
 		}
+		info, err := os.Stat(src)
+		if err != nil {
+			continue
+		}
+		if info.IsDir() {
+			_, err = copyTree(src, dst, nil, nil)
+		} else {
+			_, err = copyFile(src, dst, nil)
+		}
+		if err != nil {
+			os.RemoveAll(staging)
+			return "", nil, fmt.Errorf("carry %s over: %w", src, err)
+		}
+		carried = append(carried, name)
 	}
-	return staging, nil
+	return staging, carried, nil
 }
 
 // Swap puts staging in place of data. What data held is moved aside to

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	domledger "github.com/ticketledger/ticketledger/domain/ledger"
+	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/backup"
 	"github.com/ticketledger/ticketledger/infra/durable"
 	"github.com/ticketledger/ticketledger/infra/integrity"
@@ -93,6 +95,9 @@ type Restored struct {
 	// SubjectKeysKept says the replaced ledger's subject key store was
 	// carried over (the backup had none).
 	SubjectKeysKept bool `json:"subjectKeysKept"`
+	// TokenFileKept says the replaced directory's bootstrap admin token
+	// file was carried over (a backup holds no secrets).
+	TokenFileKept bool `json:"tokenFileKept"`
 }
 
 // Restore copies the backup opts.From into the data directory of cfg (the
@@ -102,7 +107,7 @@ type Restored struct {
 // a ledger.restored event signed by the ledger's key (the key must be in
 // the backup's keyring), so the history says so. Without the backup's own
 // subject keys, the replaced ledger's key store is carried over: erasures
-// done since the backup stay done.
+// done since the backup stay done; so is its bootstrap admin token file.
 func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (Restored, error) {
 	if cfg.StoreURL != "" {
 		return Restored{}, fmt.Errorf("restore %w: restore writes the embedded store's data directory; %s", ErrBackup, KurrentBackupHint)
@@ -151,17 +156,19 @@ func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (Restored, er
 		}
 		key = k
 	}
-	keep := ""
-	if !empty && !m.SubjectKeys {
-		keep = filepath.Join(data, subjects.DirName)
+	var carry []string
+	if !empty {
+		carry = append(carry, auth.BootstrapFileName)
+		if !m.SubjectKeys {
+			carry = append(carry, subjects.DirName)
+		}
 	}
-	staging, err := backup.Stage(opts.From, data, m.SubjectKeys, keep, opts.Progress)
+	staging, carried, err := backup.Stage(opts.From, data, m.SubjectKeys, carry, opts.Progress)
 	if err != nil {
 		return r, err
 	}
-	if keep != "" {
-		r.SubjectKeysKept = isDir(filepath.Join(staging, subjects.DirName))
-	}
+	r.SubjectKeysKept = slices.Contains(carried, subjects.DirName)
+	r.TokenFileKept = slices.Contains(carried, auth.BootstrapFileName)
 	if key != nil {
 		if err := recordRestore(ctx, cfg, staging, key, m, r.Replaced, opts.Reason, &r); err != nil {
 			_ = os.RemoveAll(staging)
@@ -227,7 +234,3 @@ func same(a, b string) bool {
 	return err1 == nil && err2 == nil && x == y
 }
 
-func isDir(p string) bool {
-	info, err := os.Stat(p)
-	return err == nil && info.IsDir()
-}

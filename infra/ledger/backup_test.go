@@ -356,6 +356,11 @@ func TestRestoreOverNewerLedger(t *testing.T) {
 		t.Fatalf("the demo ledger's subject key store: %v", wantKeys)
 	}
 
+	// The bootstrap token file (a secret, never in a backup) comes along.
+	if err := os.WriteFile(filepath.Join(cfg.DataDir, auth.BootstrapFileName), []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	res, err := Restore(context.Background(), withKey, RestoreOptions{From: from, Force: true, Reason: "drill"})
 	if err != nil {
 		t.Fatal(err)
@@ -363,8 +368,11 @@ func TestRestoreOverNewerLedger(t *testing.T) {
 	if got := listTree(t, filepath.Join(cfg.DataDir, "subject-keys")); !res.SubjectKeysKept || strings.Join(got, " ") != strings.Join(wantKeys, " ") {
 		t.Fatalf("subject keys after the restore (kept %v): %v, want the replaced ledger's %v", res.SubjectKeysKept, got, wantKeys)
 	}
-	if !res.Recorded || res.KeyID != cfg.SigningKey.ID() || res.Replaced != st || res.Aside == "" || res.AsideHead == "" {
+	if !res.Recorded || res.KeyID != cfg.SigningKey.ID() || res.Replaced != st || res.Aside == "" || res.AsideHead == "" || !res.TokenFileKept {
 		t.Fatalf("restore: %+v", res)
+	}
+	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, auth.BootstrapFileName)); err != nil || string(b) != "secret\n" {
+		t.Fatalf("the token file after the restore: %q %v", b, err)
 	}
 	if aside, err := backup.ReadState(context.Background(), res.Aside); err != nil || aside != st {
 		t.Fatalf("the replaced data set aside: %+v %v", aside, err)
