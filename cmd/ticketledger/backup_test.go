@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -12,12 +13,7 @@ import (
 // over a log with --force --demo records the signed ledger.restored event,
 // which verify accepts; KurrentDB is refused with its own procedure.
 func TestBackupRestoreOffline(t *testing.T) {
-	clearEnv(t)
-	base := t.TempDir()
-	dir := filepath.Join(base, "data")
-	if r := runCLI(t, "demo", "--data", dir, "--tickets", "3"); r.code != 0 {
-		t.Fatalf("demo: %+v", r)
-	}
+	base, dir := demoDataDir(t, 3)
 	bk := filepath.Join(base, "backups", "b1")
 	r := runCLI(t, "backup", "--data", dir, "--to", bk)
 	if r.code != 0 {
@@ -55,4 +51,17 @@ func TestBackupRestoreOffline(t *testing.T) {
 	if r := runCLI(t, "verify", "--data", dir, "--all-signatures"); r.code != 0 {
 		t.Fatalf("verify after the restore: %+v", r)
 	}
+}
+
+// demoDataDir clears the environment and records a demo history of tickets
+// into base/data, offline; it returns both.
+func demoDataDir(t *testing.T, tickets int) (base, dir string) {
+	t.Helper()
+	clearEnv(t)
+	base = t.TempDir()
+	dir = filepath.Join(base, "data")
+	if r := runCLI(t, "demo", "--data", dir, "--tickets", strconv.Itoa(tickets)); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	return base, dir
 }

@@ -15,12 +15,7 @@ import (
 // an event signed afterwards with the retired key is reported as forged,
 // located, exit 1.
 func TestKeysRotateOffline(t *testing.T) {
-	clearEnv(t)
-	base := t.TempDir()
-	dir := filepath.Join(base, "data")
-	if r := runCLI(t, "demo", "--data", dir, "--tickets", "3"); r.code != 0 {
-		t.Fatalf("demo: %+v", r)
-	}
+	base, dir := demoDataDir(t, 3)
 	old, err := integrity.LoadSigningKeyFile(integrity.DemoKeyPath(dir))
 	if err != nil {
 		t.Fatal(err)

@@ -120,8 +120,8 @@ func mustRead(t *testing.T, path string) []byte {
 // sealedAPI opens a ledger with a signing key and a fast sealer, serves its
 // API (identity headers trusted from loopback), waits for the first seal,
 // and returns a GET as a given role (with an Accept header when not ""); a
-// path "POST /…" is a POST with an empty JSON body. mods change the
-// ledger's configuration.
+// path "POST /…" is a POST with an empty JSON body, "POST /… {…}" one with
+// that body. mods change the ledger's configuration.
 func sealedAPI(t *testing.T, mods ...func(*Config)) (*Ledger, *integrity.SigningKey, func(path, role, accept string) (int, string)) {
 	t.Helper()
 	key, _ := integrity.GenerateSigningKey()
@@ -143,7 +143,11 @@ func sealedAPI(t *testing.T, mods ...func(*Config)) (*Ledger, *integrity.Signing
 	get := func(path, role, accept string) (int, string) {
 		method, body := "GET", io.Reader(nil)
 		if p, ok := strings.CutPrefix(path, "POST "); ok {
-			method, path, body = "POST", p, strings.NewReader("{}")
+			js := "{}"
+			if q, b, ok := strings.Cut(p, " "); ok {
+				p, js = q, b
+			}
+			method, path, body = "POST", p, strings.NewReader(js)
 		}
 		req, _ := http.NewRequest(method, srv.URL+path, body)
 		if body != nil {

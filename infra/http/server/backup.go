@@ -46,16 +46,13 @@ type BackupView struct {
 }
 
 func (a *API) backup(w http.ResponseWriter, r *http.Request, _ *query) error {
-	if _, err := actorOf(r); err != nil {
-		return err
+	if a.backups == nil {
+		return &httpError{status: http.StatusNotFound, rule: RuleNoRoute,
+			msg: "this ledger takes no online backups: start serve with --backup-dir DIR, or back up offline with `ticketledger backup --data DIR --to BACKUP`"}
 	}
 	var b BackupBody
 	if err := decodeBody(r, &b); err != nil {
 		return err
-	}
-	if a.backups == nil {
-		return &httpError{status: http.StatusNotFound, rule: RuleNoRoute,
-			msg: "this ledger takes no online backups: start serve with --backup-dir DIR, or back up offline with `ticketledger backup --data DIR --to BACKUP`"}
 	}
 	res, err := a.backups.Backup(r.Context(), b)
 	if err != nil {
