@@ -113,7 +113,7 @@ func Take(ctx context.Context, src Source, dest string, opts Options) (Manifest,
 	if _, err := os.Lstat(dest); err == nil {
 		return Manifest{}, fmt.Errorf("backup %w: %s already exists: give a new directory (backups are never overwritten)", ErrRefused, dest)
 	}
-	if inside(src.DataDir, dest) {
+	if Inside(src.DataDir, dest) {
 		return Manifest{}, fmt.Errorf("backup %w: %s is inside the data directory %s: put backups elsewhere", ErrRefused, dest, src.DataDir)
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
@@ -291,14 +291,18 @@ func ResolveInside(base, to string) (string, error) {
 		}
 	}
 	p = filepath.Join(parent, filepath.Base(p))
-	if !inside(absBase, p) {
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		p = real // it exists (Take refuses it then), perhaps as a link out
+	}
+	if !Inside(absBase, p) {
 		return "", fmt.Errorf("backup %w: %w: %s is not inside the server's backup directory %s: give a path inside it (relative paths are taken from it)", ErrRefused, ErrOutside, to, base)
 	}
 	return p, nil
 }
 
-// inside reports whether p is strictly inside dir.
-func inside(dir, p string) bool {
+// Inside reports whether the path p is strictly inside the directory dir
+// (false when dir is "").
+func Inside(dir, p string) bool {
 	if dir == "" {
 		return false
 	}

@@ -511,3 +511,17 @@ func listTree(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestBackupDirInsideData: serve refuses a backup directory inside the
+// data directory, where a backup would be lost with the data.
+func TestBackupDirInsideData(t *testing.T) {
+	dir := t.TempDir()
+	for _, bd := range []string{dir, filepath.Join(dir, "backups")} {
+		if l, err := Open(context.Background(), Config{DataDir: dir, BackupDir: bd}); err == nil || !strings.Contains(err.Error(), "--backup-dir") {
+			if l != nil {
+				l.Close()
+			}
+			t.Errorf("backup dir %s: %v", bd, err)
+		}
+	}
+}

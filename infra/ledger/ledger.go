@@ -41,6 +41,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/auth"
+	"github.com/ticketledger/ticketledger/infra/backup"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
@@ -317,6 +318,10 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 			l.Raw.Close()
 			return nil, fmt.Errorf("--new-key-dir: %w", err)
 		}
+	}
+	if cfg.BackupDir != "" && l.Pebble != nil && (backup.Inside(dataDir(cfg), cfg.BackupDir) || same(dataDir(cfg), cfg.BackupDir)) {
+		l.Raw.Close()
+		return nil, fmt.Errorf("--backup-dir %s is inside the data directory %s: a backup there would be lost with the data; give a directory elsewhere", cfg.BackupDir, dataDir(cfg))
 	}
 	if l.Key != nil {
 		if err := l.startIntegrity(ctx, cfg); err != nil {
