@@ -152,7 +152,13 @@ func newTokensRevokeCmd(g *globals) *cobra.Command {
 }
 
 // writeTokenFile writes a secret to path, readable by its owner only.
+// Anything but a regular file (a device such as /dev/null, a pipe, a
+// socket) is refused before it is opened: its mode is not the token's to
+// change.
 func writeTokenFile(path, secret string) error {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("--out %s is not a regular file (%s): name a new or existing file for the secret", path, fi.Mode().Type())
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("--out: %w", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,4 +69,29 @@ func TestTokensCommands(t *testing.T) {
 func openArgsNoActor() []string {
 	return []string{"open", "--customer", "fabrikam", "--product", "azure", "--severity", "A",
 		"--title", "VMs down", "--contact-name", "Alice", "--contact-email", "alice@contoso.example", "--locale", "en-GB"}
+}
+
+// TestTokenFileRefusesWhatIsNotARegularFile: --out never opens (nor
+// changes the mode of) a device, a pipe or a socket; a regular file is
+// written owner-only.
+func TestTokenFileRefusesWhatIsNotARegularFile(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "s")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("no unix socket here: %v", err)
+	}
+	defer l.Close()
+	if err := writeTokenFile(sock, "tl_x"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("a socket as --out: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeTokenFile(file, "tl_x"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the token file: %v %v", fi.Mode(), err)
+	}
 }
