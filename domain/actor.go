@@ -42,6 +42,15 @@ func (r Role) IsPartner() bool { return r == RoleIndirectProvider || r == RoleIn
 // internal principal (system). Both may onboard partners and manage tokens.
 func (r Role) Operates() bool { return r == RoleAdmin || r == RoleSystem }
 
+// Indefinite returns the role with its indefinite article, for messages:
+// "an auditor", "a vendor_support".
+func (r Role) Indefinite() string {
+	if s := string(r); s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + string(r)
+}
+
 // How a principal was authenticated (Actor.Auth). Persisted in event
 // metadata: never rename a value.
 const (

@@ -204,7 +204,7 @@ func authorize(actor domain.Actor, verb string) error {
 			"auditor %q reads everything and changes nothing, so may not %s tokens: ask an admin", actor.ID, verb)
 	}
 	return domain.Errorf(domain.KindForbidden, domain.RuleRoleNotAllowed, "actor.role",
-		"a %s may not %s tokens: only an admin may", actor.Role, verb)
+		"%s may not %s tokens: only an admin may", actor.Role.Indefinite(), verb)
 }
 
 // ValidateID checks a token id: 1 to MaxTokenID letters, digits, '-' or

@@ -53,7 +53,7 @@ func authorize(cmd string, actor domain.Actor, roles may) error {
 	}
 	if !roles.allows(actor.Role) {
 		return domain.Errorf(domain.KindForbidden, domain.RuleRoleNotAllowed, "actor.role",
-			"a %s may not %s: only %s may", actor.Role, cmd, roles)
+			"%s may not %s: only %s may", actor.Role.Indefinite(), cmd, roles)
 	}
 	return nil
 }

@@ -139,7 +139,7 @@ func denied(reason string, err error) error { return &deniedError{reason: reason
 // roleDenied is a 403 for the actor's role.
 func roleDenied(actor domain.Actor, what string) error {
 	return denied(DeniedRole, domain.Errorf(domain.KindForbidden, domain.RuleRoleNotAllowed, "actor.role",
-		"a %s may not %s", actor.Role, what))
+		"%s may not %s", actor.Role.Indefinite(), what))
 }
 
 // admit checks the request's actor against the route's scope before the
