@@ -73,6 +73,7 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 	}
 	addClientCommands(root, g)
 	addServerCommands(root, g)
+	root.AddCommand(newHealthcheckCmd())
 	return root
 }
 
