@@ -95,8 +95,10 @@ curl -fsS -H "Authorization: Bearer $(cat "$work/metrics.token")" "http://$addr/
 grep -E '^ticketledger_sla_breaches_total\{product="azure",severity="A"\} [1-9]' "$work/metrics.txt" || fail "no A/azure breach in /metrics"
 grep -m2 -E '^ticketledger_first_response_seconds_bucket' "$work/metrics.txt"
 
-step "Prometheus scrapes the ledger; every dashboard query and rule returns data"
-METRICS_TOKEN_FILE="$work/metrics.token" bash deploy/e2e-prometheus.sh "$addr"
+step "Prometheus scrapes the ledger; the dashboard queries and rules have data; alerts reach the receivers"
+METRICS_TOKEN_FILE="$work/metrics.token" \
+  E2E_TRAFFIC="deploy/e2e-traffic.sh $tl $work/alice.token $work/bob.token fabrikam oncall@contoso.example" \
+  bash deploy/e2e-prometheus.sh "$addr"
 
 step "a revoked token stops working at once (exit 8)"
 "$tl" "${admin[@]}" tokens create --role auditor --name temp --out "$work/temp.token"

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# deploy/check.sh — static checks of the deployment files, for CI.
+# deploy/check.sh — static checks of the deployment files, for CI. No Docker
+# engine is needed (and CI has none): what can run natively runs in
+# .ci/e2e.sh and deploy/e2e-prometheus.sh instead.
 #
 #   (a) Prometheus: promtool check config / check rules, and the rule unit
-#       tests in deploy/prometheus/rules_test.yml.
-#   (b) docker-compose.yaml: parsed and validated by docker-compose (v1, the
-#       Debian package; no Docker engine is needed for `config`), and every
-#       file or directory it mounts or builds from exists.
-#   (c) Grafana: the dashboard JSON parses, every panel has a query, and every
+#       tests in deploy/prometheus/rules_test.yml (every alert).
+#   (b) Alertmanager: amtool check-config, and amtool config routes test:
+#       every alert of rules.yml reaches the receiver its priority names.
+#   (c) docker-compose.yaml: parsed and validated by docker-compose (v1, the
+#       Debian package; `config` needs no engine) in each profile; it must
+#       refuse to start without GRAFANA_ADMIN_PASSWORD; then
+#       deploy/compose_check.py: pinned images, healthchecks,
+#       depends_on: service_healthy, secrets, volumes, mounted files, the
+#       cluster profile's KurrentDB nodes, ledger replicas and load balancer.
+#   (d) Caddy: caddy validate of deploy/caddy/Caddyfile.
+#   (e) Grafana: the dashboard JSON parses, every panel has a query, and every
 #       panel's PromQL parses (each is loaded as a recording rule into
-#       `promtool check rules`, i.e. Prometheus's own parser); the provisioning
-#       YAML parses and names the data source uid the dashboard uses.
+#       `promtool check rules`, i.e. Prometheus's own parser); every panel and
+#       rule is classified for the e2e check (deploy/dashboard_queries.py);
+#       the provisioning YAML parses and names the data source uid the
+#       dashboard uses.
 #
-# Installs what is missing from Debian (prometheus, docker-compose,
-# python3-yaml) when run as root. Takes ~1 s when the tools are there, about
-# a minute more when it has to install them.
+# Installs what is missing from Debian (prometheus, prometheus-alertmanager,
+# docker-compose, caddy, python3-yaml) when run as root. About 3 s when the
+# tools are there (docker-compose v1 starts slowly), a minute or two more when
+# it has to install them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +39,9 @@ apt_install() {
 }
 
 command -v promtool >/dev/null 2>&1 || { log "installing prometheus (promtool)"; apt_install prometheus; }
+command -v amtool >/dev/null 2>&1 || { log "installing prometheus-alertmanager (amtool)"; apt_install prometheus-alertmanager; }
 command -v docker-compose >/dev/null 2>&1 || { log "installing docker-compose"; apt_install docker-compose; }
+command -v caddy >/dev/null 2>&1 || { log "installing caddy"; apt_install caddy; }
 PY=/usr/bin/python3
 "$PY" -c 'import yaml' 2>/dev/null || { log "installing python3-yaml"; apt_install python3 python3-yaml; }
 
@@ -37,55 +50,83 @@ trap 'rm -rf "$tmp"' EXIT
 
 # (a) Prometheus -------------------------------------------------------------
 log "promtool check config deploy/prometheus/prometheus.yml"
-# The scrape token's file (/run/secrets/metrics_token) exists only inside the
-# compose stack: check a copy whose credentials_file points at a stand-in.
-ctmp=$(mktemp -d)
-echo stand-in >"$ctmp/metrics_token"
-sed "s|/run/secrets/metrics_token|$ctmp/metrics_token|" deploy/prometheus/prometheus.yml >"$ctmp/prometheus.yml"
-cp deploy/prometheus/rules.yml "$ctmp/rules.yml"
-promtool check config "$ctmp/prometheus.yml"
-rm -rf "$ctmp"
+# The scrape token (/run/secrets/metrics_token) and the targets file
+# (/etc/prometheus/targets.yml) exist only inside the compose stack: check a
+# copy pointing at stand-ins, once per profile's targets file.
+mkdir "$tmp/prom"
+echo stand-in >"$tmp/prom/metrics_token"
+cp deploy/prometheus/rules.yml "$tmp/prom/rules.yml"
+for profile in single cluster; do
+  cp "deploy/prometheus/targets-$profile.yml" "$tmp/prom/targets.yml"
+  sed -e "s|/run/secrets/metrics_token|$tmp/prom/metrics_token|" -e "s|/etc/prometheus/targets.yml|$tmp/prom/targets.yml|" \
+    deploy/prometheus/prometheus.yml >"$tmp/prom/prometheus.yml"
+  promtool check config "$tmp/prom/prometheus.yml"
+done
 log "promtool check rules deploy/prometheus/rules.yml"
 promtool check rules deploy/prometheus/rules.yml
 log "promtool test rules deploy/prometheus/rules_test.yml"
 promtool test rules deploy/prometheus/rules_test.yml
-
-# (b) docker-compose ---------------------------------------------------------
-log "docker-compose config -q"
-docker-compose -f docker-compose.yaml config -q
-log "files mounted or built by docker-compose.yaml exist"
-"$PY" - docker-compose.yaml <<'PYEOF'
-import os, sys, yaml
-path = sys.argv[1]
-base = os.path.dirname(os.path.abspath(path))
-doc = yaml.safe_load(open(path))
-missing, checked = [], 0
-for name, svc in (doc.get("services") or {}).items():
-    build = svc.get("build")
-    if build is not None:
-        ctx = build if isinstance(build, str) else build.get("context", ".")
-        ctx = os.path.join(base, ctx)
-        df = os.path.join(ctx, "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile"))
-        for p in (ctx, df):
-            checked += 1
-            if not os.path.exists(p):
-                missing.append(f"{name}: build {p}")
-    for v in svc.get("volumes") or []:
-        src = v.split(":")[0] if isinstance(v, str) else (v.get("source") if v.get("type") == "bind" else None)
-        if not src or not (src.startswith(".") or src.startswith("/")):
-            continue  # a named volume
-        checked += 1
-        if not os.path.exists(os.path.join(base, src)):
-            missing.append(f"{name}: {src}")
-if missing:
-    sys.exit("missing: " + ", ".join(missing))
-print(f"  {checked} paths exist")
+log "every alert of rules.yml has a unit test"
+"$PY" - <<'PYEOF'
+import sys, yaml
+alerts = {r["alert"] for g in yaml.safe_load(open("deploy/prometheus/rules.yml"))["groups"] for r in g["rules"] if "alert" in r}
+tested = {t["alertname"] for g in yaml.safe_load(open("deploy/prometheus/rules_test.yml"))["tests"]
+          for t in g.get("alert_rule_test", []) if t.get("exp_alerts")}
+if alerts - tested:
+    sys.exit(f"alerts without a test that makes them fire: {sorted(alerts - tested)}")
+print(f"  {len(alerts)} alerts, each fired by a test")
 PYEOF
 
-# (c) Grafana ----------------------------------------------------------------
+# (b) Alertmanager -----------------------------------------------------------
+am=deploy/alertmanager/alertmanager.yml
+log "amtool check-config $am"
+amtool check-config "$am"
+log "amtool config routes test: each alert reaches the receiver of its priority"
+"$PY" - "$am" <<'PYEOF'
+import subprocess, sys, yaml
+want = {"page": "oncall", "ticket": "ops-webhook"}
+n = 0
+for g in yaml.safe_load(open("deploy/prometheus/rules.yml"))["groups"]:
+    for r in g["rules"]:
+        if "alert" not in r:
+            continue
+        prio = r.get("labels", {}).get("priority")
+        if prio not in want:
+            sys.exit(f"alert {r['alert']}: priority {prio!r}: want one of {sorted(want)}")
+        out = subprocess.run(["amtool", "config", "routes", "test", f"--config.file={sys.argv[1]}",
+                              f"alertname={r['alert']}", f"priority={prio}", "severity=A"],
+                             capture_output=True, text=True)
+        got = out.stdout.strip()
+        if out.returncode != 0 or got != want[prio]:
+            sys.exit(f"alert {r['alert']} (priority {prio}) routes to {got!r} (exit {out.returncode}), want {want[prio]!r}")
+        print(f"  {r['alert']} (priority {prio}) -> {got}")
+        n += 1
+print(f"  {n} alerts routed")
+PYEOF
+
+# (c) docker-compose ---------------------------------------------------------
+for profile in single cluster; do
+  log "docker-compose --profile $profile config -q"
+  GRAFANA_ADMIN_PASSWORD=check-only docker-compose -f docker-compose.yaml --profile "$profile" config -q
+done
+log "docker-compose refuses to start without GRAFANA_ADMIN_PASSWORD"
+if out=$(env -u GRAFANA_ADMIN_PASSWORD docker-compose -f docker-compose.yaml --profile single config -q 2>&1); then
+  fail "docker-compose config passed without GRAFANA_ADMIN_PASSWORD: Grafana's admin password must come from the environment"
+fi
+grep -q 'GRAFANA_ADMIN_PASSWORD' <<<"$out" || fail "docker-compose failed without GRAFANA_ADMIN_PASSWORD, but not naming it: $out"
+echo "  refused: ${out##*: }"
+log "compose structure (deploy/compose_check.py)"
+"$PY" deploy/compose_check.py docker-compose.yaml
+
+# (d) Caddy ------------------------------------------------------------------
+log "caddy validate deploy/caddy/Caddyfile"
+caddy validate --config deploy/caddy/Caddyfile --adapter caddyfile 2>&1 | grep -v '"level":"info"' || fail "the Caddyfile does not validate"
+
+# (e) Grafana ----------------------------------------------------------------
 dash=deploy/grafana/dashboards/ticketledger.json
-log "dashboard JSON parses; every panel query parses as PromQL"
+log "dashboard JSON parses; every panel query parses as PromQL; every panel and rule is classified"
 "$PY" deploy/dashboard_queries.py "$dash" > "$tmp/queries.jsonl"
+"$PY" deploy/dashboard_queries.py --check-rules deploy/prometheus/rules.yml
 "$PY" - "$tmp/queries.jsonl" > "$tmp/panel_rules.yml" <<'PYEOF'
 import json, sys, yaml
 rules = []
