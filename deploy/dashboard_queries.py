@@ -11,7 +11,8 @@ Output lines: {"panel": title, "ref": refId, "expr": promql, "expect": e, "why":
 
 What the e2e check expects of each query (PANELS) and of each rule of
 deploy/prometheus/rules.yml (RULES), by title or rule name; every panel and
-every rule must be listed (deploy/check.sh fails otherwise):
+every rule must be listed (deploy/check.sh fails otherwise, through
+`dashboard_queries.py --check-rules deploy/prometheus/rules.yml`):
 
   data     must return at least one series from a ledger holding demo history
   traffic  must return at least one series after the e2e traffic
@@ -54,33 +55,35 @@ PANELS = {
     "Signed tree heads posted to the witness (per hour)": (DATA, "unlabelled counters, exported at 0 without --head-post-url"),
 }
 
-_HEALTHY = "an alert of an unhealthy ledger; the e2e ledger is healthy (the rule unit tests make it fire)"
-RULES = {
-    "severity_product:ticketledger_sla_met:increase1h": (DATA, "increases of existing counters"),
-    "severity_product:ticketledger_sla_breaches:increase1h": (DATA, "increases of existing counters"),
-    "severity_product:ticketledger_sla_met:increase1d": (DATA, "increases of existing counters"),
-    "severity_product:ticketledger_sla_breaches:increase1d": (DATA, "increases of existing counters"),
-    "severity:ticketledger_sla_compliance:ratio_rate1h": (TRAFFIC, "needs a ticket judged in the window: the traffic's breach"),
-    "product:ticketledger_sla_compliance:ratio_rate1h": (TRAFFIC, "needs a ticket judged in the window: the traffic's breach"),
-    "severity:ticketledger_sla_compliance:ratio_rate1d": (TRAFFIC, "needs a ticket judged in the window: the traffic's breach"),
-    "product:ticketledger_sla_compliance:ratio_rate1d": (TRAFFIC, "needs a ticket judged in the window: the traffic's breach"),
-    "severity:ticketledger_sla_compliance:ratio": (DATA, "all-time counters"),
-    "product:ticketledger_sla_compliance:ratio": (DATA, "all-time counters"),
-    "severity:ticketledger_first_response_seconds:p90_1d": (DATA, "buckets exist; NaN without answers in the window"),
-    "severity:ticketledger_first_response_seconds:p50_1d": (DATA, "buckets exist; NaN without answers in the window"),
-    "TicketledgerSLABreach": (TRAFFIC, "the traffic opens a severity A ticket 3 h after its request: a breach within 5 minutes"),
-    "TicketledgerTicketsAtRisk": (TRAFFIC, "the traffic opens a severity A ticket with 20 of its 120 minutes left"),
-    "TicketledgerBreachedUnanswered": (TRAFFIC, "the traffic's breached ticket stays unanswered"),
-    "TicketledgerProjectionLagHigh": (EMPTY, _HEALTHY),
-    "TicketledgerProjectionSkippedEvents": (EMPTY, "only when the log holds event types this version does not know"),
-    "TicketledgerDown": (EMPTY, "the ledger is up (the e2e waits for up == 1)"),
-    "TicketledgerHTTPErrors": (EMPTY, _HEALTHY),
-    "TicketledgerAppendSlow": (EMPTY, _HEALTHY),
-    "TicketledgerAppendErrors": (EMPTY, _HEALTHY),
-    "TicketledgerAuthDenials": (EMPTY, "needs over 20 refusals in 5 minutes; the traffic refuses a few only, since the ledger then rate-limits its source, 127.0.0.1, which the rest of the tour uses"),
-    "TicketledgerHeadPostFailing": (EMPTY, "the e2e ledger runs without --head-post-url"),
-    "TicketledgerHeadPostsDropped": (EMPTY, "the e2e ledger runs without --head-post-url"),
-}
+# Rules: name | expectation | why (a table, parsed below).
+_RULES_TABLE = """
+severity_product:ticketledger_sla_met:increase1h      | data    | increases of existing counters
+severity_product:ticketledger_sla_breaches:increase1h | data    | increases of existing counters
+severity_product:ticketledger_sla_met:increase1d      | data    | increases of existing counters
+severity_product:ticketledger_sla_breaches:increase1d | data    | increases of existing counters
+severity:ticketledger_sla_compliance:ratio_rate1h     | traffic | needs a ticket judged in the window: the traffic's breach
+product:ticketledger_sla_compliance:ratio_rate1h      | traffic | needs a ticket judged in the window: the traffic's breach
+severity:ticketledger_sla_compliance:ratio_rate1d     | traffic | needs a ticket judged in the window: the traffic's breach
+product:ticketledger_sla_compliance:ratio_rate1d      | traffic | needs a ticket judged in the window: the traffic's breach
+severity:ticketledger_sla_compliance:ratio            | data    | all-time counters
+product:ticketledger_sla_compliance:ratio             | data    | all-time counters
+severity:ticketledger_first_response_seconds:p90_1d   | data    | buckets exist; NaN without answers in the window
+severity:ticketledger_first_response_seconds:p50_1d   | data    | buckets exist; NaN without answers in the window
+TicketledgerSLABreach               | traffic | the traffic opens a severity A ticket 3 h after its request: a breach within 5 minutes
+TicketledgerTicketsAtRisk           | traffic | the traffic opens a severity A ticket with 20 of its 120 minutes left
+TicketledgerBreachedUnanswered      | traffic | the traffic's breached ticket stays unanswered
+TicketledgerProjectionLagHigh       | empty   | an alert of an unhealthy ledger; the e2e ledger is healthy (the rule unit tests make it fire)
+TicketledgerProjectionSkippedEvents | empty   | only when the log holds event types this version does not know
+TicketledgerDown                    | empty   | the ledger is up (the e2e waits for up == 1)
+TicketledgerHTTPErrors              | empty   | an alert of an unhealthy ledger; the e2e ledger is healthy (the rule unit tests make it fire)
+TicketledgerAppendSlow              | empty   | an alert of an unhealthy ledger; the e2e ledger is healthy (the rule unit tests make it fire)
+TicketledgerAppendErrors            | empty   | an alert of an unhealthy ledger; the e2e ledger is healthy (the rule unit tests make it fire)
+TicketledgerAuthDenials             | empty   | needs over 20 refusals in 5 minutes; the traffic refuses a few only, since the ledger then rate-limits its source, 127.0.0.1, which the rest of the tour uses
+TicketledgerHeadPostFailing         | empty   | the e2e ledger runs without --head-post-url
+TicketledgerHeadPostsDropped        | empty   | the e2e ledger runs without --head-post-url
+"""
+RULES = {name: (expect, why) for name, expect, why in
+         (tuple(f.strip() for f in line.split("|", 2)) for line in _RULES_TABLE.strip().splitlines())}
 
 SUBST = [
     ("${severity}", ".*"), ("$severity", ".*"),
@@ -134,6 +137,9 @@ def check_rules(path):
     """Fail unless RULES lists exactly the rules of the rules file at path."""
     import yaml  # only here: the e2e imports RULES without PyYAML
     names = [r.get("record") or r.get("alert") for g in yaml.safe_load(open(path))["groups"] for r in g["rules"]]
+    odd = {n: e for n, (e, _) in list(RULES.items()) + list(PANELS.items()) if e not in (DATA, TRAFFIC, EMPTY)}
+    if odd:
+        sys.exit(f"{__file__}: expectations must be data, traffic or empty: {odd}")
     unlisted = [n for n in names if n not in RULES]
     gone = sorted(set(RULES) - set(names))
     if unlisted or gone:

@@ -19,15 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do
-    if kill -0 "$p" 2>/dev/null; then kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source deploy/e2e-lib.sh
 fail() { echo "deploy/e2e-cluster.sh: FAIL: $*" >&2; for f in "$tmp"/*.log; do echo "== $f"; tail -n 8 "$f"; done >&2; exit 1; }
 step() { printf '== %s\n' "$*"; }
 
@@ -40,12 +32,7 @@ if [ -z "$tl" ]; then
   go build -o "$tmp/ticketledger" ./cmd/ticketledger
   tl=$tmp/ticketledger
 fi
-read -r p1 p2 pk plb < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(4)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])
-for s in ss: s.close()')
+read -r p1 p2 pk plb < <(free_ports 4)
 
 healthy() { # URL: the image's HEALTHCHECK command, until it passes
   for _ in $(seq 1 100); do

@@ -11,10 +11,7 @@
 # stop publishes the signed head into the heads volume.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+source deploy/e2e-lib.sh
 fail() { echo "deploy/e2e-image.sh: FAIL: $*" >&2; tail -n 10 "$tmp/serve.log" >&2 2>/dev/null; exit 1; }
 
 bin=${1:-}
@@ -23,7 +20,7 @@ if [ -z "$bin" ]; then
   bin=$tmp/ticketledger
 fi
 if command -v ldd >/dev/null && ldd "$bin" >/dev/null 2>&1; then fail "$bin is dynamically linked: distroless/static needs a static binary"; fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_ports 1)
 
 # The Dockerfile's CMD, HEALTHCHECK and volume directories, as written there.
 read -r -a cmd < <(python3 - "$tmp" "$port" <<'PYEOF'
@@ -60,6 +57,7 @@ echo "== HEALTHCHECK: ticketledger $hc"
 openssl genpkey -algorithm ed25519 -out "$tmp/ledger.key" 2>/dev/null
 (cd "$tmp/home" && TICKETLEDGER_SIGNING_KEY="$(cat "$tmp/ledger.key")" exec "$bin" "${cmd[@]}") >"$tmp/serve.log" 2>&1 &
 pid=$!
+pids+=("$pid")
 ok=
 for _ in $(seq 1 300); do
   # shellcheck disable=SC2086 # the HEALTHCHECK's arguments, split as Docker does
@@ -72,7 +70,6 @@ done
 "$bin" $hc
 [ -s "$tmp/home/data/admin.token" ] || fail "no admin.token in the data volume"
 kill -TERM "$pid"; wait "$pid" || fail "serve did not stop cleanly on SIGTERM"
-pid=
 [ -s "$tmp/home/heads/ledger.head" ] || fail "no signed head in the heads volume after the stop"
 echo "  admin.token in /home/nonroot/data, ledger.head in /home/nonroot/heads"
 echo "== deploy/e2e-image.sh: passed"

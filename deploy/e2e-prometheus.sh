@@ -65,22 +65,9 @@ if ! "$PY" -c 'import yaml' 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-yaml >/dev/null
 fi
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do
-    if kill -0 "$p" 2>/dev/null; then kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source deploy/e2e-lib.sh
 
-read -r prom_port am_port hook_port smtp_port < <("$PY" -c '
-import socket
-ss = [socket.socket() for _ in range(4)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])
-for s in ss: s.close()')
+read -r prom_port am_port hook_port smtp_port < <(free_ports 4)
 
 token_file=
 if [ -n "${METRICS_TOKEN_FILE:-}" ]; then

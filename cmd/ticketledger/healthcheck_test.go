@@ -7,18 +7,6 @@ import (
 	"testing"
 )
 
-func TestHealthcheckReadyLedger(t *testing.T) {
-	e := newEnv(t)
-	e.caughtUp()
-	r := runCLI(t, "healthcheck", "--url", e.srv.URL+"/readyz")
-	if r.code != 0 {
-		t.Fatalf("healthcheck of a ready ledger: exit %d, stderr %q", r.code, r.err)
-	}
-	if !strings.Contains(r.out, "healthy: "+e.srv.URL+"/readyz") {
-		t.Fatalf("stdout %q does not say healthy", r.out)
-	}
-}
-
 func TestHealthcheckUnhealthy(t *testing.T) {
 	clearEnv(t)
 	notReady := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -61,5 +49,17 @@ func TestHealthcheckUnhealthy(t *testing.T) {
 				t.Fatalf("stderr %q does not mention %q", r.err, tc.want)
 			}
 		})
+	}
+}
+
+func TestHealthcheckReadyLedger(t *testing.T) {
+	e := newEnv(t)
+	e.caughtUp()
+	r := runCLI(t, "healthcheck", "--url", e.srv.URL+"/readyz")
+	if r.code != 0 {
+		t.Fatalf("healthcheck of a ready ledger: exit %d, stderr %q", r.code, r.err)
+	}
+	if !strings.Contains(r.out, "healthy: "+e.srv.URL+"/readyz") {
+		t.Fatalf("stdout %q does not say healthy", r.out)
 	}
 }
