@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -197,6 +198,51 @@ func TestTicketsListFiltersAndCursor(t *testing.T) {
 	}
 	if _, err := tk.List(TicketFilter{Status: "nope"}, Page{}); domain.KindOf(err) != domain.KindInvalid {
 		t.Errorf("bad status: %v", err)
+	}
+}
+
+// TestTicketsListSLAState: a listing judged at an instant shows each
+// ticket's SLA state, the most urgent ones included, with the time left.
+func TestTicketsListSLAState(t *testing.T) {
+	w := newWorld()
+	for i, id := range []string{"a", "b", "c", "d", "e"} {
+		w.open(id, domain.Severity("ABCAB"[i:i+1]), t0.Add(time.Duration(i)*time.Hour))
+	}
+	w.respond("a", t0.Add(time.Hour), dlFor("A", t0))
+	w.respond("b", t0.Add(10*time.Hour), dlFor("B", t0.Add(time.Hour)))
+	tk, _ := fold(w.g.Events)
+	now := t0.Add(5*time.Hour + 30*time.Minute)
+	pg, err := tk.List(TicketFilter{Now: now, Horizon: 3 * time.Hour}, Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		state, verdict string
+		remaining      float64 // seconds; NaN: none
+	}{
+		"a": {"met", "met", math.NaN()},
+		"b": {"breached", "breached", math.NaN()},
+		"c": {"pending", "pending", (4*time.Hour + 30*time.Minute).Seconds()}, // C: 8h from t0+2h
+		"d": {"breached_unanswered", "breached", (-30 * time.Minute).Seconds()},
+		"e": {"at_risk", "pending", (2*time.Hour + 30*time.Minute).Seconds()},
+	}
+	for _, v := range pg.Tickets {
+		w := want[v.ID]
+		if v.SLA == nil {
+			t.Fatalf("%s: no SLA state", v.ID)
+		}
+		if v.SLA.State != w.state || v.SLA.Verdict != w.verdict || !v.SLA.At.Equal(now) {
+			t.Errorf("%s: state %q verdict %q at %v, want %q %q", v.ID, v.SLA.State, v.SLA.Verdict, v.SLA.At, w.state, w.verdict)
+		}
+		switch {
+		case math.IsNaN(w.remaining) && v.SLA.RemainingSeconds != nil:
+			t.Errorf("%s: remaining %v on an answered ticket", v.ID, *v.SLA.RemainingSeconds)
+		case !math.IsNaN(w.remaining) && (v.SLA.RemainingSeconds == nil || *v.SLA.RemainingSeconds != w.remaining):
+			t.Errorf("%s: remaining %v, want %v", v.ID, v.SLA.RemainingSeconds, w.remaining)
+		}
+	}
+	if pg, _ := tk.List(TicketFilter{}, Page{}); pg.Tickets[3].SLA != nil {
+		t.Errorf("a listing not judged at an instant has an SLA state: %+v", pg.Tickets[3].SLA)
 	}
 }
 

@@ -63,6 +63,27 @@ type Ticket struct {
 	Events   int    `json:"events"`
 	Revision uint64 `json:"revision"`
 	Position uint64 `json:"position"`
+	// SLA is the ticket's SLA state at the instant of the listing (List
+	// with a Now); nil for a request without a deadline (a marketplace
+	// redirect) or when the listing was not judged at an instant.
+	SLA *SLAState `json:"sla,omitempty"`
+}
+
+// SLAState is a ticket's SLA state at an instant, as listings show it.
+type SLAState struct {
+	// State is "met" or "breached" (answered, by the recorded verdict),
+	// "breached_unanswered" (open, unanswered, deadline passed), "at_risk"
+	// (open, unanswered, deadline within the horizon) or "pending" (open
+	// and unanswered otherwise; also a ticket closed unanswered before its
+	// deadline). A ticket closed unanswered after its deadline is
+	// "breached".
+	State string `json:"state"`
+	// Verdict is sla.Judge's: "met", "breached" or "pending".
+	Verdict string    `json:"verdict"`
+	At      time.Time `json:"at"`
+	// RemainingSeconds is the wall-clock time left to the deadline of an
+	// unanswered ticket at At, negative once it passed.
+	RemainingSeconds *float64 `json:"remainingSeconds,omitempty"`
 }
 
 // Escalations summarises a ticket's escalations.
@@ -380,8 +401,30 @@ func (r *rec) breachedUnanswered(now int64) bool {
 	return r.waiting() && sla.Judge(fromNano(r.dl.at), fromNano(now), false, false) == sla.VerdictBreached
 }
 
+// slaState is r's SLA state at now with at-risk threshold th; nil without
+// a deadline.
+func (r *rec) slaState(now int64, th sla.RiskThreshold) *SLAState {
+	verdict := r.verdict(now)
+	if verdict == "" {
+		return nil
+	}
+	s := &SLAState{State: verdict, Verdict: verdict, At: fromNano(now)}
+	if r.deadlineSet && !r.responded {
+		rem := seconds(r.dl.at - now)
+		s.RemainingSeconds = &rem
+	}
+	switch {
+	case r.breachedUnanswered(now):
+		s.State = SLABreachedUnanswered
+	case r.atRisk(now, th):
+		s.State = SLAAtRisk
+	}
+	return s
+}
+
 // List returns one page of the tickets matching f, in the order they were
-// opened (oldest or newest first).
+// opened (oldest or newest first). With f.Now, each ticket carries its SLA
+// state at that instant (at risk by f.Horizon).
 func (t *Tickets) List(f TicketFilter, p Page) (TicketPage, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -403,7 +446,11 @@ func (t *Tickets) List(f TicketFilter, p Page) (TicketPage, error) {
 			page.Next = makeCursor('t', t.at(last).openedPos)
 			return false
 		}
-		page.Tickets = append(page.Tickets, t.view(r))
+		v := t.view(r)
+		if m.now != 0 {
+			v.SLA = r.slaState(m.now, m.risk)
+		}
+		page.Tickets = append(page.Tickets, v)
 		last = i
 		return true
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -248,6 +249,12 @@ func fmtDur(d time.Duration) string { return render.Duration(d) }
 
 // fmtSecs formats seconds as a duration.
 func fmtSecs(s float64) string { return fmtDur(time.Duration(s * float64(time.Second))) }
+
+// csvSecs formats seconds as a plain number a spreadsheet can sum (to the
+// millisecond, no unit).
+func csvSecs(s float64) string {
+	return strconv.FormatFloat(math.Round(s*1000)/1000, 'f', -1, 64)
+}
 
 // verifyRemote verifies the hash chain of every ticket through a running
 // ledger: it lists the tickets and asks for each one's verification.

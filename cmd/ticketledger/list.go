@@ -122,22 +122,47 @@ func newListCmd(g *globals) *cobra.Command {
 	return c
 }
 
-// ticketRows is the table of a page of tickets.
-func ticketRows(res projections.TicketPage, _ render.Format) render.Rows {
-	rows := render.Rows{Header: []string{"ID", "STATUS", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "OPENED", "DUE", "FIRST RESPONSE", "SLA"}}
+// ticketRows is the table of a page of tickets. SLA is the state at the
+// listing's instant (breached_unanswered, at_risk, …) and LEFT the time to
+// the deadline of an unanswered ticket ("30m over" once passed); in CSV,
+// LEFT_SECONDS is that time in seconds, negative once passed.
+func ticketRows(res projections.TicketPage, f render.Format) render.Rows {
+	left := "LEFT"
+	if f == render.CSV {
+		left = "LEFT_SECONDS"
+	}
+	rows := render.Rows{Header: []string{"ID", "STATUS", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "OPENED", "DUE", "FIRST RESPONSE", "SLA", left}}
 	for _, t := range res.Tickets {
-		due, fr, verdict := "", "", ""
+		due, fr, state, rem := "", "", "", ""
 		if t.Deadline != nil {
 			due = fmtTime(t.Deadline.At)
 		}
 		if t.FirstResponse != nil {
 			fr = fmtTime(t.FirstResponse.At)
-			verdict = "met"
+			state = "met"
 			if !t.FirstResponse.Met {
-				verdict = "breached"
+				state = "breached"
 			}
 		}
-		rows.Add(t.ID, t.Status, t.Severity, t.Product, t.PartnerID, t.CustomerID, fmtTime(t.OpenedAt), due, fr, verdict)
+		if s := t.SLA; s != nil {
+			state = s.State
+			if s.RemainingSeconds != nil {
+				rem = timeLeft(*s.RemainingSeconds, f)
+			}
+		}
+		rows.Add(t.ID, t.Status, t.Severity, t.Product, t.PartnerID, t.CustomerID, fmtTime(t.OpenedAt), due, fr, state, rem)
 	}
 	return rows
+}
+
+// timeLeft formats the seconds left to a deadline: "2h30m" or "30m over"
+// for people, plain seconds for CSV.
+func timeLeft(secs float64, f render.Format) string {
+	if f == render.CSV {
+		return csvSecs(secs)
+	}
+	if secs < 0 {
+		return fmtSecs(-secs) + " over"
+	}
+	return fmtSecs(secs)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,36 @@ func TestListAndAudit(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(e.ok(with(provider, "audit", "-o", "json")...)), &ap); err != nil || len(ap.Entries) == 0 {
 		t.Fatalf("audit of its own tenancy: %v %+v", err, ap)
+	}
+}
+
+// TestListShowsSLAState: the most urgent tickets (breached, unanswered) say
+// so in the table, JSON and CSV, with the time past the deadline.
+func TestListShowsSLAState(t *testing.T) {
+	e, late, open := queryEnv(t)
+	out := e.ok(with(auditor, "list", "--sla", "breached")...)
+	contains(t, out, open, late, "LEFT")
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, open):
+			contains(t, line, "breached_unanswered", "m", "over")
+		case strings.HasPrefix(line, late):
+			contains(t, line, " breached ")
+		}
+	}
+	var page projections.TicketPage
+	if err := json.Unmarshal([]byte(e.ok(with(auditor, "list", "--sla", "breached_unanswered", "-o", "json")...)), &page); err != nil || len(page.Tickets) != 1 {
+		t.Fatalf("list json: %v %+v", err, page)
+	}
+	if s := page.Tickets[0].SLA; s == nil || s.State != "breached_unanswered" || s.Verdict != "breached" || s.RemainingSeconds == nil || *s.RemainingSeconds > -1700 {
+		t.Fatalf("sla state in JSON: %+v", s)
+	}
+	recs := readCSV(t, e.ok(with(auditor, "list", "--sla", "breached_unanswered", "-o", "csv")...))
+	if len(recs) != 2 || recs[0][9] != "SLA" || recs[0][10] != "LEFT_SECONDS" || recs[1][9] != "breached_unanswered" {
+		t.Fatalf("list csv: %v", recs)
+	}
+	if secs, err := strconv.ParseFloat(recs[1][10], 64); err != nil || secs > -1700 || secs < -2000 {
+		t.Fatalf("LEFT_SECONDS %q: %v", recs[1][10], err)
 	}
 }
 

@@ -722,3 +722,31 @@ func TestOpenAPIEvidenceBundleIsZip(t *testing.T) {
 		t.Fatalf("evidence.zip 200 content: %v", ok)
 	}
 }
+
+// TestListTicketsSLAState: the listing shows each ticket's SLA state at the
+// server's now (the at-risk horizon as the query gives it), so a breached,
+// unanswered ticket is not blank.
+func TestListTicketsSLAState(t *testing.T) {
+	e := newEnv(t)
+	id := e.seed() // severity A, opened at t0: due t0+2h
+	e.now = t0.Add(2*time.Hour + 30*time.Minute)
+	var list projections.TicketPage
+	e.must(200, e.do("GET", "/v1/tickets?sla=breached_unanswered", auditorH, nil)).json(t, &list)
+	if len(list.Tickets) != 1 || list.Tickets[0].ID != id {
+		t.Fatalf("list %+v", list)
+	}
+	s := list.Tickets[0].SLA
+	if s == nil || s.State != projections.SLABreachedUnanswered || s.Verdict != "breached" || !s.At.Equal(e.now) ||
+		s.RemainingSeconds == nil || *s.RemainingSeconds != -1800 {
+		t.Fatalf("sla state %+v", s)
+	}
+	e.now = t0.Add(90 * time.Minute)
+	e.must(200, e.do("GET", "/v1/tickets?horizon=45m", auditorH, nil)).json(t, &list)
+	if s := list.Tickets[0].SLA; s == nil || s.State != projections.SLAAtRisk || *s.RemainingSeconds != 1800 {
+		t.Fatalf("at risk: %+v", s)
+	}
+	e.must(200, e.do("GET", "/v1/tickets?horizon=15m", auditorH, nil)).json(t, &list)
+	if s := list.Tickets[0].SLA; s == nil || s.State != projections.SLAPending {
+		t.Fatalf("pending: %+v", s)
+	}
+}

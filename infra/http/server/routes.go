@@ -159,7 +159,7 @@ func routes() []route {
 				param{Name: "severity", Type: "string", Values: severities},
 				param{Name: "product", Type: "string"},
 				param{Name: "sla", Type: "string", Values: []string{projections.SLAMet, projections.SLABreached, projections.SLAPending, projections.SLAAtRisk, projections.SLABreachedUnanswered}},
-				param{Name: "horizon", Type: "duration", Desc: "at-risk horizon for sla=at_risk: seconds or a duration like 90m (default 1h)"},
+				param{Name: "horizon", Type: "duration", Desc: "at-risk horizon for sla=at_risk and each ticket's sla.state: seconds or a duration like 90m (default 1h)"},
 				param{Name: "openedFrom", Type: "date-time", Desc: "opened at or after (RFC 3339)"},
 				param{Name: "openedTo", Type: "date-time", Desc: "opened before (RFC 3339)"},
 			)...),
