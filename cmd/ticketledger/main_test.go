@@ -233,6 +233,31 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// TestUnknownNestedSubcommand: a typo below the top level is a usage error
+// with a suggestion, not the group's help and success.
+func TestUnknownNestedSubcommand(t *testing.T) {
+	clearEnv(t)
+	for args, want := range map[[2]string][]string{
+		{"sla", "reprot"}:    {`unknown command "reprot" for "ticketledger sla"`, "Did you mean this?", "\treport", "ticketledger sla --help"},
+		{"partner", "shwo"}:  {`unknown command "shwo" for "ticketledger partner"`, "\tshow"},
+		{"tokens", "zzzzzz"}: {`unknown command "zzzzzz" for "ticketledger tokens"`},
+	} {
+		r := runCLI(t, args[0], args[1])
+		if r.code != exitUsage || r.out != "" {
+			t.Errorf("%v: exit %d, stdout %q; want exit %d and no output", args, r.code, r.out, exitUsage)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.err, w) {
+				t.Errorf("%v: stderr %q does not contain %q", args, r.err, w)
+			}
+		}
+	}
+	// The group alone still shows its subcommands.
+	if r := runCLI(t, "sla"); r.code != 0 || !strings.Contains(r.out, "report") {
+		t.Errorf("sla alone: exit %d, %q", r.code, r.out)
+	}
+}
+
 func TestParseTime(t *testing.T) {
 	now := func() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }
 	for in, want := range map[string]time.Time{

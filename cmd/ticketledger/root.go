@@ -74,7 +74,38 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 	addClientCommands(root, g)
 	addServerCommands(root, g)
 	root.AddCommand(newHealthcheckCmd())
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes a typo in a nested subcommand ("sla
+// reprot") a usage error with cobra's suggestions, as it is at the top
+// level: cobra would print the group's help and exit 0. A group given no
+// subcommand still prints its help.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
+	if !c.HasParent() || !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		if c.SuggestionsMinimumDistance <= 0 {
+			c.SuggestionsMinimumDistance = 2 // cobra's default at the top level
+		}
+		var hint strings.Builder
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			hint.WriteString("\n\nDid you mean this?\n")
+			for _, name := range s {
+				fmt.Fprintf(&hint, "\t%s\n", name)
+			}
+		}
+		return usagef(c, "unknown command %q for %q%s", args[0], c.CommandPath(), hint.String())
+	}
+	c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 }
 
 // noEnv is the flag annotation that keeps envDefaults off a flag whose
