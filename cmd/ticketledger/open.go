@@ -32,7 +32,7 @@ The actor is the principal of the token (--token-file, TICKETLEDGER_TOKEN or
 $XDG_CONFIG_HOME/ticketledger/token): a partner token files for its partner.`,
 		Example: `  ticketledger open --token-file alice.token \
     --customer fabrikam --product azure --severity A --title "VMs down in West Europe" \
-    --contact-name "Alice" --contact-email alice@contoso.example`,
+    --contact-name "Alice" --contact-email alice@contoso.example --locale en-GB`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return o.run(c) },
 	}

@@ -85,3 +85,58 @@ func TestUnreachable(t *testing.T) {
 		t.Fatalf("list: exit %d", r.code)
 	}
 }
+
+// TestOpenHelpExampleRuns: the example in open --help files a request as it
+// stands (the token file replaced by the test's proxy identity).
+func TestOpenHelpExampleRuns(t *testing.T) {
+	e := newPartnerEnv(t)
+	help := e.ok("open", "--help")
+	i := strings.Index(help, "Examples:")
+	j := strings.Index(help, "\nFlags:")
+	if i < 0 || j < i {
+		t.Fatalf("no example in\n%s", help)
+	}
+	example := strings.ReplaceAll(help[i+len("Examples:"):j], "\\\n", " ")
+	args := shellWords(t, strings.TrimSpace(example))
+	if len(args) < 2 || args[0] != "ticketledger" || args[1] != "open" {
+		t.Fatalf("example %q", example)
+	}
+	args = args[1:]
+	for k := 0; k+1 < len(args); k++ {
+		if args[k] == "--token-file" {
+			args = append(args[:k], args[k+2:]...)
+			break
+		}
+	}
+	contains(t, e.ok(with(provider, args...)...), "accepted", "first response due")
+}
+
+// shellWords splits a command line at spaces outside double quotes.
+func shellWords(t *testing.T, s string) []string {
+	t.Helper()
+	var words []string
+	var cur strings.Builder
+	quoted, in := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted, in = !quoted, true
+		case (r == ' ' || r == '\n') && !quoted:
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if quoted {
+		t.Fatalf("unbalanced quotes in %q", s)
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
+}

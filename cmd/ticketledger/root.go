@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -52,6 +53,8 @@ it never lands in shell history. The first serve writes an admin token to
 
 Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SERVER).`,
 	}
+	root.Version = version
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{cmd: strings.TrimPrefix(c.CommandPath(), "ticketledger"), err: err}
 	})
@@ -60,14 +63,20 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table, json or csv")
 	pf.StringVar(&g.tokenFile, "token-file", "", "file holding the bearer token (default: $TICKETLEDGER_TOKEN, else $XDG_CONFIG_HOME/ticketledger/token)")
 	pf.StringVar(&g.actorID, "proxy-actor", "", "proxy mode only: send X-Actor-Id (honoured only by a ledger run with --trust-proxy, from a trusted address)")
-	pf.StringVar(&g.actorRole, "proxy-role", "", "proxy mode only: send X-Actor-Role (indirect_provider, indirect_reseller, vendor_support, auditor, admin)")
+	pf.StringVar(&g.actorRole, "proxy-role", "", "proxy mode only: send X-Actor-Role ("+tokenRoles+")")
 	pf.StringVar(&g.actorParent, "proxy-partner", "", "proxy mode only: send X-Actor-Partner")
 	pf.StringVar(&g.onBehalfOf, "on-behalf-of", "", "customer id the actor acts for")
 	pf.StringVar(&g.idemKey, "idempotency-key", "", "retry-safe key: the same key never appends twice")
 	pf.StringVar(&g.expectedRev, "expected-revision", "", "refuse the command unless the ticket is at this revision")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if err := refuseClientFlags(c); err != nil {
+			return err
+		}
 		if err := envDefaults(c); err != nil {
 			return err
+		}
+		if _, offline := c.Annotations[offlineFlags]; offline {
+			return nil
 		}
 		return g.resolveToken()
 	}
@@ -75,7 +84,69 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 	addServerCommands(root, g)
 	root.AddCommand(newHealthcheckCmd())
 	refuseUnknownSubcommands(root)
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "serve", "version":
+			offline(c)
+		case "rebuild", "bench":
+			offline(c, "output") // bench http, a client, keeps them all
+		}
+	}
 	return root
+}
+
+// offlineFlags is the annotation of a command that talks to no ledger over
+// HTTP; its value lists the global client flags it uses all the same.
+const offlineFlags = "ticketledger/offline"
+
+// offline marks c as a command that is no client of a running ledger: its
+// help leaves out the global client flags (--server, --token-file, the
+// proxy and command flags) but those in keep, and its command line refuses
+// them (refuseClientFlags). Its subcommands are not affected.
+func offline(c *cobra.Command, keep ...string) {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[offlineFlags] = strings.Join(keep, ",")
+	help := c.HelpFunc() // the parent's: cobra's default
+	c.SetHelpFunc(func(h *cobra.Command, args []string) {
+		if h != c {
+			help(h, args)
+			return
+		}
+		var hidden []*pflag.Flag
+		c.InheritedFlags().VisitAll(func(f *pflag.Flag) {
+			if clientOnly(c, f) && !f.Hidden {
+				f.Hidden = true
+				hidden = append(hidden, f)
+			}
+		})
+		help(h, args)
+		for _, f := range hidden {
+			f.Hidden = false
+		}
+	})
+}
+
+// clientOnly: f is a global client flag that offline command c does not use.
+func clientOnly(c *cobra.Command, f *pflag.Flag) bool {
+	keep, ok := c.Annotations[offlineFlags]
+	if !ok || f.Name == "help" || f.Name == "version" {
+		return false
+	}
+	return !slices.Contains(strings.Split(keep, ","), f.Name)
+}
+
+// refuseClientFlags refuses a global client flag on an offline command's
+// command line ("serve --server …"): it would do nothing.
+func refuseClientFlags(c *cobra.Command) error {
+	var err error
+	c.InheritedFlags().VisitAll(func(f *pflag.Flag) {
+		if err == nil && f.Changed && clientOnly(c, f) {
+			err = usagef(c, "--%s is a flag of the client commands: %s does not use it", f.Name, c.Name())
+		}
+	})
+	return err
 }
 
 // refuseUnknownSubcommands makes a typo in a nested subcommand ("sla
@@ -107,6 +178,11 @@ func refuseUnknownSubcommands(c *cobra.Command) {
 	}
 	c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 }
+
+// tokenRoles are the roles a principal can have (all of domain.Role's but
+// the ledger's own, system), as flag help lists them.
+var tokenRoles = strings.Join([]string{string(domain.RoleIndirectProvider), string(domain.RoleIndirectReseller),
+	string(domain.RoleVendorSupport), string(domain.RoleAuditor)}, ", ") + " or " + string(domain.RoleAdmin)
 
 // noEnv is the flag annotation that keeps envDefaults off a flag whose
 // TICKETLEDGER_<FLAG_NAME> variable means something else (--signing-key is a

@@ -38,7 +38,7 @@ func newTokensCreateCmd(g *globals) *cobra.Command {
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if b.Role == "" {
-				return usagef(c, "--role is required: indirect_provider, indirect_reseller, vendor_support, auditor or admin")
+				return usagef(c, "--role is required: %s", tokenRoles)
 			}
 			if expires != "" {
 				t, err := parseExpiry(expires, time.Now)
@@ -73,10 +73,10 @@ func newTokensCreateCmd(g *globals) *cobra.Command {
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&b.Role, "role", "", "the holder's role: indirect_provider, indirect_reseller, vendor_support, auditor or admin (required)")
+	fl.StringVar(&b.Role, "role", "", "the holder's role: "+tokenRoles+" (required)")
 	fl.StringVar(&b.Partner, "partner", "", "the holder's partner organisation (partner roles)")
 	fl.StringVar(&b.Name, "name", "", "who holds it, e.g. alice@contoso.example (recorded as <name>#<tokenId>)")
-	fl.StringVar(&b.Scope, "scope", "", `"metrics" for a scrape-only auditor token`)
+	fl.StringVar(&b.Scope, "scope", "", `"metrics" for a scrape-only auditor token, "replica" for an admin token another ledger uses as its store (serve --store esdb://…)`)
 	fl.StringVar(&expires, "expires", "", "expiry: a time (RFC 3339, YYYY-MM-DD) or a duration from now (90d, 12h); default never")
 	fl.StringVar(&out, "out", "", "write the secret to this file (mode 0600) instead of printing it")
 	return c
