@@ -38,7 +38,7 @@ the event) or, with --axis occurred, the occurred-at axis (when it happened).`,
 				return usagef(c, "--axis %q: want recorded or occurred", axis)
 			}
 			page.query(q)
-			return fetch(c, g, "/v1/audit", q, auditRows, func(p projections.AuditPage) string { return p.Next })
+			return fetchPages(c, g, "/v1/audit", q, &page, auditListing)
 		},
 	}
 	fl := c.Flags()
@@ -68,3 +68,11 @@ func auditRows(res projections.AuditPage, _ render.Format) render.Rows {
 	}
 	return rows
 }
+
+// auditListing reads and joins pages of the audit index.
+var auditListing = listing[projections.AuditPage]{rows: auditRows,
+	next: func(p projections.AuditPage) string { return p.Next },
+	join: func(acc *projections.AuditPage, more projections.AuditPage) int {
+		acc.Entries, acc.Next = append(acc.Entries, more.Entries...), more.Next
+		return len(more.Entries)
+	}}

@@ -16,12 +16,70 @@ type pageFlags struct {
 	cursor string
 	limit  int
 	order  string
+	all    bool
 }
+
+// allPageSize is the page size of each request of --all unless --limit
+// says otherwise.
+const allPageSize = 1000
 
 func (p *pageFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&p.cursor, "cursor", "", "continue after a previous page (the cursor it printed)")
-	c.Flags().IntVar(&p.limit, "limit", 50, "page size (at most 10000)")
+	c.Flags().IntVar(&p.limit, "limit", 50, fmt.Sprintf("page size (at most 10000; with --all, rows per request, default %d)", allPageSize))
 	c.Flags().StringVar(&p.order, "order", "", "oldest (default) or newest first")
+	c.Flags().BoolVar(&p.all, "all", false, "every page: follow the cursor to the end (progress on a terminal)")
+}
+
+// listing is how fetchPages reads and joins the pages of type R.
+type listing[R any] struct {
+	rows func(R, render.Format) render.Rows
+	next func(R) string
+	// join appends the rows of more to acc, takes its cursor, and returns
+	// how many rows it added.
+	join func(acc *R, more R) int
+}
+
+// fetchPages is fetch of one page, or with --all of every page from the
+// cursor on, written as one.
+func fetchPages[R any](c *cobra.Command, g *globals, path string, q url.Values, p *pageFlags, l listing[R]) error {
+	if !p.all {
+		return fetch(c, g, path, q, l.rows, l.next)
+	}
+	f, err := g.format()
+	if err != nil {
+		return err
+	}
+	if !c.Flags().Changed("limit") {
+		q.Set("limit", strconv.Itoa(allPageSize))
+	}
+	cl := g.client()
+	prog := newTerminalProgress(c.ErrOrStderr(), "fetching", "rows")
+	var acc R
+	n := 0
+	for first := true; ; first = false {
+		var page R
+		if err := cl.Get(c.Context(), path, q, &page); err != nil {
+			return err
+		}
+		if first {
+			var none R
+			acc, n = page, l.join(&none, page)
+		} else {
+			n += l.join(&acc, page)
+		}
+		if prog != nil {
+			prog.Set(int64(n), -1)
+		}
+		next := l.next(page)
+		if next == "" {
+			break
+		}
+		q.Set("cursor", next)
+	}
+	if prog != nil {
+		prog.Finish()
+	}
+	return render.Write(c.OutOrStdout(), f, acc, l.rows(acc, f))
 }
 
 func (p *pageFlags) query(q url.Values) {
@@ -80,10 +138,10 @@ func setTime(q url.Values, k string, t *timeFlag) {
 	}
 }
 
-// printNext tells people how to get the next page (stderr, so scripts can
-// read stdout as JSON/CSV).
-func printNext(c *cobra.Command, f render.Format, next string) {
-	if next != "" && f == render.Table {
+// printNext says how to get the next page, in every format (on stderr, so
+// scripts still read stdout as JSON/CSV).
+func printNext(c *cobra.Command, _ render.Format, next string) {
+	if next != "" {
 		fmt.Fprintf(c.ErrOrStderr(), "more: add --cursor %s\n", next)
 	}
 }
@@ -105,7 +163,7 @@ func newListCmd(g *globals) *cobra.Command {
 			setTime(q, "openedFrom", &from)
 			setTime(q, "openedTo", &to)
 			page.query(q)
-			return fetch(c, g, "/v1/tickets", q, ticketRows, func(p projections.TicketPage) string { return p.Next })
+			return fetchPages(c, g, "/v1/tickets", q, &page, ticketListing)
 		},
 	}
 	fl := c.Flags()
@@ -121,6 +179,14 @@ func newListCmd(g *globals) *cobra.Command {
 	page.register(c)
 	return c
 }
+
+// ticketListing reads and joins pages of tickets.
+var ticketListing = listing[projections.TicketPage]{rows: ticketRows,
+	next: func(p projections.TicketPage) string { return p.Next },
+	join: func(acc *projections.TicketPage, more projections.TicketPage) int {
+		acc.Tickets, acc.Next = append(acc.Tickets, more.Tickets...), more.Next
+		return len(more.Tickets)
+	}}
 
 // ticketRows is the table of a page of tickets. SLA is the state at the
 // listing's instant (breached_unanswered, at_risk, …) and LEFT the time to

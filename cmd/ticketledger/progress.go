@@ -29,10 +29,26 @@ type progress struct {
 // newProgress returns a progress display for desc on w, counting steps.
 func newProgress(w io.Writer, desc string) *progress { return newProgressOf(w, desc, "steps") }
 
+// newTerminalProgress is newProgressOf when w is a terminal, else nil: for
+// commands whose stdout is the result and whose stderr should stay quiet in
+// scripts. A total of -1 shows a count without an end.
+func newTerminalProgress(w io.Writer, desc, units string) *progress {
+	if !isTerminal(w) {
+		return nil
+	}
+	return newProgressOf(w, desc, units)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
 // newProgressOf is newProgress counting units ("events").
 func newProgressOf(w io.Writer, desc, units string) *progress {
 	p := &progress{w: w, desc: desc, start: time.Now(), every: 2 * time.Second}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(w) {
 		p.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription(desc),

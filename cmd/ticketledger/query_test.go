@@ -136,6 +136,43 @@ func TestListShowsSLAState(t *testing.T) {
 	}
 }
 
+// TestListAll: a page of CSV or JSON says on stderr that more rows exist,
+// and --all follows the cursor to the end.
+func TestListAll(t *testing.T) {
+	e, late, open := queryEnv(t)
+	third := e.openTicket()
+	e.caughtUp()
+	for _, c := range []struct {
+		name string
+		args []string
+		rows int
+	}{
+		{"list", []string{"list"}, 3},
+		{"audit", []string{"audit", "--type", "ticket.opened"}, 3},
+	} {
+		r := e.run(with(auditor, append(c.args, "--limit", "1", "-o", "csv")...)...)
+		if r.code != 0 || len(readCSV(t, r.out)) != 2 || !strings.Contains(r.err, "more: add --cursor ") {
+			t.Fatalf("%s: one page of CSV: %+v", c.name, r)
+		}
+		r = e.run(with(auditor, append(c.args, "--limit", "1", "--all", "-o", "csv")...)...)
+		if recs := readCSV(t, r.out); r.code != 0 || len(recs) != c.rows+1 || r.err != "" {
+			t.Fatalf("%s --all: %d rows, %+v", c.name, len(recs)-1, r)
+		}
+	}
+	var page projections.TicketPage
+	r := e.run(with(auditor, "list", "--limit", "2", "--all", "-o", "json")...)
+	if err := json.Unmarshal([]byte(r.out), &page); err != nil || len(page.Tickets) != 3 || page.Next != "" {
+		t.Fatalf("list --all json: %v %+v", err, r)
+	}
+	if page.Tickets[0].ID != late || page.Tickets[1].ID != open || page.Tickets[2].ID != third {
+		t.Errorf("order %v", page.Tickets)
+	}
+	// Nothing matches: an empty list, not null.
+	if out := e.ok(with(auditor, "list", "--all", "--severity", "C", "-o", "json")...); !strings.Contains(out, `"tickets": []`) {
+		t.Errorf("empty --all: %s", out)
+	}
+}
+
 func TestSLA(t *testing.T) {
 	e, late, open := queryEnv(t)
 
