@@ -160,6 +160,9 @@ func TestTicketsListFiltersAndCursor(t *testing.T) {
 		{"at risk 3h", TicketFilter{SLA: SLAAtRisk, Now: now, Horizon: 3 * time.Hour}, "e"},
 		{"at risk 5h", TicketFilter{SLA: SLAAtRisk, Now: now, Horizon: 5 * time.Hour}, "ce"},
 		{"status", TicketFilter{Status: StatusInProgress}, "ab"},
+		{"id prefix", TicketFilter{IDPrefix: "c"}, "c"},
+		{"id prefix and severity", TicketFilter{IDPrefix: "c", Severity: "A"}, ""},
+		{"id prefix matching none", TicketFilter{IDPrefix: "cz"}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

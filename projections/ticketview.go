@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"encoding/base64"
 	"sort"
 	"strconv"
@@ -250,6 +251,9 @@ type TicketFilter struct {
 	// of the opening.
 	OpenedFrom time.Time `json:"openedFrom,omitzero"`
 	OpenedTo   time.Time `json:"openedTo,omitzero"`
+	// IDPrefix selects the tickets whose id starts with it (a short id
+	// typed by a person; within Party's tenancy like every filter).
+	IDPrefix string `json:"idPrefix,omitempty"`
 }
 
 // SLA filter values.
@@ -279,11 +283,17 @@ type match struct {
 	sla                                  string
 	risk                                 sla.RiskThreshold
 	now, from, to                        int64
-	none                                 bool // a value is unknown: nothing matches
+	prefix                               []byte // IDPrefix
+	ids                                  *idtab // the ticket ids, for prefix
+	none                                 bool   // a value is unknown: nothing matches
 }
 
 func (t *Tickets) compile(f TicketFilter) (match, error) {
-	m := match{sla: f.SLA, risk: sla.LeadTime(f.Horizon), now: unixNano(f.Now), from: unixNano(f.OpenedFrom), to: unixNano(f.OpenedTo)}
+	m := match{sla: f.SLA, risk: sla.LeadTime(f.Horizon), now: unixNano(f.Now), from: unixNano(f.OpenedFrom), to: unixNano(f.OpenedTo),
+		ids: &t.ids}
+	if f.IDPrefix != "" {
+		m.prefix = []byte(f.IDPrefix)
+	}
 	look := func(s string, id *uint32, has *bool) {
 		if s == "" {
 			return
@@ -326,7 +336,8 @@ func (m *match) ok(r *rec) bool {
 		m.hasProduct && r.product != m.product,
 		m.status != 0 && r.status != m.status,
 		m.from != 0 && r.openedAt < m.from,
-		m.to != 0 && r.openedAt >= m.to:
+		m.to != 0 && r.openedAt >= m.to,
+		m.prefix != nil && !bytes.HasPrefix(m.ids.bytes(r.idx), m.prefix):
 		return false
 	}
 	switch m.sla {

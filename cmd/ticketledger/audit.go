@@ -23,6 +23,12 @@ the event) or, with --axis occurred, the occurred-at axis (when it happened).`,
   ticketledger audit --ticket 7d1c… --axis occurred --order newest`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if ticketID != "" {
+				var err error
+				if ticketID, err = g.ticketID(c, ticketID); err != nil {
+					return err
+				}
+			}
 			q := params("actor", actorID, "partnerId", partner, "customerId", customer, "ticketId", ticketID, "stream", stream)
 			for _, t := range types {
 				q.Add("type", t)
@@ -45,7 +51,7 @@ the event) or, with --axis occurred, the occurred-at axis (when it happened).`,
 	fl.StringVar(&actorID, "actor-id", "", "principal id of whoever caused the event")
 	fl.StringVar(&partner, "partner-id", "", "partner: its tickets, its stream, its people's actions (--partner is the acting partner)")
 	fl.StringVar(&customer, "customer", "", "customer: its tickets and actions on its behalf")
-	fl.StringVar(&ticketID, "ticket", "", "one ticket")
+	fl.StringVar(&ticketID, "ticket", "", "one ticket (its id or a unique prefix)")
 	fl.StringVar(&stream, "stream", "", "one stream, e.g. partner-contoso")
 	fl.StringSliceVar(&types, "type", nil, "event types (comma-separated or repeated), e.g. ticket.escalated")
 	addTime(c, &from, "from", "from (inclusive)")

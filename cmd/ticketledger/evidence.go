@@ -50,8 +50,14 @@ the chain does not verify.`,
 				if raw, err = os.ReadFile(file); err != nil {
 					return usagef(c, "--file: %v", err)
 				}
-			} else if raw, err = g.client().Raw(c.Context(), ticketPath(args[0], "/evidence")); err != nil {
-				return err
+			} else {
+				id, err := g.ticketID(c, args[0])
+				if err != nil {
+					return err
+				}
+				if raw, err = g.client().Raw(c.Context(), ticketPath(id, "/evidence")); err != nil {
+					return err
+				}
 			}
 			var ev app.Evidence
 			if err := json.Unmarshal(raw, &ev); err != nil {

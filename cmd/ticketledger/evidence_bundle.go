@@ -37,7 +37,11 @@ Here -o names the file (the output format is always a table).`,
 			if out == "" {
 				return usagef(c, "-o FILE is required: where to write the bundle, e.g. -o evidence-%s.zip", args[0])
 			}
-			raw, err := g.client().Raw(c.Context(), ticketPath(args[0], "/evidence.zip"))
+			id, err := g.ticketID(c, args[0])
+			if err != nil {
+				return err
+			}
+			raw, err := g.client().Raw(c.Context(), ticketPath(id, "/evidence.zip"))
 			if err != nil {
 				return err
 			}

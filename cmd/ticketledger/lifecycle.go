@@ -18,10 +18,13 @@ type request func(c *cobra.Command, id string) (path string, body any, err error
 type aggregate struct {
 	arg  string                         // the argument's name in usage
 	path func(id, suffix string) string // the path of its (sub)resource
+	// prefix: the argument may be a unique prefix of the id
+	// (globals.ticketID).
+	prefix bool
 }
 
 var (
-	onTicket  = aggregate{arg: "TICKET-ID", path: ticketPath}
+	onTicket  = aggregate{arg: "TICKET-ID", path: ticketPath, prefix: true}
 	onPartner = aggregate{arg: "PARTNER-ID", path: partnerPath}
 )
 
@@ -38,7 +41,14 @@ func (on aggregate) command(g *globals, use, short, example string, flags func(c
 	req := flags(c, occurred)
 	addTime(c, occurred, "occurred-at", "when it happened (default: now)")
 	c.RunE = func(c *cobra.Command, args []string) error {
-		path, body, err := req(c, args[0])
+		id := args[0]
+		if on.prefix {
+			var err error
+			if id, err = g.ticketID(c, id); err != nil {
+				return err
+			}
+		}
+		path, body, err := req(c, id)
 		if err != nil {
 			return err
 		}

@@ -242,3 +242,47 @@ func TestEvidenceAndVerify(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// TestTicketIDPrefix: a unique prefix stands for the ticket id in show,
+// history, audit, evidence and the commands; an ambiguous or unknown one
+// is refused with what matched, and a partner's prefix matches only its own.
+func TestTicketIDPrefix(t *testing.T) {
+	e, late, open := queryEnv(t)
+	n := 0 // the length of the ids' common prefix
+	for n < len(late) && late[n] == open[n] {
+		n++
+	}
+	short := late[:n+1]
+	contains(t, e.ok(with(auditor, "show", short)...), late, "in_progress")
+	contains(t, e.ok(with(auditor, "show", short+"…")...), late)
+	contains(t, e.ok(with(auditor, "history", short)...), "ticket.first_response_recorded")
+	contains(t, e.ok(with(auditor, "audit", "--ticket", short)...), late)
+	contains(t, e.ok(with(auditor, "evidence", short)...), late)
+	contains(t, e.ok(with(provider, "note", short, "--text", "by prefix")...), "accepted", late)
+	contains(t, e.ok(with(provider, "show", short)...), late)
+
+	e.fails(exitNotFound, `no ticket starts with "ffff0"`, with(auditor, "show", "ffff0")...)
+	e.fails(exitInvalid, "not a UUID nor the start of one", with(auditor, "show", "zzzz")...)
+	other := []string{"--proxy-actor", "olga@other.example", "--proxy-role", "indirect_provider", "--proxy-partner", "other"}
+	e.fails(exitNotFound, "no ticket starts with", with(other, "show", short)...)
+
+	// Open tickets until two ids share their first character.
+	first := ""
+	if n > 0 {
+		first = late
+	}
+	seen := map[byte]string{late[0]: late, open[0]: open}
+	for i := 0; i < 40 && first == ""; i++ {
+		id := e.openTicket()
+		if prev, ok := seen[id[0]]; ok {
+			first = prev
+		}
+		seen[id[0]] = id
+	}
+	if first == "" {
+		t.Fatal("no two ids share a first character")
+	}
+	e.caughtUp()
+	r := e.fails(exitInvalid, "ambiguous prefix: ", with(auditor, "show", first[:1])...)
+	contains(t, r.err, "tickets start with \""+first[:1]+"\"", first, "type more of the id")
+}

@@ -33,7 +33,11 @@ recorded axis (default: what had been recorded by T) or the occurred axis
 			} else if axis != "" {
 				return usagef(c, "--axis applies to --as-of: add --as-of TIME")
 			}
-			v, f, err := getAs[projections.AsOfView](c, g, ticketPath(args[0], ""), q)
+			id, err := g.ticketID(c, args[0])
+			if err != nil {
+				return err
+			}
+			v, f, err := getAs[projections.AsOfView](c, g, ticketPath(id, ""), q)
 			if err != nil {
 				return err
 			}
@@ -143,7 +147,11 @@ func newHistoryCmd(g *globals) *cobra.Command {
 		Short: "The full history of a ticket: who did what, when (both axes), on whose behalf, why",
 		Args:  exactArgs("TICKET-ID"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return fetch(c, g, ticketPath(args[0], "/history"), nil, historyRows, nil)
+			id, err := g.ticketID(c, args[0])
+			if err != nil {
+				return err
+			}
+			return fetch(c, g, ticketPath(id, "/history"), nil, historyRows, nil)
 		},
 	}
 }

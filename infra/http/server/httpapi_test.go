@@ -750,3 +750,29 @@ func TestListTicketsSLAState(t *testing.T) {
 		t.Fatalf("pending: %+v", s)
 	}
 }
+
+// TestListTicketsByIDPrefix: idPrefix selects by the start of the id, and a
+// partner's prefix matches only the tickets of its own tenancy.
+func TestListTicketsByIDPrefix(t *testing.T) {
+	e := newEnv(t)
+	id := e.seed() // p1's
+	var list projections.TicketPage
+	for _, n := range []int{1, 8, len(id)} {
+		e.must(200, e.do("GET", "/v1/tickets?limit=2&idPrefix="+id[:n], auditorH, nil)).json(t, &list)
+		if len(list.Tickets) != 1 || list.Tickets[0].ID != id {
+			t.Fatalf("prefix %q: %+v", id[:n], list)
+		}
+	}
+	e.must(200, e.do("GET", "/v1/tickets?idPrefix="+id[:8], prov, nil)).json(t, &list)
+	if len(list.Tickets) != 1 {
+		t.Fatalf("owner's prefix: %+v", list)
+	}
+	e.must(200, e.do("GET", "/v1/tickets?idPrefix="+id[:8], otherP, nil)).json(t, &list)
+	if len(list.Tickets) != 0 {
+		t.Fatalf("another partner's prefix matched %+v", list)
+	}
+	e.must(200, e.do("GET", "/v1/tickets?idPrefix="+id+"x", auditorH, nil)).json(t, &list)
+	if len(list.Tickets) != 0 {
+		t.Fatalf("longer than the id: %+v", list)
+	}
+}

@@ -94,7 +94,7 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, q *query) erro
 		Severity: q.oneOf("severity", severities...), Product: q.str("product"),
 		SLA: q.oneOf("sla", projections.SLAMet, projections.SLABreached, projections.SLAPending, projections.SLAAtRisk, projections.SLABreachedUnanswered),
 		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon),
-		OpenedFrom: q.time("openedFrom"), OpenedTo: q.time("openedTo"),
+		OpenedFrom: q.time("openedFrom"), OpenedTo: q.time("openedTo"), IDPrefix: q.str("idPrefix"),
 	}
 	p := page(q)
 	return scopedRead(w, r, q, &f.Party, func() (projections.TicketPage, error) {
