@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -54,5 +56,63 @@ func TestOtherErrorsMapToExitCodes(t *testing.T) {
 	}
 	if got := exitCode(nil); got != 0 {
 		t.Errorf("no error: exit code %d, want 0", got)
+	}
+}
+
+// TestREADMEExitCodes: the README's exit-code table is exitClasses, row by
+// row, and every exit code the CLI uses has a row.
+func TestREADMEExitCodes(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for i, c := range exitClasses {
+		if c.code != i {
+			t.Errorf("exitClasses[%d] is code %d: keep them in order, one per code", i, c.code)
+		}
+		row := fmt.Sprintf("| `%d` | %s | %s |", c.code, c.name, strings.ReplaceAll(c.when, "|", `\|`))
+		if !strings.Contains(readme, row) {
+			t.Errorf("README lacks the row %s", row)
+		}
+	}
+	if n := len(exitClasses); n != exitUnauthenticated+1 {
+		t.Errorf("%d classes for codes 0..%d", n, exitUnauthenticated)
+	}
+}
+
+// TestExitCodeClasses runs one real failure of each class against a ledger:
+// the code goes by the kind, whatever the rule.
+func TestExitCodeClasses(t *testing.T) {
+	e := newPartnerEnv(t)
+	id := e.openTicket()
+	e.caughtUp()
+	for _, c := range []struct {
+		code int
+		want string
+		args []string
+	}{
+		{exitUsage, "unknown flag", with(provider, "open", "--colour", "red")},
+		{exitInvalid, "no-phone-channel", openArgs("--channel", "phone")},
+		{exitInvalid, "escalation-needs-reason-and-criteria", with(provider, "escalate", id, "--reason", "x")},
+		{exitInvalid, "required-field", with(provider, "open", "--customer", "fabrikam")},
+		{exitNotFound, "ticket-not-found", with(auditor, "show", "00000000-0000-4000-8000-000000000000")},
+		// Another partner's ticket is not found, not forbidden: its existence is not told.
+		{exitNotFound, "ticket-not-found", with([]string{"--proxy-actor", "olga@other.example", "--proxy-role", "indirect_provider", "--proxy-partner", "other"}, "note", id, "--text", "x")},
+		{exitConflict, "stale-revision", with(provider, "note", id, "--text", "x", "--expected-revision", "7")},
+		{exitConflict, "invalid-transition", with(provider, "reopen", id, "--reason", "x")},
+		{exitRefused, "auditor-read-only", with(auditor, "note", id, "--text", "x")},
+		{exitRefused, "role-not-allowed", with(system, "note", id, "--text", "x")},
+	} {
+		r := e.run(c.args...)
+		if r.code != c.code || !strings.Contains(r.err, c.want) {
+			t.Errorf("%v: exit %d, want %d (%s); stderr %s", c.args, r.code, c.code, c.want, r.err)
+		}
+	}
+	if r := runCLI(t, "show", id, "--server", "http://127.0.0.1:1"); r.code != exitUnreachable {
+		t.Errorf("unreachable: exit %d %s", r.code, r.err)
+	}
+	if r := e.run("show", id); r.code != exitUnauthenticated {
+		t.Errorf("no token: exit %d %s", r.code, r.err)
 	}
 }

@@ -3,10 +3,14 @@
 // running ledger over its HTTP API (open, respond, show, audit, sla, …).
 //
 // Exit codes: 0 success, 1 server or internal error, 2 usage, 3 invalid
-// input, 4 not found, 5 conflict (stale revision or illegal transition),
-// 6 refused by a domain rule, 7 server unreachable, 8 not authenticated
-// (no token, a refused or revoked token: 401; too many failed attempts: 429).
-// exitcode.go maps errors to them.
+// input (malformed, or breaking a rule about its content such as
+// no-phone-channel), 4 not found, 5 conflict (stale revision or a command
+// that does not apply in the ticket's status), 6 forbidden (a rule about
+// who may act: role, tenancy, entitlement), 7 server unreachable, 8 not
+// authenticated (no token, a refused or revoked token: 401; too many failed
+// attempts: 429). The classes go by the error's kind (the HTTP status of
+// the problem), never by its rule name: exitClasses in exitcode.go lists
+// them, exitCode maps errors to them.
 package main
 
 import (
