@@ -21,8 +21,12 @@ type TicketSLA struct {
 	Status     string          `json:"status"`
 	// Verdict is "met", "breached" or "pending" at Now ("" for a request
 	// without a deadline, e.g. a marketplace redirect).
-	Verdict string    `json:"verdict"`
-	Now     time.Time `json:"now,omitzero"`
+	Verdict string `json:"verdict"`
+	// State is the SLA state at Now as listings show it (SLAState.State:
+	// breached_unanswered, at_risk within sla.DefaultReportHorizon, …);
+	// empty without a deadline or a Now.
+	State string    `json:"state,omitempty"`
+	Now   time.Time `json:"now,omitzero"`
 	// Deadline is the deadline in force (for an answered ticket, the one
 	// in force at the first response).
 	Deadline    *Deadline  `json:"deadline,omitempty"`
@@ -103,6 +107,11 @@ func (t *Tickets) ticketSLA(r *rec, now int64, history bool) TicketSLA {
 		s.ElapsedBusinessSeconds, s.RemainingSeconds = &el, &rem
 	}
 	s.Deadline = DeadlinePtr(inForce)
+	if now != 0 {
+		if st := r.slaState(now, sla.LeadTime(sla.DefaultReportHorizon)); st != nil {
+			s.State = st.State
+		}
+	}
 	if history {
 		s.DeadlineHistory = t.history(r)
 	}

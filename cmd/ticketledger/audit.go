@@ -62,12 +62,12 @@ the event) or, with --axis occurred, the occurred-at axis (when it happened).`,
 }
 
 // auditRows is the table of a page of audit entries.
-func auditRows(res projections.AuditPage, _ render.Format) render.Rows {
-	rows := render.Rows{Header: []string{"POSITION", "RECORDED", "OCCURRED", "LATE", "TYPE", "ACTOR", "ROLE", "ACTOR PARTNER", "ON BEHALF OF", "PARTNER", "CUSTOMER", "TICKET"}}
+func auditRows(res projections.AuditPage, f render.Format) render.Rows {
+	rows := render.Rows{Header: []string{"POSITION", "RECORDED", "OCCURRED", unitHeader("LATE", "SECONDS", f), "TYPE", "ACTOR", "ROLE", "ACTOR PARTNER", "ON BEHALF OF", "PARTNER", "CUSTOMER", "TICKET"}}
 	for _, e := range res.Entries {
 		late := ""
 		if e.LateBySeconds > 0 {
-			late = fmtSecs(e.LateBySeconds)
+			late = secsCell(e.LateBySeconds, f)
 		}
 		rows.Add(e.Position, fmtTime(e.RecordedAt), fmtTime(e.OccurredAt), late, e.Type, e.Actor.ID, e.Actor.Role,
 			e.Actor.Partner, e.OnBehalfOf, e.PartnerID, e.CustomerID, e.TicketID)

@@ -256,6 +256,32 @@ func csvSecs(s float64) string {
 	return strconv.FormatFloat(math.Round(s*1000)/1000, 'f', -1, 64)
 }
 
+// secsCell is a duration cell: 2h30m for people, plain seconds in CSV.
+func secsCell(s float64, f render.Format) string {
+	if f == render.CSV {
+		return csvSecs(s)
+	}
+	return fmtSecs(s)
+}
+
+// pctCell is a percentage cell: 97.5% for people, 97.5 in CSV (a number a
+// spreadsheet can average; the header says it is a percentage).
+func pctCell(p float64, f render.Format) string {
+	if f == render.CSV {
+		return strconv.FormatFloat(math.Round(p*100)/100, 'f', -1, 64)
+	}
+	return fmt.Sprintf("%.1f%%", p)
+}
+
+// unitHeader is a column header that names its unit in CSV, where the
+// cells are bare numbers: "TTFR P50" becomes "TTFR P50 SECONDS".
+func unitHeader(name, unit string, f render.Format) string {
+	if f == render.CSV {
+		return name + " " + unit
+	}
+	return name
+}
+
 // verifyRemote verifies the hash chain of every ticket through a running
 // ledger: it lists the tickets and asks for each one's verification.
 func verifyRemote(ctx context.Context, g *globals, progress func(done, total int)) (ledger.VerifyReport, error) {

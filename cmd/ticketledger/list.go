@@ -191,13 +191,9 @@ var ticketListing = listing[projections.TicketPage]{rows: ticketRows,
 // ticketRows is the table of a page of tickets. SLA is the state at the
 // listing's instant (breached_unanswered, at_risk, …) and LEFT the time to
 // the deadline of an unanswered ticket ("30m over" once passed); in CSV,
-// LEFT_SECONDS is that time in seconds, negative once passed.
+// LEFT SECONDS is that time in seconds, negative once passed.
 func ticketRows(res projections.TicketPage, f render.Format) render.Rows {
-	left := "LEFT"
-	if f == render.CSV {
-		left = "LEFT_SECONDS"
-	}
-	rows := render.Rows{Header: []string{"ID", "STATUS", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "OPENED", "DUE", "FIRST RESPONSE", "SLA", left}}
+	rows := render.Rows{Header: []string{"ID", "STATUS", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "OPENED", "DUE", "FIRST RESPONSE", "SLA", unitHeader("LEFT", "SECONDS", f)}}
 	for _, t := range res.Tickets {
 		due, fr, state, rem := "", "", "", ""
 		if t.Deadline != nil {
@@ -224,11 +220,8 @@ func ticketRows(res projections.TicketPage, f render.Format) render.Rows {
 // timeLeft formats the seconds left to a deadline: "2h30m" or "30m over"
 // for people, plain seconds for CSV.
 func timeLeft(secs float64, f render.Format) string {
-	if f == render.CSV {
-		return csvSecs(secs)
-	}
-	if secs < 0 {
+	if f != render.CSV && secs < 0 {
 		return fmtSecs(-secs) + " over"
 	}
-	return fmtSecs(secs)
+	return secsCell(secs, f)
 }

@@ -128,11 +128,11 @@ func TestListShowsSLAState(t *testing.T) {
 		t.Fatalf("sla state in JSON: %+v", s)
 	}
 	recs := readCSV(t, e.ok(with(auditor, "list", "--sla", "breached_unanswered", "-o", "csv")...))
-	if len(recs) != 2 || recs[0][9] != "SLA" || recs[0][10] != "LEFT_SECONDS" || recs[1][9] != "breached_unanswered" {
+	if len(recs) != 2 || recs[0][9] != "SLA" || recs[0][10] != "LEFT SECONDS" || recs[1][9] != "breached_unanswered" {
 		t.Fatalf("list csv: %v", recs)
 	}
 	if secs, err := strconv.ParseFloat(recs[1][10], 64); err != nil || secs > -1700 || secs < -2000 {
-		t.Fatalf("LEFT_SECONDS %q: %v", recs[1][10], err)
+		t.Fatalf("LEFT SECONDS %q: %v", recs[1][10], err)
 	}
 }
 
@@ -205,6 +205,67 @@ func TestSLA(t *testing.T) {
 
 	contains(t, e.ok(with(auditor, "sla", "at-risk", "--include-breached")...), open, "breached")
 	contains(t, e.ok(with(auditor, "sla", "policies")...), "2026-01", "*")
+}
+
+// TestCSVNumbers: in CSV, durations are plain seconds and percentages plain
+// numbers (the header names the unit), so a spreadsheet can sum them; the
+// table keeps 2h30m and 97.5%.
+func TestCSVNumbers(t *testing.T) {
+	e, late, open := queryEnv(t)
+	number := func(what, s string) float64 {
+		t.Helper()
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("%s: %q is not a plain number", what, s)
+		}
+		return v
+	}
+	col := func(header []string, name string) int {
+		t.Helper()
+		for i, h := range header {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %q in %v", name, header)
+		return -1
+	}
+	recs := readCSV(t, e.ok(with(auditor, "sla", "report", "--group-by", "severity", "-o", "csv")...))
+	if got := number("compliance", recs[1][col(recs[0], "COMPLIANCE PCT")]); got != 0 {
+		t.Errorf("compliance %v, want 0 (both breached)", got)
+	}
+	// The late answer came 3h after opening: its time to first response.
+	if p50 := number("p50", recs[1][col(recs[0], "TTFR P50 SECONDS")]); p50 < 3*3600-60 || p50 > 3*3600+60 {
+		t.Errorf("p50 %v seconds, want about 10800", p50)
+	}
+	recs = readCSV(t, e.ok(with(auditor, "sla", "at-risk", "--include-breached", "-o", "csv")...))
+	if len(recs) != 2 || recs[1][0] != open {
+		t.Fatalf("at-risk csv: %v", recs)
+	}
+	if rem := number("remaining", recs[1][col(recs[0], "REMAINING SECONDS")]); rem > -1700 || rem < -2000 {
+		t.Errorf("remaining %v, want about -1800", rem)
+	}
+	pol := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(pol, []byte(`{"version":"2026-99-slow","base":"2026-01","breakFix":{"A":"4h"}}`), 0o644)
+	out := e.ok(with(auditor, "sla", "whatif", "--policy-file", pol, "-o", "csv")...)
+	flips := readCSV(t, out)
+	if len(flips) != 2 || flips[1][0] != late || number("shift", flips[1][col(flips[0], "DEADLINE SHIFT SECONDS")]) != 7200 {
+		t.Errorf("flips %v", flips)
+	}
+	recs = readCSV(t, e.ok(with(auditor, "audit", "--type", "ticket.opened", "-o", "csv")...))
+	if late := number("late", recs[1][col(recs[0], "LATE SECONDS")]); late < 3*3600-60 {
+		t.Errorf("late by %v seconds, want about 10800", late)
+	}
+	show := readCSV(t, e.ok(with(auditor, "show", open, "-o", "csv")...))
+	if rem := number("remaining", show[1][col(show[0], "remaining seconds")]); rem > -1700 {
+		t.Errorf("show remaining %v", rem)
+	}
+	if got := show[1][col(show[0], "sla")]; got != "breached_unanswered" {
+		t.Errorf("show sla %q", got)
+	}
+	// People still read units.
+	contains(t, e.ok(with(auditor, "sla", "report")...), "0.0%", "3h")
+	contains(t, e.ok(with(auditor, "show", open)...), "breached_unanswered", "over")
 }
 
 func TestEvidenceAndVerify(t *testing.T) {

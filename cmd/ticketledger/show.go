@@ -41,7 +41,7 @@ recorded axis (default: what had been recorded by T) or the occurred axis
 			if err != nil {
 				return err
 			}
-			return render.KV(c.OutOrStdout(), f, v, viewPairs(v, !asOf.t.IsZero()))
+			return render.KV(c.OutOrStdout(), f, v, viewPairs(v, !asOf.t.IsZero(), f))
 		},
 	}
 	addTime(c, &asOf, "as-of", "show the ticket as known at this instant")
@@ -49,7 +49,7 @@ recorded axis (default: what had been recorded by T) or the occurred axis
 	return c
 }
 
-func viewPairs(v projections.AsOfView, asOf bool) [][2]string {
+func viewPairs(v projections.AsOfView, asOf bool, f render.Format) [][2]string {
 	var p [][2]string
 	add := func(k, val string) {
 		if val != "" {
@@ -102,12 +102,20 @@ func viewPairs(v projections.AsOfView, asOf bool) [][2]string {
 		add("first response", fmt.Sprintf("%s by %s: %s", fmtTime(fr.At), fr.By, verdict))
 	}
 	if s := v.SLA; s != nil {
-		add("sla", s.Verdict)
+		state := s.State
+		if state == "" {
+			state = s.Verdict
+		}
+		add("sla", state)
 		if s.RemainingSeconds != nil && s.RespondedAt == nil {
-			add("remaining", fmtSecs(*s.RemainingSeconds))
+			add(unitHeader("remaining", "seconds", f), timeLeft(*s.RemainingSeconds, f))
 		}
 		if s.BusinessTimeToFirstResponseSeconds != nil {
-			add("time to first response", fmtSecs(*s.BusinessTimeToFirstResponseSeconds)+" (counted)")
+			counted := secsCell(*s.BusinessTimeToFirstResponseSeconds, f)
+			if f != render.CSV {
+				counted += " (counted)"
+			}
+			add(unitHeader("time to first response", "seconds", f), counted)
 		}
 	}
 	if t.Escalations.Count > 0 {

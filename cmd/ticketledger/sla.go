@@ -62,7 +62,8 @@ func reportRows(rep projections.Report, f render.Format) render.Rows {
 	for _, d := range rep.GroupBy {
 		header = append(header, strings.ToUpper(d))
 	}
-	header = append(header, "TICKETS", "MET", "BREACHED", "PENDING", "COMPLIANCE", "NEAR MISS", "TTFR P50", "TTFR P90", "TTFR P99", "AT RISK", "BREACHED OPEN")
+	header = append(header, "TICKETS", "MET", "BREACHED", "PENDING", unitHeader("COMPLIANCE", "PCT", f), "NEAR MISS",
+		unitHeader("TTFR P50", "SECONDS", f), unitHeader("TTFR P90", "SECONDS", f), unitHeader("TTFR P99", "SECONDS", f), "AT RISK", "BREACHED OPEN")
 	rows := render.Rows{Header: header}
 	add := func(key []string, gr projections.ReportGroup) {
 		cells := make([]any, 0, len(header))
@@ -70,8 +71,8 @@ func reportRows(rep projections.Report, f render.Format) render.Rows {
 			cells = append(cells, k)
 		}
 		b := gr.BusinessTimeToFirstResponse
-		cells = append(cells, gr.Tickets, gr.Met, gr.Breached, gr.Pending, fmt.Sprintf("%.1f%%", gr.CompliancePct), gr.NearMisses,
-			pct(b.Count, b.P50), pct(b.Count, b.P90), pct(b.Count, b.P99), gr.AtRisk, gr.BreachedUnanswered)
+		cells = append(cells, gr.Tickets, gr.Met, gr.Breached, gr.Pending, pctCell(gr.CompliancePct, f), gr.NearMisses,
+			quantile(b.Count, b.P50, f), quantile(b.Count, b.P90, f), quantile(b.Count, b.P99, f), gr.AtRisk, gr.BreachedUnanswered)
 		rows.Add(cells...)
 	}
 	for _, gr := range rep.Groups {
@@ -91,11 +92,12 @@ func reportRows(rep projections.Report, f render.Format) render.Rows {
 	return rows
 }
 
-func pct(n int, s float64) string {
+// quantile is a quantile of n times to first response ("" without any).
+func quantile(n int, s float64, f render.Format) string {
 	if n == 0 {
 		return ""
 	}
-	return fmtSecs(s)
+	return secsCell(s, f)
 }
 
 func newSLAWhatIfCmd(g *globals) *cobra.Command {
@@ -137,7 +139,7 @@ and compare verdicts. Nothing recorded changes.`,
 				return err
 			}
 			if f != render.Table {
-				return render.Write(c.OutOrStdout(), f, rep, flipRows(rep, 0))
+				return render.Write(c.OutOrStdout(), f, rep, flipRows(rep, 0, f))
 			}
 			w := c.OutOrStdout()
 			if err := render.KV(w, f, rep, [][2]string{
@@ -147,14 +149,14 @@ and compare verdicts. Nothing recorded changes.`,
 				{"breached → met", strconv.Itoa(rep.BreachedToMet)},
 				{"unchanged", strconv.Itoa(rep.Unchanged)},
 				{"failed", strconv.Itoa(rep.Failed)},
-				{"compliance recorded", fmt.Sprintf("%.1f%%", rep.RecordedCompliancePct)},
-				{"compliance what-if", fmt.Sprintf("%.1f%%", rep.WhatIfCompliancePct)},
+				{unitHeader("compliance recorded", "pct", f), pctCell(rep.RecordedCompliancePct, f)},
+				{unitHeader("compliance what-if", "pct", f), pctCell(rep.WhatIfCompliancePct, f)},
 			}); err != nil {
 				return err
 			}
 			if len(rep.Flips) > 0 {
 				fmt.Fprintln(w)
-				if err := render.Write(w, f, rep, flipRows(rep, limit)); err != nil {
+				if err := render.Write(w, f, rep, flipRows(rep, limit, f)); err != nil {
 					return err
 				}
 			}
@@ -174,14 +176,14 @@ and compare verdicts. Nothing recorded changes.`,
 	return c
 }
 
-func flipRows(rep projections.WhatIfReport, limit int) render.Rows {
-	rows := render.Rows{Header: []string{"TICKET", "SEV", "PRODUCT", "PARTNER", "RESPONDED", "RECORDED", "WHAT-IF", "DEADLINE SHIFT"}}
+func flipRows(rep projections.WhatIfReport, limit int, f render.Format) render.Rows {
+	rows := render.Rows{Header: []string{"TICKET", "SEV", "PRODUCT", "PARTNER", "RESPONDED", "RECORDED", "WHAT-IF", unitHeader("DEADLINE SHIFT", "SECONDS", f)}}
 	for i, fl := range rep.Flips {
 		if limit > 0 && i >= limit {
 			break
 		}
 		rows.Add(fl.TicketID, fl.Severity, fl.Product, fl.PartnerID, fmtTimePtr(fl.RespondedAt),
-			fl.Recorded.Verdict, fl.WhatIf.Verdict, fmtSecs(fl.ShiftSeconds))
+			fl.Recorded.Verdict, fl.WhatIf.Verdict, secsCell(fl.ShiftSeconds, f))
 	}
 	return rows
 }
@@ -229,15 +231,15 @@ func newSLAPoliciesCmd(g *globals) *cobra.Command {
 }
 
 // atRiskRows is the table of the tickets at risk.
-func atRiskRows(v server.AtRiskView, _ render.Format) render.Rows {
-	rows := render.Rows{Header: []string{"TICKET", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "DUE", "REMAINING", "VERDICT"}}
+func atRiskRows(v server.AtRiskView, f render.Format) render.Rows {
+	rows := render.Rows{Header: []string{"TICKET", "SEV", "PRODUCT", "PARTNER", "CUSTOMER", "DUE", unitHeader("REMAINING", "SECONDS", f), "VERDICT"}}
 	for _, t := range v.Tickets {
 		due, rem := "", ""
 		if t.Deadline != nil {
 			due = fmtTime(t.Deadline.At)
 		}
 		if t.RemainingSeconds != nil {
-			rem = fmtSecs(*t.RemainingSeconds)
+			rem = secsCell(*t.RemainingSeconds, f)
 		}
 		rows.Add(t.TicketID, t.Severity, t.Product, t.PartnerID, t.CustomerID, due, rem, t.Verdict)
 	}
