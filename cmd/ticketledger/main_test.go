@@ -82,6 +82,8 @@ func clearEnv(t *testing.T) {
 	}
 	// No token from the developer's config file either.
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	// Nor the width of the developer's terminal (history fits $COLUMNS).
+	t.Setenv("COLUMNS", "")
 }
 
 // result is one CLI run.

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -346,4 +348,38 @@ func TestTicketIDPrefix(t *testing.T) {
 	e.caughtUp()
 	r := e.fails(exitInvalid, "ambiguous prefix: ", with(auditor, "show", first[:1])...)
 	contains(t, r.err, "tickets start with \""+first[:1]+"\"", first, "type more of the id")
+}
+
+// TestHistoryFitsTheWidth: the history table fits $COLUMNS (cut cells end
+// in …), --wide prints it whole, and instants are to the second everywhere
+// but in the JSON.
+func TestHistoryFitsTheWidth(t *testing.T) {
+	e, late, _ := queryEnv(t)
+	e.ok(with(provider, "note", late, "--text", strings.Repeat("a long note that goes on ", 8))...)
+	e.caughtUp()
+	nanos := regexp.MustCompile(`T\d\d:\d\d:\d\d\.\d+Z`)
+	widest := func(out string) int {
+		w := 0
+		for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+			w = max(w, utf8.RuneCountInString(l))
+		}
+		return w
+	}
+	t.Setenv("COLUMNS", "200")
+	out := e.ok(with(auditor, "history", late)...)
+	if w := widest(out); w > 200 {
+		t.Errorf("history is %d wide with COLUMNS=200:\n%s", w, out)
+	}
+	contains(t, out, "…", "ticket.first_response_recorded", "ticket.note_added")
+	wide := e.ok(with(auditor, "history", late, "--wide")...)
+	if widest(wide) <= 200 || !strings.Contains(wide, "a long note that goes on a long note") {
+		t.Errorf("--wide is cut:\n%s", wide)
+	}
+	for name, s := range map[string]string{"table": out, "wide": wide, "csv": e.ok(with(auditor, "history", late, "-o", "csv")...)} {
+		if m := nanos.FindString(s); m != "" {
+			t.Errorf("%s: an instant below the second: %s", name, m)
+		}
+	}
+	// CSV and JSON are never cut.
+	contains(t, e.ok(with(auditor, "history", late, "-o", "csv")...), strings.Repeat("a long note that goes on ", 7))
 }

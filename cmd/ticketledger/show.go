@@ -3,10 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/projections"
@@ -150,21 +155,47 @@ func viewPairs(v projections.AsOfView, asOf bool, f render.Format) [][2]string {
 }
 
 func newHistoryCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var wide bool
+	c := &cobra.Command{
 		Use:   "history TICKET-ID",
 		Short: "The full history of a ticket: who did what, when (both axes), on whose behalf, why",
-		Args:  exactArgs("TICKET-ID"),
+		Long: `The full history of a ticket: who did what, when (both axes), on whose behalf,
+why, and what changed. On a terminal the table fits its width (ACTOR, ON BEHALF
+OF, SUMMARY and CHANGES end in … where cut; $COLUMNS sets the width
+elsewhere); --wide prints them whole, as -o json and -o csv always do.`,
+		Args: exactArgs("TICKET-ID"),
 		RunE: func(c *cobra.Command, args []string) error {
 			id, err := g.ticketID(c, args[0])
 			if err != nil {
 				return err
 			}
-			return fetch(c, g, ticketPath(id, "/history"), nil, historyRows, nil)
+			width := 0
+			if !wide {
+				width = termWidth(c.OutOrStdout())
+			}
+			return fetch(c, g, ticketPath(id, "/history"), nil, func(h historyView, f render.Format) render.Rows {
+				rows := historyRows(h, f)
+				if f != render.Table {
+					return rows
+				}
+				return render.Fit(rows, width, historyActor, historyOnBehalfOf, historySummary, historyChanges)
+			}, nil)
 		},
 	}
+	c.Flags().BoolVar(&wide, "wide", false, "do not fit the table to the terminal: print SUMMARY and CHANGES whole")
+	return c
 }
 
-// historyRows is the table of a ticket's history.
+// The columns of historyRows that render.Fit may shorten.
+const (
+	historyActor      = 4
+	historyOnBehalfOf = 6
+	historySummary    = 8
+	historyChanges    = 9
+)
+
+// historyRows is the table of a ticket's history; instants inside the
+// summary and the changes are RFC 3339 to the second, like the columns.
 func historyRows(h historyView, _ render.Format) render.Rows {
 	rows := render.Rows{Header: []string{"REV", "OCCURRED", "RECORDED", "TYPE", "ACTOR", "ROLE", "ON BEHALF OF", "POLICY", "SUMMARY", "CHANGES"}}
 	for _, e := range h.Entries {
@@ -184,9 +215,27 @@ func historyRows(h historyView, _ render.Format) render.Rows {
 			sum += " (" + e.Reason + ")"
 		}
 		rows.Add(e.Revision, fmtTime(e.OccurredAt), fmtTime(e.RecordedAt), e.Type, e.Actor.ID, e.Actor.Role,
-			e.OnBehalfOf, e.PolicyVersion, sum, strings.Join(ch, "; "))
+			e.OnBehalfOf, e.PolicyVersion, toSeconds(sum), toSeconds(strings.Join(ch, "; ")))
 	}
 	return rows
+}
+
+// fraction matches the fractional seconds of an RFC 3339 instant.
+var fraction = regexp.MustCompile(`(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d+(Z|[+-]\d\d:\d\d)`)
+
+// toSeconds cuts the instants in s to the second (as fmtTime does).
+func toSeconds(s string) string { return fraction.ReplaceAllString(s, "$1$2") }
+
+// termWidth is the width to fit a table to on w: the terminal's, else
+// $COLUMNS, else 0 (do not fit).
+func termWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && isTerminal(w) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			return cols
+		}
+	}
+	n, _ := strconv.Atoi(os.Getenv("COLUMNS"))
+	return max(n, 0)
 }
 
 // historyView is server.HistoryView with event payloads as raw JSON (the

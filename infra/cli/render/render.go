@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Format is an output format.
@@ -165,4 +166,97 @@ func Duration(d time.Duration) string {
 		fmt.Fprintf(&b, "%ds", sec)
 	}
 	return sign + b.String()
+}
+
+// Ellipsis marks a cell Fit shortened.
+const Ellipsis = "…"
+
+// minFit is the fewest characters Fit leaves in a column it shortens.
+const minFit = 12
+
+// Fit shortens the cells of the columns cols (indexes into the header),
+// ending each cut one with Ellipsis, so that the table Write renders is at
+// most width characters wide (its columns are two spaces apart, widths
+// counted in characters as the table aligns them). The other columns are
+// never cut; the columns to cut share the width left, none getting fewer
+// than 12 characters (so a very narrow width is exceeded rather than
+// leaving nothing to read). A width of 0 or less returns rows unchanged.
+func Fit(rows Rows, width int, cols ...int) Rows {
+	if width <= 0 || len(cols) == 0 {
+		return rows
+	}
+	widths := make([]int, len(rows.Header))
+	measure := func(cells []string) {
+		for i, c := range clean(cells) {
+			if i < len(widths) {
+				widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			}
+		}
+	}
+	measure(rows.Header)
+	for _, r := range rows.Rows {
+		measure(r)
+	}
+	cut := map[int]bool{}
+	for _, c := range cols {
+		if c >= 0 && c < len(widths) {
+			cut[c] = true
+		}
+	}
+	avail := width - 2*(len(widths)-1)
+	need := 0
+	for i, w := range widths {
+		if !cut[i] {
+			avail -= w
+		} else {
+			need += w
+		}
+	}
+	if need <= avail {
+		return rows
+	}
+	// Share avail among the columns to cut: the narrow ones keep their
+	// width, the rest split what is left evenly.
+	limit := map[int]int{}
+	left, open := avail, len(cut)
+	for open > 0 {
+		share := max(left/open, minFit)
+		settled := false
+		for c := range cut {
+			if _, done := limit[c]; !done && widths[c] <= share {
+				limit[c] = widths[c]
+				left -= widths[c]
+				open--
+				settled = true
+			}
+		}
+		if !settled {
+			for c := range cut {
+				if _, done := limit[c]; !done {
+					limit[c] = share
+				}
+			}
+			break
+		}
+	}
+	out := Rows{Header: rows.Header, Rows: make([][]string, len(rows.Rows))}
+	for i, r := range rows.Rows {
+		row := clean(r)
+		for c, n := range limit {
+			if c < len(row) {
+				row[c] = truncate(row[c], n)
+			}
+		}
+		out.Rows[i] = row
+	}
+	return out
+}
+
+// truncate cuts s to n characters, the last one Ellipsis.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max(n-1, 0)]) + Ellipsis
 }

@@ -3,9 +3,11 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 func TestWriteFormats(t *testing.T) {
@@ -108,5 +110,51 @@ func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
 	}
 	if strings.ContainsFunc(strings.TrimRight(b.String(), "\n"), func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
 		t.Errorf("KV table: %q", b.String())
+	}
+}
+
+func TestFit(t *testing.T) {
+	rows := Rows{Header: []string{"REV", "TYPE", "SUMMARY", "CHANGES"}}
+	rows.Add("0", "ticket.opened", strings.Repeat("s", 100), strings.Repeat("c", 60))
+	rows.Add("1", "ticket.note_added", "short", "notes: 0 → 1")
+	width := func(rs Rows) int {
+		var b strings.Builder
+		if err := Write(&b, Table, nil, rs); err != nil {
+			t.Fatal(err)
+		}
+		w := 0
+		for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			w = max(w, utf8.RuneCountInString(l))
+		}
+		return w
+	}
+	if got := Fit(rows, 0, 2, 3); width(got) != width(rows) {
+		t.Errorf("width 0 changed the table")
+	}
+	if got := Fit(rows, 500, 2, 3); !reflect.DeepEqual(got, rows) {
+		t.Errorf("a table that fits was changed: %v", got)
+	}
+	for _, w := range []int{80, 100, 120} {
+		got := Fit(rows, w, 2, 3)
+		if width(got) > w {
+			t.Errorf("Fit(%d): %d wide", w, width(got))
+		}
+		if got.Rows[0][0] != "0" || got.Rows[1][1] != "ticket.note_added" {
+			t.Errorf("Fit(%d) cut a column it should keep: %v", w, got.Rows)
+		}
+		if !strings.HasSuffix(got.Rows[0][2], Ellipsis) || !strings.HasPrefix(got.Rows[0][2], "sss") {
+			t.Errorf("Fit(%d): summary %q", w, got.Rows[0][2])
+		}
+		if got.Rows[1][2] != "short" || got.Rows[1][3] != "notes: 0 → 1" {
+			t.Errorf("Fit(%d) cut a short cell: %v", w, got.Rows[1])
+		}
+	}
+	// Too narrow for anything: the columns keep a readable minimum.
+	got := Fit(rows, 20, 2, 3)
+	if n := utf8.RuneCountInString(got.Rows[0][2]); n != minFit {
+		t.Errorf("narrow: summary of %d characters, want %d", n, minFit)
+	}
+	if rows.Rows[0][2] != strings.Repeat("s", 100) {
+		t.Error("Fit changed its input")
 	}
 }
