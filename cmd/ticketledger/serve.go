@@ -73,9 +73,9 @@ func (l *logFlags) logger(c *cobra.Command, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lvl}
 	switch strings.ToLower(l.format) {
 	case "text", "":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(dedupAttrs(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(dedupAttrs(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, usagef(c, "--log-format %q: want text or json", l.format)
 }

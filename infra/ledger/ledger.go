@@ -305,7 +305,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 			return errors.Is(err, codec.ErrUnknownType) || errors.Is(err, codec.ErrSchemaVersion)
 		},
 		SnapshotPath: l.SnapshotPath,
-		Logger:       log.With("component", "projector"),
+		Logger:       log, // the runner names its component itself
 		Now:          now,
 	})
 	if err != nil {

@@ -75,25 +75,31 @@ func (e *Error) Error() string {
 	return msg + p.Hints()
 }
 
-// Message is what went wrong: the detail, else the title.
+// Message is what went wrong: the detail, else the title, without the
+// rule the detail may end with ("… [stale-revision]"): Error and the CLI
+// name the rule once themselves.
 func (p Problem) Message() string {
-	if p.Detail != "" {
-		return p.Detail
+	m := p.Detail
+	if m == "" {
+		m = p.Title
 	}
-	return p.Title
+	if p.Rule != "" {
+		m = strings.TrimSuffix(m, " ["+p.Rule+"]")
+	}
+	return m
 }
 
-// Hints names the field at fault and, for a stale revision, the current
-// revision and how to retry; empty when there are none.
+// Hints names the field at fault or, for a stale revision (whose detail
+// already says what happened and to read again), the flag that retries
+// against the current revision; empty when there are none.
 func (p Problem) Hints() string {
-	var h string
-	if p.Field != "" {
-		h += " (field " + p.Field + ")"
-	}
 	if p.CurrentRevision != nil {
-		h += fmt.Sprintf(" (current revision %d: re-read and retry with --expected-revision %d)", *p.CurrentRevision, *p.CurrentRevision)
+		return fmt.Sprintf(" (to retry: --expected-revision %d)", *p.CurrentRevision)
 	}
-	return h
+	if p.Field != "" {
+		return " (field " + p.Field + ")"
+	}
+	return ""
 }
 
 // Unwrap returns the transport error, if any.

@@ -71,3 +71,22 @@ func TestUnreachable(t *testing.T) {
 		t.Errorf("error does not say what to do: %v", err)
 	}
 }
+
+// TestStaleRevisionSaysItOnce: the rule and the way to retry appear once,
+// though the server's detail ends with the rule too.
+func TestStaleRevisionSaysItOnce(t *testing.T) {
+	rev := uint64(1)
+	e := &Error{Problem: Problem{Status: 409, Rule: "stale-revision", Field: "If-Match", CurrentRevision: &rev,
+		Detail: "ticket-x changed since you read it: you expected revision 0 but it is at revision 1; read it again and retry against the current revision [stale-revision]"}}
+	msg := e.Error()
+	for s, n := range map[string]int{"stale-revision": 1, "--expected-revision 1": 1, "retry": 2, "If-Match": 0} {
+		if got := strings.Count(msg, s); got != n {
+			t.Errorf("%q %d times, want %d: %s", s, got, n, msg)
+		}
+	}
+	// Without a current revision the field is named.
+	e = &Error{Problem: Problem{Status: 422, Rule: "required-field", Field: "locale", Detail: "locale is empty"}}
+	if got := e.Error(); got != "locale is empty [rule required-field] (field locale)" {
+		t.Errorf("invalid: %s", got)
+	}
+}
