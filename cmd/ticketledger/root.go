@@ -88,7 +88,7 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 		switch c.Name() {
 		case "serve", "version":
 			offline(c)
-		case "rebuild", "bench":
+		case "rebuild", "restore", "bench":
 			offline(c, "output") // bench http, a client, keeps them all
 		}
 	}

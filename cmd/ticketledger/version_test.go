@@ -62,6 +62,7 @@ func TestHelpShowsOnlyFlagsThatApply(t *testing.T) {
 	}{
 		{[]string{"serve", "--help"}, []string{"--data", "--http"}, append([]string{"--output"}, client...)},
 		{[]string{"rebuild", "--help"}, []string{"--data", "--output"}, client},
+		{[]string{"restore", "--help"}, []string{"--data", "--output"}, client},
 		{[]string{"version", "--help"}, nil, client},
 		{[]string{"bench", "--help"}, []string{"--output"}, client},
 		{[]string{"bench", "http", "--help"}, []string{"--server", "--token-file", "--output"}, nil},
