@@ -86,7 +86,7 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 	refuseUnknownSubcommands(root)
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "serve", "version":
+		case "serve", "version", "healthcheck":
 			offline(c)
 		case "rebuild", "restore", "bench":
 			offline(c, "output") // bench http, a client, keeps them all
