@@ -18,6 +18,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
 
 // addServerCommands adds the commands that open a ledger themselves: serve,
@@ -104,6 +105,7 @@ type serveCmd struct {
 	backupDir       string
 	headPostURL     string
 	pprof           string
+	minFreeBytes    int64
 }
 
 func newServeCmd() *cobra.Command {
@@ -182,6 +184,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.StringVar(&s.backupDir, "backup-dir", "", "where POST /v1/admin/backups (ticketledger backup --to NAME) writes backups on this machine; a path outside it is refused (default: online backups off)")
 	f.StringVar(&s.newKeyDir, "new-key-dir", "", "where POST /v1/audit/keys/rotate writes the new private key, outside the data directory (default: beside --signing-key; --demo: replaces the demo key)")
 	f.StringVar(&s.pprof, "pprof", "", "also serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (no authentication: loopback only)")
+	f.Int64Var(&s.minFreeBytes, "min-free-bytes", pebblestore.DefaultMinFreeBytes, "free disk space the embedded store keeps in reserve: below it appends are refused (503 store-full, reads go on) until space is freed; 0 or negative: no check")
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
 }
@@ -225,6 +228,10 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
 	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer, cfg.NewKeyDir, cfg.HeadPostURL = s.sealInterval, s.headFile, s.noSeal, s.newKeyDir, s.headPostURL
 	cfg.BackupDir = s.backupDir
+	cfg.MinFreeBytes = s.minFreeBytes
+	if cfg.MinFreeBytes == 0 {
+		cfg.MinFreeBytes = -1 // 0 in the ledger's config means the default
+	}
 	l, err := ledger.Open(ctx, cfg)
 	if err != nil {
 		return err

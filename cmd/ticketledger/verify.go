@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ticketledger/ticketledger/infra/cli/render"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/infra/tools/bench"
@@ -184,7 +186,7 @@ func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
 	l, err := ledger.Open(ctx, ledger.Config{DataDir: v.store.data, StoreURL: v.store.store, NoSnapshots: true,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		return offlineHint(err)
+		return v.verifyDamage(c, f, offlineHint(err))
 	}
 	defer l.Close()
 	var total int64 = -1
@@ -201,6 +203,10 @@ func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
 	rep, err := integrity.VerifyLog(ctx, l.Raw, opts)
 	bar.Finish()
 	if err != nil {
+		if errors.Is(err, eventstore.ErrDamaged) {
+			l.Close()
+			return v.verifyDamage(c, f, err)
+		}
 		return fmt.Errorf("verify: %w", err)
 	}
 

@@ -273,6 +273,15 @@ var (
 	ErrStreamDeleted       = errors.New("stream deleted (tombstoned)")
 	ErrSubscriptionDropped = errors.New("subscription dropped")
 	ErrClosed              = errors.New("store closed")
+	// ErrNoSpace: the store refuses appends because its disk is (nearly)
+	// full; reads go on, and appends succeed again once space is freed.
+	ErrNoSpace = errors.New("event store disk full")
+	// ErrDamaged: a file of the store failed its checksum or could not be
+	// decoded; the data it holds cannot be read until it is restored.
+	ErrDamaged = errors.New("event store damaged")
+	// ErrFailed: the store hit an error it cannot recover from in this
+	// process (e.g. a failed WAL write); restart it.
+	ErrFailed = errors.New("event store failed")
 )
 
 // ConflictError is returned when an append's expected revision does not hold.

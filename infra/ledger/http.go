@@ -72,6 +72,7 @@ func (l *Ledger) APIHandler(ready func(ctx context.Context) error, access Access
 			}
 			return l.Ready(ctx)
 		},
+		Degraded: l.Degraded,
 		Observer: l.Metrics, Logger: l.log.With("component", "httpapi"), Now: l.Now,
 		AwaitApplied: l.AwaitApplied,
 		Auth:         authn, Tokens: l.Tokens, OnDenied: l.Metrics.AuthDenied,

@@ -82,6 +82,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the ledger's clock. Nil: time.Now.
 	Now func() time.Time
+	// MinFreeBytes is the free disk space the embedded store keeps in
+	// reserve: below it appends are refused (503 store-full) until space
+	// is freed (pebblestore.Options.MinFreeBytes: 0 is its default,
+	// negative turns the check off).
+	MinFreeBytes int64
 	// NoSnapshots disables reading and writing the snapshot file (verify,
 	// which only reads streams).
 	NoSnapshots bool
@@ -224,10 +229,13 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		if dir == "" {
 			dir = "data"
 		}
-		ps, err := pebblestore.Open(dir, pebblestore.Options{Logger: log.With("component", "pebble"), Now: now})
+		ps, err := pebblestore.Open(dir, pebblestore.Options{Logger: log.With("component", "pebble"), Now: now, MinFreeBytes: cfg.MinFreeBytes})
 		if err != nil {
 			if errors.Is(err, pebblestore.ErrLocked) {
 				return nil, fmt.Errorf("%w\nhint: find the owner with `fuser %s/ticketledger.lock` or `lsof %s`; offline commands need the server stopped, or run them against the server with --server", err, dir, dir)
+			}
+			if errors.Is(err, eventstore.ErrDamaged) {
+				return nil, err // names the file and what to do
 			}
 			return nil, fmt.Errorf("open the embedded store in %s: %w (check the directory exists and is writable, or pass --data DIR)", dir, err)
 		}
@@ -332,7 +340,23 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 
 	l.Registry.MustRegister(metrics.NewSLACollector(l.Tickets, now, metrics.SLACollectorOptions{}))
 	l.Registry.MustRegister(metrics.NewProjectionCollector(metrics.ProjectionSourceFunc(l.projectionStatus)))
+	if l.Pebble != nil {
+		l.Registry.MustRegister(metrics.NewStoreFaultCollector(func() metrics.StoreFaults {
+			f := l.Pebble.Stats().Faults
+			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed}
+		}))
+	}
 	return l, nil
+}
+
+// Degraded returns what the event store cannot do now while the ledger
+// keeps serving (nil: nothing): appends refused for a full disk, damaged
+// files, a failure that needs a restart. /readyz reports it.
+func (l *Ledger) Degraded() error {
+	if l.Pebble == nil {
+		return nil
+	}
+	return l.Pebble.Fault()
 }
 
 func (l *Ledger) projectionStatus() []metrics.ProjectionStatus {

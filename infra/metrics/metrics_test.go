@@ -298,6 +298,27 @@ ticketledger_projection_skipped_events_total{projection="tickets"} 2
 	}
 }
 
+func TestStoreFaultCollector(t *testing.T) {
+	c := NewStoreFaultCollector(func() StoreFaults { return StoreFaults{NoSpace: true, RefusedNoSpace: 7, DamagedFiles: 1} })
+	const want = `
+# HELP ticketledger_store_appends_refused_total Appends the event store refused for lack of disk space.
+# TYPE ticketledger_store_appends_refused_total counter
+ticketledger_store_appends_refused_total 7
+# HELP ticketledger_store_damaged_files Files of the event store found damaged (checksum mismatch or undecodable) since the start.
+# TYPE ticketledger_store_damaged_files gauge
+ticketledger_store_damaged_files 1
+# HELP ticketledger_store_disk_full 1 while the event store refuses appends because its disk has less free space than it keeps in reserve (--min-free-bytes).
+# TYPE ticketledger_store_disk_full gauge
+ticketledger_store_disk_full 1
+# HELP ticketledger_store_failed 1 once the event store hit an error it cannot recover from without a restart.
+# TYPE ticketledger_store_failed gauge
+ticketledger_store_failed 0
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestMetricNamesLint runs promlint over every metric the package exports,
 // with data in each, so naming follows Prometheus conventions.
 func TestMetricNamesLint(t *testing.T) {
@@ -309,6 +330,7 @@ func TestMetricNamesLint(t *testing.T) {
 	reg.MustRegister(NewProjectionCollector(ProjectionSourceFunc(func() []ProjectionStatus {
 		return []ProjectionStatus{{Name: "tickets"}}
 	})))
+	reg.MustRegister(NewStoreFaultCollector(func() StoreFaults { return StoreFaults{} }))
 	problems, err := testutil.GatherAndLint(reg)
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +342,7 @@ func TestMetricNamesLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 19 {
+	if len(mfs) != 23 {
 		t.Errorf("only %d metric families", len(mfs))
 	}
 	for _, mf := range mfs {

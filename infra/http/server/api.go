@@ -104,6 +104,10 @@ type Config struct {
 	// Ready reports whether the service can serve: projections caught up
 	// and store reachable (see ReadyWhen). Nil: always ready.
 	Ready func(ctx context.Context) error
+	// Degraded reports a fault the service keeps serving through (a full
+	// disk, a damaged file): /readyz then answers 200 with status
+	// "degraded" and the fault as detail. Nil: never degraded.
+	Degraded func() error
 	// Observer gets per-request metrics. Optional.
 	Observer Observer
 	// Denials counts denied attempts (role and tenancy refusals). Nil: the
@@ -173,6 +177,7 @@ type API struct {
 	policies *sla.Policies
 	clock    projections.Clock
 	ready    func(ctx context.Context) error
+	degraded func() error
 	obs      Observer
 	denials  DenialObserver
 	log      *slog.Logger
@@ -200,7 +205,7 @@ func New(cfg Config) (*API, error) {
 		return nil, errors.New("http server: Config.App, Tickets and Audit are required")
 	}
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
-		ready: cfg.Ready, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
+		ready: cfg.Ready, degraded: cfg.Degraded, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics, integ: cfg.Integrity, sealWait: cfg.SealWait,
 		keys: cfg.Keys, backups: cfg.Backups}
 	if a.sealWait <= 0 {
@@ -376,7 +381,7 @@ func (a *API) wrap(rt route) http.Handler {
 			a.observeDenied(rt, r, err)
 			p := problemOf(err)
 			p.Instance, p.CorrelationID = r.URL.Path, corr
-			if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
+			if p.Status >= 500 && p.Status != http.StatusServiceUnavailable && p.Rule != string(RuleStoreDamaged) { // the store logs a damaged file once
 				a.log.Error("http server: request failed", "route", name, "correlationId", corr, "err", err)
 			}
 			if sw.status == 0 {

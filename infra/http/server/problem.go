@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
 
 // ProblemContentType is the media type of error responses (RFC 9457).
@@ -35,6 +37,8 @@ type Problem struct {
 	CurrentRevision *uint64 `json:"currentRevision,omitempty"`
 	// CorrelationID echoes the request's correlation id.
 	CorrelationID string `json:"correlationId,omitempty"`
+
+	retryAfter int // seconds, sent as Retry-After (0: none)
 }
 
 // Rules of the HTTP layer: request-level problems that never reach the
@@ -53,6 +57,16 @@ const (
 	RuleNotReady         domain.Rule = "not-ready"
 	RuleNoTreeHead       domain.Rule = "no-tree-head"         // no sealer, or nothing sealed yet
 	RuleKeyRotation      domain.Rule = "key-rotation-refused" // the ledger cannot rotate its key as configured
+	RuleStoreFull        domain.Rule = "store-full"           // the event store's disk is full: appends refused
+	RuleStoreDamaged     domain.Rule = "store-damaged"        // a file of the event store is damaged
+	RuleStoreFailed      domain.Rule = "store-failed"         // the event store needs a restart
+)
+
+// Retry-After of the store's faults: a full disk is freed by an operator, a
+// failed store by a restart.
+const (
+	retryAfterNoSpace = 30
+	retryAfterFailed  = 60
 )
 
 // httpError is an error with an explicit status, for problems found by the
@@ -112,6 +126,15 @@ func problemOf(err error) Problem {
 		return finish(p)
 	case errors.As(err, &de) && de.Kind != domain.KindInternal:
 		return finish(Problem{Status: kindStatus(de.Kind), Detail: de.Message, Rule: string(de.Rule), Field: de.Field})
+	case errors.Is(err, eventstore.ErrNoSpace):
+		return finish(Problem{Status: http.StatusServiceUnavailable, Rule: string(RuleStoreFull), retryAfter: retryAfterNoSpace,
+			Detail: "the ledger's disk is full, so nothing was recorded: changes are refused until the operator frees space, reads still work; retry after Retry-After seconds"})
+	case errors.Is(err, eventstore.ErrDamaged):
+		return finish(Problem{Status: http.StatusInternalServerError, Rule: string(RuleStoreDamaged),
+			Detail: "a file of the ledger's event store is damaged and holds data this request needs; the operator has been told (server log, /readyz) and must restore it from a backup"})
+	case errors.Is(err, eventstore.ErrFailed):
+		return finish(Problem{Status: http.StatusServiceUnavailable, Rule: string(RuleStoreFailed), retryAfter: retryAfterFailed,
+			Detail: "the ledger's event store failed and refuses changes until the server is restarted; nothing was recorded; retry after Retry-After seconds"})
 	case errors.Is(err, context.DeadlineExceeded):
 		return finish(Problem{Status: http.StatusServiceUnavailable, Detail: "the request took too long: try again"})
 	case errors.Is(err, context.Canceled):
@@ -156,6 +179,9 @@ func kindName(status int) string {
 func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", ProblemContentType)
 	w.Header().Set("Cache-Control", "no-store")
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(p.retryAfter))
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

@@ -359,7 +359,11 @@ func (a *API) getPartner(w http.ResponseWriter, r *http.Request, _ *query) error
 
 // Health is the body of /healthz and /readyz.
 type Health struct {
+	// Status is "ok" (/healthz), "ready" or "degraded" (/readyz).
 	Status string `json:"status"`
+	// Detail says what is degraded: appends refused for a full disk,
+	// damaged files of the event store.
+	Detail string `json:"detail,omitempty"`
 }
 
 func (a *API) healthz(w http.ResponseWriter, _ *http.Request, _ *query) error {
@@ -370,6 +374,11 @@ func (a *API) readyz(w http.ResponseWriter, r *http.Request, _ *query) error {
 	if a.ready != nil {
 		if err := a.ready(r.Context()); err != nil {
 			return &httpError{status: http.StatusServiceUnavailable, rule: RuleNotReady, msg: err.Error()}
+		}
+	}
+	if a.degraded != nil {
+		if err := a.degraded(); err != nil {
+			return writeJSON(w, http.StatusOK, Health{Status: "degraded", Detail: err.Error()})
 		}
 	}
 	return writeJSON(w, http.StatusOK, Health{Status: "ready"})

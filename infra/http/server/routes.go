@@ -230,7 +230,7 @@ func routes() []route {
 		{method: "POST", path: "/v1/admin/backups", op: "createBackup", summary: "Take an online backup (admin only): a Pebble checkpoint of the embedded store, consistent at one log position while commands go on, with the read models' snapshot and a manifest naming the log's head and latest signed tree head, written to a new directory under the server's --backup-dir (a path outside it is refused); the subject key store only with withSubjectKeys. Refused on KurrentDB (use its own backups)", tag: ops,
 			body: BackupBody{}, resp: BackupView{}, status: http.StatusCreated, handle: (*API).backup},
 		{method: "GET", path: "/healthz", op: "healthz", summary: "The process is up", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).healthz},
-		{method: "GET", path: "/readyz", op: "readyz", summary: "Ready to serve: projections caught up and event store reachable (503 otherwise)", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).readyz},
+		{method: "GET", path: "/readyz", op: "readyz", summary: "Ready to serve: projections caught up and event store reachable (503 otherwise); status \"degraded\" with a detail while the store refuses appends for a full disk or has damaged files", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).readyz},
 		{method: "GET", path: "/openapi.json", op: "openapi", summary: "This OpenAPI document", tag: ops, public: true, status: http.StatusOK, handle: (*API).openAPIDoc},
 	}
 }

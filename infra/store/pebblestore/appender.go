@@ -118,7 +118,7 @@ func (s *Store) submit(ctx context.Context, op opKind, stream string, expected e
 		return eventstore.AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, err)
 	}
 	if p := s.failed.Load(); p != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("%s %s: store failed earlier, reopen it: %w", op, stream, *p)
+		return eventstore.AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, *p)
 	}
 	r := requestPool.Get().(*request)
 	*r = request{ctx: ctx, op: op, stream: stream, expected: expected, events: events, size: size, done: r.done}
@@ -312,7 +312,13 @@ func (a *appender) commit() {
 	}()
 	if p := s.failed.Load(); p != nil {
 		for _, r := range group {
-			r.err = fmt.Errorf("%s %s: store failed earlier, reopen it: %w", r.op, r.stream, *p)
+			r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, *p)
+		}
+		return
+	}
+	if err := s.checkSpace(a.byteCount); err != nil {
+		for _, r := range group {
+			r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)
 		}
 		return
 	}
@@ -337,8 +343,7 @@ func (a *appender) commit() {
 	if b.Count() == 0 {
 		return
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		err = fmt.Errorf("pebblestore: commit: %w", err)
+	if err := a.commitBatch(b); err != nil {
 		s.failed.Store(&err)
 		s.log.Error("group commit failed; the store refuses appends until reopened", "err", err)
 		for _, r := range group {
@@ -361,6 +366,25 @@ func (a *appender) commit() {
 			}
 		}
 	}
+}
+
+// commitBatch commits b durably. Pebble answers a failed WAL write with
+// Logger.Fatalf, which panics (pebbleLogger): the panic is turned into the
+// store's sticky failure here instead of ending the process.
+func (a *appender) commitBatch(b *pebble.Batch) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(fatalPanic)
+			if !ok {
+				panic(r)
+			}
+			err = failedError(a.s.dir, f.msg)
+		}
+	}()
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("%w: %s: commit: %w (restart the server)", eventstore.ErrFailed, a.s.dir, a.s.faults.wrap(err))
+	}
+	return nil
 }
 
 // head returns the state of stream (not a metadata stream), loading it from
@@ -562,7 +586,7 @@ func (a *appender) append(r *request) {
 	}
 	st, err := a.head(base)
 	if err != nil {
-		r.err = fmt.Errorf("append to %s: %w", name, err)
+		r.err = fmt.Errorf("append to %s: %w", name, a.s.faults.wrap(err))
 		return
 	}
 	if st.tombstoned {
@@ -575,7 +599,7 @@ func (a *appender) append(r *request) {
 	}
 	idem, err := a.check(name, r.expected, r.events, cur, softDeleted, existsViaMeta)
 	if err != nil {
-		r.err = err
+		r.err = a.s.faults.wrap(err)
 		return
 	}
 	if idem != nil {
@@ -699,7 +723,7 @@ var softDeleteMeta = []byte(`{"$tb":` + strconv.FormatUint(eventstore.DeletedStr
 func (a *appender) delete(r *request) {
 	st, err := a.head(r.stream)
 	if err != nil {
-		r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)
+		r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, a.s.faults.wrap(err))
 		return
 	}
 	if st.tombstoned {

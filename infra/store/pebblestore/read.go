@@ -132,7 +132,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 	defer s.closeMu.RUnlock()
 	evs, err := s.readStream(ctx, stream, dir, from, count, s.durable.Load(), true)
 	if err != nil {
-		return nil, fmt.Errorf("read stream %s: %w", stream, err)
+		return nil, fmt.Errorf("read stream %s: %w", stream, s.faults.wrap(err))
 	}
 	return evs, nil
 }
@@ -283,7 +283,7 @@ func (s *Store) ReadAll(ctx context.Context, dir eventstore.Direction, from even
 		out, err = s.scanLogBackwards(ctx, end, count, m)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read $all: %w", err)
+		return nil, fmt.Errorf("read $all: %w", s.faults.wrap(err))
 	}
 	return out, nil
 }

@@ -48,6 +48,16 @@ type Options struct {
 	// MaxCachedStreams bounds the appender's cache of stream heads; 0 means
 	// 100,000.
 	MaxCachedStreams int
+	// MinFreeBytes is the free space kept in reserve on the data
+	// directory's filesystem: before each group commit the appender checks
+	// it and refuses the group (eventstore.ErrNoSpace) when less would be
+	// left, so that Pebble never writes to a full disk. 0 means
+	// DefaultMinFreeBytes; negative turns the check off.
+	MinFreeBytes int64
+	// FreeSpace returns the bytes available on the filesystem holding dir;
+	// nil means statfs(2) on the operating system's filesystem, and no check
+	// on another FS.
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // Store is the embedded event store on Pebble. It is safe for concurrent use.
@@ -79,6 +89,9 @@ type Store struct {
 	notifyCh chan struct{} // closed and replaced whenever durable advances
 
 	failed atomic.Pointer[error] // sticky: a commit failed, appends are refused
+
+	faults    *faults                          // disk space and damage
+	freeSpace func(dir string) (uint64, error) // nil: no space check
 
 	ap appender // appender-goroutine state
 }
@@ -121,10 +134,22 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.MaxCachedStreams <= 0 {
 		opts.MaxCachedStreams = 100_000
 	}
+	if opts.MinFreeBytes == 0 {
+		opts.MinFreeBytes = DefaultMinFreeBytes
+	}
+	osFS := opts.FS == nil || opts.FS == vfs.Default
+	freeSpace := opts.FreeSpace
+	if freeSpace == nil && osFS {
+		freeSpace = osFreeSpace
+	}
+	if opts.MinFreeBytes < 0 {
+		freeSpace = nil
+	}
+	flt := &faults{dir: dir, fs: fs, log: logger}
 	if err := fs.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("pebblestore: create data directory %s: %w", dir, err)
 	}
-	lock, err := lockDir(fs, opts.FS == nil || opts.FS == vfs.Default, dir)
+	lock, err := lockDir(fs, osFS, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -132,9 +157,15 @@ func Open(dir string, opts Options) (*Store, error) {
 	cache := pebble.NewCache(opts.CacheSize)
 	defer cache.Unref()
 	popts := &pebble.Options{
-		FS:                 fs,
-		Cache:              cache,
-		Logger:             pebbleLogger{logger},
+		FS:     fs,
+		Cache:  cache,
+		Logger: pebbleLogger{logger},
+		EventListener: &pebble.EventListener{
+			DataCorruption: flt.onCorruption,
+			BackgroundError: func(err error) {
+				logger.Error("pebble background error", "component", "pebble", "err", flt.wrap(err))
+			},
+		},
 		MemTableSize:       64 << 20,
 		FormatMajorVersion: pebble.FormatNewest,
 	}
@@ -142,9 +173,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 		popts.Levels[i].BlockSize = 32 << 10 // $all is read sequentially
 	}
-	db, err := pebble.Open(dir, popts)
+	db, err := openPebble(dir, popts)
 	if err != nil {
 		lock.Close()
+		if err = flt.wrap(err); errors.Is(err, eventstore.ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
 	s := &Store{
@@ -159,11 +193,16 @@ func Open(dir string, opts Options) (*Store, error) {
 		appenderDone: make(chan struct{}),
 		closedCh:     make(chan struct{}),
 		notifyCh:     make(chan struct{}),
+		faults:       flt,
+		freeSpace:    freeSpace,
 	}
 	last, lastCreated, err := s.recover()
 	if err != nil {
 		db.Close()
 		lock.Close()
+		if err = flt.wrap(err); errors.Is(err, eventstore.ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
 	s.durable.Store(last)
@@ -254,6 +293,7 @@ type Stats struct {
 	QueuedWrite int                 // appends waiting for the appender
 	Groups      uint64              // group commits since Open
 	Appends     uint64              // appends and deletes committed since Open
+	Faults      FaultStats          // disk space, damage, failure
 }
 
 // Stats returns a snapshot of the store's counters.
@@ -264,6 +304,12 @@ func (s *Store) Stats() Stats {
 		QueuedWrite: len(s.queue),
 		Groups:      s.ap.groups.Load(),
 		Appends:     s.ap.appends.Load(),
+		Faults: FaultStats{
+			NoSpace:        s.faults.noSpace.Load() != nil,
+			RefusedNoSpace: s.faults.refused.Load(),
+			DamagedFiles:   len(s.faults.damage()),
+			Failed:         s.failed.Load() != nil,
+		},
 	}
 }
 
@@ -312,10 +358,28 @@ func (p pebbleLogger) Errorf(format string, args ...any) {
 	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
 }
 
-// Fatalf logs Pebble's fatal errors and panics, as Pebble expects it not to
-// return.
+// Fatalf logs Pebble's fatal errors and panics with a fatalPanic, as Pebble
+// expects it not to return. The store's own goroutines recover it (the
+// appender marks the store failed, Open returns an error); Pebble calls it
+// for a failed WAL or MANIFEST write, which the free-space check keeps
+// from happening on a full disk.
 func (p pebbleLogger) Fatalf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	p.l.Error(msg, "component", "pebble", "fatal", true)
-	panic("pebble: " + msg)
+	panic(fatalPanic{msg: msg})
+}
+
+// openPebble is pebble.Open, with a fatal error during the open (a
+// replayed WAL or MANIFEST that cannot be written) returned as an error.
+func openPebble(dir string, popts *pebble.Options) (db *pebble.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(fatalPanic)
+			if !ok {
+				panic(r)
+			}
+			db, err = nil, errors.New(f.msg)
+		}
+	}()
+	return pebble.Open(dir, popts)
 }

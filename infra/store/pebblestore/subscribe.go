@@ -54,7 +54,7 @@ func (b *subBase) loop(pending func() (eventstore.Message, bool), fill func(dura
 		ch := b.s.changed()
 		more, err := fill(b.s.durable.Load())
 		if err != nil {
-			return eventstore.Message{}, err
+			return eventstore.Message{}, b.s.faults.wrap(err)
 		}
 		if more {
 			continue
