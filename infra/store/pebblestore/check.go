@@ -34,7 +34,9 @@ type DamageReport struct {
 }
 
 // OK reports whether nothing is damaged.
-func (r DamageReport) OK() bool { return r.OpenErr == nil && len(r.Unreadable) == 0 && len(r.Files) == 0 }
+func (r DamageReport) OK() bool {
+	return r.OpenErr == nil && len(r.Unreadable) == 0 && len(r.Files) == 0
+}
 
 // Unreadable is a range of the store that could not be read.
 type Unreadable struct {
@@ -88,6 +90,12 @@ func Check(ctx context.Context, dir string, logger *slog.Logger) (DamageReport, 
 		EventListener:      &pebble.EventListener{DataCorruption: flt.onCorruption},
 	}
 	db, err := openPebble(dir, popts)
+	if err == nil {
+		if werr := checkNewestWAL(vfs.Default, dir); werr != nil {
+			db.Close()
+			db, err = nil, werr
+		}
+	}
 	if err != nil {
 		rep.OpenErr = flt.wrap(err)
 		if !errors.Is(rep.OpenErr, eventstore.ErrDamaged) {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -331,4 +332,119 @@ func damagedWAL(fs vfs.FS, dir string) (string, string) {
 		f.Close()
 	}
 	return "", ""
+}
+
+// checkNewestWAL reads the newest write-ahead log in dir chunk by chunk
+// before Pebble replays it. Pebble stops its replay of the newest WAL at
+// the first bad chunk and takes what follows for a torn tail: right after
+// a crash in the middle of a write, silently wrong when the bad chunk is
+// damage with acknowledged records after it. A valid chunk of the same log
+// after the bad one tells the two apart (a record starting there was
+// written after the bad one was synced); the result is a *DamageError.
+func checkNewestWAL(fs vfs.FS, dir string) error {
+	names, err := fs.List(dir)
+	if err != nil {
+		return nil // Pebble reports it
+	}
+	var newest string
+	var num uint64
+	for _, n := range names {
+		s, ok := strings.CutSuffix(n, ".log")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseUint(s, 10, 32); err == nil && v >= num {
+			newest, num = n, v
+		}
+	}
+	if newest == "" {
+		return nil
+	}
+	path := fs.PathJoin(dir, newest)
+	f, err := fs.Open(path)
+	if err != nil {
+		return nil
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return nil
+	}
+	if off, ok := walDamage(data, uint32(num)); ok {
+		return &DamageError{Dir: dir, File: path, Err: fmt.Errorf("write-ahead log damaged: invalid record at offset %d with valid records after it (not a torn tail: acknowledged writes would be lost)", off)}
+	}
+	return nil
+}
+
+// walBlock is the WAL's block size: chunks never straddle a block.
+const walBlock = 32 << 10
+
+// walDamage walks the WAL data of log num chunk by chunk and returns the
+// offset of the first invalid chunk, if a valid chunk of the same log
+// follows it with the start of a record.
+func walDamage(data []byte, num uint32) (int, bool) {
+	valid := func(p int) (int, bool) {
+		if p+11 > len(data) {
+			return 0, false
+		}
+		hdr := 0
+		switch t := data[p+6]; {
+		case t >= 5 && t <= 8: // recyclable chunks
+			hdr = 11
+		case t >= 9 && t <= 12: // chunks with a sync offset
+			hdr = 19
+		default:
+			return 0, false
+		}
+		if binary.LittleEndian.Uint32(data[p+7:]) != num {
+			return 0, false
+		}
+		end := p + hdr + int(binary.LittleEndian.Uint16(data[p+4:]))
+		if end > len(data) || p/walBlock != (end-1)/walBlock {
+			return 0, false
+		}
+		return end - p, crcValue(data[p+6:end]) == binary.LittleEndian.Uint32(data[p:])
+	}
+	p := 0
+	for p < len(data) {
+		if n, ok := valid(p); ok {
+			p += n
+			continue
+		}
+		if rem := walBlock - p%walBlock; rem < 19 && p+rem <= len(data) && allZero(data[p:p+rem]) {
+			p += rem // the writer pads a block's tail too short for a header
+			continue
+		}
+		break
+	}
+	// A record that starts after p was written after the bad chunk's write
+	// had been synced: the store writes one synced batch at a time (see
+	// the commit protocol), so the bad chunk was durable, acknowledged, and
+	// is damaged. Middle and last chunks alone may be the rest of the one
+	// write a crash interrupted, persisted out of order.
+	for q := p + 1; q+11 <= len(data); q++ {
+		if _, ok := valid(q); ok {
+			if t := data[q+6]; t == 5 || t == 6 || t == 9 || t == 10 {
+				return p, true
+			}
+		}
+	}
+	return 0, false
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// crcValue is the masked CRC-32C of Pebble's record format.
+func crcValue(b []byte) uint32 {
+	c := crc32.Update(0, castagnoli, b)
+	return (c>>15 | c<<17) + 0xa282ead8
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -173,6 +173,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 		popts.Levels[i].BlockSize = 32 << 10 // $all is read sequentially
 	}
+	if err := checkNewestWAL(fs, dir); err != nil {
+		lock.Close()
+		flt.log.Error("event store write-ahead log damaged", "err", err)
+		return nil, err
+	}
 	db, err := openPebble(dir, popts)
 	if err != nil {
 		lock.Close()

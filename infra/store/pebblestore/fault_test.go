@@ -1,0 +1,291 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+
+	"github.com/ticketledger/ticketledger/infra/eventstore"
+)
+
+// TestAppendsRefusedWhileDiskFull: below MinFreeBytes a group is refused
+// whole (nothing of it stored, the positions it would have taken are
+// taken by the next append), reads go on, and once space returns appends
+// succeed in the same store.
+func TestAppendsRefusedWhileDiskFull(t *testing.T) {
+	var free atomic.Uint64
+	free.Store(1 << 30)
+	s := openTemp(t, Options{MinFreeBytes: 1 << 20, FreeSpace: func(string) (uint64, error) { return free.Load(), nil }})
+	ctx := context.Background()
+	if _, err := s.Append(ctx, "a", eventstore.NoStream(), ev("x")); err != nil {
+		t.Fatal(err)
+	}
+	free.Store(1<<20 + 10) // the reserve plus less than a group
+	_, err := s.Append(ctx, "a", eventstore.Exact(0), evs(3, "x")...)
+	if !errors.Is(err, eventstore.ErrNoSpace) {
+		t.Fatalf("append on a full disk: %v, want ErrNoSpace", err)
+	}
+	for _, want := range []string{"1.0 MiB free", "--min-free-bytes", "appends resume by themselves"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := s.Append(ctx, "b", eventstore.Any(), ev("y")); !errors.Is(err, eventstore.ErrNoSpace) {
+		t.Fatalf("second append: %v", err)
+	}
+	st := s.Stats()
+	if !st.Faults.NoSpace || st.Faults.RefusedNoSpace != 2 || st.Head.Commit != 1 {
+		t.Errorf("stats while full: %+v", st)
+	}
+	if f := s.Fault(); !errors.Is(f, eventstore.ErrNoSpace) {
+		t.Errorf("Fault() = %v", f)
+	}
+	all := must(s.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 100, nil))
+	if len(all) != 1 {
+		t.Fatalf("read while full: %d events, want 1", len(all))
+	}
+
+	free.Store(1 << 30)
+	res, err := s.Append(ctx, "a", eventstore.Exact(0), evs(3, "x")...)
+	if err != nil {
+		t.Fatalf("append once space is back: %v", err)
+	}
+	if res.NextRevision != 3 || res.Position.Commit != 4 {
+		t.Errorf("append after the refusal: %+v, want revision 3 at position 4", res)
+	}
+	if f := s.Fault(); f != nil || s.Stats().Faults.NoSpace {
+		t.Errorf("still faulted after space returned: %v", f)
+	}
+	all = must(s.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 100, nil))
+	if len(all) != 4 {
+		t.Errorf("log after recovery: %d events, want 4", len(all))
+	}
+}
+
+// TestFatalWALWriteIsNotAPanic: Pebble answers a failed WAL write with
+// Logger.Fatalf; the store turns it into ErrFailed for the appends of the
+// group and every later one, and reads of what was durable go on.
+func TestFatalWALWriteIsNotAPanic(t *testing.T) {
+	var fail atomic.Bool
+	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if fail.Load() && strings.HasSuffix(op.Path, ".log") && op.Kind.ReadOrWrite() == errorfs.OpIsWrite {
+			return syscall.ENOSPC
+		}
+		return nil
+	}))
+	s, err := Open("/data", Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.Append(ctx, "a", eventstore.NoStream(), ev("x")); err != nil {
+		t.Fatal(err)
+	}
+	fail.Store(true)
+	_, err = s.Append(ctx, "a", eventstore.Exact(0), ev("x"))
+	if !errors.Is(err, eventstore.ErrFailed) || !strings.Contains(err.Error(), "no space left on device") || !strings.Contains(err.Error(), "restart") {
+		t.Fatalf("append with a failing WAL: %v", err)
+	}
+	if _, err := s.Append(ctx, "b", eventstore.Any(), ev("y")); !errors.Is(err, eventstore.ErrFailed) {
+		t.Fatalf("append after the failure: %v", err)
+	}
+	if !s.Stats().Faults.Failed || !errors.Is(s.Fault(), eventstore.ErrFailed) {
+		t.Errorf("the failure is not reported: %+v %v", s.Stats().Faults, s.Fault())
+	}
+	if evs, err := s.ReadStream(ctx, "a", eventstore.Forwards, eventstore.StreamStart(), 10); err != nil || len(evs) != 1 {
+		t.Errorf("read after the failure: %d events, %v", len(evs), err)
+	}
+	// Pebble's commit pipeline is broken now; Close must not hang the test.
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Log("Close did not return after a fatal WAL error (left behind)")
+	}
+}
+
+// writeDir fills a store in a real directory with n events over a few
+// streams, then closes and reopens it once so that Pebble flushes the WAL
+// into an sstable, and returns the directory.
+func writeDir(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range n {
+		e := ev("x")
+		e.Data = bytes.Repeat([]byte{'a' + byte(i%26)}, 200) // not all alike: keeps blocks from compressing to nothing
+		if _, err := s.Append(ctx, []string{"ticket-a", "ticket-b", "ticket-c"}[i%3], eventstore.Any(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir, Options{}) // replays the WAL into an sstable
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// newest returns the newest file of dir with the suffix.
+func newest(t *testing.T, dir, suffix string) string {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(dir, "*"+suffix))
+	sort.Strings(names)
+	if len(names) == 0 {
+		t.Fatalf("no %s file in %s", suffix, dir)
+	}
+	return names[len(names)-1]
+}
+
+// flip inverts n bytes of file at offset off.
+func flip(t *testing.T, file string, off int64, n int) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range int64(n) {
+		b[off+i] ^= 0xff
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDamagedSSTable: 8 flipped bytes in the middle of the sstable make a
+// read of the data there a DamageError naming the file (no panic), the
+// store reports it, and Check isolates the damaged log positions, reads on
+// past them and names the streams whose events were there.
+func TestDamagedSSTable(t *testing.T) {
+	dir := writeDir(t, 3000)
+	sst := newest(t, dir, ".sst")
+	fi, _ := os.Stat(sst)
+	flip(t, sst, fi.Size()/3, 8)
+
+	s, err := Open(dir, Options{})
+	if err != nil {
+		// The damage may hold the log's last key, which Open reads.
+		if !errors.Is(err, eventstore.ErrDamaged) || !strings.Contains(err.Error(), sst) {
+			t.Fatalf("Open: %v", err)
+		}
+	} else {
+		_, rerr := s.ReadAll(context.Background(), eventstore.Forwards, eventstore.AllStart(), 10000, nil)
+		var de *DamageError
+		if !errors.As(rerr, &de) || de.File != sst || !errors.Is(rerr, eventstore.ErrDamaged) {
+			t.Fatalf("ReadAll over the damage: %v", rerr)
+		}
+		for _, want := range []string{sst, "checksum mismatch", "restore the data directory from a backup", "ticketledger verify --data " + dir} {
+			if !strings.Contains(rerr.Error(), want) {
+				t.Errorf("error %q lacks %q", rerr, want)
+			}
+		}
+		if st := s.Stats().Faults; st.DamagedFiles != 1 || !errors.Is(s.Fault(), eventstore.ErrDamaged) {
+			t.Errorf("damage not reported: %+v, %v", st, s.Fault())
+		}
+		s.Close()
+	}
+
+	rep, err := Check(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || len(rep.Files) != 1 || rep.Files[0].File != sst {
+		t.Fatalf("Check: %+v", rep)
+	}
+	var logRange *Unreadable
+	for i, u := range rep.Unreadable {
+		if u.Part == "log" {
+			logRange = &rep.Unreadable[i]
+		}
+	}
+	if logRange == nil {
+		t.Fatalf("no unreadable log range: %+v", rep.Unreadable)
+	}
+	lost := logRange.ToPos - logRange.FromPos + 1
+	if logRange.ToPos == 0 || lost == 0 || lost > 500 || rep.Events+lost != 3000 {
+		t.Errorf("unreadable %s and %d readable: want a block's worth isolated, the rest read", logRange, rep.Events)
+	}
+	if len(rep.Streams) == 0 || !strings.HasPrefix(rep.Streams[0], "ticket-") {
+		t.Errorf("affected streams: %v", rep.Streams)
+	}
+}
+
+// TestDamagedWAL: a flipped record in the middle of the WAL makes Open
+// fail with a DamageError naming the log file; a torn tail (a crash in the
+// middle of a write) is no error.
+func TestDamagedWAL(t *testing.T) {
+	write := func() string {
+		dir := t.TempDir()
+		s, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 500 {
+			if _, err := s.Append(context.Background(), "ticket-a", eventstore.Any(), ev("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Close() // Close does not flush: the events are in the WAL only
+		return dir
+	}
+
+	dir := write()
+	wal := newest(t, dir, ".log")
+	fi, _ := os.Stat(wal)
+	flip(t, wal, fi.Size()/2, 8)
+	_, err := Open(dir, Options{})
+	var de *DamageError
+	if !errors.As(err, &de) || de.File != wal || !strings.Contains(err.Error(), "write-ahead log damaged") ||
+		!strings.Contains(err.Error(), "restore the data directory from a backup") {
+		t.Fatalf("Open with a damaged WAL: %v", err)
+	}
+	if strings.Contains(err.Error(), "writable") {
+		t.Errorf("wrong hint: %v", err)
+	}
+	rep, err := Check(context.Background(), dir, nil)
+	if err != nil || rep.OpenErr == nil || len(rep.Files) != 1 || rep.Files[0].File != wal {
+		t.Fatalf("Check with a damaged WAL: %+v, %v", rep, err)
+	}
+
+	dir = write()
+	wal = newest(t, dir, ".log")
+	fi, _ = os.Stat(wal)
+	if err := os.Truncate(wal, fi.Size()-100); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("Open with a torn WAL tail: %v", err)
+	}
+	defer s.Close()
+	if h := s.Stats().Head.Commit; h == 0 || h > 500 {
+		t.Errorf("head after a torn tail: %d", h)
+	}
+	if f := s.Fault(); f != nil {
+		t.Errorf("a torn tail is reported as a fault: %v", f)
+	}
+}
