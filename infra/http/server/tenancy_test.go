@@ -162,7 +162,15 @@ func normalised(t *testing.T, r resp) string {
 // stream whether the ticket exists or not.
 type countingStore struct {
 	eventstore.Store
-	reads atomic.Int64
+	reads     atomic.Int64
+	appendErr atomic.Pointer[error] // when set, appends fail with it (a store fault)
+}
+
+func (c *countingStore) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if p := c.appendErr.Load(); p != nil {
+		return eventstore.AppendResult{}, *p
+	}
+	return c.Store.Append(ctx, stream, exp, evs...)
 }
 
 func (c *countingStore) ReadStream(ctx context.Context, stream string, dir eventstore.Direction, from eventstore.StreamPos, n uint64) ([]eventstore.RecordedEvent, error) {
