@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ticketledger/ticketledger/infra/http/server"
+)
+
+// postAdmin POSTs body as JSON with the admin token and returns the status,
+// the Retry-After header and the body.
+func postAdmin(t *testing.T, url string, body any) (int, string, []byte) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+testAdminSecret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), out
+}
+
+func registerPartner(t *testing.T, base, id string) (int, string, []byte) {
+	return postAdmin(t, base+"/v1/partners", map[string]any{"partnerId": id, "name": "Partner " + id, "role": "indirect_provider", "email": "support@" + id + ".example"})
+}
+
+// mountTmpfs mounts a tmpfs of size bytes on a new directory, or skips the
+// test when that is not possible (not root, no mount).
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs (mount -t tmpfs -o size=16m tmpfs DIR)")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs on %s: %v %s", dir, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// fill writes a file on dir's filesystem that leaves about left bytes free.
+func fill(t *testing.T, dir string, left uint64) string {
+	t.Helper()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	free := uint64(st.Bavail) * uint64(st.Bsize)
+	if free <= left {
+		t.Fatalf("only %d bytes free on %s", free, dir)
+	}
+	path := filepath.Join(dir, "ballast")
+	if err := os.WriteFile(path, make([]byte, free-left), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestServeDiskFull runs serve on a real 16 MiB tmpfs and fills it: appends
+// answer 503 store-full with Retry-After, reads, /metrics and /readyz
+// (degraded) keep working, the log says so once; once space is freed,
+// appends succeed in the same process, and after a restart every
+// acknowledged append is there.
+func TestServeDiskFull(t *testing.T) {
+	mnt := mountTmpfs(t, "16m")
+	data := filepath.Join(mnt, "data")
+	base, stop, logs := startServe(t, "--data", data, "--min-free-bytes", fmt.Sprint(4<<20), "--log-format", "json")
+	waitReady(t, base)
+	acked := []string{}
+	for _, id := range []string{"p1", "p2"} {
+		if code, _, body := registerPartner(t, base, id); code != 201 {
+			t.Fatalf("register %s: %d %s", id, code, body)
+		}
+		acked = append(acked, id)
+	}
+
+	ballast := fill(t, mnt, 3<<20) // below the 4 MiB reserve
+	for range 2 {
+		code, retry, body := registerPartner(t, base, "p3")
+		var p server.Problem
+		if err := json.Unmarshal(body, &p); err != nil || code != 503 || p.Rule != "store-full" || retry != "30" || !strings.Contains(p.Detail, "disk is full") {
+			t.Fatalf("append on a full disk: %d Retry-After %q %s", code, retry, body)
+		}
+	}
+	if code, body := get(t, base+"/v1/partners/p1"); code != 200 {
+		t.Fatalf("read on a full disk: %d %s", code, body)
+	}
+	code, body := get(t, base+"/readyz")
+	var h server.Health
+	if err := json.Unmarshal(body, &h); err != nil || code != 200 || h.Status != "degraded" || !strings.Contains(h.Detail, "--min-free-bytes") {
+		t.Fatalf("readyz on a full disk: %d %s", code, body)
+	}
+	code, body = get(t, base+"/metrics")
+	if code != 200 || !strings.Contains(string(body), "ticketledger_store_disk_full 1") || !strings.Contains(string(body), "ticketledger_store_appends_refused_total 2") {
+		t.Fatalf("/metrics on a full disk: %d\n%s", code, grepLines(string(body), "ticketledger_store_"))
+	}
+	if n := strings.Count(logs.String(), "disk nearly full"); n != 1 {
+		t.Fatalf("%d log lines about the full disk, want 1:\n%s", n, logs)
+	}
+
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"p3", "p4"} {
+		if code, _, body := registerPartner(t, base, id); code != 201 {
+			t.Fatalf("register %s once space is back: %d %s", id, code, body)
+		}
+		acked = append(acked, id)
+	}
+	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(string(body), `"ready"`) {
+		t.Fatalf("readyz once space is back: %d %s", code, body)
+	}
+	if !strings.Contains(logs.String(), "disk space available again") {
+		t.Fatalf("no log line about the space returning:\n%s", logs)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exit %d:\n%s", code, logs)
+	}
+
+	base, stop, logs = startServe(t, "--data", data, "--min-free-bytes", fmt.Sprint(4<<20))
+	waitReady(t, base)
+	for _, id := range acked {
+		if code, body := get(t, base+"/v1/partners/"+id); code != 200 {
+			t.Fatalf("acknowledged partner %s after a restart: %d %s\n%s", id, code, body, logs)
+		}
+	}
+	if code, body := get(t, base+"/v1/partners/p5"); code != 404 {
+		t.Fatalf("a partner never registered: %d %s", code, body)
+	}
+	stop()
+	if r := runCLI(t, "verify", "--data", data); r.code != 0 {
+		t.Fatalf("verify after the full disk: %+v", r)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// damagedDir writes a demo ledger into a new data directory (so that its
+// events end in an sstable once reopened) and returns it.
+func damagedDir(t *testing.T) string {
+	t.Helper()
+	clearEnv(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	if r := runCLI(t, "demo", "--data", dir, "--tickets", "60"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	if r := runCLI(t, "verify", "--data", dir); r.code != 0 { // replays the WAL into an sstable
+		t.Fatalf("verify of the intact ledger: %+v", r)
+	}
+	return dir
+}
+
+func newestFile(t *testing.T, dir, suffix string) string {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(dir, "*"+suffix))
+	sort.Strings(names)
+	if len(names) == 0 {
+		t.Fatalf("no %s in %s", suffix, dir)
+	}
+	return names[len(names)-1]
+}
+
+func flipBytes(t *testing.T, file string, off int64, n int) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range int64(n) {
+		b[off+i] ^= 0xff
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDamagedSSTableCLI: 8 flipped bytes in the middle of the newest
+// sstable. serve refuses to start naming the file and what to do; verify
+// reports the unreadable log positions and the streams there and exits 1;
+// rebuild fails with the same message; nothing panics.
+func TestDamagedSSTableCLI(t *testing.T) {
+	dir := damagedDir(t)
+	sst := newestFile(t, dir, ".sst")
+	fi, _ := os.Stat(sst)
+	flipBytes(t, sst, fi.Size()/2, 8)
+
+	r := runCLI(t, "verify", "--data", dir)
+	if r.code != 1 || strings.Contains(r.err, "panic") {
+		t.Fatalf("verify of a damaged sstable: %+v", r)
+	}
+	contains(t, r.out, "damaged files", sst, "checksum mismatch", "unreadable", "log positions", "streams", "ticket-")
+	contains(t, r.err, "the event store in "+dir+" is damaged", "restore the data directory from a backup")
+
+	r = runCLI(t, "verify", "--data", dir, "-o", "json")
+	var rep damageReport
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil || r.code != 1 || !rep.Damaged || len(rep.Files) != 1 || len(rep.Unreadable) == 0 || len(rep.Streams) == 0 {
+		t.Fatalf("verify -o json: %v %+v", err, r)
+	}
+
+	for _, args := range [][]string{{"rebuild", "--data", dir}, {"serve", "--data", dir, "--http", "127.0.0.1:0", "--demo"}} {
+		r = runCLI(t, args...)
+		if r.code != 1 || strings.Contains(r.err, "panic") {
+			t.Fatalf("%s on a damaged sstable: %+v", args[0], r)
+		}
+		contains(t, r.err, sst, "checksum mismatch", "restore the data directory from a backup", "ticketledger verify --data "+dir)
+	}
+}
+
+// TestDamagedWALCLI: a flipped record in the middle of the WAL makes serve
+// and verify name the log file (not the wrong hint about a writable
+// directory); a WAL cut short, as a crash leaves it, is no error.
+func TestDamagedWALCLI(t *testing.T) {
+	clearEnv(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	if r := runCLI(t, "demo", "--data", dir, "--tickets", "60"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	torn := dir + "-torn"
+	if out, err := exec.Command("cp", "-a", dir, torn).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	if out, err := exec.Command("cp", "-a", dir+".signing-key", torn+".signing-key").CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	wal := newestFile(t, dir, ".log")
+	fi, _ := os.Stat(wal)
+	flipBytes(t, wal, fi.Size()/2, 8)
+	for _, args := range [][]string{{"verify", "--data", dir}, {"serve", "--data", dir, "--http", "127.0.0.1:0", "--demo"}} {
+		r := runCLI(t, args...)
+		if r.code != 1 || strings.Contains(r.err, "panic") || strings.Contains(r.err, "writable") {
+			t.Fatalf("%s on a damaged WAL: %+v", args[0], r)
+		}
+		contains(t, r.err, wal, "write-ahead log damaged", "restore the data directory from a backup")
+	}
+
+	twal := newestFile(t, torn, ".log")
+	fi, _ = os.Stat(twal)
+	if err := os.Truncate(twal, fi.Size()-200); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, "verify", "--data", torn); r.code != 0 || r.err != "" && strings.Contains(r.err, "damaged") {
+		t.Fatalf("verify of a torn WAL tail: %+v", r)
+	}
+}
