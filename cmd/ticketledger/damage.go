@@ -67,8 +67,28 @@ func (v *verifyCmd) verifyDamage(c *cobra.Command, f render.Format, cause error)
 	if rep.OpenErr != nil {
 		return fmt.Errorf("the event store in %s cannot be opened, so nothing could be verified: %s; restore the data directory from a backup", v.store.data, strings.Join(out.Files, "; "))
 	}
-	return fmt.Errorf("the event store in %s is damaged (what could not be read is listed above), so the log was not verified; "+
+	return fmt.Errorf("the event store in %s is damaged (what could not be read is listed above); "+
 		"restore the data directory from a backup (the streams listed are the ones affected), then run verify again", v.store.data)
+}
+
+// verifyFiles checks, once the ledger is closed, the checksums of every
+// block of the embedded store's files, which reading the log does not all
+// touch; damage found is reported as verifyDamage does.
+func (v *verifyCmd) verifyFiles(c *cobra.Command, f render.Format, closeLedger func() error) error {
+	if v.store.store != "" {
+		return nil
+	}
+	if err := closeLedger(); err != nil {
+		return fmt.Errorf("close the store: %w", err)
+	}
+	bad, err := pebblestore.ValidateFiles(c.Context(), v.store.data)
+	if err != nil {
+		return fmt.Errorf("check the store's files: %w", err)
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return v.verifyDamage(c, f, &pebblestore.DamageError{Dir: v.store.data, File: bad[0].File, Err: errors.New(bad[0].Detail)})
 }
 
 func orNone(s string) string {

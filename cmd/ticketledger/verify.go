@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -188,7 +189,8 @@ func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
 	if err != nil {
 		return v.verifyDamage(c, f, offlineHint(err))
 	}
-	defer l.Close()
+	closeLedger := sync.OnceValue(l.Close)
+	defer closeLedger()
 	var total int64 = -1
 	if h, err := l.Head(ctx); err == nil && h.Commit > 0 {
 		total = int64(h.Commit) // an estimate: the store's last commit position
@@ -204,10 +206,13 @@ func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
 	bar.Finish()
 	if err != nil {
 		if errors.Is(err, eventstore.ErrDamaged) {
-			l.Close()
+			closeLedger()
 			return v.verifyDamage(c, f, err)
 		}
 		return fmt.Errorf("verify: %w", err)
+	}
+	if err := v.verifyFiles(c, f, closeLedger); err != nil {
+		return err
 	}
 
 	out := logReport{Events: rep.Events, Streams: rep.Streams, Seals: rep.Seals, SealedSize: rep.SealedSize,

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sort"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/sstable"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
@@ -65,7 +67,9 @@ func (u Unreadable) String() string {
 }
 
 // Check reads every key of the store in dir (opened read-only: no server
-// may own it) and reports what it could not read. Past a damaged part of
+// may own it) and the checksum of every block of every sstable (filters and
+// indexes too, which reading the keys may not touch), and reports what it
+// could not read. Past a damaged part of
 // the log it goes on at the first readable position after it; past a
 // damaged part of an index, after the damaged file's last key. The error is
 // a failure to start (the directory is missing or in use), not damage.
@@ -118,6 +122,9 @@ func Check(ctx context.Context, dir string, logger *slog.Logger) (DamageReport, 
 		return rep, err
 	}
 	if err := c.index(ctx, prefixID, "event-id index", nil); err != nil {
+		return rep, err
+	}
+	if err := c.blocks(ctx, dir); err != nil {
 		return rep, err
 	}
 	rep.Files = flt.damage()
@@ -293,4 +300,66 @@ func streamOfKey(k []byte) string {
 		return "?"
 	}
 	return string(k[1+w : 1+w+int(n)])
+}
+
+// blocks validates the checksum of every block of every sstable in dir; a
+// damaged file not found by reading the keys is added to the report.
+func (c *checker) blocks(ctx context.Context, dir string) error {
+	seen := map[string]bool{}
+	for _, d := range c.flt.damage() {
+		seen[d.File] = true
+	}
+	bad, err := ValidateFiles(ctx, dir)
+	for _, d := range bad {
+		if seen[d.File] {
+			continue
+		}
+		c.flt.mu.Lock()
+		c.flt.damaged = append(c.flt.damaged, d)
+		c.flt.mu.Unlock()
+		c.rep.Unreadable = append(c.rep.Unreadable, Unreadable{Part: "sstable", From: d.File, To: d.File, Err: d.Detail})
+	}
+	return err
+}
+
+// ValidateFiles checks the checksum of every block of every sstable in dir,
+// which no open store may own (a compaction could remove a file being
+// read), and returns the damaged files. Reading every key (Check, or a
+// verification of the log) reads only data blocks; this reads the filter,
+// index and metadata blocks too.
+func ValidateFiles(ctx context.Context, dir string) ([]Damage, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Damage
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		if err := validateSST(ctx, name); err != nil {
+			out = append(out, Damage{File: name, Affected: "filter, index or metadata blocks (the keys read back)", Detail: shortDetail(err)})
+		}
+	}
+	return out, nil
+}
+
+// validateSST checks the checksums of the blocks of one sstable.
+func validateSST(ctx context.Context, name string) (err error) {
+	f, err := vfs.Default.Open(name)
+	if err != nil {
+		return err
+	}
+	readable, err := sstable.NewSimpleReadable(f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	r, err := sstable.NewReader(ctx, readable, sstable.ReaderOptions{})
+	if err != nil {
+		readable.Close()
+		return err
+	}
+	defer r.Close()
+	return r.ValidateBlockChecksums()
 }
