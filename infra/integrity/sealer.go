@@ -148,6 +148,7 @@ func (s *Sealer) Start(ctx context.Context) error {
 		defer sub.Close()
 		tick := time.NewTicker(s.opts.Interval)
 		defer tick.Stop()
+		var fault error // the store fault the last seal failed on: logged once
 		for {
 			select {
 			case ev, ok := <-msgs:
@@ -161,7 +162,17 @@ func (s *Sealer) Start(ctx context.Context) error {
 				// stream's head, which then conflicts with it. Close waits
 				// for this seal instead (at most sealTimeout).
 				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sealTimeout)
-				if _, err := s.sealIfPending(sctx); err != nil {
+				_, err := s.sealIfPending(sctx)
+				switch f := storeFault(err); {
+				case err == nil:
+					if fault != nil {
+						s.log.Info("sealing again: the event store accepts appends")
+					}
+					fault = nil
+				case f != nil && f == fault:
+					s.log.Debug("seal failed", "err", err) // the store says so too, once
+				default:
+					fault = f
 					s.log.Error("seal failed", "err", err)
 				}
 				cancel()
@@ -376,4 +387,15 @@ func (s *Sealer) Problems() []Problem {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Problem(nil), s.w.problems...)
+}
+
+// storeFault is the event store fault err is (eventstore.ErrNoSpace,
+// ErrFailed or ErrDamaged), or nil.
+func storeFault(err error) error {
+	for _, f := range []error{eventstore.ErrNoSpace, eventstore.ErrFailed, eventstore.ErrDamaged} {
+		if errors.Is(err, f) {
+			return f
+		}
+	}
+	return nil
 }

@@ -237,9 +237,13 @@ func (s *Store) checkSpace(n int) error {
 	if p := s.faults.noSpace.Load(); p != nil {
 		return *p
 	}
-	err = fmt.Errorf("%w: %s has %s free, less than the %s the store keeps in reserve (--min-free-bytes): "+
-		"appends are refused and reads go on; free space or grow the volume, and appends resume by themselves",
-		eventstore.ErrNoSpace, s.dir, bytesText(avail), bytesText(min))
+	has, keep := bytesText(avail), bytesText(min)
+	if has == keep {
+		has, keep = fmt.Sprintf("%d bytes", avail), fmt.Sprintf("%d bytes", min)
+	}
+	err = fmt.Errorf("%w: %s has %s free and appends must leave %s in reserve (--min-free-bytes), so they are refused "+
+		"and reads go on; free space or grow the volume, and appends resume by themselves",
+		eventstore.ErrNoSpace, s.dir, has, keep)
 	s.faults.noSpace.Store(&err)
 	s.log.Error("disk nearly full: appends refused until space is freed", "dir", s.dir, "free_bytes", avail, "min_free_bytes", min)
 	return err

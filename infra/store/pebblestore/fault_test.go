@@ -38,7 +38,7 @@ func TestAppendsRefusedWhileDiskFull(t *testing.T) {
 	if !errors.Is(err, eventstore.ErrNoSpace) {
 		t.Fatalf("append on a full disk: %v, want ErrNoSpace", err)
 	}
-	for _, want := range []string{"1.0 MiB free", "--min-free-bytes", "appends resume by themselves"} {
+	for _, want := range []string{"1048586 bytes free", "1048576 bytes in reserve (--min-free-bytes)", "appends resume by themselves"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
