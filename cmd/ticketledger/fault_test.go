@@ -9,12 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/ticketledger/ticketledger/infra/http/server"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/damagetest"
 )
 
 // postAdmin POSTs body as JSON with the admin token and returns the status,
@@ -177,39 +177,15 @@ func damagedDir(t *testing.T) string {
 	return dir
 }
 
-func newestFile(t *testing.T, dir, suffix string) string {
-	t.Helper()
-	names, _ := filepath.Glob(filepath.Join(dir, "*"+suffix))
-	sort.Strings(names)
-	if len(names) == 0 {
-		t.Fatalf("no %s in %s", suffix, dir)
-	}
-	return names[len(names)-1]
-}
-
-func flipBytes(t *testing.T, file string, off int64, n int) {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range int64(n) {
-		b[off+i] ^= 0xff
-	}
-	if err := os.WriteFile(file, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestDamagedSSTableCLI: 8 flipped bytes in the middle of the newest
 // sstable. serve refuses to start naming the file and what to do; verify
 // reports the unreadable log positions and the streams there and exits 1;
 // rebuild fails with the same message; nothing panics.
 func TestDamagedSSTableCLI(t *testing.T) {
 	dir := damagedDir(t)
-	sst := newestFile(t, dir, ".sst")
+	sst := damagetest.Newest(t, dir, ".sst")
 	fi, _ := os.Stat(sst)
-	flipBytes(t, sst, fi.Size()/2, 8)
+	damagetest.Flip(t, sst, fi.Size()/2, 8)
 
 	r := runCLI(t, "verify", "--data", dir)
 	if r.code != 1 || strings.Contains(r.err, "panic") {
@@ -249,9 +225,9 @@ func TestDamagedWALCLI(t *testing.T) {
 	if out, err := exec.Command("cp", "-a", dir+".signing-key", torn+".signing-key").CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v %s", err, out)
 	}
-	wal := newestFile(t, dir, ".log")
+	wal := damagetest.Newest(t, dir, ".log")
 	fi, _ := os.Stat(wal)
-	flipBytes(t, wal, fi.Size()/2, 8)
+	damagetest.Flip(t, wal, fi.Size()/2, 8)
 	for _, args := range [][]string{{"verify", "--data", dir}, {"serve", "--data", dir, "--http", "127.0.0.1:0", "--demo"}} {
 		r := runCLI(t, args...)
 		if r.code != 1 || strings.Contains(r.err, "panic") || strings.Contains(r.err, "writable") {
@@ -260,7 +236,7 @@ func TestDamagedWALCLI(t *testing.T) {
 		contains(t, r.err, wal, "write-ahead log damaged", "restore the data directory from a backup")
 	}
 
-	twal := newestFile(t, torn, ".log")
+	twal := damagetest.Newest(t, torn, ".log")
 	fi, _ = os.Stat(twal)
 	if err := os.Truncate(twal, fi.Size()-200); err != nil {
 		t.Fatal(err)

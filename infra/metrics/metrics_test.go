@@ -299,7 +299,8 @@ ticketledger_projection_skipped_events_total{projection="tickets"} 2
 }
 
 func TestStoreFaultCollector(t *testing.T) {
-	c := NewStoreFaultCollector(func() StoreFaults { return StoreFaults{NoSpace: true, RefusedNoSpace: 7, DamagedFiles: 1} })
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(StoreFaultCollectors(func() StoreFaults { return StoreFaults{NoSpace: true, RefusedNoSpace: 7, DamagedFiles: 1} })...)
 	const want = `
 # HELP ticketledger_store_appends_refused_total Appends the event store refused for lack of disk space.
 # TYPE ticketledger_store_appends_refused_total counter
@@ -314,7 +315,7 @@ ticketledger_store_disk_full 1
 # TYPE ticketledger_store_failed gauge
 ticketledger_store_failed 0
 `
-	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -330,7 +331,7 @@ func TestMetricNamesLint(t *testing.T) {
 	reg.MustRegister(NewProjectionCollector(ProjectionSourceFunc(func() []ProjectionStatus {
 		return []ProjectionStatus{{Name: "tickets"}}
 	})))
-	reg.MustRegister(NewStoreFaultCollector(func() StoreFaults { return StoreFaults{} }))
+	reg.MustRegister(StoreFaultCollectors(func() StoreFaults { return StoreFaults{} })...)
 	problems, err := testutil.GatherAndLint(reg)
 	if err != nil {
 		t.Fatal(err)

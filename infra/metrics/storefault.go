@@ -15,39 +15,22 @@ type StoreFaults struct {
 	Failed bool
 }
 
-// StoreFaultCollector is a prometheus.Collector of the event store's
-// faults, read from a function on every scrape.
-type StoreFaultCollector struct {
-	src                           func() StoreFaults
-	noSpace, refused, damaged, ko *prometheus.Desc
-}
-
-// NewStoreFaultCollector returns a collector calling src on every scrape.
-func NewStoreFaultCollector(src func() StoreFaults) *StoreFaultCollector {
-	return &StoreFaultCollector{
-		src:     src,
-		noSpace: prometheus.NewDesc(Namespace+"_store_disk_full", "1 while the event store refuses appends because its disk has less free space than it keeps in reserve (--min-free-bytes).", nil, nil),
-		refused: prometheus.NewDesc(Namespace+"_store_appends_refused_total", "Appends the event store refused for lack of disk space.", nil, nil),
-		damaged: prometheus.NewDesc(Namespace+"_store_damaged_files", "Files of the event store found damaged (checksum mismatch or undecodable) since the start.", nil, nil),
-		ko:      prometheus.NewDesc(Namespace+"_store_failed", "1 once the event store hit an error it cannot recover from without a restart.", nil, nil),
+// StoreFaultCollectors returns the gauges and the counter of the event
+// store's faults, each calling src on every scrape; register them all.
+func StoreFaultCollectors(src func() StoreFaults) []prometheus.Collector {
+	gauge := func(name, help string, v func(StoreFaults) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: name, Help: help}, func() float64 { return v(src()) })
 	}
-}
-
-// Describe implements prometheus.Collector.
-func (c *StoreFaultCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.noSpace
-	ch <- c.refused
-	ch <- c.damaged
-	ch <- c.ko
-}
-
-// Collect implements prometheus.Collector.
-func (c *StoreFaultCollector) Collect(ch chan<- prometheus.Metric) {
-	f := c.src()
-	ch <- prometheus.MustNewConstMetric(c.noSpace, prometheus.GaugeValue, b2f(f.NoSpace))
-	ch <- prometheus.MustNewConstMetric(c.refused, prometheus.CounterValue, float64(f.RefusedNoSpace))
-	ch <- prometheus.MustNewConstMetric(c.damaged, prometheus.GaugeValue, float64(f.DamagedFiles))
-	ch <- prometheus.MustNewConstMetric(c.ko, prometheus.GaugeValue, b2f(f.Failed))
+	return []prometheus.Collector{
+		gauge("store_disk_full", "1 while the event store refuses appends because its disk has less free space than it keeps in reserve (--min-free-bytes).",
+			func(f StoreFaults) float64 { return b2f(f.NoSpace) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "store_appends_refused_total", Help: "Appends the event store refused for lack of disk space."},
+			func() float64 { return float64(src().RefusedNoSpace) }),
+		gauge("store_damaged_files", "Files of the event store found damaged (checksum mismatch or undecodable) since the start.",
+			func(f StoreFaults) float64 { return float64(f.DamagedFiles) }),
+		gauge("store_failed", "1 once the event store hit an error it cannot recover from without a restart.",
+			func(f StoreFaults) float64 { return b2f(f.Failed) }),
+	}
 }
 
 func b2f(b bool) float64 {

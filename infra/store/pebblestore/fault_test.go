@@ -7,18 +7,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/damagetest"
 )
 
 // TestAppendsRefusedWhileDiskFull: below MinFreeBytes a group is refused
@@ -108,14 +106,8 @@ func TestFatalWALWriteIsNotAPanic(t *testing.T) {
 	if evs, err := s.ReadStream(ctx, "a", eventstore.Forwards, eventstore.StreamStart(), 10); err != nil || len(evs) != 1 {
 		t.Errorf("read after the failure: %d events, %v", len(evs), err)
 	}
-	// Pebble's commit pipeline is broken now; Close must not hang the test.
-	closed := make(chan struct{})
-	go func() { s.Close(); close(closed) }()
-	select {
-	case <-closed:
-	case <-time.After(10 * time.Second):
-		t.Log("Close did not return after a fatal WAL error (left behind)")
-	}
+	// Pebble's commit pipeline is broken now; Close still returns.
+	_ = s.Close()
 }
 
 // writeDir fills a store in a real directory with n events over a few
@@ -152,41 +144,15 @@ func writeDir(t *testing.T, n int) string {
 	return dir
 }
 
-// newest returns the newest file of dir with the suffix.
-func newest(t *testing.T, dir, suffix string) string {
-	t.Helper()
-	names, _ := filepath.Glob(filepath.Join(dir, "*"+suffix))
-	sort.Strings(names)
-	if len(names) == 0 {
-		t.Fatalf("no %s file in %s", suffix, dir)
-	}
-	return names[len(names)-1]
-}
-
-// flip inverts n bytes of file at offset off.
-func flip(t *testing.T, file string, off int64, n int) {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range int64(n) {
-		b[off+i] ^= 0xff
-	}
-	if err := os.WriteFile(file, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestDamagedSSTable: 8 flipped bytes in the middle of the sstable make a
 // read of the data there a DamageError naming the file (no panic), the
 // store reports it, and Check isolates the damaged log positions, reads on
 // past them and names the streams whose events were there.
 func TestDamagedSSTable(t *testing.T) {
 	dir := writeDir(t, 3000)
-	sst := newest(t, dir, ".sst")
+	sst := damagetest.Newest(t, dir, ".sst")
 	fi, _ := os.Stat(sst)
-	flip(t, sst, fi.Size()/3, 8)
+	damagetest.Flip(t, sst, fi.Size()/3, 8)
 
 	s, err := Open(dir, Options{})
 	if err != nil {
@@ -256,9 +222,9 @@ func TestDamagedWAL(t *testing.T) {
 	}
 
 	dir := write()
-	wal := newest(t, dir, ".log")
+	wal := damagetest.Newest(t, dir, ".log")
 	fi, _ := os.Stat(wal)
-	flip(t, wal, fi.Size()/2, 8)
+	damagetest.Flip(t, wal, fi.Size()/2, 8)
 	_, err := Open(dir, Options{})
 	var de *DamageError
 	if !errors.As(err, &de) || de.File != wal || !strings.Contains(err.Error(), "write-ahead log damaged") ||
@@ -274,7 +240,7 @@ func TestDamagedWAL(t *testing.T) {
 	}
 
 	dir = write()
-	wal = newest(t, dir, ".log")
+	wal = damagetest.Newest(t, dir, ".log")
 	fi, _ = os.Stat(wal)
 	if err := os.Truncate(wal, fi.Size()-100); err != nil {
 		t.Fatal(err)
@@ -297,8 +263,12 @@ func TestDamagedWAL(t *testing.T) {
 // time), one log line, Fault and Stats say so, and other reads go on.
 func TestDamageFoundWhileRunning(t *testing.T) {
 	dir := t.TempDir()
-	var logs syncLog
-	s, err := Open(dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), CacheSize: 1})
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "store.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	s, err := Open(dir, Options{Logger: slog.New(slog.NewTextHandler(logFile, nil)), CacheSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,9 +284,9 @@ func TestDamageFoundWhileRunning(t *testing.T) {
 	if err := s.db.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	sst := newest(t, dir, ".sst")
+	sst := damagetest.Newest(t, dir, ".sst")
 	fi, _ := os.Stat(sst)
-	flip(t, sst, fi.Size()/3, 8)
+	damagetest.Flip(t, sst, fi.Size()/3, 8)
 
 	var first error
 	for range 2 {
@@ -327,8 +297,9 @@ func TestDamageFoundWhileRunning(t *testing.T) {
 		}
 		first = err
 	}
-	if n := strings.Count(logs.String(), "event store file damaged"); n != 1 {
-		t.Errorf("%d log lines about the damage, want 1:\n%s", n, logs.String())
+	logs, _ := os.ReadFile(logFile.Name())
+	if n := strings.Count(string(logs), "event store file damaged"); n != 1 {
+		t.Errorf("%d log lines about the damage, want 1:\n%s", n, logs)
 	}
 	if !errors.Is(s.Fault(), eventstore.ErrDamaged) || s.Stats().Faults.DamagedFiles != 1 {
 		t.Errorf("damage not reported: %v %+v", s.Fault(), s.Stats().Faults)
@@ -340,22 +311,4 @@ func TestDamageFoundWhileRunning(t *testing.T) {
 	if _, err := s.ReadAll(ctx, eventstore.Backwards, eventstore.AllEnd(), 1, nil); err != nil {
 		t.Errorf("read of an intact block: %v", err)
 	}
-}
-
-// syncLog is a log sink safe for concurrent writes.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
