@@ -284,6 +284,18 @@ var (
 	ErrFailed = errors.New("event store failed")
 )
 
+// Fault returns the store fault err is (ErrNoSpace, ErrDamaged or
+// ErrFailed), or nil: callers retrying on a fault log it once, as the
+// store does.
+func Fault(err error) error {
+	for _, f := range []error{ErrNoSpace, ErrDamaged, ErrFailed} {
+		if errors.Is(err, f) {
+			return f
+		}
+	}
+	return nil
+}
+
 // ConflictError is returned when an append's expected revision does not hold.
 type ConflictError struct {
 	Stream   string

@@ -163,7 +163,7 @@ func (s *Sealer) Start(ctx context.Context) error {
 				// for this seal instead (at most sealTimeout).
 				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sealTimeout)
 				_, err := s.sealIfPending(sctx)
-				switch f := storeFault(err); {
+				switch f := eventstore.Fault(err); {
 				case err == nil:
 					if fault != nil {
 						s.log.Info("sealing again: the event store accepts appends")
@@ -387,15 +387,4 @@ func (s *Sealer) Problems() []Problem {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Problem(nil), s.w.problems...)
-}
-
-// storeFault is the event store fault err is (eventstore.ErrNoSpace,
-// ErrFailed or ErrDamaged), or nil.
-func storeFault(err error) error {
-	for _, f := range []error{eventstore.ErrNoSpace, eventstore.ErrFailed, eventstore.ErrDamaged} {
-		if errors.Is(err, f) {
-			return f
-		}
-	}
-	return nil
 }

@@ -285,6 +285,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.log.Error("final snapshot failed", "err", err)
 		}
 	}()
+	var fault error // the store fault the last subscription ended on: logged once
 	for {
 		err := r.follow(ctx, nil, false, false)
 		if ctx.Err() != nil {
@@ -296,7 +297,12 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.mu.Lock()
 		r.stats.Resubscriptions++
 		r.mu.Unlock()
-		r.log.Warn("subscription ended: resubscribing", "err", err, "after", r.opts.RetryDelay)
+		if f := eventstore.Fault(err); f != nil && f == fault {
+			r.log.Debug("subscription ended: resubscribing", "err", err, "after", r.opts.RetryDelay)
+		} else {
+			fault = f
+			r.log.Warn("subscription ended: resubscribing", "err", err, "after", r.opts.RetryDelay)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
