@@ -345,7 +345,7 @@ func (a *appender) commit() {
 	}
 	if err := a.commitBatch(b); err != nil {
 		s.failed.Store(&err)
-		s.log.Error("group commit failed; the store refuses appends until reopened", "err", err)
+		s.log.Error("group commit failed; the store refuses appends until the server is restarted", "err", err)
 		for _, r := range group {
 			if r.err == nil {
 				r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)

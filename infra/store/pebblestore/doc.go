@@ -79,6 +79,27 @@
 // was synced, and optionally some of what was not) and with a real SIGKILL of
 // a child process.
 //
+// # Faults
+//
+// Pebble treats a failed WAL or MANIFEST write as fatal (Logger.Fatalf), so
+// the appender checks the free space of the data directory (statfs) before
+// each group and refuses the group, whole and unwritten, with an error
+// wrapping eventstore.ErrNoSpace while less than Options.MinFreeBytes would
+// be left; the next group that fits is accepted again. Should Pebble still
+// call Fatalf, the panic is recovered in the appender (or Open) and the
+// store refuses appends with eventstore.ErrFailed until restarted.
+//
+// Pebble checksums every block. A damaged file met by a read is reported
+// through the EventListener (its default handler would call Fatalf: ours
+// records the file and logs it once) and the read fails with a
+// *DamageError (eventstore.ErrDamaged) naming the file. Pebble replays the
+// newest WAL up to its first bad record and takes the rest for a torn
+// tail; Open first reads that WAL itself and refuses it when a record
+// starts after the bad one (every batch is synced before the next is
+// written, so the bad record was acknowledged). Check reads a whole data
+// directory past what it can isolate; Fault, Stats and Damaged report the
+// store's faults.
+//
 // # Subscriptions
 //
 // Subscriptions pull: each Next reads, from Pebble, the events after the last
