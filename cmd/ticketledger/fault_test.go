@@ -104,16 +104,21 @@ func TestServeDiskFull(t *testing.T) {
 	if code, body := get(t, base+"/v1/partners/p1"); code != 200 {
 		t.Fatalf("read on a full disk: %d %s", code, body)
 	}
+	r := runCLI(t, "partner", "register", "p9", "--name", "P9", "--partner-role", "indirect_provider", "--email", "s@p9.example", "--server", base)
+	if r.code == 0 || !strings.Contains(r.err, "disk is full") {
+		t.Fatalf("the CLI on a full disk: %+v", r)
+	}
+	t.Logf("the CLI on a full disk: exit %d: %s", r.code, r.err)
 	code, body := get(t, base+"/readyz")
 	var h server.Health
 	if err := json.Unmarshal(body, &h); err != nil || code != 200 || h.Status != "degraded" || !strings.Contains(h.Detail, "--min-free-bytes") {
 		t.Fatalf("readyz on a full disk: %d %s", code, body)
 	}
 	code, body = get(t, base+"/metrics")
-	if code != 200 || !strings.Contains(string(body), "ticketledger_store_disk_full 1") || !strings.Contains(string(body), "ticketledger_store_appends_refused_total 2") {
+	if code != 200 || !strings.Contains(string(body), "ticketledger_store_disk_full 1") || !strings.Contains(string(body), "ticketledger_store_appends_refused_total 3") {
 		t.Fatalf("/metrics on a full disk: %d\n%s", code, grepLines(string(body), "ticketledger_store_"))
 	}
-	if n := strings.Count(logs.String(), "disk nearly full"); n != 1 {
+	if n := strings.Count(logs.String(), "disk nearly full"); n != 1 { // 3 refusals, one line
 		t.Fatalf("%d log lines about the full disk, want 1:\n%s", n, logs)
 	}
 
@@ -134,6 +139,9 @@ func TestServeDiskFull(t *testing.T) {
 	}
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exit %d:\n%s", code, logs)
+	}
+	if strings.Contains(logs.String(), "panic") {
+		t.Fatalf("a panic in the log:\n%s", logs)
 	}
 
 	base, stop, logs = startServe(t, "--data", data, "--min-free-bytes", fmt.Sprint(4<<20))
