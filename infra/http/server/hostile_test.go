@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
 
@@ -170,4 +174,39 @@ func (e *env) revision(t *testing.T, id string) uint64 {
 		t.Fatal(err)
 	}
 	return rev
+}
+
+// TestSlowBodyIsCutOff: a client that sends its headers and then trickles
+// (or stalls) its body is cut off by the server's read timeout: the
+// connection does not stay held, and nothing is appended.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	e := newEnv(t)
+	id := e.seed()
+	srv := httptest.NewUnstartedServer(e.h)
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// An authenticated partner who may add the note: the request gets as
+	// far as reading the body, and the body stalls.
+	secret := e.issue(domain.RoleIndirectProvider, "p1", "slow@p1.example", principal.ScopeFull)
+	before := e.head(t)
+	fmt.Fprintf(conn, "POST /v1/tickets/%s/notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nAuthorization: Bearer %s\r\n\r\n{\"text\":", id, secret)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4096)
+	n, err := conn.Read(buf) // an answer, or the connection closed
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server still holds a stalled request after 10 s")
+	}
+	t.Logf("answer to the stalled body: %q", strings.SplitN(string(buf[:n]), "\r\n", 2)[0])
+	if n > 0 && !strings.Contains(string(buf[:n]), " 400 ") {
+		t.Fatalf("a stalled body was answered with other than 400: %s", buf[:n])
+	}
+	if after := e.head(t); after != before {
+		t.Fatalf("appended: head %v → %v", before, after)
+	}
 }
