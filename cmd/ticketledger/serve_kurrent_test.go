@@ -3,14 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/infra/auth"
+	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
@@ -102,5 +108,79 @@ func TestServeKurrentFlags(t *testing.T) {
 	r = runCLI(t, "serve", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--kurrent-writable")
 	if r.code != 2 || !strings.Contains(r.err, "add --kurrent-listen") {
 		t.Fatalf("--kurrent-writable without --kurrent-listen: %+v", r)
+	}
+}
+
+// TestForgedAppendThroughTheWireEndpoint: what the issue saw pass verify —
+// an event appended through serve's KurrentDB endpoint with the official
+// client, with legitimate-looking metadata and a correct per-stream chain —
+// is flagged by the running sealer and reported by verify as forged (no
+// signature), at its stream and revision.
+func TestForgedAppendThroughTheWireEndpoint(t *testing.T) {
+	clearEnv(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	if r := runCLI(t, "demo", "--data", dir, "--tickets", "5"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	creds := issueTokens(t, dir)
+	_, stop, logs := startServe(t, "--data", dir, "--signing-key", integrity.DemoKeyPath(dir),
+		"--kurrent-listen", "127.0.0.1:0", "--kurrent-writable", "--log-format", "json")
+	m := kurrentLogRe.FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no kurrent address in the log:\n%s", logs)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	wire, err := kurrent.Dial(ctx, fmt.Sprintf("esdb://%s@%s?tls=false", creds["replica"], m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wire.Close()
+	evs, err := wire.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1,
+		&eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{"ticket-"}})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("find a ticket through the endpoint: %v", err)
+	}
+	stream := evs[0].StreamID
+	last, err := wire.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := codec.Decode(last[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A backdated "met" first response, chained to the stream's last hash,
+	// with the metadata a vendor engineer's command would carry.
+	at := prev.Meta.OccurredAt.Add(time.Minute)
+	meta := prev.Meta
+	meta.EventID, meta.OccurredAt, meta.RecordedAt = uuid.New(), at, at
+	meta.Actor = domain.Actor{ID: "eng1@vendor.example", Role: domain.RoleVendorSupport, Auth: domain.AuthToken}
+	data, _, err := codec.EncodeChainSigned(stream, prev.Meta.Hash,
+		[]domain.Event{ticket.FirstResponseRecorded{Responder: "eng1@vendor.example", RespondedAt: at, Met: true}}, []domain.Meta{meta}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wire.Append(ctx, stream, eventstore.Exact(last[0].Revision), data...); err != nil {
+		t.Fatalf("append through the writable endpoint: %v", err)
+	}
+	forged := stream + "@" + strconv.FormatUint(last[0].Revision+1, 10)
+	// The running sealer checks the signature before it seals the event.
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(logs.String(), "unsigned "+forged) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sealer did not flag %s:\n%s", forged, logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	// The seal records what the sealer found: verify reports it from the
+	// seal, and, rechecking every signature, finds it itself.
+	r := runCLI(t, "verify", "--data", dir)
+	if r.code != 1 || !regexp.MustCompile(`PROBLEM flagged-by-seal: leaf \d+ `+regexp.QuoteMeta(forged)+` [-0-9a-f]+: unsigned: forged`).MatchString(r.out) {
+		t.Fatalf("verify after a forged append through the endpoint: %+v", r)
+	}
+	if r = runCLI(t, "verify", "--data", dir, "--all-signatures"); r.code != 1 || !strings.Contains(r.out, "PROBLEM unsigned "+forged) {
+		t.Fatalf("verify --all-signatures after a forged append through the endpoint: %+v", r)
 	}
 }
