@@ -13,8 +13,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/domain/principal"
+	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
