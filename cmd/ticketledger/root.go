@@ -28,6 +28,7 @@ type globals struct {
 	onBehalfOf  string
 	idemKey     string
 	expectedRev string
+	minPosition uint64
 }
 
 func newRoot() *cobra.Command {
@@ -68,6 +69,7 @@ Environment: every flag can be set as TICKETLEDGER_<FLAG> (e.g. TICKETLEDGER_SER
 	pf.StringVar(&g.onBehalfOf, "on-behalf-of", "", "customer id the actor acts for")
 	pf.StringVar(&g.idemKey, "idempotency-key", "", "retry-safe key: the same key never appends twice")
 	pf.StringVar(&g.expectedRev, "expected-revision", "", "refuse the command unless the ticket is at this revision")
+	pf.Uint64Var(&g.minPosition, "min-position", 0, "queries: answer once the server's read models hold this log position (a command's position): read your own writes through any replica")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
 		if err := refuseClientFlags(c); err != nil {
 			return err
@@ -217,6 +219,7 @@ func (g *globals) client() *client.Client {
 	c.OnBehalfOf = g.onBehalfOf
 	c.IdempotencyKey = g.idemKey
 	c.IfMatch = g.expectedRev
+	c.MinPosition = g.minPosition
 	return c
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,10 @@ type Client struct {
 	IdempotencyKey string
 	// IfMatch, when set, is sent as the expected revision of a command.
 	IfMatch string
+	// MinPosition, when set, is sent with every query (minPosition): the
+	// server answers once its read models hold that global-log position,
+	// so a read through any replica sees a write another one took.
+	MinPosition uint64
 }
 
 // New returns a client for baseURL with a sane timeout.
@@ -171,6 +176,13 @@ func (c *Client) do(ctx context.Context, method, path string, call *Call, body, 
 			return fmt.Errorf("encode request: %w", err)
 		}
 		rd = bytes.NewReader(b)
+	}
+	if method == http.MethodGet && c.MinPosition > 0 {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "minPosition=" + strconv.FormatUint(c.MinPosition, 10)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
 	if err != nil {

@@ -60,6 +60,7 @@ const (
 	RuleStoreFull        domain.Rule = "store-full"           // the event store's disk is full: appends refused
 	RuleStoreDamaged     domain.Rule = "store-damaged"        // a file of the event store is damaged
 	RuleStoreFailed      domain.Rule = "store-failed"         // the event store needs a restart
+	RuleNotCaughtUp      domain.Rule = "not-caught-up"        // the read models are behind a query's minPosition
 )
 
 // Retry-After of the store's faults: a full disk is freed by an operator, a
@@ -110,6 +111,7 @@ func problemOf(err error) Problem {
 	var ce *app.ConflictError
 	var de *domain.Error
 	var mbe *http.MaxBytesError
+	var nc *notCaughtUpError
 	switch {
 	case errors.As(err, &he):
 		p := Problem{Status: he.status, Detail: he.msg, Field: he.field, Rule: string(he.rule)}
@@ -126,6 +128,9 @@ func problemOf(err error) Problem {
 		return finish(p)
 	case errors.As(err, &de) && de.Kind != domain.KindInternal:
 		return finish(Problem{Status: kindStatus(de.Kind), Detail: de.Message, Rule: string(de.Rule), Field: de.Field})
+	case errors.As(err, &nc):
+		return finish(Problem{Status: http.StatusServiceUnavailable, Rule: string(RuleNotCaughtUp), Field: "minPosition", retryAfter: 1,
+			Detail: fmt.Sprintf("this ledger's read models have not reached position %d within %s: retry after Retry-After seconds, or ask the replica that took the command", nc.position, nc.waited)})
 	case errors.Is(err, eventstore.ErrNoSpace):
 		return finish(Problem{Status: http.StatusServiceUnavailable, Rule: string(RuleStoreFull), retryAfter: retryAfterNoSpace,
 			Detail: "the ledger's disk is full, so nothing was recorded: changes are refused until the operator frees space, reads still work; retry after Retry-After seconds"})

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -394,4 +397,35 @@ func (a *API) openAPIDoc(w http.ResponseWriter, _ *http.Request, _ *query) error
 // (Party) is set by scopedRead.
 func (q *query) scope() projections.Scope {
 	return projections.Scope{PartnerID: q.str("partnerId"), CustomerID: q.str("customerId")}
+}
+
+// notCaughtUpError: the read models did not reach a query's minPosition
+// within the await timeout.
+type notCaughtUpError struct {
+	position uint64
+	waited   time.Duration
+}
+
+func (e *notCaughtUpError) Error() string {
+	return fmt.Sprintf("read models not at position %d after %s", e.position, e.waited)
+}
+
+// awaitMinPosition waits, at most the await timeout, until the read models
+// hold the query's minPosition (a command's answer, perhaps from another
+// replica): read your own writes. Without a projector to wait for (the
+// read models are fed in line), there is nothing to wait for.
+func (a *API) awaitMinPosition(ctx context.Context, q *query) error {
+	pos := q.int("minPosition")
+	if q.err != nil || pos == 0 || a.await == nil {
+		return q.err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.awaitFor)
+	defer cancel()
+	if err := a.await(ctx, uint64(pos)); err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return &notCaughtUpError{position: uint64(pos), waited: a.awaitFor}
+		}
+		return err
+	}
+	return nil
 }

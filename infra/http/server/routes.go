@@ -43,6 +43,9 @@ func (rt route) pattern() string { return rt.method + " " + rt.path }
 // serve runs the route's handler or command.
 func (rt route) serve(a *API, w http.ResponseWriter, r *http.Request, q *query) error {
 	if rt.exec == nil {
+		if err := a.awaitMinPosition(r.Context(), q); err != nil {
+			return err
+		}
 		return rt.handle(a, w, r, q)
 	}
 	res, err := rt.exec(a, r, rt.create)
@@ -61,6 +64,11 @@ type param struct {
 	Values []string // allowed values, if fixed
 }
 
+// minPositionParam is what every query takes for reading its own writes
+// through any replica: the position a command answered with.
+var minPositionParam = param{Name: "minPosition", Type: "integer",
+	Desc: "answer only once this ledger's read models hold this global-log position (a command's `position`), waiting at most the await timeout: read your own writes through any replica; 503 not-caught-up past it"}
+
 var pageParams = []param{
 	{Name: "cursor", Type: "string", Desc: "the next cursor of the previous page"},
 	{Name: "limit", Type: "integer", Desc: "page size (default 100, at most 10000)"},
@@ -78,7 +86,8 @@ func routes() []route {
 	const tk, pt, rp, au, tkn, sub, ops = "tickets", "partners", "reports", "audit", "tokens", "subjects", "operations"
 	create := func(r route) route { r.create, r.status = true, http.StatusCreated; return r }
 	get := func(path, op, summary, tag string, resp any, h func(*API, http.ResponseWriter, *http.Request, *query) error, q ...param) route {
-		return route{method: http.MethodGet, path: path, op: op, summary: summary, tag: tag, resp: resp, status: http.StatusOK, query: q, handle: h}
+		return route{method: http.MethodGet, path: path, op: op, summary: summary, tag: tag, resp: resp, status: http.StatusOK,
+			query: append(q, minPositionParam), handle: h}
 	}
 	type res = app.Result
 	return []route{
