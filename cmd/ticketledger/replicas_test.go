@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/http/client"
+	"github.com/ticketledger/ticketledger/infra/http/server"
+)
+
+// TestTwoReplicasUnderConcurrentCommands: two serve processes on one log
+// (the second through the first's KurrentDB endpoint) take concurrent
+// commands on one ticket, each command sent to both replicas under one
+// Idempotency-Key: every command is appended exactly once, whichever
+// replica runs it, stale decisions are refused by the store's expected
+// revision (and retried), and both replicas' read models converge on the
+// same ticket.
+func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
+	dir := t.TempDir()
+	creds := issueTokens(t, dir)
+	baseA, _, logs := startServe(t, "--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable")
+	waitReady(t, baseA)
+	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no kurrent address logged:\n%s", logs)
+	}
+	baseB, _, _ := startServe(t, "--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", t.TempDir(), "--no-seal")
+	waitReady(t, baseB)
+
+	ctx := context.Background()
+	onA := client.New(baseA)
+	onA.Token = testAdminSecret
+	a := onA.Target()
+	ops := app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
+	if _, err := a.RegisterPartner(ctx, ops, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.LinkCustomer(ctx, ops, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}); err != nil {
+		t.Fatal(err)
+	}
+	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
+	open, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, app.OpenTicket{OpenRequest: ticket.OpenRequest{
+		Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityB,
+		Title: "VMs unreachable", Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter, Language: "en", Locale: "en-GB",
+		Contact: ticket.Contact{Name: "Ann", Email: "ann@p1.example", Organisation: "p1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The agent's one token, issued on A, known to B from the log.
+	var iss server.IssuedToken
+	admin := client.New(baseA)
+	admin.Token = testAdminSecret
+	if err := admin.Post(ctx, "/v1/tokens", server.IssueTokenBody{Role: string(agent.Role), Partner: agent.Partner, Name: agent.ID}, &iss); err != nil {
+		t.Fatal(err)
+	}
+	as := func(base string) *client.Client { c := client.New(base); c.Token = iss.Secret; return c }
+	ca, cb := as(baseA), as(baseB)
+	note := func(c *client.Client, key string) (client.CommandResult, error) {
+		path, body, err := server.ActionRequest(open.TicketID, ticket.Note{Text: "note " + key}, server.CommandBase{})
+		if err != nil {
+			return client.CommandResult{}, err
+		}
+		var res client.CommandResult
+		return res, c.PostAs(ctx, client.Call{IdempotencyKey: key}, path, body, &res)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var ce *client.Error
+		if err := cb.Get(ctx, "/v1/tickets/"+open.TicketID, nil, nil); !errors.As(err, &ce) || ce.Problem.Status != 401 {
+			break // B knows the token
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("replica B never learnt the token issued on A")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// 24 notes, each sent to both replicas at once under its key; a
+	// refused stale decision (409) is retried, as a client would.
+	const notes = 24
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	appended := map[string]int{} // key → commands that appended (not replayed)
+	var last uint64
+	send := func(c *client.Client, key string) {
+		defer wg.Done()
+		for {
+			res, err := note(c, key)
+			var ce *client.Error
+			if errors.As(err, &ce) && ce.Problem.Status == 409 {
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s: %v", key, err)
+				return
+			}
+			mu.Lock()
+			if !res.Replayed {
+				appended[key]++
+			}
+			last = max(last, res.Position)
+			mu.Unlock()
+			return
+		}
+	}
+	for i := range notes {
+		key := fmt.Sprintf("note-%02d", i)
+		wg.Add(2)
+		go send(ca, key)
+		go send(cb, key)
+	}
+	wg.Wait()
+	for i := range notes {
+		if key := fmt.Sprintf("note-%02d", i); appended[key] != 1 {
+			t.Errorf("%s appended %d times, want once", key, appended[key])
+		}
+	}
+
+	// Both replicas, read at the position of the last note (minPosition:
+	// each waits for its read models to get there), hold the same ticket:
+	// the opening and one event per note.
+	for _, c := range []*client.Client{ca, cb} {
+		if res, err := note(c, "note-00"); err != nil || !res.Replayed {
+			t.Fatalf("a retry after the race: %+v, %v", res, err)
+		}
+	}
+	type view struct {
+		Notes    int    `json:"notes"`
+		Revision uint64 `json:"revision"`
+	}
+	var views []view
+	for _, base := range []string{baseA, baseB} {
+		code, body := get(t, fmt.Sprintf("%s/v1/tickets/%s?minPosition=%d", base, open.TicketID, last))
+		var got struct {
+			Ticket view `json:"ticket"`
+		}
+		if code != 200 || json.Unmarshal(body, &got) != nil {
+			t.Fatalf("%s: %d %s", base, code, body)
+		}
+		views = append(views, got.Ticket)
+	}
+	if views[0].Notes != notes || views[0].Revision != notes || views[1].Notes != views[0].Notes || views[1].Revision != views[0].Revision {
+		t.Fatalf("the replicas disagree or miss notes: A %d notes at revision %d, B %d at %d; want %d",
+			views[0].Notes, views[0].Revision, views[1].Notes, views[1].Revision, notes)
+	}
+}
