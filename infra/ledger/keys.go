@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/ticketledger/ticketledger/infra/backup"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
@@ -174,15 +174,7 @@ func (l *Ledger) newKey(file string) (key *integrity.SigningKey, path string, ge
 // outsideData refuses a key path inside the embedded store's data
 // directory: whoever can write the data would hold the key too.
 func (l *Ledger) outsideData(path string) error {
-	if l.Pebble == nil {
-		return nil
-	}
-	dir, err1 := filepath.Abs(dataDir(l.cfg))
-	p, err2 := filepath.Abs(path)
-	if err1 != nil || err2 != nil {
-		return fmt.Errorf("%w: key file %s: %v", ErrRotation, path, errors.Join(err1, err2))
-	}
-	if rel, err := filepath.Rel(dir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	if l.Pebble != nil && backup.Inside(dataDir(l.cfg), path) {
 		return fmt.Errorf("%w: key file %s is inside the data directory %s: whoever can write the data would hold the key too; put it elsewhere", ErrRotation, path, dataDir(l.cfg))
 	}
 	return nil

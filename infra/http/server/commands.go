@@ -274,7 +274,9 @@ func cmdRoute[B any, P interface {
 		if err != nil {
 			return app.Result{}, err
 		}
-		cmd.Fingerprint = fingerprint(op, r.URL.Path, b)
+		if cmd.IdempotencyKey != "" { // the fingerprint tells a retry under the key from another request
+			cmd.Fingerprint = fingerprint(op, r.URL.Path, b)
+		}
 		return run(call{app: a.app, ctx: r.Context(), cmd: cmd, r: r}, b)
 	}
 	return route{method: method, path: path, op: op, summary: summary, tag: tag, command: true, body: *new(B),

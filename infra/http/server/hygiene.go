@@ -23,15 +23,6 @@ const (
 	MaxJSONDepth   = 16
 )
 
-// Rules of request-body hygiene.
-const (
-	RuleDuplicateKey     domain.Rule = "duplicate-key"
-	RuleInvalidUTF8      domain.Rule = "invalid-utf8"
-	RuleTrailingData     domain.Rule = "trailing-data"
-	RuleControlCharacter domain.Rule = "control-character"
-	RuleTooLarge         domain.Rule = "value-too-large"
-)
-
 // checkJSON walks the raw body once, token by token, before it is decoded,
 // and refuses what encoding/json would accept silently or too late:
 // invalid UTF-8 (it would be stored as U+FFFD), a key twice in one object

@@ -61,6 +61,12 @@ const (
 	RuleStoreDamaged     domain.Rule = "store-damaged"        // a file of the event store is damaged
 	RuleStoreFailed      domain.Rule = "store-failed"         // the event store needs a restart
 	RuleNotCaughtUp      domain.Rule = "not-caught-up"        // the read models are behind a query's minPosition
+
+	// Request-body hygiene (checkJSON).
+	RuleDuplicateKey     domain.Rule = "duplicate-key"
+	RuleInvalidUTF8      domain.Rule = "invalid-utf8"
+	RuleControlCharacter domain.Rule = "control-character"
+	RuleTooLarge         domain.Rule = "value-too-large"
 )
 
 // Retry-After of the store's faults: a full disk is freed by an operator, a
