@@ -85,6 +85,8 @@ type SLAState struct {
 	// RemainingSeconds is the wall-clock time left to the deadline of an
 	// unanswered ticket at At, negative once it passed.
 	RemainingSeconds *float64 `json:"remainingSeconds,omitempty"`
+	// NearMiss: met, but in the last 10% of the window (TicketSLA.NearMiss).
+	NearMiss bool `json:"nearMiss,omitempty"`
 }
 
 // Escalations summarises a ticket's escalations.
@@ -419,7 +421,7 @@ func (r *rec) slaState(now int64, th sla.RiskThreshold) *SLAState {
 	if verdict == "" {
 		return nil
 	}
-	s := &SLAState{State: verdict, Verdict: verdict, At: fromNano(now)}
+	s := &SLAState{State: verdict, Verdict: verdict, At: fromNano(now), NearMiss: r.nearMiss()}
 	if r.deadlineSet && !r.responded {
 		rem := seconds(r.dl.at - now)
 		s.RemainingSeconds = &rem

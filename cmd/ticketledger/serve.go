@@ -269,6 +269,12 @@ func (s *serveCmd) run(c *cobra.Command) error {
 			return err
 		}
 	}
+	consoleToken := ""
+	if s.demo {
+		if consoleToken, err = demoConsoleToken(ctx, l); err != nil {
+			return err
+		}
+	}
 
 	// Projections follow the log until shutdown.
 	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
@@ -340,6 +346,9 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	log.Info("ticketledger listening", attrs...)
 	if s.demo && adminToken != "" {
 		fmt.Fprintf(c.OutOrStdout(), "admin token (demo): %s\n  export TICKETLEDGER_TOKEN=%s\n", adminToken, adminToken)
+	}
+	if consoleToken != "" {
+		printConsole(c.OutOrStdout(), addr, consoleToken)
 	}
 	if fn, ok := ctx.Value(serveReadyKey{}).(func(string)); ok {
 		fn(addr)
