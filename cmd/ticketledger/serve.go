@@ -106,6 +106,7 @@ type serveCmd struct {
 	headPostURL     string
 	pprof           string
 	minFreeBytes    int64
+	console         consoleFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -144,6 +145,9 @@ latter for Prometheus: it reads /metrics and nothing else). /metrics needs a
 token unless --metrics-public. --oidc-issuer and --oidc-audience also accept
 JWTs of an OpenID Connect issuer; --trust-proxy accepts X-Actor-* identity
 headers from an authenticating proxy at those addresses (refused from others).
+
+The compliance console is served at / (sign in with a ledger token; with
+--oidc-issuer and --console-oidc-client-id also through the identity provider).
 
 --pprof 127.0.0.1:6060 also serves Go's profiler (net/http/pprof, without
 authentication) on a listener of its own, on loopback only: take a CPU
@@ -185,6 +189,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.StringVar(&s.newKeyDir, "new-key-dir", "", "where POST /v1/audit/keys/rotate writes the new private key, outside the data directory (default: beside --signing-key; --demo: replaces the demo key)")
 	f.StringVar(&s.pprof, "pprof", "", "also serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (no authentication: loopback only)")
 	f.Int64Var(&s.minFreeBytes, "min-free-bytes", pebblestore.DefaultMinFreeBytes, "free disk space the embedded store keeps in reserve: below it appends are refused (503 store-full, reads go on) until space is freed; 0 or negative: no check")
+	s.console.register(c)
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
 }

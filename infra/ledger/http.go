@@ -37,7 +37,7 @@ type Access struct {
 	ConsoleSecure bool
 	// ConsoleOIDC, when set, offers sign-in to the console with an OpenID
 	// Connect provider (authorization code with PKCE).
-	ConsoleOIDC *console.OIDCConfig
+	ConsoleOIDC *console.OIDC
 }
 
 // APIHandler returns the ledger's HTTP handler: the compliance console at /

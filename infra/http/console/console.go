@@ -18,8 +18,9 @@ type Config struct {
 	// every request re-checks the session's credential (revoked or
 	// expired: the session ends). Required.
 	Auth *auth.Authenticator
-	// OIDC, when set, offers sign-in with an OpenID Connect provider.
-	OIDC *OIDCConfig
+	// OIDC, when set, offers sign-in with an OpenID Connect provider
+	// (NewOIDC).
+	OIDC *OIDC
 	// Secure marks cookies Secure: set it when the console is served over
 	// TLS (directly or behind a TLS-terminating proxy).
 	Secure bool
@@ -43,7 +44,7 @@ const (
 type Console struct {
 	api      http.Handler
 	auth     *auth.Authenticator
-	oidc     *oidcClient
+	oidc     *OIDC
 	secure   bool
 	sessions *sessions
 	pages    *pages
@@ -90,7 +91,7 @@ func New(cfg Config) (*Console, error) {
 	if cfg.API == nil || cfg.Auth == nil {
 		return nil, errors.New("console: Config.API and Config.Auth are required")
 	}
-	c := &Console{api: cfg.API, auth: cfg.Auth, secure: cfg.Secure, log: cfg.Logger, now: cfg.Now,
+	c := &Console{api: cfg.API, auth: cfg.Auth, oidc: cfg.OIDC, secure: cfg.Secure, log: cfg.Logger, now: cfg.Now,
 		cop: http.NewCrossOriginProtection()}
 	if c.log == nil {
 		c.log = slog.Default()
@@ -99,13 +100,6 @@ func New(cfg Config) (*Console, error) {
 		c.now = time.Now
 	}
 	c.sessions = newSessions(cfg.SessionTTL, cfg.IdleTimeout, c.now)
-	if cfg.OIDC != nil {
-		o, err := newOIDCClient(*cfg.OIDC)
-		if err != nil {
-			return nil, err
-		}
-		c.oidc = o
-	}
 	p, err := loadPages()
 	if err != nil {
 		return nil, err

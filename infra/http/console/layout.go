@@ -78,7 +78,8 @@ type view struct {
 	CSRF    string
 	Zone    *time.Location
 	Data    any
-	Section string
+	// Refresh, when set, moves the browser on to this console path.
+	Refresh string
 }
 
 // userView is the signed-in principal as the layout shows it.
@@ -108,6 +109,9 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	v := view{Title: title, Nav: nav, Active: activeNav(r.URL.Path), User: userOf(s), Zone: zoneOf(r), Data: data}
 	if s != nil {
 		v.CSRF = s.csrf
+	}
+	if to, ok := data.(refresh); ok {
+		v.Refresh = localPath(string(to))
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout.html", v); err != nil {
