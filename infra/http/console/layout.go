@@ -71,13 +71,13 @@ func assetHandler() http.Handler {
 
 // view is what the layout renders around a page's content.
 type view struct {
-	Title   string
-	Nav     []navItem
-	Active  string
-	User    *userView
-	CSRF    string
-	Zone    *time.Location
-	Data    any
+	Title  string
+	Nav    []navItem
+	Active string
+	User   *userView
+	CSRF   string
+	Zone   *time.Location
+	Data   any
 	// Refresh, when set, moves the browser on to this console path.
 	Refresh string
 }
