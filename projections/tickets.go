@@ -92,6 +92,7 @@ type rec struct {
 	locale, language, class, context               uint32
 	channel, route, assignee, responder            uint32
 	isv, respSeverity, respClock                   uint32
+	title                                          uint32
 	// provider and reseller are the other parties to the ticket besides
 	// the filing partner: the filer's indirect provider and the reseller
 	// whose customer a provider filed for (0: none).
@@ -238,6 +239,7 @@ func (t *Tickets) open(r *rec, e *domain.Recorded, ev *ticket.Opened) {
 	r.class, r.context = t.strs.id(string(ev.Class)), t.strs.id(string(ev.Context))
 	r.channel, r.route = t.strs.id(string(ev.Channel)), t.strs.id(string(ev.Route))
 	r.locale, r.language = t.strs.id(ev.Locale), t.strs.id(ev.Language)
+	r.title = t.strs.id(ev.Title)
 	if r.behalfOf == 0 {
 		r.behalfOf = r.customer
 	}
@@ -366,7 +368,7 @@ func (r *rec) activeStatus() uint8 {
 
 // Snapshot writes the model and its position to w.
 func (t *Tickets) Snapshot(w io.Writer) error {
-	return t.snapshot(w, "ticketledger.tickets", 2, func(e *enc) {
+	return t.snapshot(w, "ticketledger.tickets", 3, func(e *enc) {
 		t.strs.encode(e)
 		e.uvarint(uint64(len(t.hist)))
 		for i := range t.hist {
@@ -387,7 +389,7 @@ func (t *Tickets) Restore(rd io.Reader) error {
 	d := newDec(rd)
 	n := &Tickets{clock: t.clock}
 	n.reset()
-	n.decodeHead(d, "ticketledger.tickets", 2)
+	n.decodeHead(d, "ticketledger.tickets", 3)
 	n.strs.decode(d)
 	nh := d.count(8)
 	if d.err == nil {
@@ -485,7 +487,7 @@ func encRec(e *enc, r *rec) {
 	encDL(e, &r.dl)
 	for _, v := range [...]uint32{r.lastRev, r.events, r.partner, r.customer, r.product, r.severity,
 		r.filedBy, r.filedByRole, r.filedByPartner, r.behalfOf, r.locale, r.language, r.class, r.context,
-		r.channel, r.route, r.assignee, r.responder, r.isv, r.respSeverity, r.respClock, r.provider, r.reseller,
+		r.channel, r.route, r.assignee, r.responder, r.isv, r.respSeverity, r.respClock, r.provider, r.reseller, r.title,
 		r.escalations, r.escalationLevel, r.disputesOpened, r.disputesOpen, r.fraudFlags, r.notes, r.reopens} {
 		e.uvarint(uint64(v))
 	}
@@ -509,7 +511,7 @@ func decRec(d *dec, r *rec) {
 	decDL(d, &r.dl)
 	for _, p := range [...]*uint32{&r.lastRev, &r.events, &r.partner, &r.customer, &r.product, &r.severity,
 		&r.filedBy, &r.filedByRole, &r.filedByPartner, &r.behalfOf, &r.locale, &r.language, &r.class, &r.context,
-		&r.channel, &r.route, &r.assignee, &r.responder, &r.isv, &r.respSeverity, &r.respClock, &r.provider, &r.reseller,
+		&r.channel, &r.route, &r.assignee, &r.responder, &r.isv, &r.respSeverity, &r.respClock, &r.provider, &r.reseller, &r.title,
 		&r.escalations, &r.escalationLevel, &r.disputesOpened, &r.disputesOpen, &r.fraudFlags, &r.notes, &r.reopens} {
 		*p = d.u32()
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/sla"
@@ -18,7 +19,9 @@ type Ticket struct {
 	Status   string          `json:"status"`
 	Severity domain.Severity `json:"severity,omitempty"`
 	Product  string          `json:"product"`
-	Class    string          `json:"class,omitempty"`
+	// Title is the request's title as filed.
+	Title string `json:"title,omitempty"`
+	Class string `json:"class,omitempty"`
 	// Context is "customer" (on behalf of a customer) or "own" (the
 	// partner's own tenant).
 	Context    string `json:"context,omitempty"`
@@ -121,7 +124,7 @@ type FirstResponse struct {
 func (t *Tickets) view(r *rec) Ticket {
 	v := Ticket{
 		ID: t.id(r), Status: statusNames[r.status], Severity: domain.Severity(t.strs.str(r.severity)),
-		Product: t.strs.str(r.product), Class: t.strs.str(r.class), Context: t.strs.str(r.context),
+		Product: t.strs.str(r.product), Title: t.strs.str(r.title), Class: t.strs.str(r.class), Context: t.strs.str(r.context),
 		Channel: t.strs.str(r.channel), Route: t.strs.str(r.route), Language: t.strs.str(r.language),
 		Locale: t.strs.str(r.locale), PartnerID: t.strs.str(r.partner), CustomerID: t.strs.str(r.customer),
 		FiledBy: domain.Actor{ID: t.strs.str(r.filedBy), Role: domain.Role(t.strs.str(r.filedByRole)),
@@ -256,6 +259,10 @@ type TicketFilter struct {
 	// IDPrefix selects the tickets whose id starts with it (a short id
 	// typed by a person; within Party's tenancy like every filter).
 	IDPrefix string `json:"idPrefix,omitempty"`
+	// Search selects, for a person typing into a search box, the tickets
+	// whose id starts with it, or for which each of its words begins a
+	// word (ignoring case) of the title, the partner id or the customer id.
+	Search string `json:"search,omitempty"`
 }
 
 // SLA filter values.
@@ -285,9 +292,12 @@ type match struct {
 	sla                                  string
 	risk                                 sla.RiskThreshold
 	now, from, to                        int64
-	prefix                               []byte // IDPrefix
-	ids                                  *idtab // the ticket ids, for prefix
-	none                                 bool   // a value is unknown: nothing matches
+	prefix                               []byte   // IDPrefix
+	search                               string   // Search, whole (an id prefix)
+	words                                []string // Search's words
+	ids                                  *idtab   // the ticket ids, for prefix
+	strs                                 *strtab  // the interned strings, for search
+	none                                 bool     // a value is unknown: nothing matches
 }
 
 func (t *Tickets) compile(f TicketFilter) (match, error) {
@@ -295,6 +305,10 @@ func (t *Tickets) compile(f TicketFilter) (match, error) {
 		ids: &t.ids}
 	if f.IDPrefix != "" {
 		m.prefix = []byte(f.IDPrefix)
+	}
+	if m.words = strings.Fields(f.Search); len(m.words) > 0 {
+		m.search = strings.TrimSpace(f.Search)
+		m.strs = &t.strs
 	}
 	look := func(s string, id *uint32, has *bool) {
 		if s == "" {
@@ -339,7 +353,8 @@ func (m *match) ok(r *rec) bool {
 		m.status != 0 && r.status != m.status,
 		m.from != 0 && r.openedAt < m.from,
 		m.to != 0 && r.openedAt >= m.to,
-		m.prefix != nil && !bytes.HasPrefix(m.ids.bytes(r.idx), m.prefix):
+		m.prefix != nil && !bytes.HasPrefix(m.ids.bytes(r.idx), m.prefix),
+		m.words != nil && !m.found(r):
 		return false
 	}
 	switch m.sla {
@@ -351,6 +366,36 @@ func (m *match) ok(r *rec) bool {
 		return r.breachedUnanswered(m.now)
 	}
 	return r.verdict(m.now) == m.sla
+}
+
+// found: r's id starts with the search, or each of its words begins a
+// word of r's title, partner id or customer id (ignoring case).
+func (m *match) found(r *rec) bool {
+	if bytes.HasPrefix(m.ids.bytes(r.idx), []byte(m.search)) {
+		return true
+	}
+	title, partner, customer := m.strs.str(r.title), m.strs.str(r.partner), m.strs.str(r.customer)
+	for _, w := range m.words {
+		if !wordPrefixFold(title, w) && !wordPrefixFold(partner, w) && !wordPrefixFold(customer, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// wordPrefixFold reports whether a word of s (letters and digits after a
+// space, a dash or other punctuation) begins with sub, ignoring case,
+// without allocating.
+func wordPrefixFold(s, sub string) bool {
+	start := true
+	for i, c := range s {
+		word := unicode.IsLetter(c) || unicode.IsDigit(c)
+		if word && start && i+len(sub) <= len(s) && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+		start = !word
+	}
+	return false
 }
 
 // hasParty: p (an interned partner id, not 0) is the filer, the filer's

@@ -172,6 +172,7 @@ func routes() []route {
 				param{Name: "openedFrom", Type: "date-time", Desc: "opened at or after (RFC 3339)"},
 				param{Name: "openedTo", Type: "date-time", Desc: "opened before (RFC 3339)"},
 				param{Name: "idPrefix", Type: "string", Desc: "ticket ids starting with this (a short id, resolved as git resolves one: ask with limit=2; within the caller's tenancy)"},
+				param{Name: "q", Type: "string", Desc: "search: tickets whose id starts with it, or each of whose words begins a word of the title, the partner id or the customer id (ignoring case; within the caller's tenancy)"},
 			)...),
 		get("/v1/tickets/{id}", "getTicket", "A ticket and its SLA clock: now (read model), or as the ledger knew it at asOf on the occurred or recorded axis", tk, projections.AsOfView{}, (*API).getTicket,
 			param{Name: "asOf", Type: "date-time", Desc: "replay the ticket's stream up to this instant (RFC 3339)"},
