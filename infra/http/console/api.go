@@ -39,9 +39,10 @@ func (rec *recorder) Write(b []byte) (int, error) {
 }
 
 // call runs one API request in process as the session's principal (its
-// credential as the bearer token, from the browser's address) and decodes
-// the JSON answer into out; a problem answer is an *apiError.
-func (c *Console) call(r *http.Request, s *session, method, path string, q url.Values, body, out any) error {
+// credential as the bearer token, from the browser's address), with the
+// extra headers hdr, and decodes the JSON answer into out; a problem
+// answer is an *apiError.
+func (c *Console) call(r *http.Request, s *session, method, path string, q url.Values, hdr http.Header, body, out any) error {
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -60,6 +61,9 @@ func (c *Console) call(r *http.Request, s *session, method, path string, q url.V
 	}
 	req.RemoteAddr = r.RemoteAddr
 	req.Header.Set("Authorization", "Bearer "+s.credential)
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -84,5 +88,5 @@ func (c *Console) call(r *http.Request, s *session, method, path string, q url.V
 
 // get is call for a query.
 func (c *Console) get(r *http.Request, s *session, path string, q url.Values, out any) error {
-	return c.call(r, s, http.MethodGet, path, q, nil, out)
+	return c.call(r, s, http.MethodGet, path, q, nil, nil, out)
 }

@@ -77,6 +77,7 @@ func routes() []route {
 		{pattern: "GET /signin/oidc/callback", handle: (*Console).oidcCallback, public: true},
 		{pattern: "POST /signout", handle: (*Console).signout},
 		{pattern: "GET /tickets", handle: (*Console).tickets},
+		{pattern: "GET /tickets/new", handle: (*Console).fileForm},
 		{pattern: "GET /tickets/{id}", handle: (*Console).ticket},
 		{pattern: "POST /tickets", handle: (*Console).fileTicket},
 		{pattern: "POST /tickets/{id}/actions/{action}", handle: (*Console).act},

@@ -34,6 +34,26 @@ type session struct {
 	expires    time.Time // the earliest of the TTL and the credential's expiry
 	mu         sync.Mutex
 	lastSeen   time.Time
+	flash      *flash // shown once, on the next page
+}
+
+// setFlash keeps a message for the next page the session sees.
+func (s *session) setFlash(msg flash) {
+	s.mu.Lock()
+	s.flash = &msg
+	s.mu.Unlock()
+}
+
+// takeFlash returns the kept message, once.
+func (s *session) takeFlash() *flash {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.flash
+	s.flash = nil
+	return m
 }
 
 // checkCSRF compares a submitted CSRF token with the session's, in

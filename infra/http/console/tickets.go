@@ -10,7 +10,7 @@ import (
 
 // ticketFilters are the list's filters: the API's listTickets query
 // parameters, passed through as the viewer set them.
-var ticketFilters = []string{"status", "severity", "product", "partnerId", "customerId", "sla", "openedFrom", "openedTo", "idPrefix"}
+var ticketFilters = []string{"q", "status", "severity", "product", "partnerId", "customerId", "sla", "openedFrom", "openedTo", "idPrefix"}
 
 // ticketsData is the tickets page.
 type ticketsData struct {
@@ -20,6 +20,8 @@ type ticketsData struct {
 	NextURL  string
 	FirstURL string
 	Options  filterOptions
+	// Files is whether the viewer may file requests (partners).
+	Files bool
 }
 
 // filterOptions are the fixed choices of the filter selects.
@@ -36,7 +38,7 @@ var options = filterOptions{
 func (c *Console) tickets(w http.ResponseWriter, r *http.Request, s *session) error {
 	in := r.URL.Query()
 	q := url.Values{}
-	d := ticketsData{Filters: map[string]string{}, Now: c.now(), Options: options}
+	d := ticketsData{Filters: map[string]string{}, Now: c.now(), Options: options, Files: s.principal.Role.IsPartner()}
 	for _, k := range ticketFilters {
 		if v := in.Get(k); v != "" {
 			d.Filters[k] = v

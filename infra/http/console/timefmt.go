@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
-	_ "time/tzdata" // the viewer's zone resolves on any host, containers too
+	_ "time/tzdata"
+
+	"github.com/ticketledger/ticketledger/projections" // the viewer's zone resolves on any host, containers too
 )
 
 // zoneCookie holds the viewer's IANA time zone, set by console.js from the
@@ -39,9 +41,15 @@ func funcs() template.FuncMap {
 		"words":    words,
 		"until":    until,
 		"rfc":      func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+		"local":    func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2 Jan 2006 15:04:05 MST") },
 		"short":    shortID,
 		"slaLabel": slaLabel,
 		"slaBadge": slaBadge,
+		"explain":  explain,
+		"clock":    clockName,
+		"stateOf":  stateOf,
+		"target":   func(d projections.Deadline) string { return words(time.Duration(d.TargetSeconds) * time.Second) },
+		"late":     func(s float64) string { return words(seconds(s)) },
 	}
 }
 
