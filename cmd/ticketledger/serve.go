@@ -274,9 +274,9 @@ func (s *serveCmd) run(c *cobra.Command) error {
 			return err
 		}
 	}
-	consoleToken := ""
+	var logins []demoLogin
 	if s.demo {
-		if consoleToken, err = demoConsoleToken(ctx, l); err != nil {
+		if logins, err = demoConsoleTokens(ctx, l); err != nil {
 			return err
 		}
 	}
@@ -352,8 +352,8 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if s.demo && adminToken != "" {
 		fmt.Fprintf(c.OutOrStdout(), "admin token (demo): %s\n  export TICKETLEDGER_TOKEN=%s\n", adminToken, adminToken)
 	}
-	if consoleToken != "" {
-		printConsole(c.OutOrStdout(), addr, consoleToken)
+	if len(logins) > 0 {
+		printConsole(c.OutOrStdout(), addr, logins)
 	}
 	if fn, ok := ctx.Value(serveReadyKey{}).(func(string)); ok {
 		fn(addr)
