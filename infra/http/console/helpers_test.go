@@ -63,14 +63,17 @@ func TestMain(m *testing.M) {
 // each of people, served by the ledger's handler (console at /, API /v1).
 func theFixture(t testing.TB) *fixture {
 	t.Helper()
-	fixOnce.Do(func() { fix, fixErr = newFixture() })
+	fixOnce.Do(func() { fix, fixErr = newFixture(120, nil) })
 	if fixErr != nil {
 		t.Fatal(fixErr)
 	}
 	return fix
 }
 
-func newFixture() (*fixture, error) {
+// newFixture opens a ledger with a demo history of demoTickets tickets
+// and, before its console is served, lets more (a benchmark's read model)
+// add to it.
+func newFixture(demoTickets int, more func(*ledger.Ledger)) (*fixture, error) {
 	key, err := integrity.GenerateSigningKey()
 	if err != nil {
 		return nil, err
@@ -84,7 +87,7 @@ func newFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := demo.Generate(ctx, l.Service, demo.Options{Seed: 5, Tickets: 120, Now: l.Now(), Tokens: l.Tokens}, nil); err != nil {
+	if _, err := demo.Generate(ctx, l.Service, demo.Options{Seed: 5, Tickets: demoTickets, Now: l.Now(), Tokens: l.Tokens}, nil); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -93,6 +96,9 @@ func newFixture() (*fixture, error) {
 	case <-l.Runner.Ready():
 	case <-time.After(60 * time.Second):
 		return nil, fmt.Errorf("projections did not catch up")
+	}
+	if more != nil {
+		more(l)
 	}
 	f := &fixture{l: l, tokens: map[string]string{}}
 	for name, req := range people {
@@ -209,4 +215,12 @@ func lacks(t testing.TB, body, unwanted string) {
 	if strings.Contains(body, unwanted) {
 		t.Fatalf("page contains %q:\n%s", unwanted, body)
 	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
