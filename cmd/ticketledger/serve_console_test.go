@@ -5,25 +5,28 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 )
 
-var (
-	consoleLineRE  = regexp.MustCompile(`console: (http://\S+/) — sign in with one of these tokens:`)
-	consoleTokenRE = regexp.MustCompile(`(?m)^  vendor_support:\s+(tl_\S+)$`)
-	formCSRFRE     = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-)
+// between returns the text of s between before and after ("" if absent).
+func between(s, before, after string) string {
+	_, rest, ok := strings.Cut(s, before)
+	v, _, ok2 := strings.Cut(rest, after)
+	if !ok || !ok2 {
+		return ""
+	}
+	return v
+}
 
 // checkDemoConsole checks what serve --demo printed for the console: its
 // URL, and a vendor-support token that signs in there and shows the
 // tickets (a reseller's token is printed too).
 func checkDemoConsole(t *testing.T, base, out string) {
 	t.Helper()
-	m := consoleLineRE.FindStringSubmatch(out)
-	tok := consoleTokenRE.FindStringSubmatch(out)
-	if m == nil || tok == nil || m[1] != base+"/" || !strings.Contains(out, "indirect_reseller of thames-digital:") {
+	site := between(out, "console: ", " — sign in with one of these tokens:\n")
+	tok := strings.TrimSpace(between(out, "\n  vendor_support:", "\n"))
+	if site != base+"/" || !strings.HasPrefix(tok, "tl_") || !strings.Contains(out, "\n  indirect_reseller of thames-digital:") {
 		t.Fatalf("serve --demo printed no console URL and tokens:\n%s", out)
 	}
 	jar, _ := cookiejar.New(nil)
@@ -40,12 +43,12 @@ func checkDemoConsole(t *testing.T, base, out string) {
 		}
 		return string(b)
 	}
-	form := read(c.Get(m[1])) // / → the sign-in page
-	csrf := formCSRFRE.FindStringSubmatch(form)
-	if csrf == nil {
-		t.Fatalf("no sign-in form at %s:\n%s", m[1], form)
+	form := read(c.Get(site)) // / → the sign-in page
+	csrf := between(form, `name="csrf" value="`, `"`)
+	if csrf == "" {
+		t.Fatalf("no sign-in form at %s:\n%s", site, form)
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/signin", strings.NewReader(url.Values{"csrf": {csrf[1]}, "token": {tok[1]}}.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, base+"/signin", strings.NewReader(url.Values{"csrf": {csrf}, "token": {tok}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", base)
 	page := read(c.Do(req))
