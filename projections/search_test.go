@@ -74,3 +74,14 @@ func TestTicketsSearch(t *testing.T) {
 		t.Errorf("search after restore: %+v", pg.Tickets)
 	}
 }
+
+// BenchmarkTicketsSearch1M: a search box's words over one million
+// tickets, matching none (the whole model is scanned).
+func BenchmarkTicketsSearch1M(b *testing.B) {
+	tk, _ := big(b)
+	for b.Loop() {
+		if _, err := tk.List(TicketFilter{Search: "service problem zz"}, Page{Limit: 50, Order: NewestFirst}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -292,12 +292,12 @@ type match struct {
 	sla                                  string
 	risk                                 sla.RiskThreshold
 	now, from, to                        int64
-	prefix                               []byte   // IDPrefix
-	search                               string   // Search, whole (an id prefix)
-	words                                []string // Search's words
-	ids                                  *idtab   // the ticket ids, for prefix
-	strs                                 *strtab  // the interned strings, for search
-	none                                 bool     // a value is unknown: nothing matches
+	prefix                               []byte       // IDPrefix
+	searchID                             []byte       // Search, whole (an id prefix)
+	words                                []searchWord // Search's words
+	ids                                  *idtab       // the ticket ids, for prefix
+	strs                                 *strtab      // the interned strings, for search
+	none                                 bool         // a value is unknown: nothing matches
 }
 
 func (t *Tickets) compile(f TicketFilter) (match, error) {
@@ -306,9 +306,9 @@ func (t *Tickets) compile(f TicketFilter) (match, error) {
 	if f.IDPrefix != "" {
 		m.prefix = []byte(f.IDPrefix)
 	}
-	if m.words = strings.Fields(f.Search); len(m.words) > 0 {
-		m.search = strings.TrimSpace(f.Search)
-		m.strs = &t.strs
+	for _, w := range strings.Fields(f.Search) {
+		m.words = append(m.words, newSearchWord(w))
+		m.searchID, m.strs = []byte(strings.TrimSpace(f.Search)), &t.strs
 	}
 	look := func(s string, id *uint32, has *bool) {
 		if s == "" {
@@ -369,23 +369,100 @@ func (m *match) ok(r *rec) bool {
 }
 
 // found: r's id starts with the search, or each of its words begins a
-// word of r's title, partner id or customer id (ignoring case).
+// word of r's title, partner id or customer id (ignoring case). Partner
+// and customer ids repeat across tickets: their answers are remembered.
 func (m *match) found(r *rec) bool {
-	if bytes.HasPrefix(m.ids.bytes(r.idx), []byte(m.search)) {
+	if bytes.HasPrefix(m.ids.bytes(r.idx), m.searchID) {
 		return true
 	}
-	title, partner, customer := m.strs.str(r.title), m.strs.str(r.partner), m.strs.str(r.customer)
-	for _, w := range m.words {
-		if !wordPrefixFold(title, w) && !wordPrefixFold(partner, w) && !wordPrefixFold(customer, w) {
+	title := m.strs.str(r.title)
+	for i := range m.words {
+		w := &m.words[i]
+		if !w.begins(title) && !m.inID(w, r.partner) && !m.inID(w, r.customer) {
 			return false
 		}
 	}
 	return true
 }
 
-// wordPrefixFold reports whether a word of s (letters and digits after a
-// space, a dash or other punctuation) begins with sub, ignoring case,
-// without allocating.
+// inID answers w.begins for an interned partner or customer id, once per
+// id (remembered by interned index: 1 no, 2 yes).
+func (m *match) inID(w *searchWord, id uint32) bool {
+	if id == 0 {
+		return false
+	}
+	if w.ids == nil {
+		w.ids = make([]uint8, len(m.strs.s))
+	}
+	if int(id) >= len(w.ids) {
+		return w.begins(m.strs.str(id))
+	}
+	if v := w.ids[id]; v != 0 {
+		return v == 2
+	}
+	v := w.begins(m.strs.str(id))
+	w.ids[id] = 1
+	if v {
+		w.ids[id] = 2
+	}
+	return v
+}
+
+// searchWord is one word of a search, folded once.
+type searchWord struct {
+	word  string
+	lower []byte // ASCII words: the word in lower case
+	ascii bool
+	ids   []uint8 // inID's answers, by interned index
+}
+
+func newSearchWord(w string) searchWord {
+	sw := searchWord{word: w, ascii: true}
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 0x80 {
+			sw.ascii = false
+		}
+	}
+	if sw.ascii {
+		sw.lower = []byte(strings.ToLower(w))
+	}
+	return sw
+}
+
+// begins reports whether a word of s (letters and digits after a space, a
+// dash or other punctuation) begins with the search word, ignoring case,
+// without allocating; ASCII words compare bytes.
+func (w *searchWord) begins(s string) bool {
+	if !w.ascii {
+		return wordPrefixFold(s, w.word)
+	}
+	n := len(w.lower)
+outer:
+	for i := 0; i+n <= len(s); i++ {
+		if i > 0 && wordByte(s[i-1]) {
+			continue
+		}
+		for j := 0; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != w.lower[j] {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// wordByte: b is part of a word (an ASCII letter or digit, or a byte of a
+// non-ASCII character).
+func wordByte(b byte) bool {
+	return b >= 0x80 || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9')
+}
+
+// wordPrefixFold is searchWord.begins for any word: Unicode case folding.
 func wordPrefixFold(s, sub string) bool {
 	start := true
 	for i, c := range s {
