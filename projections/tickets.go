@@ -185,6 +185,7 @@ func (t *Tickets) fold(rec domain.Recorded) {
 		r.provider = t.providers[r.partner] // the event names no provider: the filer's, as registered
 		r.product = t.strs.id(string(ticket.ProductMarketplace))
 		r.isv = t.strs.id(ev.ISV)
+		r.title = t.strs.id(ev.Title)
 	default:
 		i, ok := t.ids.get(id)
 		if !ok {

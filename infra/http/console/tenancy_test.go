@@ -2,8 +2,11 @@ package console_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/ticketledger/ticketledger/projections"
 )
 
 // A reseller never sees a sibling's ticket: its page is the same 404 as a
@@ -35,5 +38,37 @@ func TestTenancySiblingTicketIsNotFound(t *testing.T) {
 	all := b.get("/tickets")
 	if strings.Contains(all.body, "hudson-msp") {
 		t.Fatalf("the reseller's list names its sibling")
+	}
+}
+
+// The list's filters and search reach the API: opened between (dates in
+// the viewer's zone), severity and the search box.
+func TestTicketsListFilters(t *testing.T) {
+	f := theFixture(t)
+	b := f.browser(t)
+	b.signIn("vendor")
+	sevA := b.get("/tickets?severity=A")
+	if sevA.status != http.StatusOK || strings.Contains(sevA.body, `<td class="sev">B</td>`) || !strings.Contains(sevA.body, `<td class="sev">A</td>`) {
+		t.Fatalf("severity filter: %d", sevA.status)
+	}
+	pg, _ := f.l.Tickets.List(projections.TicketFilter{Scope: projections.Scope{PartnerID: "thames-digital"}, Product: "office365"}, projections.Page{Limit: 1})
+	if len(pg.Tickets) == 0 || pg.Tickets[0].Title == "" {
+		t.Fatalf("no titled office365 ticket of thames-digital: %+v", pg.Tickets)
+	}
+	tk := pg.Tickets[0]
+	found := b.get("/tickets?q=" + tk.ID[:6])
+	contains(t, found.body, `href="/tickets/`+tk.ID+`"`)
+	words := strings.Fields(tk.Title)
+	found = b.get("/tickets?q=" + url.QueryEscape(strings.ToLower(words[0])+" thames"))
+	contains(t, found.body, `href="/tickets/`+tk.ID+`"`)
+	lacks(t, found.body, "hudson-msp")
+	day := tk.OpenedAt.UTC().Format("2006-01-02")
+	next := tk.OpenedAt.UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	in := b.get("/tickets?partnerId=thames-digital&openedFrom=" + day + "&openedTo=" + next)
+	contains(t, in.body, `href="/tickets/`+tk.ID+`"`)
+	out := b.get("/tickets?partnerId=thames-digital&openedTo=" + day)
+	lacks(t, out.body, `href="/tickets/`+tk.ID+`"`)
+	if p := b.get("/tickets?status=nonsense"); p.status != http.StatusBadRequest && p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad status filter: %d", p.status)
 	}
 }

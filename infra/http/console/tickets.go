@@ -42,7 +42,7 @@ func (c *Console) tickets(w http.ResponseWriter, r *http.Request, s *session) er
 	for _, k := range ticketFilters {
 		if v := in.Get(k); v != "" {
 			d.Filters[k] = v
-			q.Set(k, apiValue(k, v))
+			q.Set(k, apiValue(k, v, zoneOf(r)))
 		}
 	}
 	q.Set("order", "newest")
@@ -72,13 +72,16 @@ func (c *Console) tickets(w http.ResponseWriter, r *http.Request, s *session) er
 }
 
 // apiValue turns a filter as a form sends it into the API's form: a date
-// or datetime-local input's value becomes RFC 3339 (UTC).
-func apiValue(k, v string) string {
+// or datetime-local input's value, in the viewer's zone, becomes RFC 3339.
+func apiValue(k, v string, loc *time.Location) string {
 	if k != "openedFrom" && k != "openedTo" {
 		return v
 	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return t.UTC().Format(time.RFC3339)
 		}
 	}
