@@ -378,7 +378,7 @@ func (m *match) found(r *rec) bool {
 	title := m.strs.str(r.title)
 	for i := range m.words {
 		w := &m.words[i]
-		if !w.begins(title) && !m.inID(w, r.partner) && !m.inID(w, r.customer) {
+		if !m.inID(w, r.partner) && !m.inID(w, r.customer) && !w.begins(title) { // the remembered ids first
 			return false
 		}
 	}

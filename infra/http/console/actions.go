@@ -167,7 +167,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, s *session) error 
 		return nil
 	}
 	pe := pageErrorOf(err)
-	if pe.Status >= 500 || pe.Status == http.StatusNotFound {
+	if pe.Status >= 500 || pe.Rule == string(domain.RuleTicketNotFound) {
 		return err // a hidden or missing ticket: the same 404 page as a read
 	}
 	d, rerr := c.ticketPage(r, s)

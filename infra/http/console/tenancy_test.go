@@ -72,3 +72,21 @@ func TestTicketsListFilters(t *testing.T) {
 		t.Fatalf("a bad status filter: %d", p.status)
 	}
 }
+
+// Acting on a sibling's ticket is the same 404 page as acting on a ticket
+// never filed, and appends nothing.
+func TestTenancyActingOnSiblingTicket(t *testing.T) {
+	f := theFixture(t)
+	sibling := f.ticketOf(t, "hudson-msp")
+	b := f.browser(t)
+	csrf := b.signIn("thames")
+	form := url.Values{"csrf": {csrf}, "text": {"hello"}}
+	hidden := b.post("/tickets/"+sibling.ID+"/actions/note", form)
+	missing := b.post("/tickets/00000000-0000-4000-8000-000000000000/actions/note", form)
+	if hidden.status != http.StatusNotFound || hidden.body != missing.body {
+		t.Fatalf("sibling %d, missing %d:\n%s\n----\n%s", hidden.status, missing.status, hidden.body, missing.body)
+	}
+	if v, _ := f.l.Tickets.Get(sibling.ID); v.Revision != sibling.Revision {
+		t.Fatal("a note was appended to a sibling's ticket")
+	}
+}
