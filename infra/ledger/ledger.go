@@ -47,6 +47,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/metrics"
 	"github.com/ticketledger/ticketledger/infra/projector"
+	"github.com/ticketledger/ticketledger/infra/store/bulk"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/subjects"
@@ -187,8 +188,9 @@ type Ledger struct {
 	poster   *integrity.HeadPoster
 	keysDir  string // the subject key store's directory ("" for none)
 
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	appCfg app.Config // Service's
+	log    *slog.Logger
 }
 
 // Open opens the store and builds everything on top of it. The read models
@@ -282,7 +284,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		}
 		subjectKeys = l.Subjects
 	}
-	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys})
+	l.appCfg = app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys}
+	l.Service, err = app.New(l.appCfg)
 	if err != nil {
 		l.Raw.Close()
 		return nil, fmt.Errorf("application service: %w", err)
@@ -470,3 +473,28 @@ func (noSubjects) Destroy(string) error                   { return errNoSubjects
 
 // MetricsHandler serves the ledger's Prometheus registry (/metrics).
 func (l *Ledger) MetricsHandler() http.Handler { return metrics.Handler(l.Registry) }
+
+// Bulk returns a service deciding like Service, with the same rules,
+// policies and clock, whose appends go to a bulk writer on the embedded
+// store: staged in memory and written in large atomic batches, each signed
+// on every core and made durable with one fsync (see infra/store/bulk).
+// The stored events are those Service would store. It is for offline
+// generation (demo --data): nothing else may write to the streams it
+// writes, and only what Writer.Flush (or Close) has written is stored.
+func (l *Ledger) Bulk(opts bulk.Options) (*app.Service, *bulk.Writer, error) {
+	if l.Pebble == nil {
+		return nil, nil, errors.New("bulk writes need the embedded store (--data)")
+	}
+	cfg := l.appCfg
+	opts.Signer = cfg.Signer
+	w := bulk.New(l.Pebble, opts)
+	cfg.Store, cfg.Signer = w, nil // the writer signs, at flush
+	if l.Subjects != nil {
+		cfg.Subjects = subjects.NewMemo(l.Subjects) // this process owns the key store
+	}
+	svc, err := app.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, w, nil
+}

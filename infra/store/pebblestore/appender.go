@@ -23,6 +23,7 @@ const (
 	opAppend opKind = iota
 	opDelete
 	opTombstone
+	opBatch // appends to many streams, all or none (AppendBatch)
 )
 
 // request is one append, delete or tombstone queued for the appender.
@@ -33,6 +34,8 @@ type request struct {
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
 	size     int
+	batch    []eventstore.StreamAppend // opBatch: the appends, in order
+	results  []eventstore.AppendResult // opBatch: one per append
 
 	res  eventstore.AppendResult
 	err  error
@@ -45,25 +48,35 @@ var requestPool = sync.Pool{New: func() any { return &request{done: make(chan st
 // or committing, Append returns the context's error and the append may or may
 // not be stored: retry it with the same event ids, which is idempotent.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := validateStream(stream); err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %q: %w", stream, err)
-	}
-	size := 0
-	for i := range events {
-		ev := &events[i]
-		if ev.ID == uuid.Nil {
-			return eventstore.AppendResult{}, fmt.Errorf("append to %s: event %d has no id", stream, i)
-		}
-		if ev.Type == "" {
-			return eventstore.AppendResult{}, fmt.Errorf("append to %s: event %d (%s) has no type", stream, i, ev.ID)
-		}
-		size += 64 + len(stream) + len(ev.Type) + len(ev.ContentType) + len(ev.Data) + len(ev.Metadata)
+	size, err := appendSize(stream, events)
+	if err != nil {
+		return eventstore.AppendResult{}, err
 	}
 	res, err := s.submit(ctx, opAppend, stream, expected, events, size)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
 	return res, nil
+}
+
+// appendSize checks an append's stream name and events and returns the
+// bytes it adds to a group, roughly.
+func appendSize(stream string, events []eventstore.EventData) (int, error) {
+	if err := validateStream(stream); err != nil {
+		return 0, fmt.Errorf("append to %q: %w", stream, err)
+	}
+	size := 0
+	for i := range events {
+		ev := &events[i]
+		if ev.ID == uuid.Nil {
+			return 0, fmt.Errorf("append to %s: event %d has no id", stream, i)
+		}
+		if ev.Type == "" {
+			return 0, fmt.Errorf("append to %s: event %d (%s) has no type", stream, i, ev.ID)
+		}
+		size += 64 + len(stream) + len(ev.Type) + len(ev.ContentType) + len(ev.Data) + len(ev.Metadata)
+	}
+	return size, nil
 }
 
 // Delete implements kurrentwire.Store: it soft-deletes stream by writing
@@ -122,29 +135,39 @@ func (s *Store) submit(ctx context.Context, op opKind, stream string, expected e
 	}
 	r := requestPool.Get().(*request)
 	*r = request{ctx: ctx, op: op, stream: stream, expected: expected, events: events, size: size, done: r.done}
+	if err := s.await(ctx, r); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	res, err := r.res, r.err
+	*r = request{done: r.done}
+	requestPool.Put(r)
+	return res, err
+}
 
+// await queues r for the appender and waits for its answer. An error means
+// r was not answered (the store is closed, or ctx ended): the appender may
+// still own it, so it must not be reused.
+func (s *Store) await(ctx context.Context, r *request) error {
+	op, stream := r.op, r.stream
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
-		return eventstore.AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, eventstore.ErrClosed)
+		return fmt.Errorf("%s %s: %w", op, stream, eventstore.ErrClosed)
 	}
 	select {
 	case s.queue <- r:
 		s.closeMu.RUnlock()
 	case <-ctx.Done():
 		s.closeMu.RUnlock()
-		return eventstore.AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, ctx.Err())
+		return fmt.Errorf("%s %s: %w", op, stream, ctx.Err())
 	}
 	select {
 	case <-r.done:
+		return nil
 	case <-ctx.Done():
 		// The appender still owns r: do not reuse it.
-		return eventstore.AppendResult{}, fmt.Errorf("%s %s: %w (it may or may not have been stored; retrying with the same event ids is safe)", op, stream, ctx.Err())
+		return fmt.Errorf("%s %s: %w (it may or may not have been stored; retrying with the same event ids is safe)", op, stream, ctx.Err())
 	}
-	res, err := r.res, r.err
-	*r = request{done: r.done}
-	requestPool.Put(r)
-	return res, err
 }
 
 // String names the operation for error messages.
@@ -154,6 +177,8 @@ func (op opKind) String() string {
 		return "delete"
 	case opTombstone:
 		return "tombstone"
+	case opBatch:
+		return "append batch to"
 	}
 	return "append to"
 }
@@ -338,6 +363,8 @@ func (a *appender) commit() {
 			a.append(r)
 		case opDelete, opTombstone:
 			a.delete(r)
+		case opBatch:
+			a.appendBatch(r)
 		}
 	}
 	if b.Count() == 0 {
