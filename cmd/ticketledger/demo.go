@@ -21,7 +21,7 @@ import (
 
 // bulkGCPercent is the garbage collector's target while demo --data
 // generates (GOGC; the default is 100).
-const bulkGCPercent = 400
+const bulkGCPercent = 200
 
 type demoCmd struct {
 	g       *globals

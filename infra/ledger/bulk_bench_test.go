@@ -27,7 +27,7 @@ func BenchmarkDemoBulk(b *testing.B) {
 	}
 	var events uint64
 	var elapsed time.Duration
-	defer debug.SetGCPercent(debug.SetGCPercent(400)) // as demo --data does
+	defer debug.SetGCPercent(debug.SetGCPercent(200)) // as demo --data does
 	cpu0 := benchkit.CPUTime()
 	for b.Loop() {
 		l := openBench(b, Config{DataDir: filepath.Join(b.TempDir(), "data"), SigningKey: key})

@@ -474,6 +474,10 @@ func (noSubjects) Destroy(string) error                   { return errNoSubjects
 // MetricsHandler serves the ledger's Prometheus registry (/metrics).
 func (l *Ledger) MetricsHandler() http.Handler { return metrics.Handler(l.Registry) }
 
+// BulkCacheEvents is how many decoded events the service of Bulk keeps of
+// recently used streams (app.Config.CacheEvents), about 1 KB each.
+const BulkCacheEvents = 1 << 17
+
 // Bulk returns a service deciding like Service, with the same rules,
 // policies and clock, whose appends go to a bulk writer on the embedded
 // store: staged in memory and written in large atomic batches, each signed
@@ -489,6 +493,9 @@ func (l *Ledger) Bulk(opts bulk.Options) (*app.Service, *bulk.Writer, error) {
 	opts.Signer = cfg.Signer
 	w := bulk.New(l.Pebble, opts)
 	cfg.Store, cfg.Signer = w, nil // the writer signs, at flush
+	// A generated history interleaves the lives of many tickets: keep
+	// more of them decoded than serve does.
+	cfg.CacheEvents = BulkCacheEvents
 	if l.Subjects != nil {
 		cfg.Subjects = subjects.NewMemo(l.Subjects) // this process owns the key store
 	}

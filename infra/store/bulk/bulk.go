@@ -31,8 +31,9 @@ import (
 // Options.BatchEvents is 0.
 const DefaultBatchEvents = 8192
 
-// knownStreams bounds the stream heads a Writer remembers between flushes;
-// beyond it they are forgotten and read again from the store when needed.
+// knownStreams bounds the stream heads a Writer remembers between flushes
+// (each with its last event, about 1.5 KB); beyond it they are forgotten
+// and read again from the store when needed.
 const knownStreams = 1 << 16
 
 // Options tunes a Writer.
