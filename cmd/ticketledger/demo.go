@@ -121,9 +121,10 @@ func (d *demoCmd) run(c *cobra.Command) error {
 	start := time.Now()
 	sum, err := demo.Generate(ctx, target, opts, func(done, total int) { bar.Set(int64(done), int64(total)) })
 	if writer != nil {
-		// What is still staged: stored only now (also after a refusal,
-		// so that a re-run resumes after the last accepted command).
-		err = errors.Join(err, writer.Flush(ctx))
+		// What is still staged: stored only now (also after a refusal or
+		// an interrupt, so that a re-run resumes after the last accepted
+		// command).
+		err = errors.Join(err, writer.Flush(context.WithoutCancel(ctx)))
 	}
 	bar.Finish()
 	elapsed := time.Since(start)
