@@ -109,7 +109,7 @@ func ParseLimit(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	if n, ok := strings.CutSuffix(t, "d"); ok {
 		days, err := strconv.ParseInt(n, 10, 64)
-		if err != nil || days < 0 || days > int64(MaxBackdateLimit/(24*time.Hour)) {
+		if err != nil || days < 0 || days > int64(1<<63-1)/int64(24*time.Hour) {
 			return 0, fmt.Errorf("%q is not a number of days: write e.g. 30d or 1095d", s)
 		}
 		return time.Duration(days) * 24 * time.Hour, nil
