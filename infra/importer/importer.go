@@ -165,7 +165,7 @@ func Run(ctx context.Context, r io.Reader, t Target, o Options) (Summary, error)
 		return Summary{}, errors.New("importer: no decoder")
 	}
 	run := &runner{t: t, o: o, done: map[string]int{}}
-	run.sum.RunID = o.RunID
+	run.sum.RunID, run.sum.Refusals = o.RunID, []Refusal{}
 	if run.sum.RunID == "" {
 		run.sum.RunID = "import-" + uuid.NewString()
 	}
