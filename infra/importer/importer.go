@@ -304,6 +304,10 @@ func (run *runner) step(n int, ln Line, raw []byte) (app.ImportStep, error) {
 // check reads nothing from the ledger, so it tells nothing about it.
 func (run *runner) tenancy(ln Line) error {
 	by := run.o.By
+	if by.Role.IsPartner() && ln.Actor.Role == domain.RoleSystem {
+		return domain.Errorf(domain.KindForbidden, domain.RuleImportOutsideTenancy, "actor.role",
+			"the line's actor is the ledger's own system principal, which a partner's import cannot name: record the entry as your own (e.g. addNote), or ask an admin to import it")
+	}
 	if !by.Role.IsPartner() || !ln.Actor.Role.IsPartner() || ln.Actor.Partner == by.Partner {
 		return nil
 	}

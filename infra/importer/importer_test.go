@@ -104,6 +104,8 @@ func TestRefusals(t *testing.T) {
 		{"a source id twice", admin, []string{open("T1"), note("T1", "T1/n", "x", 1), note("T1", "T1/n", "y", 2)}, domain.RuleImportDuplicateSource, 3},
 		{"too many lines", admin, long, domain.RuleImportTooLong, importer.MaxTicketLines + 1},
 		{"another partner's actor", domain.Actor{ID: "bob@p2.example", Role: domain.RoleIndirectProvider, Partner: "p2"}, []string{open("T1")}, domain.RuleImportOutsideTenancy, 1},
+		{"the system named by a partner", domain.Actor{ID: "alice@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"},
+			[]string{open("T1"), strings.Replace(note("T1", "T1/n", "x", 1), `"partner":"p1","role":"indirect_provider"`, `"role":"system"`, 1)}, domain.RuleImportOutsideTenancy, 2},
 		{"not JSON", admin, []string{open("T1"), "{"}, domain.RuleImportMalformedLine, 2},
 		{"an unknown field", admin, []string{strings.Replace(open("T1"), `"source"`, `"colour":"red","source"`, 1)}, domain.RuleImportMalformedLine, 1},
 		{"an unknown command", admin, []string{open("T1"), line("T1", "T1/f", "fly", 1, nil)}, domain.RuleImportMalformedLine, 2},
