@@ -12,8 +12,8 @@ import (
 type limitValue struct{ d *time.Duration }
 
 func (v limitValue) String() string {
-	if v.d == nil {
-		return ""
+	if v.d == nil || *v.d == 0 {
+		return "" // unset: the help names the default
 	}
 	return domain.FormatLimit(*v.d)
 }
@@ -44,7 +44,11 @@ func (w *windowFlags) register(c *cobra.Command, live bool) {
 	if live {
 		f.Var(limitValue{&w.back}, "max-backdate", "how far before now a command's occurred-at may lie: the backdating window, e.g. 30d, 90d or 2160h (at most "+domain.FormatLimit(domain.MaxBackdateLimit)+")")
 	}
-	f.Var(limitValue{&w.importBack}, "import-max-backdate", "how far back imported history (ticketledger import) may lie, e.g. 1095d for three years (default: --max-backdate's)")
+	def := "--max-backdate's"
+	if !live {
+		def = domain.FormatLimit(domain.DefaultMaxBackdate)
+	}
+	f.Var(limitValue{&w.importBack}, "import-max-backdate", "how far back imported history (ticketledger import) may lie, e.g. 1095d for three years (default: "+def+")")
 	f.Var(limitValue{&w.skew}, "max-clock-skew", "how far after now occurred-at may lie, for callers' clock drift (1s to "+domain.FormatLimit(domain.MaxSkewLimit)+")")
 }
 

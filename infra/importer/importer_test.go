@@ -11,10 +11,9 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/infra/app"
-	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/importer"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/ledger"
 )
 
 var (
@@ -24,21 +23,20 @@ var (
 )
 
 type fixture struct {
-	svc   *app.Service
-	store eventstore.Store
+	svc *app.Service
 }
 
+// setup opens a ledger (the composition serve uses) with a one-year import
+// window, and registers partner p1 serving c1.
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	st, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	l, err := ledger.Open(context.Background(), ledger.Config{DataDir: t.TempDir(), Now: func() time.Time { return now },
+		ImportWindow: domain.Window{MaxBackdate: 365 * 24 * time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := app.New(app.Config{Store: st, Now: func() time.Time { return now }, ImportWindow: domain.Window{MaxBackdate: 365 * 24 * time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { l.Close() })
+	svc := l.Service
 	ctx, sys := context.Background(), app.Command{Actor: domain.Actor{ID: "ops", Role: domain.RoleSystem}}
 	if _, err := svc.RegisterPartner(ctx, sys, "p1", partner.Registration{Name: "P1", Role: domain.RoleIndirectProvider, Email: "support@p1.example"}); err != nil {
 		t.Fatal(err)
@@ -46,7 +44,7 @@ func setup(t *testing.T) *fixture {
 	if _, err := svc.LinkCustomer(ctx, sys, "p1", partner.Link{CustomerID: "c1", Name: "C1", Domain: "c1.example"}); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, store: st}
+	return &fixture{svc: svc}
 }
 
 // line is one import line, opened days before now plus minutes.
