@@ -28,7 +28,7 @@ type fixture struct {
 
 // setup opens a ledger (the composition serve uses) with a one-year import
 // window, and registers partner p1 serving c1.
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	l, err := ledger.Open(context.Background(), ledger.Config{DataDir: t.TempDir(), Now: func() time.Time { return now },
 		ImportWindow: domain.Window{MaxBackdate: 365 * 24 * time.Hour}})
@@ -162,4 +162,25 @@ func TestPermitted(t *testing.T) {
 			t.Errorf("%s: %v, want %s", role, err, rule)
 		}
 	}
+}
+
+// BenchmarkImport imports tickets of five lines each (open, three notes,
+// close) into the embedded store, one append per ticket; it reports
+// lines/s. go test -bench Import -run ^$ ./infra/importer/
+func BenchmarkImport(b *testing.B) {
+	f := setup(b)
+	var lines []string
+	for i := range b.N {
+		tk := fmt.Sprint("B", i)
+		lines = append(lines, open(tk), note(tk, tk+"/1", "a", 1), note(tk, tk+"/2", "b", 2), note(tk, tk+"/3", "c", 3),
+			line(tk, tk+"/close", "close", 4, map[string]any{"reason": "done"}))
+	}
+	in := strings.Join(lines, "\n")
+	b.ResetTimer()
+	sum, err := importer.Run(context.Background(), strings.NewReader(in), f.svc, importer.Options{By: admin, Decode: server.ImportDecoder})
+	b.StopTimer()
+	if err != nil || sum.Imported != len(lines) {
+		b.Fatalf("imported %d of %d: %v %+v", sum.Imported, len(lines), err, sum.Refusals)
+	}
+	b.ReportMetric(float64(len(lines))/b.Elapsed().Seconds(), "lines/s")
 }
