@@ -373,3 +373,27 @@ func partnerReg() partner.Registration {
 func customerLink() partner.Link {
 	return partner.Link{CustomerID: "fabrikam", Name: "Fabrikam", Domain: "fabrikam.example", AdminRights: true}
 }
+
+// TestImportLargerThanABody: the import endpoint streams its body, so a
+// file over the 1 MiB limit of command bodies goes in whole.
+func TestImportLargerThanABody(t *testing.T) {
+	e := newPartnerEnv(t)
+	opened := time.Now().UTC().Add(-10 * 24 * time.Hour).Truncate(time.Second)
+	text := strings.Repeat("log excerpt ", 300) // 3.6 KB a note
+	var lines []map[string]any
+	for i := range 100 {
+		tk := "BIG-" + string(rune('A'+i/26)) + string(rune('a'+i%26))
+		lines = append(lines, importLine(tk, tk+"/1", "openTicket", opened, deskProvider, openData(tk)))
+		for j := range 3 {
+			lines = append(lines, importLine(tk, tk+"/n"+string(rune('0'+j)), "addNote", opened.Add(time.Duration(j+1)*time.Minute), deskProvider, map[string]any{"text": text}))
+		}
+	}
+	file := writeImport(t, lines...)
+	if st, err := os.Stat(file); err != nil || st.Size() <= 1<<20 {
+		t.Fatalf("the file is %d bytes: want more than 1 MiB (%v)", st.Size(), err)
+	}
+	out := e.ok(with(system, "import", file)...)
+	if got := kv(t, out, "events appended"); got != "400" {
+		t.Errorf("events appended %s, want 400\n%s", got, out)
+	}
+}
