@@ -262,6 +262,9 @@ func (w *Writer) start(ctx context.Context) error {
 	}
 	w.inflight, w.appends, w.events = w.appends, nil, 0
 	w.done = make(chan flushed, 1)
+	// A batch once handed over is written whole, even if ctx ends: what
+	// was accepted before an interrupt is stored.
+	ctx = context.WithoutCancel(ctx)
 	go func(batch []eventstore.StreamAppend, done chan<- flushed) {
 		res, err := w.write(ctx, batch)
 		done <- flushed{res, err}

@@ -188,3 +188,29 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// A batch handed over for writing is written whole even when the context
+// it was started with has ended (an interrupt): what was accepted is stored.
+func TestWriterWritesAfterCancel(t *testing.T) {
+	st := openStore(t)
+	w := bulk.New(st, bulk.Options{BatchEvents: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	const name = "ticket-1"
+	first, h := note(t, name, "", 0, nil)
+	second, _ := note(t, name, h, 1, nil)
+	if _, err := w.Append(ctx, name, eventstore.NoStream(), first); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	// The second event fills the batch: its write starts under the ended
+	// context.
+	if _, err := w.Append(ctx, name, eventstore.Exact(0), second); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if all := must(st.ReadAll(context.Background(), eventstore.Forwards, eventstore.AllStart(), 10, nil)); len(all) != 2 {
+		t.Fatalf("stored %d events, want 2", len(all))
+	}
+}
