@@ -181,6 +181,11 @@ func (w *Watcher) changed(id string) {
 	w.mu.Lock()
 	w.dirty[id] = struct{}{}
 	w.mu.Unlock()
+	w.poke()
+}
+
+// poke wakes Run for a Poll.
+func (w *Watcher) poke() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -248,6 +253,9 @@ func (w *Watcher) Poll(ctx context.Context) time.Time {
 	for len(w.timers) > 0 && !w.timers[0].due.After(now) {
 		t := heap.Pop(&w.timers).(*timer)
 		delete(w.byID, t.id)
+		if t.kind == ticket.NoticeAtRisk && t.deadline.Passed(now) {
+			t.kind = ticket.NoticeBreached // too late to warn: it is breached
+		}
 		due = append(due, t)
 	}
 	w.mu.Unlock()
@@ -289,7 +297,8 @@ func (w *Watcher) fire(ctx context.Context, t *timer) {
 		return
 	}
 	w.fired[t.id] = keyOf(t.kind, t.deadline)
-	w.dirty[t.id] = struct{}{}
+	w.dirty[t.id] = struct{}{} // schedule its next notice at once
+	w.poke()
 	switch {
 	case len(res.Events) == 0:
 		w.log.Debug("SLA notice no longer applies", "ticket", t.id, "notice", t.kind)
