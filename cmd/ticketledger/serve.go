@@ -291,7 +291,8 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- l.Runner.Run(runCtx) }()
 	stopProjections = func() { stopRunner(); <-runnerDone }
-	go followLedgerTokens(runCtx, l, log)
+	go l.FollowTokens(runCtx) // tokens issued and revoked on other replicas
+	go l.Watcher.Run(runCtx)  // SLA notices, once the projections are ready
 
 	var shuttingDown atomic.Bool
 	handler, err := l.APIHandler(func(context.Context) error {
