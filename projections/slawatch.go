@@ -24,15 +24,7 @@ type SLAWatch struct {
 
 // SLAWatch returns the watch state of ticket id; false for a ticket the
 // model does not hold.
-func (t *Tickets) SLAWatch(id string) (SLAWatch, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	i, ok := t.ids.get(id)
-	if !ok {
-		return SLAWatch{}, false
-	}
-	return t.watch(t.at(int(i))), true
-}
+func (t *Tickets) SLAWatch(id string) (SLAWatch, bool) { return readOne(t, id, t.watch) }
 
 // EachWaiting calls fn with the watch state of every ticket still waiting
 // for its first response, in the order they were opened (the watcher's

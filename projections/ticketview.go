@@ -165,14 +165,19 @@ func causeName(c uint8) string {
 }
 
 // Get returns the current state of ticket id.
-func (t *Tickets) Get(id string) (Ticket, bool) {
+func (t *Tickets) Get(id string) (Ticket, bool) { return readOne(t, id, t.view) }
+
+// readOne answers fn of ticket id under the read lock; false for a ticket
+// the model does not hold.
+func readOne[T any](t *Tickets, id string, fn func(*rec) T) (T, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	i, ok := t.ids.get(id)
 	if !ok {
-		return Ticket{}, false
+		var zero T
+		return zero, false
 	}
-	return t.view(t.at(int(i))), true
+	return fn(t.at(int(i))), true
 }
 
 // Order is the direction of a paged query.

@@ -137,14 +137,15 @@ func New(opts Options) (*Watcher, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.LateGrace <= 0 {
-		opts.LateGrace = DefaultLateGrace
-	}
-	if opts.MaxWait <= 0 {
-		opts.MaxWait = DefaultMaxWait
-	}
-	if opts.RetryDelay <= 0 {
-		opts.RetryDelay = DefaultRetryDelay
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&opts.LateGrace, DefaultLateGrace}, {&opts.MaxWait, DefaultMaxWait}, {&opts.RetryDelay, DefaultRetryDelay},
+	} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/app/apptest"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/projector"
@@ -23,8 +23,8 @@ import (
 var (
 	t0       = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	ledgerA  = domain.Actor{ID: "ticketledger", Role: domain.RoleSystem, Auth: domain.AuthInternal}
-	provider = domain.Actor{ID: "alice@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
-	vendor   = domain.Actor{ID: "vera@vendor.example", Role: domain.RoleVendorSupport}
+	provider = apptest.Provider
+	vendor   = apptest.Vendor
 )
 
 // clock is the tests' injectable clock, shared by every replica.
@@ -95,22 +95,11 @@ func setup(t *testing.T) *fixture {
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{st: st, clock: newClock(t0)}
 	f.r = newReplica(t, st, f.clock)
-	ctx := context.Background()
-	sys := app.Command{Actor: ledgerA}
-	must(t)(f.r.svc.RegisterPartner(ctx, sys, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "support@p1.example"}))
-	must(t)(f.r.svc.LinkCustomer(ctx, sys, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}))
+	apptest.Onboard(t, f.r.svc, ledgerA)
 	return f
 }
 
-func must(t *testing.T) func(app.Result, error) app.Result {
-	return func(r app.Result, err error) app.Result {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-}
+var must = apptest.Must
 
 // open files an English request of severity s at the clock's now (or
 // backdated to occurredAt): its deadline is s's target later, 24x7.
@@ -158,6 +147,22 @@ func kinds(ns []ticket.SLANoticed) []string {
 }
 
 func poll(r *replica) time.Time { return r.w.Poll(context.Background()) }
+
+// unseenThenSeen moves the clock to t0+at, past instants the watcher
+// scheduled for before a change it has not seen yet, and polls: the domain
+// must refuse those notices as stale (none recorded, even polled twice).
+// Then the replica sees the change; it returns the next notice due.
+func (f *fixture) unseenThenSeen(t *testing.T, id string, at time.Duration, what string) time.Time {
+	t.Helper()
+	f.clock.at(at)
+	poll(f.r)
+	poll(f.r)
+	if ns := f.notices(t, id); len(ns) != 0 {
+		t.Fatalf("stale notices on %s: %v", what, kinds(ns))
+	}
+	f.r.feed(t, f.st)
+	return poll(f.r)
+}
 
 func TestNoticesAtRiskThenBreach(t *testing.T) {
 	f := setup(t)
@@ -230,16 +235,8 @@ func TestMovedDeadlineLeavesNoStaleNotice(t *testing.T) {
 	// both as stale.
 	f.clock.at(time.Hour)
 	f.act(t, provider, res.TicketID, ticket.SeverityChange{To: domain.SeverityC, Reason: "a workaround holds"})
-	f.clock.at(2*time.Hour + time.Second)
-	poll(f.r)
-	poll(f.r)
-	if ns := f.notices(t, res.TicketID); len(ns) != 0 {
-		t.Fatalf("stale notices for the moved deadline: %v", kinds(ns))
-	}
-
 	// Once it sees the change it reschedules for the new deadline.
-	f.r.feed(t, f.st)
-	if next := poll(f.r); !next.Equal(t0.Add(6 * time.Hour)) {
+	if next := f.unseenThenSeen(t, res.TicketID, 2*time.Hour+time.Second, "the moved deadline"); !next.Equal(t0.Add(6 * time.Hour)) {
 		t.Fatalf("next notice due %v, want the new at-risk instant %v", next, t0.Add(6*time.Hour))
 	}
 	f.clock.at(8*time.Hour + time.Second)
@@ -274,17 +271,8 @@ func TestResponseBeforeDeadlineNoBreach(t *testing.T) {
 	poll(f.r)
 	f.clock.at(time.Hour)
 	f.act(t, vendor, res.TicketID, ticket.FirstResponse{Summary: "looking"})
-
-	// Not seen yet: the domain refuses the notices.
-	f.clock.at(2*time.Hour + time.Second)
-	poll(f.r)
-	poll(f.r)
-	if ns := f.notices(t, res.TicketID); len(ns) != 0 {
-		t.Fatalf("notices on an answered ticket: %v", kinds(ns))
-	}
 	// Seen: nothing scheduled.
-	f.r.feed(t, f.st)
-	if next := poll(f.r); !next.IsZero() || f.r.w.Len() != 0 {
+	if next := f.unseenThenSeen(t, res.TicketID, 2*time.Hour+time.Second, "an answered ticket"); !next.IsZero() || f.r.w.Len() != 0 {
 		t.Fatalf("answered ticket still scheduled (next %v, %d timers)", next, f.r.w.Len())
 	}
 }
