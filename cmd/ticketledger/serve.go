@@ -290,9 +290,10 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	defer stopRunner()
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- l.Runner.Run(runCtx) }()
-	stopProjections = func() { stopRunner(); <-runnerDone }
 	go l.FollowTokens(runCtx) // tokens issued and revoked on other replicas
-	go l.Watcher.Run(runCtx)  // SLA notices, once the projections are ready
+	watcherDone := make(chan struct{})
+	go func() { l.Watcher.Run(runCtx); close(watcherDone) }() // SLA notices, once the projections are ready
+	stopProjections = func() { stopRunner(); <-runnerDone; <-watcherDone }
 
 	var shuttingDown atomic.Bool
 	handler, err := l.APIHandler(func(context.Context) error {
@@ -396,6 +397,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if err := <-runnerDone; err != nil && !errors.Is(err, context.Canceled) {
 		log.Warn("projections stopped with an error", "err", err)
 	}
+	<-watcherDone // no notice is appended once the store closes
 	closed = true
 	if err := l.Close(); err != nil {
 		log.Error("close", "err", err)
