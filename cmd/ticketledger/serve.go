@@ -133,6 +133,11 @@ openssl genpkey -algorithm ed25519 -out ledger.key). Every --seal-interval
 while events arrive, and at shutdown, a signed tree head is appended to the
 log and written to --head-file (default DATA.head beside the data directory).
 
+While it runs, serve watches the first-response deadline of every open,
+unanswered ticket and records ticket.sla_noticed (at_risk, breached) as the
+ledger itself within about a second of each instant — once, whatever the
+number of replicas; deadlines missed while it was down are noticed at start.
+
 --demo fills an empty ledger with --demo-tickets tickets of realistic history;
 without a key it generates one beside the data directory (DATA.signing-key).
 
