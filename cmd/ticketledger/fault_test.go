@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore/damagetest"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/tmpfstest"
 )
 
 // postAdmin POSTs body as JSON with the admin token and returns the status,
@@ -38,50 +38,13 @@ func registerPartner(t *testing.T, base, id string) (int, string, []byte) {
 	return postAdmin(t, base+"/v1/partners", map[string]any{"partnerId": id, "name": "Partner " + id, "role": "indirect_provider", "email": "support@" + id + ".example"})
 }
 
-// mountTmpfs mounts a tmpfs of size bytes on a new directory, or skips the
-// test when that is not possible (not root, no mount).
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs (mount -t tmpfs -o size=16m tmpfs DIR)")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs on %s: %v %s", dir, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
-// fill writes a file on dir's filesystem that leaves about left bytes free.
-func fill(t *testing.T, dir string, left uint64) string {
-	t.Helper()
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	free := uint64(st.Bavail) * uint64(st.Bsize)
-	if free <= left {
-		t.Fatalf("only %d bytes free on %s", free, dir)
-	}
-	path := filepath.Join(dir, "ballast")
-	if err := os.WriteFile(path, make([]byte, free-left), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // TestServeDiskFull runs serve on a real 16 MiB tmpfs and fills it: appends
 // answer 503 store-full with Retry-After, reads, /metrics and /readyz
 // (degraded) keep working, the log says so once; once space is freed,
 // appends succeed in the same process, and after a restart every
 // acknowledged append is there.
 func TestServeDiskFull(t *testing.T) {
-	mnt := mountTmpfs(t, "16m")
+	mnt := tmpfstest.Mount(t, "16m")
 	data := filepath.Join(mnt, "data")
 	base, stop, logs := startServe(t, "--data", data, "--min-free-bytes", fmt.Sprint(4<<20), "--log-format", "json")
 	waitReady(t, base)
@@ -93,7 +56,7 @@ func TestServeDiskFull(t *testing.T) {
 		acked = append(acked, id)
 	}
 
-	ballast := fill(t, mnt, 3<<20) // below the 4 MiB reserve
+	ballast := tmpfstest.Fill(t, mnt, 3<<20) // below the 4 MiB reserve
 	for range 2 {
 		code, retry, body := registerPartner(t, base, "p3")
 		var p server.Problem

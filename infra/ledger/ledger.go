@@ -367,7 +367,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if l.Pebble != nil {
 		l.Registry.MustRegister(metrics.StoreFaultCollectors(func() metrics.StoreFaults {
 			f := l.Pebble.Stats().Faults
-			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed}
+			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed, Failures: f.Failures, Reopens: f.Reopens}
 		})...)
 	}
 	return l, nil
@@ -375,7 +375,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 
 // Degraded returns what the event store cannot do now while the ledger
 // keeps serving (nil: nothing): appends refused for a full disk, damaged
-// files, a failure that needs a restart. /readyz reports it.
+// files, a failed commit until the store has reopened itself. /readyz
+// reports it.
 func (l *Ledger) Degraded() error {
 	if l.Pebble == nil {
 		return nil
