@@ -166,8 +166,8 @@ func (k keyRotator) RotateKey(ctx context.Context, reason string) (server.KeyRot
 // backuper serves POST /v1/admin/backups: Ledger.BackupTo.
 type backuper struct{ l *Ledger }
 
-func (b backuper) Backup(ctx context.Context, body server.BackupBody) (server.BackupView, error) {
-	dir, m, err := b.l.BackupTo(ctx, body.To, backup.Options{WithSubjectKeys: body.WithSubjectKeys})
+func (b backuper) Backup(ctx context.Context, body server.BackupBody, progress func(done, total int64)) (server.BackupView, error) {
+	dir, m, err := b.l.BackupTo(ctx, body.To, backup.Options{WithSubjectKeys: body.WithSubjectKeys, Progress: progress})
 	switch {
 	case errors.Is(err, backup.ErrOutside):
 		return server.BackupView{}, domain.Errorf(domain.KindInvalid, server.RuleBackup, "to", "%s", err.Error())
