@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +88,43 @@ func (l *reopenLedger) check(t *testing.T, s *Store) int {
 		}
 	}
 	return present
+}
+
+// openSeeded opens a store in dir, subscribes to $all from the start
+// (collect) and appends 20 events of about size bytes over three streams.
+func openSeeded(t *testing.T, dir string, opts Options, size int) (*Store, *reopenLedger, func() []uuid.UUID) {
+	t.Helper()
+	s, err := Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	delivered := collect(t, s)
+	l := &reopenLedger{}
+	for i := range 20 {
+		if err := l.append(s, fmt.Sprintf("s-%d", i%3), 1+i%3, size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, l, delivered
+}
+
+// failedAttempts reads from the store's fault how many reopen attempts
+// have failed: "reopen attempt N failed", or N-1 while attempt N is under
+// way.
+func failedAttempts(f error) int {
+	if f == nil {
+		return 0
+	}
+	if m := regexp.MustCompile(`reopen attempt (\d+) failed`).FindStringSubmatch(f.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	if m := regexp.MustCompile(`\(attempt (\d+)\)`).FindStringSubmatch(f.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n - 1
+	}
+	return 0
 }
 
 // waitFor polls cond until it holds or 20 s pass.
@@ -175,28 +214,15 @@ func TestReopenAfterFatalError(t *testing.T) {
 			var logs bytes.Buffer
 			var logMu sync.Mutex
 			logger := slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil))
-			s, err := Open("/data", Options{FS: fs, Logger: logger, ReopenBackoff: time.Millisecond, ReopenMaxBackoff: 5 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			delivered := collect(t, s)
-			var l reopenLedger
-			for i := range 20 {
-				if err := l.append(s, fmt.Sprintf("s-%d", i%3), 1+i%3, 100); err != nil {
-					t.Fatal(err)
-				}
-			}
+			s, l, delivered := openSeeded(t, "/data", Options{FS: fs, Logger: logger, ReopenBackoff: time.Millisecond, ReopenMaxBackoff: 5 * time.Millisecond}, 100)
+			var err error
 			mode.Store(1)
 			err = l.append(s, "s-0", 3, 100)
 			if !errors.Is(err, eventstore.ErrFailed) || !strings.Contains(err.Error(), "may or may not have been stored") {
 				t.Fatalf("append with a failing WAL: %v", err)
 			}
 			mode.Store(2)
-			waitFor(t, "a failed reopen attempt", func() bool {
-				f := s.Fault()
-				return f != nil && strings.Contains(f.Error(), "reopen attempt 2 failed")
-			})
+			waitFor(t, "two failed reopen attempts", func() bool { return failedAttempts(s.Fault()) >= 2 })
 			if st := s.Stats().Faults; !st.Failed || st.Failures != 1 || st.Reopens != 0 {
 				t.Fatalf("stats while reopening: %+v", st)
 			}
@@ -242,6 +268,7 @@ func TestReopenAfterFatalError(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer s.Close()
 			if got := l.check(t, s); got != present {
 				t.Errorf("after a restart %d refused appends are there, before it %d", got, present)
 			}
@@ -282,27 +309,17 @@ func TestReopenAfterDiskFull(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mnt := tmpfstest.Mount(t, "16m")
 			dir := filepath.Join(mnt, "data")
-			var s *Store
+			var store atomic.Pointer[Store] // the store, once open
 			free := func(string) (uint64, error) {
-				if tc.spaceKnown && s.Stats().Faults.Failures > 0 {
+				if st := store.Load(); tc.spaceKnown && st != nil && st.Stats().Faults.Failures > 0 {
 					return tmpfstest.Free(t, mnt), nil
 				}
 				return 1 << 40, nil
 			}
 			opts := Options{FreeSpace: free, MinFreeBytes: 1 << 20, ReopenBackoff: time.Millisecond, ReopenMaxBackoff: 20 * time.Millisecond}
+			s, l, delivered := openSeeded(t, dir, opts, 1000)
+			store.Store(s)
 			var err error
-			s, err = Open(dir, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			delivered := collect(t, s)
-			var l reopenLedger
-			for i := range 20 {
-				if err := l.append(s, fmt.Sprintf("t-%d", i%3), 1, 1000); err != nil {
-					t.Fatal(err)
-				}
-			}
 			ballast := tmpfstest.Fill(t, mnt, 256<<10)
 			var failure error
 			for i := 0; i < 400 && failure == nil; i++ {
