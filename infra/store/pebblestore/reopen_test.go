@@ -373,3 +373,38 @@ func TestReopenAfterDiskFull(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckTail: the check a reopen makes before it resumes appends accepts
+// a log holding everything acknowledged (and a whole group after it), and
+// refuses one that ends before the acknowledged position or has an event
+// without its stream index entry (half a group).
+func TestCheckTail(t *testing.T) {
+	s := openTemp(t, Options{})
+	var l reopenLedger
+	for i := range 6 {
+		if err := l.append(s, fmt.Sprintf("c-%d", i%2), 2, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := s.db
+	for _, tc := range []struct {
+		acked, last uint64
+		ok          bool
+	}{{12, 12, true}, {8, 12, true}, {0, 12, true}, {0, 0, true}, {13, 12, false}} {
+		if err := checkTail(db, tc.acked, tc.last); (err == nil) != tc.ok {
+			t.Errorf("checkTail(acked %d, last %d) = %v", tc.acked, tc.last, err)
+		}
+	}
+	// Half a group: position 11's stream index entry is gone.
+	all := must(s.ReadAll(context.Background(), eventstore.Forwards, eventstore.AllStart(), 100, nil))
+	if err := db.Delete(streamKey(all[10].StreamID, all[10].Revision), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkTail(db, 10, 12); err == nil || !strings.Contains(err.Error(), "no stream index entry") {
+		t.Errorf("checkTail with half a group after the acknowledged position: %v", err)
+	}
+	var lost error = &lostError{dir: "d", err: errors.New("x")}
+	if !errors.Is(lost, eventstore.ErrFailed) || !strings.Contains(lost.Error(), "restore the data directory from a backup") {
+		t.Errorf("lostError: %v", lost)
+	}
+}
