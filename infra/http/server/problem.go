@@ -59,7 +59,7 @@ const (
 	RuleKeyRotation      domain.Rule = "key-rotation-refused" // the ledger cannot rotate its key as configured
 	RuleStoreFull        domain.Rule = "store-full"           // the event store's disk is full: appends refused
 	RuleStoreDamaged     domain.Rule = "store-damaged"        // a file of the event store is damaged
-	RuleStoreFailed      domain.Rule = "store-failed"         // the event store needs a restart
+	RuleStoreFailed      domain.Rule = "store-failed"         // a commit failed; the event store is reopening itself
 	RuleNotCaughtUp      domain.Rule = "not-caught-up"        // the read models are behind a query's minPosition
 
 	// Request-body hygiene (checkJSON).
