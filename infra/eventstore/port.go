@@ -279,8 +279,10 @@ var (
 	// ErrDamaged: a file of the store failed its checksum or could not be
 	// decoded; the data it holds cannot be read until it is restored.
 	ErrDamaged = errors.New("event store damaged")
-	// ErrFailed: the store hit an error it cannot recover from in this
-	// process (e.g. a failed WAL write); restart it.
+	// ErrFailed: a write of the store failed (e.g. its WAL write); it
+	// refuses appends until it has recovered (the embedded store reopens
+	// itself in-process), and the append that met the failure may or may
+	// not have been stored, whole.
 	ErrFailed = errors.New("event store failed")
 )
 

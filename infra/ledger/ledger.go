@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +49,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/metrics"
 	"github.com/ticketledger/ticketledger/infra/projector"
+	"github.com/ticketledger/ticketledger/infra/slawatch"
 	"github.com/ticketledger/ticketledger/infra/store/bulk"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
@@ -162,6 +164,9 @@ type Ledger struct {
 	Audit   *projections.Audit
 	// Runner keeps the read models up to date (Run) and snapshots them.
 	Runner *projector.Runner
+	// Watcher records SLA notices as deadlines pass (serve runs it:
+	// Watcher.Run), fed by Tickets once Runner is ready.
+	Watcher *slawatch.Watcher
 	// Registry holds every metric of the process; Metrics the process
 	// counters (HTTP, appends).
 	Registry *prometheus.Registry
@@ -198,6 +203,8 @@ type Ledger struct {
 	cfg    Config
 	appCfg app.Config // Service's
 	log    *slog.Logger
+	// followsTokens is true while FollowTokens runs.
+	followsTokens atomic.Bool
 }
 
 // Open opens the store and builds everything on top of it. The read models
@@ -332,6 +339,15 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("projections: %w", err)
 	}
 
+	l.Watcher, err = slawatch.New(slawatch.Options{
+		Source: l.Tickets, Service: l.Service, Actor: auth.Internal().Actor(), Ready: l.Runner.Ready(),
+		Now: now, Logger: log, Noticed: l.Metrics.SLANoticed,
+	})
+	if err != nil {
+		l.Raw.Close()
+		return nil, err
+	}
+
 	if cfg.NewKeyDir != "" {
 		if err := l.outsideData(filepath.Join(cfg.NewKeyDir, "key")); err != nil {
 			l.Raw.Close()
@@ -354,7 +370,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if l.Pebble != nil {
 		l.Registry.MustRegister(metrics.StoreFaultCollectors(func() metrics.StoreFaults {
 			f := l.Pebble.Stats().Faults
-			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed}
+			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed, Failures: f.Failures, Reopens: f.Reopens}
 		})...)
 	}
 	return l, nil
@@ -362,7 +378,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 
 // Degraded returns what the event store cannot do now while the ledger
 // keeps serving (nil: nothing): appends refused for a full disk, damaged
-// files, a failure that needs a restart. /readyz reports it.
+// files, a failed commit until the store has reopened itself. /readyz
+// reports it.
 func (l *Ledger) Degraded() error {
 	if l.Pebble == nil {
 		return nil

@@ -213,6 +213,8 @@ type appender struct {
 	target             int // group size gather waits for
 	timer              *time.Timer
 
+	opened openResult // of the reopen in progress (refuseUntil)
+
 	groups  atomic.Uint64
 	appends atomic.Uint64
 }
@@ -247,12 +249,26 @@ func (a *appender) run() {
 				a.drain()
 				a.commit()
 			}
-			a.batch.Close()
+			if s.failed.Load() == nil {
+				a.batch.Close()
+			}
 			return
 		}
 		a.collect(first)
 		a.drain()
 		a.gather()
+		if !a.commit() && !a.recoverFailure() {
+			a.shutdown()
+			return
+		}
+	}
+}
+
+// shutdown answers what is queued once the appender stops after a failure
+// it did not recover from: the store is closing.
+func (a *appender) shutdown() {
+	for len(a.s.queue) > 0 {
+		a.collect(<-a.s.queue)
 		a.commit()
 	}
 }
@@ -324,8 +340,9 @@ func (a *appender) collect(r *request) {
 }
 
 // commit builds the batch for the collected group, commits it durably and
-// answers every request of the group.
-func (a *appender) commit() {
+// answers every request of the group. It returns false when the commit
+// failed (Pebble must be reopened: recoverFailure).
+func (a *appender) commit() bool {
 	s := a.s
 	group := a.group
 	defer func() {
@@ -339,13 +356,13 @@ func (a *appender) commit() {
 		for _, r := range group {
 			r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, *p)
 		}
-		return
+		return true
 	}
 	if err := s.checkSpace(a.byteCount); err != nil {
 		for _, r := range group {
 			r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)
 		}
-		return
+		return true
 	}
 	if n := s.now().UnixNano(); n > a.nowNano {
 		a.nowNano = n // Created never goes back along the log
@@ -368,17 +385,18 @@ func (a *appender) commit() {
 		}
 	}
 	if b.Count() == 0 {
-		return
+		return true
 	}
 	if err := a.commitBatch(b); err != nil {
 		s.failed.Store(&err)
-		s.log.Error("group commit failed; the store refuses appends until the server is restarted", "err", err)
+		s.failures.Add(1)
+		s.log.Error("event store commit failed: appends are refused while it reopens itself", "dir", s.dir, "err", err)
 		for _, r := range group {
 			if r.err == nil {
-				r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)
+				r.err = fmt.Errorf("%s %s: %w (it may or may not have been stored, whole: retrying it with the same event ids is safe)", r.op, r.stream, err)
 			}
 		}
-		return
+		return false
 	}
 	a.groups.Add(1)
 	a.appends.Add(uint64(len(group)))
@@ -393,11 +411,13 @@ func (a *appender) commit() {
 			}
 		}
 	}
+	return true
 }
 
 // commitBatch commits b durably. Pebble answers a failed WAL write with
 // Logger.Fatalf, which panics (pebbleLogger): the panic is turned into the
-// store's sticky failure here instead of ending the process.
+// store's failure here instead of ending the process, and the appender
+// reopens Pebble (recoverFailure).
 func (a *appender) commitBatch(b *pebble.Batch) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -409,7 +429,7 @@ func (a *appender) commitBatch(b *pebble.Batch) (err error) {
 		}
 	}()
 	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("%w: %s: commit: %w (restart the server)", eventstore.ErrFailed, a.s.dir, a.s.faults.wrap(err))
+		return failedError(a.s.dir, "commit: "+a.s.faults.wrap(err).Error())
 	}
 	return nil
 }
