@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
@@ -107,6 +108,7 @@ type serveCmd struct {
 	pprof           string
 	minFreeBytes    int64
 	console         consoleFlags
+	window          windowFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -132,6 +134,11 @@ openssl genpkey -algorithm ed25519 -out ledger.key). Every --seal-interval
 while events arrive, and at shutdown, a signed tree head is appended to the
 log and written to --head-file (default DATA.head beside the data directory).
 
+While it runs, serve watches the first-response deadline of every open,
+unanswered ticket and records ticket.sla_noticed (at_risk, breached) as the
+ledger itself within about a second of each instant — once, whatever the
+number of replicas; deadlines missed while it was down are noticed at start.
+
 --demo fills an empty ledger with --demo-tickets tickets of realistic history;
 without a key it generates one beside the data directory (DATA.signing-key).
 
@@ -149,6 +156,11 @@ headers from an authenticating proxy at those addresses (refused from others).
 The compliance console is served at / (sign in with a ledger token; with
 --oidc-issuer and --console-oidc-client-id also through the identity provider).
 
+--max-backdate (default 30d) is how far before now a command's occurred-at
+may lie, --max-clock-skew (default 2m) how far after; --import-max-backdate
+widens the window for imported history only (ticketledger import), e.g. 1095d
+to take in three years of another desk's tickets. GET /v1/info shows them.
+
 --pprof 127.0.0.1:6060 also serves Go's profiler (net/http/pprof, without
 authentication) on a listener of its own, on loopback only: take a CPU
 profile with go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10.
@@ -159,6 +171,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
   ticketledger serve --demo --http 127.0.0.1:8080
   ticketledger serve --signing-key /etc/ticketledger/ledger.key --head-file /srv/heads/latest
   ticketledger serve --store "esdb://localhost:2113?tls=false" --snapshots ./snapshots
+  ticketledger serve --max-backdate 90d --import-max-backdate 1095d
   TICKETLEDGER_HTTP=0.0.0.0:8080 ticketledger serve --log-format json`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return s.run(c) },
@@ -190,6 +203,8 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.StringVar(&s.pprof, "pprof", "", "also serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (no authentication: loopback only)")
 	f.Int64Var(&s.minFreeBytes, "min-free-bytes", pebblestore.DefaultMinFreeBytes, "free disk space the embedded store keeps in reserve: below it appends are refused (503 store-full, reads go on) until space is freed; 0 or negative: no check")
 	s.console.register(c)
+
+	s.window.register(c, true)
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
 }
@@ -229,7 +244,12 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if err := checkLoopback(s.pprof); err != nil {
 		return usagef(c, "--pprof: %v", err)
 	}
+	live, imports, err := s.window.windows(c)
+	if err != nil {
+		return err
+	}
 	cfg := s.store.config(log)
+	cfg.Window, cfg.ImportWindow = live, imports
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
 	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer, cfg.NewKeyDir, cfg.HeadPostURL = s.sealInterval, s.headFile, s.noSeal, s.newKeyDir, s.headPostURL
 	cfg.BackupDir = s.backupDir
@@ -252,6 +272,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 		}
 	}()
 	log.Info("store opened", "store", l.Description, "snapshot", l.SnapshotPath, "policy", l.Policies.Current().Version(),
+		"max_backdate", domain.FormatLimit(live.MaxBackdate), "import_max_backdate", domain.FormatLimit(imports.MaxBackdate), "max_clock_skew", domain.FormatLimit(live.MaxSkew),
 		"restored", l.Runner.Stats().Restored, "signing_key", l.Key.ID(), "key_source", l.KeySource, "head_file", l.HeadFile)
 
 	if l.Pebble == nil && l.SnapshotPath == "" {
@@ -286,8 +307,10 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	defer stopRunner()
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- l.Runner.Run(runCtx) }()
-	stopProjections = func() { stopRunner(); <-runnerDone }
-	go followLedgerTokens(runCtx, l, log)
+	go l.FollowTokens(runCtx) // tokens issued and revoked on other replicas
+	watcherDone := make(chan struct{})
+	go func() { l.Watcher.Run(runCtx); close(watcherDone) }() // SLA notices, once the projections are ready
+	stopProjections = func() { stopRunner(); <-runnerDone; <-watcherDone }
 
 	var shuttingDown atomic.Bool
 	handler, err := l.APIHandler(func(context.Context) error {
@@ -394,6 +417,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if err := <-runnerDone; err != nil && !errors.Is(err, context.Canceled) {
 		log.Warn("projections stopped with an error", "err", err)
 	}
+	<-watcherDone // no notice is appended once the store closes
 	closed = true
 	if err := l.Close(); err != nil {
 		log.Error("close", "err", err)

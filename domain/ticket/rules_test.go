@@ -38,6 +38,10 @@ var partnerOnly = []domain.Rule{
 	domain.RuleTokenNotFound, domain.RuleTokenExists,
 	// and the erasure of data subjects (domain/subject)
 	domain.RuleSubjectNotFound, domain.RuleSubjectErased,
+	// and the import of another desk's history (infra/importer and
+	// app.ImportTicket, tested there)
+	domain.RuleImportMalformedLine, domain.RuleImportOpenFirst, domain.RuleImportNotContiguous, domain.RuleImportDuplicateSource,
+	domain.RuleImportSourceChanged, domain.RuleImportDiverged, domain.RuleImportTooLong, domain.RuleImportOutsideTenancy,
 }
 
 // TestRuleCatalogue checks that every rule of domain.md maps to a named

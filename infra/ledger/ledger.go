@@ -32,11 +32,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/calendar"
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/app"
@@ -47,6 +49,8 @@ import (
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/metrics"
 	"github.com/ticketledger/ticketledger/infra/projector"
+	"github.com/ticketledger/ticketledger/infra/slawatch"
+	"github.com/ticketledger/ticketledger/infra/store/bulk"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/subjects"
@@ -90,6 +94,12 @@ type Config struct {
 	// NoSnapshots disables reading and writing the snapshot file (verify,
 	// which only reads streams).
 	NoSnapshots bool
+	// Window bounds the occurred-at of every command against now (serve
+	// --max-backdate, --max-clock-skew); ImportWindow that of imported
+	// history (--import-max-backdate). Zero fields: the defaults (30 days,
+	// 2 minutes; for imports, Window's).
+	Window       domain.Window
+	ImportWindow domain.Window
 
 	// SigningKeyFile is the ledger's Ed25519 signing key (a PEM or raw
 	// key file, see integrity.ParseSigningKey), kept outside the data
@@ -154,6 +164,9 @@ type Ledger struct {
 	Audit   *projections.Audit
 	// Runner keeps the read models up to date (Run) and snapshots them.
 	Runner *projector.Runner
+	// Watcher records SLA notices as deadlines pass (serve runs it:
+	// Watcher.Run), fed by Tickets once Runner is ready.
+	Watcher *slawatch.Watcher
 	// Registry holds every metric of the process; Metrics the process
 	// counters (HTTP, appends).
 	Registry *prometheus.Registry
@@ -187,8 +200,11 @@ type Ledger struct {
 	poster   *integrity.HeadPoster
 	keysDir  string // the subject key store's directory ("" for none)
 
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	appCfg app.Config // Service's
+	log    *slog.Logger
+	// followsTokens is true while FollowTokens runs.
+	followsTokens atomic.Bool
 }
 
 // Open opens the store and builds everything on top of it. The read models
@@ -282,7 +298,9 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		}
 		subjectKeys = l.Subjects
 	}
-	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys})
+	l.appCfg = app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys,
+		Window: cfg.Window, ImportWindow: cfg.ImportWindow}
+	l.Service, err = app.New(l.appCfg)
 	if err != nil {
 		l.Raw.Close()
 		return nil, fmt.Errorf("application service: %w", err)
@@ -321,6 +339,15 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("projections: %w", err)
 	}
 
+	l.Watcher, err = slawatch.New(slawatch.Options{
+		Source: l.Tickets, Service: l.Service, Actor: auth.Internal().Actor(), Ready: l.Runner.Ready(),
+		Now: now, Logger: log, Noticed: l.Metrics.SLANoticed,
+	})
+	if err != nil {
+		l.Raw.Close()
+		return nil, err
+	}
+
 	if cfg.NewKeyDir != "" {
 		if err := l.outsideData(filepath.Join(cfg.NewKeyDir, "key")); err != nil {
 			l.Raw.Close()
@@ -343,7 +370,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if l.Pebble != nil {
 		l.Registry.MustRegister(metrics.StoreFaultCollectors(func() metrics.StoreFaults {
 			f := l.Pebble.Stats().Faults
-			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed}
+			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed, Failures: f.Failures, Reopens: f.Reopens}
 		})...)
 	}
 	return l, nil
@@ -351,7 +378,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 
 // Degraded returns what the event store cannot do now while the ledger
 // keeps serving (nil: nothing): appends refused for a full disk, damaged
-// files, a failure that needs a restart. /readyz reports it.
+// files, a failed commit until the store has reopened itself. /readyz
+// reports it.
 func (l *Ledger) Degraded() error {
 	if l.Pebble == nil {
 		return nil
@@ -470,3 +498,35 @@ func (noSubjects) Destroy(string) error                   { return errNoSubjects
 
 // MetricsHandler serves the ledger's Prometheus registry (/metrics).
 func (l *Ledger) MetricsHandler() http.Handler { return metrics.Handler(l.Registry) }
+
+// BulkCacheEvents is how many decoded events the service of Bulk keeps of
+// recently used streams (app.Config.CacheEvents), about 1 KB each.
+const BulkCacheEvents = 1 << 17
+
+// Bulk returns a service deciding like Service, with the same rules,
+// policies and clock, whose appends go to a bulk writer on the embedded
+// store: staged in memory and written in large atomic batches, each signed
+// on every core and made durable with one fsync (see infra/store/bulk).
+// The stored events are those Service would store. It is for offline
+// generation (demo --data): nothing else may write to the streams it
+// writes, and only what Writer.Flush (or Close) has written is stored.
+func (l *Ledger) Bulk(opts bulk.Options) (*app.Service, *bulk.Writer, error) {
+	if l.Pebble == nil {
+		return nil, nil, errors.New("bulk writes need the embedded store (--data)")
+	}
+	cfg := l.appCfg
+	opts.Signer = cfg.Signer
+	w := bulk.New(l.Pebble, opts)
+	cfg.Store, cfg.Signer = w, nil // the writer signs, at flush
+	// A generated history interleaves the lives of many tickets: keep
+	// more of them decoded than serve does.
+	cfg.CacheEvents = BulkCacheEvents
+	if l.Subjects != nil {
+		cfg.Subjects = subjects.NewMemo(l.Subjects) // this process owns the key store
+	}
+	svc, err := app.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, w, nil
+}

@@ -300,7 +300,9 @@ ticketledger_projection_skipped_events_total{projection="tickets"} 2
 
 func TestStoreFaultCollector(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(StoreFaultCollectors(func() StoreFaults { return StoreFaults{NoSpace: true, RefusedNoSpace: 7, DamagedFiles: 1} })...)
+	reg.MustRegister(StoreFaultCollectors(func() StoreFaults {
+		return StoreFaults{NoSpace: true, RefusedNoSpace: 7, DamagedFiles: 1, Failed: true, Failures: 2, Reopens: 1}
+	})...)
 	const want = `
 # HELP ticketledger_store_appends_refused_total Appends the event store refused for lack of disk space.
 # TYPE ticketledger_store_appends_refused_total counter
@@ -311,9 +313,15 @@ ticketledger_store_damaged_files 1
 # HELP ticketledger_store_disk_full 1 while the event store refuses appends because its disk has less free space than it keeps in reserve (--min-free-bytes).
 # TYPE ticketledger_store_disk_full gauge
 ticketledger_store_disk_full 1
-# HELP ticketledger_store_failed 1 once the event store hit an error it cannot recover from without a restart.
+# HELP ticketledger_store_failed 1 while the event store refuses appends after a failed commit, until it has reopened itself.
 # TYPE ticketledger_store_failed gauge
-ticketledger_store_failed 0
+ticketledger_store_failed 1
+# HELP ticketledger_store_failures_total Commits of the event store that failed (a fatal storage error), each followed by a reopen.
+# TYPE ticketledger_store_failures_total counter
+ticketledger_store_failures_total 2
+# HELP ticketledger_store_reopens_total Reopens of the event store after a failure that succeeded: appends were accepted again.
+# TYPE ticketledger_store_reopens_total counter
+ticketledger_store_reopens_total 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Fatal(err)
@@ -343,7 +351,7 @@ func TestMetricNamesLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 23 {
+	if len(mfs) != 26 {
 		t.Errorf("only %d metric families", len(mfs))
 	}
 	for _, mf := range mfs {
@@ -353,7 +361,8 @@ func TestMetricNamesLint(t *testing.T) {
 		for _, mm := range mf.Metric {
 			for _, l := range mm.Label {
 				switch l.GetName() {
-				case "severity", "product", "route", "method", "code", "category", "outcome", "projection":
+				case "severity", "product", "route", "method", "code", "category", "outcome", "projection",
+					"notice": // at_risk or breached
 				default:
 					t.Errorf("%s has unexpected label %s", mf.GetName(), l.GetName())
 				}
@@ -472,4 +481,23 @@ func TestAuthDeniedCounter(t *testing.T) {
 	if got := testutil.ToFloat64(m.authDenied.WithLabelValues("none", "missing")); got != 1 {
 		t.Fatalf("none/missing = %v, want 1", got)
 	}
+}
+
+func TestSLANoticesByKind(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	m.SLANoticed("breached")
+	m.SLANoticed("breached")
+	m.SLANoticed("at_risk")
+	want := `
+# HELP ticketledger_sla_notices_total SLA notices (ticket.sla_noticed) this process recorded, by notice (at_risk, breached); a notice another replica recorded first is not counted here.
+# TYPE ticketledger_sla_notices_total counter
+ticketledger_sla_notices_total{notice="at_risk"} 1
+ticketledger_sla_notices_total{notice="breached"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ticketledger_sla_notices_total"); err != nil {
+		t.Error(err)
+	}
+	var nilM *Metrics
+	nilM.SLANoticed("breached") // records nothing, does not panic
 }
