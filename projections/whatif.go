@@ -50,6 +50,13 @@ type WhatIfReport struct {
 	// over the decided (met or breached) tickets.
 	RecordedCompliancePct float64 `json:"recordedCompliancePct"`
 	WhatIfCompliancePct   float64 `json:"whatIfCompliancePct"`
+	// RecordedMet of RecordedDecided, and WhatIfMet of WhatIfDecided, are
+	// the counts behind the two percentages (reports of adjacent periods
+	// add up).
+	RecordedMet     int `json:"recordedMet"`
+	RecordedDecided int `json:"recordedDecided"`
+	WhatIfMet       int `json:"whatIfMet"`
+	WhatIfDecided   int `json:"whatIfDecided"`
 	// Flips lists the tickets whose verdict changes, biggest shift first.
 	Flips []Flip `json:"flips"`
 	// Errors lists up to 20 tickets the policy refused, with why.
@@ -164,13 +171,8 @@ func (t *Tickets) WhatIf(q WhatIfQuery, p Policy) (WhatIfReport, error) {
 		}
 		rep.Flips = append(rep.Flips, f)
 	}
-	pct := func(met, dec int) float64 {
-		if dec == 0 {
-			return 100
-		}
-		return float64(met) * 100 / float64(dec)
-	}
-	rep.RecordedCompliancePct, rep.WhatIfCompliancePct = pct(recMet, recDecided), pct(newMet, newDecided)
+	rep.RecordedCompliancePct, rep.WhatIfCompliancePct = CompliancePct(recMet, recDecided), CompliancePct(newMet, newDecided)
+	rep.RecordedMet, rep.RecordedDecided, rep.WhatIfMet, rep.WhatIfDecided = recMet, recDecided, newMet, newDecided
 	sort.SliceStable(rep.Flips, func(i, j int) bool {
 		a, b := rep.Flips[i].ShiftSeconds, rep.Flips[j].ShiftSeconds
 		if a < 0 {
@@ -182,4 +184,13 @@ func (t *Tickets) WhatIf(q WhatIfQuery, p Policy) (WhatIfReport, error) {
 		return a > b
 	})
 	return rep, nil
+}
+
+// CompliancePct is met of decided (met or breached) tickets in percent:
+// 100 when nothing is decided yet.
+func CompliancePct(met, decided int) float64 {
+	if decided == 0 {
+		return 100
+	}
+	return float64(met) * 100 / float64(decided)
 }

@@ -52,6 +52,7 @@ type Console struct {
 	now      func() time.Time
 	mux      *http.ServeMux
 	cop      *http.CrossOriginProtection
+	jobs     *whatIfJobs // what-if jobs (whatif.go)
 }
 
 // handler is a page handler: it gets the request's session (nil on the
@@ -81,9 +82,19 @@ func routes() []route {
 		{pattern: "GET /tickets/{id}", handle: (*Console).ticket},
 		{pattern: "POST /tickets", handle: (*Console).fileTicket},
 		{pattern: "POST /tickets/{id}/actions/{action}", handle: (*Console).act},
-		{pattern: "GET /sla", handle: (*Console).planned},
-		{pattern: "GET /audit", handle: (*Console).planned},
-		{pattern: "GET /integrity", handle: (*Console).planned},
+		{pattern: "GET /sla", handle: (*Console).sla},
+		{pattern: "GET /sla/at-risk", handle: (*Console).atRisk},
+		{pattern: "GET /sla/at-risk/events", handle: (*Console).atRiskEvents},
+		{pattern: "GET /sla/what-if", handle: (*Console).whatIfForm},
+		{pattern: "POST /sla/what-if", handle: (*Console).startWhatIf},
+		{pattern: "GET /sla/what-if/jobs/{id}", handle: (*Console).whatIfJobPage},
+		{pattern: "GET /audit", handle: (*Console).audit},
+		{pattern: "GET /audit/export.csv", handle: (*Console).auditCSV},
+		{pattern: "GET /audit/export.json", handle: (*Console).auditJSON},
+		{pattern: "GET /integrity", handle: (*Console).integrityPage},
+		{pattern: "POST /integrity/verify", handle: (*Console).verifyUpload},
+		{pattern: "GET /tickets/{id}/evidence", handle: (*Console).evidencePage},
+		{pattern: "GET /tickets/{id}/evidence.zip", handle: (*Console).evidenceZip},
 	}
 }
 
@@ -93,7 +104,7 @@ func New(cfg Config) (*Console, error) {
 		return nil, errors.New("console: Config.API and Config.Auth are required")
 	}
 	c := &Console{api: cfg.API, auth: cfg.Auth, oidc: cfg.OIDC, secure: cfg.Secure, log: cfg.Logger, now: cfg.Now,
-		cop: http.NewCrossOriginProtection()}
+		cop: http.NewCrossOriginProtection(), jobs: newWhatIfJobs()}
 	if c.log == nil {
 		c.log = slog.Default()
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,7 +37,7 @@ func zoneOf(r *http.Request) *time.Location {
 
 // funcs are the template functions every page may use.
 func funcs() template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"when":     when,
 		"words":    words,
 		"until":    until,
@@ -51,6 +52,8 @@ func funcs() template.FuncMap {
 		"target":   func(d projections.Deadline) string { return words(time.Duration(d.TargetSeconds) * time.Second) },
 		"late":     func(s float64) string { return words(seconds(s)) },
 	}
+	maps.Copy(m, pageFuncs)
+	return m
 }
 
 // when renders an instant in the viewer's zone, with the exact UTC

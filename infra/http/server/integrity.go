@@ -26,6 +26,17 @@ type TreeHeadView struct {
 	evidence.HeadInfo
 	// Checkpoint is the C2SP signed note, verifiable on its own.
 	Checkpoint string `json:"checkpoint"`
+	// SealerProblems is what the running sealer found wrong so far (it
+	// checks every event's hash, chain link and signature before the tree
+	// covers it: the live share of `ticketledger verify`), one line each;
+	// empty when every event it met verified.
+	SealerProblems []string `json:"sealerProblems"`
+}
+
+// problemSource is an IntegritySource that reports the problems it found
+// (the sealer).
+type problemSource interface {
+	Problems() []integrity.Problem
 }
 
 // KeyView is one key of the keyring (the same shape as in an evidence
@@ -84,7 +95,13 @@ func (a *API) treeHead(w http.ResponseWriter, r *http.Request, q *query) error {
 		return err
 	}
 	pub, _ := a.integ.Keyring().PublicKey(h.KeyID)
-	return writeJSON(w, http.StatusOK, TreeHeadView{HeadInfo: evidence.HeadInfoOf(h.Head, pub), Checkpoint: string(h.Checkpoint)})
+	v := TreeHeadView{HeadInfo: evidence.HeadInfoOf(h.Head, pub), Checkpoint: string(h.Checkpoint), SealerProblems: []string{}}
+	if ps, ok := a.integ.(problemSource); ok {
+		for _, p := range ps.Problems() {
+			v.SealerProblems = append(v.SealerProblems, p.String())
+		}
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 func (a *API) listKeys(w http.ResponseWriter, _ *http.Request, _ *query) error {

@@ -1,0 +1,273 @@
+package console
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ticketledger/ticketledger/projections"
+)
+
+// slaDims are the report's grouping dimensions, in the form's order.
+var slaDims = []string{projections.DimSeverity, projections.DimProduct, projections.DimPartner, projections.DimCustomer, projections.DimLocale}
+
+// Period defaults and the compliance chart's resolution.
+const (
+	defaultPeriod = 28 * 24 * time.Hour
+	overBuckets   = 8
+	listed        = 20  // breaches and near misses listed
+	nearMissScan  = 500 // met tickets looked through for near misses
+	maxBarGroups  = 12
+)
+
+// periodForm is the period and scope every SLA page takes: from and to
+// (dates or datetime-local values in the viewer's zone, RFC 3339 too),
+// partnerId and customerId.
+type periodForm struct {
+	From, To              time.Time
+	FromInput, ToInput    string
+	PartnerID, CustomerID string
+}
+
+// periodOf reads the period (default: the last four weeks) and scope.
+func periodOf(r *http.Request, now time.Time) (periodForm, error) {
+	q, loc := r.URL.Query(), zoneOf(r)
+	p := periodForm{PartnerID: q.Get("partnerId"), CustomerID: q.Get("customerId"), FromInput: q.Get("from"), ToInput: q.Get("to")}
+	var err error
+	if p.From, err = inputTime("from", p.FromInput, loc); err != nil {
+		return p, err
+	}
+	if p.To, err = inputTime("to", p.ToInput, loc); err != nil {
+		return p, err
+	}
+	if p.To.IsZero() {
+		p.To = now
+	}
+	if p.From.IsZero() {
+		p.From = p.To.Add(-defaultPeriod)
+	}
+	if !p.From.Before(p.To) {
+		return p, &pageError{Status: http.StatusBadRequest, Title: "Empty period", Field: "to",
+			Detail: "the period ends before it starts: set To after From"}
+	}
+	if p.FromInput == "" {
+		p.FromInput = p.From.In(loc).Format("2006-01-02")
+	}
+	return p, nil
+}
+
+// inputTime reads a time field: RFC 3339, or a datetime-local or date
+// value in the viewer's zone; empty is the zero time.
+func inputTime(field, v string, loc *time.Location) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, &pageError{Status: http.StatusBadRequest, Title: "Not a time", Field: field,
+		Detail: field + " " + clip(v, 40) + " is not a date or time: use the date picker, or YYYY-MM-DD"}
+}
+
+// api is the period and scope as the API's query parameters (names given
+// for the period's bounds).
+func (p periodForm) api(from, to string) url.Values {
+	q := url.Values{from: {rfc3339(p.From)}, to: {rfc3339(p.To)}}
+	if p.PartnerID != "" {
+		q.Set("partnerId", p.PartnerID)
+	}
+	if p.CustomerID != "" {
+		q.Set("customerId", p.CustomerID)
+	}
+	return q
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// slaData is the SLA page.
+type slaData struct {
+	Period  periodForm
+	Dims    []string
+	GroupBy map[string]bool
+	Report  projections.Report
+	// Over is compliance in equal slices of the period, oldest first.
+	Over                 []overPoint
+	OverChart, TTFRChart template.HTML
+	// Bars are the groups the percentile chart shows (the largest first).
+	Bars                         []projections.ReportGroup
+	Breaches, NearMisses         []projections.Ticket
+	BreachesURL                  string
+	NearMissScanned, NearMissMax int
+	Now                          time.Time
+}
+
+// overPoint is one slice of the compliance-over-time chart.
+type overPoint struct {
+	From, To               time.Time
+	Label                  string
+	Pct                    float64
+	Met, Breached, Tickets int
+}
+
+// sla is the SLA report: compliance grouped by the chosen dimensions,
+// compliance over time and time-to-first-response percentiles as charts,
+// and the period's breaches and near misses.
+func (c *Console) sla(w http.ResponseWriter, r *http.Request, s *session) error {
+	now := c.now()
+	p, err := periodOf(r, now)
+	if err != nil {
+		return err
+	}
+	d := slaData{Period: p, Dims: slaDims, GroupBy: map[string]bool{}, Now: now, NearMissMax: nearMissScan}
+	q := p.api("from", "to")
+	for _, g := range r.URL.Query()["groupBy"] {
+		d.GroupBy[g] = true
+		q.Add("groupBy", g)
+	}
+	if err := c.get(r, s, "/v1/reports/sla", q, &d.Report); err != nil {
+		return err
+	}
+	if err := c.complianceOver(r, s, &d); err != nil {
+		return err
+	}
+	c.ttfrChart(&d)
+	if err := c.breachesAndNearMisses(r, s, &d); err != nil {
+		return err
+	}
+	return c.render(w, r, http.StatusOK, "sla", s, "SLA report", d)
+}
+
+// complianceOver asks the API for the report of each slice of the period.
+func (c *Console) complianceOver(r *http.Request, s *session, d *slaData) error {
+	p, loc := d.Period, zoneOf(r)
+	step := p.To.Sub(p.From) / overBuckets
+	pts := make([]chartPoint, 0, overBuckets)
+	for i := range overBuckets {
+		sl := p
+		sl.From = p.From.Add(step * time.Duration(i))
+		if i < overBuckets-1 {
+			sl.To = sl.From.Add(step)
+		}
+		var rep projections.Report
+		if err := c.get(r, s, "/v1/reports/sla", sl.api("from", "to"), &rep); err != nil {
+			return err
+		}
+		t := rep.Total
+		pt := overPoint{From: sl.From, To: sl.To, Label: sl.From.In(loc).Format("2 Jan"), Pct: t.CompliancePct,
+			Met: t.Met, Breached: t.Breached, Tickets: t.Tickets}
+		if step < 24*time.Hour {
+			pt.Label = sl.From.In(loc).Format("2 Jan 15:04")
+		}
+		d.Over = append(d.Over, pt)
+		pts = append(pts, chartPoint{Label: pt.Label, Value: pt.Pct})
+	}
+	d.OverChart = lineChart("chart-over", "Compliance over time",
+		fmt.Sprintf("First-response compliance (met of met and breached) in %d equal slices of the period, oldest first; the table below has the figures.", overBuckets), pts)
+	return nil
+}
+
+// ttfrSeries are the percentile chart's bars.
+var ttfrSeries = []chartSeries{{"p50", "#0a4fb3"}, {"p90", "#7a4a00"}, {"p99", "#a4161a"}}
+
+// ttfrChart charts the time-to-first-response percentiles of the groups
+// (the total without grouping), the largest groups first.
+func (c *Console) ttfrChart(d *slaData) {
+	d.Bars = d.Report.Groups
+	if len(d.Report.GroupBy) == 0 {
+		d.Bars = []projections.ReportGroup{d.Report.Total}
+	}
+	d.Bars = d.Bars[:min(len(d.Bars), maxBarGroups)]
+	names := make([]string, len(d.Bars))
+	vals := make([][]float64, len(d.Bars))
+	for i, g := range d.Bars {
+		names[i] = groupName(g, d.Report.GroupBy)
+		t := g.TimeToFirstResponse
+		vals[i] = []float64{t.P50, t.P90, t.P99}
+	}
+	d.TTFRChart = barChart("chart-ttfr", "Time to first response",
+		"Wall-clock time from opening to the first response, 50th, 90th and 99th percentile, per group; the table below has the figures.",
+		names, ttfrSeries, vals, func(v float64) string { return words(seconds(v)) })
+}
+
+// groupName is a report group's key in words ("Sev A · contoso").
+func groupName(g projections.ReportGroup, dims []string) string {
+	if len(dims) == 0 {
+		return "all tickets"
+	}
+	name := ""
+	for i, dim := range dims {
+		v := g.Key[dim]
+		if v == "" {
+			v = "(none)"
+		}
+		if dim == projections.DimSeverity {
+			v = "Sev " + v
+		}
+		if i > 0 {
+			name += " · "
+		}
+		name += v
+	}
+	return name
+}
+
+// breachesAndNearMisses lists the period's newest breaches and, from its
+// newest met tickets, the near misses.
+func (c *Console) breachesAndNearMisses(r *http.Request, s *session, d *slaData) error {
+	q := d.Period.api("openedFrom", "openedTo")
+	q.Set("order", "newest")
+	bq := cloneValues(q)
+	bq.Set("sla", projections.SLABreached)
+	bq.Set("limit", fmt.Sprint(listed))
+	var bp projections.TicketPage
+	if err := c.get(r, s, "/v1/tickets", bq, &bp); err != nil {
+		return err
+	}
+	d.Breaches = bp.Tickets
+	lq := url.Values{"sla": {projections.SLABreached}, "openedFrom": {d.Period.From.UTC().Format(time.RFC3339)},
+		"openedTo": {d.Period.To.UTC().Format(time.RFC3339)}}
+	if d.Period.PartnerID != "" {
+		lq.Set("partnerId", d.Period.PartnerID)
+	}
+	if d.Period.CustomerID != "" {
+		lq.Set("customerId", d.Period.CustomerID)
+	}
+	d.BreachesURL = "/tickets?" + lq.Encode()
+	mq := cloneValues(q)
+	mq.Set("sla", projections.SLAMet)
+	mq.Set("limit", fmt.Sprint(nearMissScan))
+	var mp projections.TicketPage
+	if err := c.get(r, s, "/v1/tickets", mq, &mp); err != nil {
+		return err
+	}
+	d.NearMissScanned = len(mp.Tickets)
+	for _, t := range mp.Tickets {
+		if t.SLA != nil && t.SLA.NearMiss && len(d.NearMisses) < listed {
+			d.NearMisses = append(d.NearMisses, t)
+		}
+	}
+	return nil
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := make(url.Values, len(q))
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// pageFuncs are the template functions of the SLA, audit and integrity
+// pages.
+var pageFuncs = template.FuncMap{
+	"groupName": groupName,
+	"shift":     shift,
+	"margin":    margin,
+}
