@@ -19,8 +19,10 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/auth"
+	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/integrity"
@@ -213,6 +215,36 @@ func TestAuditTreeHeadAndKeys(t *testing.T) {
 	}
 	if code, body := get("/v1/audit/keys", "indirect_provider", ""); code != 403 {
 		t.Fatalf("partner reads keys: %d %s", code, body)
+	}
+}
+
+// TestTreeHeadSealerProblems: the tree head carries what the running
+// sealer found: nothing on a clean log, then the unsigned event appended
+// behind the ledger's back.
+func TestTreeHeadSealerProblems(t *testing.T) {
+	l, _, get := sealedAPI(t)
+	var th server.TreeHeadView
+	if code, body := get("/v1/audit/tree-head", "auditor", ""); code != 200 || json.Unmarshal([]byte(body), &th) != nil ||
+		th.SealerProblems == nil || len(th.SealerProblems) != 0 {
+		t.Fatalf("clean log: %d %s", code, body)
+	}
+	at := time.Now().UTC()
+	data, _, err := codec.EncodeChain("ticket-forged", "", []domain.Event{ticket.NoteAdded{Text: "forged"}},
+		[]domain.Meta{{Actor: domain.Actor{ID: "mallory", Role: domain.RoleVendorSupport}, OccurredAt: at, RecordedAt: at}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Raw.Append(context.Background(), "ticket-forged", eventstore.Any(), data...); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		_, body := get("/v1/audit/tree-head", "auditor", "")
+		if strings.Contains(body, `"sealerProblems":["unsigned ticket-forged@0`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sealer's finding is not in the tree head: %s", body)
+		}
 	}
 }
 
