@@ -175,7 +175,21 @@ type ReportQuery struct {
 	// an unanswered open ticket must be to count as at risk.
 	Now     time.Time     `json:"now"`
 	Horizon time.Duration `json:"-"` // not serialized: the API takes it as the horizon query parameter
+	// Slices, with From and To, also reports the period cut into this many
+	// equal slices by opening time (Report.Over), in the same pass.
+	Slices int `json:"slices,omitempty"`
 	Scope
+}
+
+// MaxSlices bounds ReportQuery.Slices.
+const MaxSlices = 100
+
+// ReportSlice is the compliance of the tickets opened in one slice of a
+// report's period (its counters; no percentiles).
+type ReportSlice struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	ReportGroup
 }
 
 // Report is an SLA compliance report.
@@ -187,6 +201,8 @@ type Report struct {
 	GroupBy        []string      `json:"groupBy"`
 	Total          ReportGroup   `json:"total"`
 	Groups         []ReportGroup `json:"groups"`
+	// Over is the period in ReportQuery.Slices slices, oldest first.
+	Over []ReportSlice `json:"over,omitempty"`
 }
 
 // ReportGroup is the compliance of one group of tickets.
@@ -359,8 +375,13 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	if q.Slices < 0 || q.Slices > MaxSlices || (q.Slices > 0 && (q.From.IsZero() || q.To.IsZero() || !q.From.Before(q.To))) {
+		return Report{}, domain.Errorf(domain.KindInvalid, "invalid-filter", "slices", "slices=%d: give from and to (from before to) and at most %d slices", q.Slices, MaxSlices)
+	}
 	rep := Report{From: q.From, To: q.To, Now: q.Now, HorizonSeconds: q.Horizon.Seconds(), GroupBy: dims, Groups: []ReportGroup{}}
 	now, risk := unixNano(q.Now), sla.LeadTime(q.Horizon)
+	over := make([]acc, q.Slices)
+	from, span := unixNano(q.From), unixNano(q.To)-unixNano(q.From)
 
 	// Pass 1: counters per group, and which answered ticket is in which group.
 	var total acc
@@ -373,6 +394,9 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 			continue
 		}
 		total.add(r, now, risk)
+		if len(over) > 0 {
+			over[(r.openedAt-from)*int64(len(over))/span].add(r, now, risk)
+		}
 		if len(dims) == 0 {
 			if r.responded {
 				answered = append(answered, int32(i))
@@ -444,6 +468,11 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 		rep.Groups = append(rep.Groups, grp)
 	}
 	rep.Total = total.finish(wall, counted)
+	for i := range over {
+		sl := ReportSlice{From: fromNano(from + span*int64(i)/int64(len(over))), To: fromNano(from + span*int64(i+1)/int64(len(over))),
+			ReportGroup: over[i].finish(nil, nil)}
+		rep.Over = append(rep.Over, sl)
+	}
 	order := make([]int, len(rep.Groups))
 	for i := range order {
 		order[i] = i

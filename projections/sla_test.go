@@ -107,6 +107,23 @@ func TestReport(t *testing.T) {
 	if b.CompliancePct != 100.0/3 || b.Tickets != 4 || b.Breached != 2 {
 		t.Errorf("B %+v", b)
 	}
+	// The period in four 12-hour slices by opening time, in the same pass.
+	rep, err = tk.Report(ReportQuery{From: t0.Add(-24 * time.Hour), To: t0.Add(24 * time.Hour), Slices: 4, Now: now, Horizon: 2 * time.Hour})
+	if err != nil || len(rep.Over) != 4 {
+		t.Fatalf("slices: %v %+v", err, rep.Over)
+	}
+	for i, want := range []struct{ tickets, met, breached int }{{0, 0, 0}, {1, 0, 1}, {13, 11, 1}, {0, 0, 0}} {
+		sl := rep.Over[i]
+		if sl.Tickets != want.tickets || sl.Met != want.met || sl.Breached != want.breached || !sl.From.Equal(t0.Add(time.Duration(12*i-24)*time.Hour)) || !sl.To.Equal(sl.From.Add(12*time.Hour)) {
+			t.Errorf("slice %d: %+v, want %+v", i, sl, want)
+		}
+	}
+	if rep.Over[2].CompliancePct != 100*11.0/12 {
+		t.Errorf("slice compliance %v", rep.Over[2].CompliancePct)
+	}
+	if _, err := tk.Report(ReportQuery{Slices: 4}); domain.KindOf(err) != domain.KindInvalid {
+		t.Errorf("slices without a period: %v", err)
+	}
 	if _, err := tk.Report(ReportQuery{GroupBy: []string{"colour"}}); domain.KindOf(err) != domain.KindInvalid {
 		t.Errorf("bad dimension: %v", err)
 	}

@@ -80,6 +80,11 @@ func TestSLAPageRenders(t *testing.T) {
 		contains(t, p.body, `<desc id="`+id+`-d">`)
 	}
 	contains(t, p.body, "Data table: compliance over time")
+	var over projections.Report
+	apiGet(t, f, "vendor", "/v1/reports/sla", url.Values{"from": {"2000-01-01T00:00:00Z"}, "to": {"2100-01-01T00:00:00Z"}, "slices": {"8"}}, &over)
+	for _, sl := range over.Over { // each slice, a row of the chart's data table
+		contains(t, p.body, fmt.Sprintf("<td>%.1f%%</td><td>%d</td><td>%d</td><td>%d</td></tr>", sl.CompliancePct, sl.Met, sl.Breached, sl.Tickets))
+	}
 	contains(t, p.body, "<h2 id=\"breaches-h\">Breaches</h2>")
 	if rep.Total.Breached > 0 {
 		contains(t, p.body, "breached tickets of the period")
@@ -423,6 +428,7 @@ func TestEvidencePageVerifiesBundle(t *testing.T) {
 	tk := f.ticketOf(t, "thames-digital")
 	b := f.browser(t)
 	csrf := b.signIn("auditor")
+	contains(t, b.get("/tickets/"+tk.ID).body, `<a href="/tickets/`+tk.ID+`/evidence">`)
 	p := b.get("/tickets/" + tk.ID + "/evidence")
 	if p.status != http.StatusOK {
 		t.Fatalf("evidence: %d\n%s", p.status, p.body)

@@ -116,8 +116,8 @@ type overPoint struct {
 	Met, Breached, Tickets int
 }
 
-// sla is the SLA report: compliance grouped by the chosen dimensions,
-// compliance over time and time-to-first-response percentiles as charts,
+// sla is the SLA report, from one API call: compliance grouped by the
+// chosen dimensions, compliance over time and time-to-first-response percentiles as charts,
 // and the period's breaches and near misses.
 func (c *Console) sla(w http.ResponseWriter, r *http.Request, s *session) error {
 	now := c.now()
@@ -127,6 +127,7 @@ func (c *Console) sla(w http.ResponseWriter, r *http.Request, s *session) error 
 	}
 	d := slaData{Period: p, Dims: slaDims, GroupBy: map[string]bool{}, Now: now, NearMissMax: nearMissScan}
 	q := p.api("from", "to")
+	q.Set("slices", fmt.Sprint(overBuckets))
 	for _, g := range r.URL.Query()["groupBy"] {
 		d.GroupBy[g] = true
 		q.Add("groupBy", g)
@@ -134,9 +135,7 @@ func (c *Console) sla(w http.ResponseWriter, r *http.Request, s *session) error 
 	if err := c.get(r, s, "/v1/reports/sla", q, &d.Report); err != nil {
 		return err
 	}
-	if err := c.complianceOver(r, s, &d); err != nil {
-		return err
-	}
+	c.complianceOver(r, &d)
 	c.ttfrChart(&d)
 	if err := c.breachesAndNearMisses(r, s, &d); err != nil {
 		return err
@@ -144,33 +143,21 @@ func (c *Console) sla(w http.ResponseWriter, r *http.Request, s *session) error 
 	return c.render(w, r, http.StatusOK, "sla", s, "SLA report", d)
 }
 
-// complianceOver asks the API for the report of each slice of the period.
-func (c *Console) complianceOver(r *http.Request, s *session, d *slaData) error {
-	p, loc := d.Period, zoneOf(r)
-	step := p.To.Sub(p.From) / overBuckets
-	pts := make([]chartPoint, 0, overBuckets)
-	for i := range overBuckets {
-		sl := p
-		sl.From = p.From.Add(step * time.Duration(i))
-		if i < overBuckets-1 {
-			sl.To = sl.From.Add(step)
-		}
-		var rep projections.Report
-		if err := c.get(r, s, "/v1/reports/sla", sl.api("from", "to"), &rep); err != nil {
-			return err
-		}
-		t := rep.Total
-		pt := overPoint{From: sl.From, To: sl.To, Label: sl.From.In(loc).Format("2 Jan"), Pct: t.CompliancePct,
-			Met: t.Met, Breached: t.Breached, Tickets: t.Tickets}
-		if step < 24*time.Hour {
+// complianceOver charts the report's slices of the period.
+func (c *Console) complianceOver(r *http.Request, d *slaData) {
+	loc := zoneOf(r)
+	pts := make([]chartPoint, 0, len(d.Report.Over))
+	for _, sl := range d.Report.Over {
+		pt := overPoint{From: sl.From, To: sl.To, Label: sl.From.In(loc).Format("2 Jan"), Pct: sl.CompliancePct,
+			Met: sl.Met, Breached: sl.Breached, Tickets: sl.Tickets}
+		if sl.To.Sub(sl.From) < 24*time.Hour {
 			pt.Label = sl.From.In(loc).Format("2 Jan 15:04")
 		}
 		d.Over = append(d.Over, pt)
 		pts = append(pts, chartPoint{Label: pt.Label, Value: pt.Pct})
 	}
 	d.OverChart = lineChart("chart-over", "Compliance over time",
-		fmt.Sprintf("First-response compliance (met of met and breached) in %d equal slices of the period, oldest first; the table below has the figures.", overBuckets), pts)
-	return nil
+		fmt.Sprintf("First-response compliance (met of met and breached) in %d equal slices of the period, oldest first; the table below has the figures.", len(pts)), pts)
 }
 
 // ttfrSeries are the percentile chart's bars.
@@ -221,47 +208,33 @@ func groupName(g projections.ReportGroup, dims []string) string {
 // breachesAndNearMisses lists the period's newest breaches and, from its
 // newest met tickets, the near misses.
 func (c *Console) breachesAndNearMisses(r *http.Request, s *session, d *slaData) error {
-	q := d.Period.api("openedFrom", "openedTo")
-	q.Set("order", "newest")
-	bq := cloneValues(q)
-	bq.Set("sla", projections.SLABreached)
-	bq.Set("limit", fmt.Sprint(listed))
-	var bp projections.TicketPage
-	if err := c.get(r, s, "/v1/tickets", bq, &bp); err != nil {
+	list := func(state string, limit int) ([]projections.Ticket, error) {
+		q := d.Period.api("openedFrom", "openedTo")
+		q.Set("order", "newest")
+		q.Set("sla", state)
+		q.Set("limit", fmt.Sprint(limit))
+		var p projections.TicketPage
+		err := c.get(r, s, "/v1/tickets", q, &p)
+		return p.Tickets, err
+	}
+	var err error
+	if d.Breaches, err = list(projections.SLABreached, listed); err != nil {
 		return err
 	}
-	d.Breaches = bp.Tickets
-	lq := url.Values{"sla": {projections.SLABreached}, "openedFrom": {d.Period.From.UTC().Format(time.RFC3339)},
-		"openedTo": {d.Period.To.UTC().Format(time.RFC3339)}}
-	if d.Period.PartnerID != "" {
-		lq.Set("partnerId", d.Period.PartnerID)
-	}
-	if d.Period.CustomerID != "" {
-		lq.Set("customerId", d.Period.CustomerID)
-	}
+	lq := d.Period.api("openedFrom", "openedTo")
+	lq.Set("sla", projections.SLABreached)
 	d.BreachesURL = "/tickets?" + lq.Encode()
-	mq := cloneValues(q)
-	mq.Set("sla", projections.SLAMet)
-	mq.Set("limit", fmt.Sprint(nearMissScan))
-	var mp projections.TicketPage
-	if err := c.get(r, s, "/v1/tickets", mq, &mp); err != nil {
+	met, err := list(projections.SLAMet, nearMissScan)
+	if err != nil {
 		return err
 	}
-	d.NearMissScanned = len(mp.Tickets)
-	for _, t := range mp.Tickets {
+	d.NearMissScanned = len(met)
+	for _, t := range met {
 		if t.SLA != nil && t.SLA.NearMiss && len(d.NearMisses) < listed {
 			d.NearMisses = append(d.NearMisses, t)
 		}
 	}
 	return nil
-}
-
-func cloneValues(q url.Values) url.Values {
-	out := make(url.Values, len(q))
-	for k, v := range q {
-		out[k] = append([]string(nil), v...)
-	}
-	return out
 }
 
 // pageFuncs are the template functions of the SLA, audit and integrity

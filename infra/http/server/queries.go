@@ -197,7 +197,10 @@ var dimensions = []string{projections.DimSeverity, projections.DimProduct, proje
 
 func (a *API) slaReport(w http.ResponseWriter, r *http.Request, q *query) error {
 	rq := projections.ReportQuery{Scope: q.scope(), From: q.time("from"), To: q.time("to"), GroupBy: q.list("groupBy"),
-		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon)}
+		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon), Slices: q.int("slices")}
+	if rq.Slices != 0 && (rq.Slices < 0 || rq.Slices > projections.MaxSlices || rq.From.IsZero() || rq.To.IsZero()) {
+		q.fail(badRequest("slices", "slices=%d: give from and to, and 1 to %d slices", rq.Slices, projections.MaxSlices))
+	}
 	for _, g := range rq.GroupBy {
 		if !slices.Contains(dimensions, g) {
 			q.fail(badRequest("groupBy", "groupBy %q is not a dimension: use severity, product, partner, customer or locale", g))

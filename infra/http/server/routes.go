@@ -209,6 +209,7 @@ func routes() []route {
 			param{Name: "from", Type: "date-time"}, param{Name: "to", Type: "date-time"},
 			param{Name: "groupBy", Type: "string", List: true, Desc: "severity, product, partner, customer, locale", Values: dimensions},
 			param{Name: "horizon", Type: "duration", Desc: "at-risk horizon: seconds or a duration like 90m (default 1h)"},
+			param{Name: "slices", Type: "integer", Desc: "with from and to: also the period cut into this many equal slices by opening time (over: each slice's counters and compliance, oldest first), at most 100"},
 			param{Name: "partnerId", Type: "string"}, param{Name: "customerId", Type: "string"}),
 		get("/v1/reports/at-risk", "atRisk", "Open unanswered tickets whose deadline falls within the horizon, soonest first", rp, AtRiskView{}, (*API).atRisk,
 			param{Name: "horizon", Type: "duration", Desc: "seconds or a duration like 90m (default 1h)"},
