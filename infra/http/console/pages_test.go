@@ -36,10 +36,7 @@ func apiDo(t *testing.T, f *fixture, person, method, path string, q url.Values, 
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, f.srv.URL+path+"?"+q.Encode(), rd)
-	req.Header.Set("Authorization", "Bearer "+f.tokens[person])
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req.Header = http.Header{"Authorization": {"Bearer " + f.tokens[person]}, "Content-Type": {"application/json"}}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
