@@ -125,7 +125,9 @@ func (c *Console) evidenceZip(w http.ResponseWriter, r *http.Request, s *session
 		return err
 	}
 	for _, k := range []string{"Content-Type", "Content-Disposition", "Content-Length"} {
-		w.Header().Set(k, hdr.Get(k))
+		if v := hdr.Get(k); v != "" {
+			w.Header().Set(k, v)
+		}
 	}
 	_, err = w.Write(zip)
 	return err

@@ -426,6 +426,9 @@ func TestEvidencePageVerifiesBundle(t *testing.T) {
 	b := f.browser(t)
 	csrf := b.signIn("auditor")
 	contains(t, b.get("/tickets/"+tk.ID).body, `<a href="/tickets/`+tk.ID+`/evidence">`)
+	if p := b.get("/integrity?ticket=" + tk.ID); p.status != http.StatusSeeOther || p.header.Get("Location") != "/tickets/"+tk.ID+"/evidence" {
+		t.Fatalf("the integrity page's ticket form: %d %q", p.status, p.header.Get("Location"))
+	}
 	p := b.get("/tickets/" + tk.ID + "/evidence")
 	if p.status != http.StatusOK {
 		t.Fatalf("evidence: %d\n%s", p.status, p.body)

@@ -25,6 +25,7 @@ const (
 	whatIfTTL     = 10 * time.Minute
 	whatIfMaxJobs = 64
 	whatIfFlips   = 200 // flips shown
+	whatIfWorkers = 2   // jobs running at once; others wait their turn
 )
 
 // whatIfStep is called after each slice of a job (a test's hook).
@@ -59,14 +60,20 @@ func (j *whatIfJob) state() jobState {
 	return jobState{Done: j.done, Total: whatIfChunks, Percent: j.done * 100 / whatIfChunks, Finished: j.finished, Report: j.report, Err: j.err}
 }
 
-// whatIfJobs holds the jobs, newest last, at most whatIfMaxJobs.
+// whatIfJobs holds the jobs, newest last, at most whatIfMaxJobs, and runs
+// at most whatIfWorkers at once.
 type whatIfJobs struct {
 	mu    sync.Mutex
 	byID  map[string]*whatIfJob
 	order []*whatIfJob
+	// workers bounds the jobs running at once (each reads the whole read
+	// model once per slice).
+	workers chan struct{}
 }
 
-func newWhatIfJobs() *whatIfJobs { return &whatIfJobs{byID: map[string]*whatIfJob{}} }
+func newWhatIfJobs() *whatIfJobs {
+	return &whatIfJobs{byID: map[string]*whatIfJob{}, workers: make(chan struct{}, whatIfWorkers)}
+}
 
 // tenancyOf names what a viewer may see: a partner its own tickets, every
 // other role the whole ledger.
@@ -188,6 +195,8 @@ func newJobID() string {
 // runWhatIf asks the API for each slice of the period, as the job's
 // creator, and adds the reports up.
 func (c *Console) runWhatIf(r *http.Request, s *session, j *whatIfJob) {
+	c.jobs.workers <- struct{}{}
+	defer func() { <-c.jobs.workers }()
 	sum := projections.WhatIfReport{PolicyVersion: j.Policy, From: j.Period.From, To: j.Period.To, Now: c.now().UTC(),
 		Flips: []projections.Flip{}, Errors: []projections.WhatIfError{}}
 	step := j.Period.To.Sub(j.Period.From) / whatIfChunks
