@@ -375,13 +375,17 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	if q.Slices < 0 || q.Slices > MaxSlices || (q.Slices > 0 && (q.From.IsZero() || q.To.IsZero() || !q.From.Before(q.To))) {
+	if q.Slices < 0 || q.Slices > MaxSlices || (q.Slices > 0 && (q.From.IsZero() || q.To.IsZero() || q.To.Sub(q.From) < time.Duration(q.Slices))) {
 		return Report{}, domain.Errorf(domain.KindInvalid, "invalid-filter", "slices", "slices=%d: give from and to (from before to) and at most %d slices", q.Slices, MaxSlices)
 	}
 	rep := Report{From: q.From, To: q.To, Now: q.Now, HorizonSeconds: q.Horizon.Seconds(), GroupBy: dims, Groups: []ReportGroup{}}
 	now, risk := unixNano(q.Now), sla.LeadTime(q.Horizon)
 	over := make([]acc, q.Slices)
 	from, span := unixNano(q.From), unixNano(q.To)-unixNano(q.From)
+	var step int64 // each slice's length; the last one also takes the remainder
+	if q.Slices > 0 {
+		step = span / int64(q.Slices)
+	}
 
 	// Pass 1: counters per group, and which answered ticket is in which group.
 	var total acc
@@ -395,7 +399,7 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 		}
 		total.add(r, now, risk)
 		if len(over) > 0 {
-			over[(r.openedAt-from)*int64(len(over))/span].add(r, now, risk)
+			over[min((r.openedAt-from)/step, int64(len(over)-1))].add(r, now, risk)
 		}
 		if len(dims) == 0 {
 			if r.responded {
@@ -469,8 +473,10 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 	}
 	rep.Total = total.finish(wall, counted)
 	for i := range over {
-		sl := ReportSlice{From: fromNano(from + span*int64(i)/int64(len(over))), To: fromNano(from + span*int64(i+1)/int64(len(over))),
-			ReportGroup: over[i].finish(nil, nil)}
+		sl := ReportSlice{From: fromNano(from + step*int64(i)), To: fromNano(from + step*int64(i+1)), ReportGroup: over[i].finish(nil, nil)}
+		if i == len(over)-1 {
+			sl.To = q.To
+		}
 		rep.Over = append(rep.Over, sl)
 	}
 	order := make([]int, len(rep.Groups))

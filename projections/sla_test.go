@@ -121,6 +121,18 @@ func TestReport(t *testing.T) {
 	if rep.Over[2].CompliancePct != 100*11.0/12 {
 		t.Errorf("slice compliance %v", rep.Over[2].CompliancePct)
 	}
+	// A century in slices: no overflow, every ticket in its slice.
+	rep, err = tk.Report(ReportQuery{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), Slices: 8, Now: now})
+	sum := 0
+	for i, sl := range rep.Over {
+		sum += sl.Tickets
+		if i > 0 && !sl.From.Equal(rep.Over[i-1].To) || !sl.From.Before(sl.To) {
+			t.Errorf("slice %d: %s to %s", i, sl.From, sl.To)
+		}
+	}
+	if err != nil || sum != rep.Total.Tickets || !rep.Over[7].To.Equal(rep.To) || !rep.Over[0].From.Equal(rep.From) {
+		t.Errorf("a century in slices: %v, %d of %d tickets, %+v", err, sum, rep.Total.Tickets, rep.Over)
+	}
 	if _, err := tk.Report(ReportQuery{Slices: 4}); domain.KindOf(err) != domain.KindInvalid {
 		t.Errorf("slices without a period: %v", err)
 	}

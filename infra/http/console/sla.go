@@ -148,16 +148,24 @@ func (c *Console) complianceOver(r *http.Request, d *slaData) {
 	loc := zoneOf(r)
 	pts := make([]chartPoint, 0, len(d.Report.Over))
 	for _, sl := range d.Report.Over {
-		pt := overPoint{From: sl.From, To: sl.To, Label: sl.From.In(loc).Format("2 Jan"), Pct: sl.CompliancePct,
+		pt := overPoint{From: sl.From, To: sl.To, Label: sliceLabel(sl.From.In(loc), sl.To.Sub(sl.From)), Pct: sl.CompliancePct,
 			Met: sl.Met, Breached: sl.Breached, Tickets: sl.Tickets}
-		if sl.To.Sub(sl.From) < 24*time.Hour {
-			pt.Label = sl.From.In(loc).Format("2 Jan 15:04")
-		}
 		d.Over = append(d.Over, pt)
 		pts = append(pts, chartPoint{Label: pt.Label, Value: pt.Pct})
 	}
 	d.OverChart = lineChart("chart-over", "Compliance over time",
 		fmt.Sprintf("First-response compliance (met of met and breached) in %d equal slices of the period, oldest first; the table below has the figures.", len(pts)), pts)
+}
+
+// sliceLabel names a slice by its start, as precisely as its length asks.
+func sliceLabel(t time.Time, length time.Duration) string {
+	switch {
+	case length < 24*time.Hour:
+		return t.Format("2 Jan 15:04")
+	case length < 180*24*time.Hour:
+		return t.Format("2 Jan")
+	}
+	return t.Format("Jan 2006")
 }
 
 // ttfrSeries are the percentile chart's bars.

@@ -71,8 +71,12 @@ func lineChart(id, title, desc string, pts []chartPoint) template.HTML {
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="#0a4fb3"><title>%s: %.1f%%</title></circle>`,
 			x(i), y(p.Value), template.HTMLEscapeString(p.Label), p.Value)
 		if i%every == 0 || i == len(pts)-1 {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%g" text-anchor="middle" font-size="11" fill="#4d5560">%s</text>`,
-				x(i), chartH-chartBottom+16, template.HTMLEscapeString(p.Label))
+			anchor := "middle" // the last label ends at the plot's edge, inside the chart
+			if i == len(pts)-1 && len(pts) > 1 {
+				anchor = "end"
+			}
+			fmt.Fprintf(&b, `<text x="%.1f" y="%g" text-anchor="%s" font-size="11" fill="#4d5560">%s</text>`,
+				x(i), chartH-chartBottom+16, anchor, template.HTMLEscapeString(p.Label))
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -93,7 +97,7 @@ func barChart(id, title, desc string, groups []string, series []chartSeries, val
 			top = max(top, v)
 		}
 	}
-	plotW := chartW - labelW - chartRight - 90
+	plotW := chartW - labelW - chartRight - 170 // room for the value after the longest bar
 	for g, name := range groups {
 		gy := chartTop + groupH*float64(g)
 		fmt.Fprintf(&b, `<text x="%g" y="%.1f" text-anchor="end" font-size="12" fill="#1b1f24">%s</text>`,
