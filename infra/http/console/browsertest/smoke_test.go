@@ -1,0 +1,45 @@
+//go:build browser
+
+package browsertest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestAxeFindsViolations shows the accessibility check can fail: axe-core,
+// injected by the harness, reports an image without a text alternative and
+// an unlabelled input on a page made to have them, and nothing on the same
+// page made right.
+func TestAxeFindsViolations(t *testing.T) {
+	p := newPage(t, "")
+	bad := `data:text/html,<!doctype html><html lang="en"><title>bad</title><main><h1>Bad</h1><img src="x.png"><input type="text"></main></html>`
+	p.do("open a bad page", chromedp.Navigate(bad))
+	ids := map[string]string{}
+	for _, v := range p.axe() {
+		ids[v.ID] = v.Impact
+	}
+	if ids["image-alt"] != "critical" || ids["label"] != "critical" {
+		t.Fatalf("axe-core on a page with an image without alt and an unlabelled input: %v, want image-alt and label, critical", ids)
+	}
+	good := `data:text/html,<!doctype html><html lang="en"><title>good</title><main><h1>Good</h1><img src="x.png" alt="a chart"><label>Name <input type="text"></label></main></html>`
+	p.do("open a good page", chromedp.Navigate(good))
+	if vs := p.axe(); len(vs) != 0 {
+		t.Fatalf("axe-core on the corrected page: %v", vs)
+	}
+}
+
+// TestServePrintsSignIn: serve --demo prints the address and a token to
+// sign in with, and the API answers that token.
+func TestServePrintsSignIn(t *testing.T) {
+	l := ledger(t)
+	if !strings.HasPrefix(l.ConsoleURL, l.Base) {
+		t.Fatalf("the printed console URL %q is not on the address serve listens on (%s)", l.ConsoleURL, l.Base)
+	}
+	code, body := l.api(t, l.SignInToken, "GET", "/v1/policies", nil)
+	if code != 200 {
+		t.Fatalf("GET /v1/policies with the printed token: %d %s", code, body)
+	}
+}
