@@ -207,7 +207,7 @@ func (l *ledgerProc) parse() bool {
 		switch {
 		case tok != "" && strings.Contains(line, "admin token"):
 			l.AdminToken = tok
-		case tok != "" && l.SignInToken == "" && !strings.Contains(line, "export "):
+		case tok != "" && strings.Contains(line, "sign in"):
 			l.SignInToken = tok
 		}
 		if u := urlRe.FindString(line); u != "" && l.ConsoleURL == "" {

@@ -94,13 +94,7 @@ func newPage(t *testing.T, token string) *page {
 	p := &page{t: t, l: l, ctx: ctx}
 	// The timezone the viewer's times are shown in: not UTC, so a page
 	// that prints UTC as local time shows it.
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(viewportW, viewportH),
-		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: viewerZone})
-			return err
-		}),
-	); err != nil {
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: viewerZone}); err != nil {
 		t.Fatalf("open a browser tab: %v", err)
 	}
 	go func() {
@@ -124,10 +118,16 @@ func newPage(t *testing.T, token string) *page {
 // viewerZone is the browser's time zone in the tests.
 const viewerZone = "Europe/Stockholm"
 
+// actionTimeout bounds one step (a click, a fill, a wait): a control that
+// is not there fails the test in seconds, naming it.
+const actionTimeout = 15 * time.Second
+
 // do runs actions, failing the test with what on error.
 func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		p.t.Fatalf("%s: %v (page %s)", what, err, p.location())
 	}
 }
@@ -172,7 +172,7 @@ func (p *page) status(path string) int64 {
 func (p *page) signIn(token string) {
 	p.t.Helper()
 	p.open("/signin")
-	p.fill(byLabel("token"), token)
+	p.fill(byLabel("ledger token"), token)
 	p.clickNav(byButton("sign in"))
 	if loc := p.location(); strings.Contains(loc, "/signin") {
 		p.t.Fatalf("sign-in did not leave the sign-in page (%s):\n%s", loc, p.text("main"))
@@ -197,14 +197,14 @@ func (p *page) text(css string) string {
 }
 
 // fill types value into the control sel finds (after clearing it).
-func (p *page) fill(sel chromedp.JSPath, value string) {
+func (p *page) fill(sel selector, value string) {
 	p.t.Helper()
-	p.do("fill "+string(sel), chromedp.Clear(sel), chromedp.SendKeys(sel, value))
+	p.do("fill "+sel.what, chromedp.Clear(sel.js), chromedp.SendKeys(sel.js, value))
 }
 
 // choose selects the option whose text or value is option in the select
 // sel finds, and fires the change event a person's choice fires.
-func (p *page) choose(sel chromedp.JSPath, option string) {
+func (p *page) choose(sel selector, option string) {
 	p.t.Helper()
 	ok := eval[bool](p, fmt.Sprintf(`((s, want) => {
 		if (!s) return false;
@@ -218,25 +218,27 @@ func (p *page) choose(sel chromedp.JSPath, option string) {
 			}
 		}
 		return false;
-	})(%s, %s)`, sel, jsString(option)))
+	})(%s, %s)`, sel.js, jsString(option)))
 	if !ok {
-		p.t.Fatalf("choose %q in %s: no such option (or no such select)", option, sel)
+		p.t.Fatalf("choose %q in %s: no such option (or no such select)", option, sel.what)
 	}
 }
 
 // click clicks the element sel finds, as a mouse would.
-func (p *page) click(sel chromedp.JSPath) {
+func (p *page) click(sel selector) {
 	p.t.Helper()
-	p.do("click "+string(sel), chromedp.Click(sel))
+	p.do("click "+sel.what, chromedp.Click(sel.js))
 }
 
 // clickNav clicks the element sel finds and waits for the page it loads;
 // it returns the new document's HTTP status.
-func (p *page) clickNav(sel chromedp.JSPath) int64 {
+func (p *page) clickNav(sel selector) int64 {
 	p.t.Helper()
-	resp, err := chromedp.RunResponse(p.ctx, chromedp.Click(sel))
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(sel.js))
 	if err != nil {
-		p.t.Fatalf("click %s and wait for the page: %v (at %s)", sel, err, p.location())
+		p.t.Fatalf("click %s and wait for the page: %v (at %s)", sel.what, err, p.location())
 	}
 	if resp == nil {
 		return 0
@@ -244,21 +246,30 @@ func (p *page) clickNav(sel chromedp.JSPath) int64 {
 	return resp.Status
 }
 
-// waitFor polls a JavaScript condition until it is true (or the test's
-// time runs out).
+// waitFor polls a JavaScript condition until it is true, for up to
+// actionTimeout; a navigation under way (which ends an evaluation) is
+// waited out.
 func (p *page) waitFor(what, cond string) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 15*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		p.t.Fatalf("wait for %s: %v (at %s)\n%s", what, err, p.location(), p.text("main"))
+	deadline := time.Now().Add(actionTimeout)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(p.ctx, time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
 	}
+	p.t.Fatalf("wait for %s: not true after %s (%v; at %s)\n%s", what, actionTimeout, last, p.location(), p.text("main"))
 }
 
 // present reports whether sel finds an element now.
-func (p *page) present(sel chromedp.JSPath) bool {
+func (p *page) present(sel selector) bool {
 	p.t.Helper()
-	return eval[bool](p, fmt.Sprintf(`!!(%s)`, sel))
+	return eval[bool](p, fmt.Sprintf(`!!(%s)`, sel.js))
 }
 
 // consoleProblems is what the page logged as errors or warnings so far
@@ -334,27 +345,44 @@ const findJS = `((kind, name, within) => {
 		return all.find(e => ![...e.children].some(c => norm(c.innerText).includes(want))) || null;
 	}
 	const cands = [...root.querySelectorAll(sel)].filter(e => visible(e) || (kind === "label" && e.type !== "hidden" && visible(e.labels && e.labels[0] || e)));
-	return cands.find(e => norm(nameOf(e)) === want) || cands.find(e => norm(nameOf(e)).startsWith(want)) || null;
+	return cands.find(e => norm(nameOf(e)) === want) || cands.find(e => norm(nameOf(e)).startsWith(want)) ||
+		cands.find(e => norm(nameOf(e)).includes(want)) || null;
 })`
 
-func find(kind, name, within string) chromedp.JSPath {
-	return chromedp.JSPath(fmt.Sprintf("%s(%s, %s, %s)", findJS, jsString(kind), jsString(name), jsString(within)))
+// selector finds one element the way a person names it; what says which,
+// for failure messages.
+type selector struct {
+	js   chromedp.JSPath
+	what string
+}
+
+func find(kind, name, within string) selector {
+	what := kind + " " + jsString(name)
+	if within != "" {
+		what += " in " + within
+	}
+	return selector{chromedp.JSPath(fmt.Sprintf("%s(%s, %s, %s)", findJS, jsString(kind), jsString(name), jsString(within))), what}
 }
 
 // byLabel finds the form control labelled name.
-func byLabel(name string) chromedp.JSPath { return find("label", name, "") }
+func byLabel(name string) selector { return find("label", name, "") }
 
 // byButton finds the button named name.
-func byButton(name string) chromedp.JSPath { return find("button", name, "") }
+func byButton(name string) selector { return find("button", name, "") }
 
 // byLink finds the link named name.
-func byLink(name string) chromedp.JSPath { return find("link", name, "") }
+func byLink(name string) selector { return find("link", name, "") }
 
 // byText finds the innermost visible element whose text contains s.
-func byText(s string) chromedp.JSPath { return find("text", s, "") }
+func byText(s string) selector { return find("text", s, "") }
+
+// byCSS finds the first element matching a CSS selector.
+func byCSS(css string) selector {
+	return selector{chromedp.JSPath(fmt.Sprintf("document.querySelector(%s)", jsString(css))), css}
+}
 
 // within narrows a finder to the first element matching css.
-func within(css, kind, name string) chromedp.JSPath { return find(kind, name, css) }
+func within(css, kind, name string) selector { return find(kind, name, css) }
 
 // focusStop is where one press of Tab put the focus.
 type focusStop struct {
@@ -374,23 +402,43 @@ const focusJS = `(() => {
 	const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0;
 	const shadow = s.boxShadow && s.boxShadow !== "none";
 	const name = (e.getAttribute("aria-label") || (e.labels && e.labels[0] && e.labels[0].textContent) || e.innerText || e.value || e.name || "").replace(/\s+/g, " ").trim().slice(0, 60);
-	return {tag: e.tagName.toLowerCase(), name: name, visible: e.matches(":focus-visible"), indicator: outline || !!shadow};
+	// On a date or time input's calendar button the focus is inside the
+	// input (in its own shadow tree), which :focus-visible does not match.
+	const inner = e.tagName === "INPUT" && /^(date|datetime-local|time|month|week)$/.test(e.type);
+	return {tag: e.tagName.toLowerCase(), name: name, visible: e.matches(":focus-visible") || (inner && e.matches(":focus-within")), indicator: outline || !!shadow};
 })()`
 
-// tabStops presses Tab up to max times from the top of the page and
-// returns where the focus went each time, stopping when it leaves the
-// document (back to the body) or comes back to the first stop.
-func (p *page) tabStops(max int) []focusStop {
+// tab presses Tab once and returns where the focus went.
+func (p *page) tab() focusStop {
+	p.t.Helper()
+	p.do("press Tab", chromedp.KeyEvent(kb.Tab))
+	return eval[focusStop](p, focusJS)
+}
+
+// fromTop moves the focus back to the start of the document.
+func (p *page) fromTop() {
 	p.t.Helper()
 	eval[chromedp.Void](p, `document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0)`)
-	var stops []focusStop
-	for range max {
-		p.do("press Tab", chromedp.KeyEvent(kb.Tab))
-		f := eval[focusStop](p, focusJS)
-		if f.Tag == "body" || (len(stops) > 0 && f == stops[0]) {
-			break
-		}
-		stops = append(stops, f)
-	}
-	return stops
+}
+
+// rows is the text of each cell of each body row of the first table
+// matching css.
+func (p *page) rows(css string) [][]string {
+	p.t.Helper()
+	return eval[[][]string](p, fmt.Sprintf(`[...(document.querySelector(%s) || {rows: []}).querySelectorAll("tbody tr")].map(r => [...r.cells].map(c => c.innerText.trim()))`, jsString(css)))
+}
+
+// hrefs is the href of every element matching css, in document order.
+func (p *page) hrefs(css string) []string {
+	p.t.Helper()
+	return eval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll(%s)].map(a => a.getAttribute("href"))`, jsString(css)))
+}
+
+// chromedpFocus focuses the element sel finds.
+func chromedpFocus(sel selector) chromedp.Action[chromedp.Void] { return chromedp.Focus(sel.js) }
+
+// typeKeys types keys into whatever has the focus ("\r" is Enter).
+func (p *page) typeKeys(keys string) {
+	p.t.Helper()
+	p.do("type", chromedp.KeyEvent(keys))
 }

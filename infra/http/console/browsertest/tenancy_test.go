@@ -1,0 +1,96 @@
+//go:build browser
+
+package browsertest
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestResellerCannotSeeSibling: thames-digital and hudson-msp are both
+// resellers of atlantic-channel. Signed in as thames-digital, the list
+// shows exactly the API's thames-digital listing and never a hudson-msp
+// ticket; a hudson-msp ticket's page is the same "not found" page as an id
+// never used; filtering by hudson-msp or by the sibling ticket's id finds
+// nothing.
+func TestResellerCannotSeeSibling(t *testing.T) {
+	l := ledger(t)
+	var sibling ticketList
+	l.get(t, tokenFor(t, auditor), "/v1/tickets?partnerId=hudson-msp&limit=20", &sibling)
+	if len(sibling.Tickets) == 0 {
+		t.Fatal("the demo has no hudson-msp ticket to hide")
+	}
+	tok := tokenFor(t, thames)
+	var own ticketList
+	l.get(t, tok, "/v1/tickets?order=newest&limit=50", &own)
+	if len(own.Tickets) == 0 {
+		t.Fatal("thames-digital sees no ticket through the API: nothing to compare")
+	}
+
+	p := newPage(t, tok)
+	p.open("/tickets")
+	shown := p.listed()
+	if strings.Join(shown, " ") != strings.Join(own.ids(), " ") {
+		t.Fatalf("thames-digital's list:\n%v\nthe API's listing for the same token:\n%v", shown, own.ids())
+	}
+	html := eval[string](p, `document.documentElement.outerHTML`)
+	for _, s := range sibling.Tickets {
+		if strings.Contains(html, s.ID) || strings.Contains(html, s.ID[:8]) {
+			t.Fatalf("thames-digital's tickets page mentions hudson-msp's ticket %s", s.ID)
+		}
+	}
+	if strings.Contains(html, "hudson-msp") {
+		t.Fatal("thames-digital's tickets page names hudson-msp")
+	}
+	p.screenshot("tickets-reseller")
+	p.axeCheck("tickets (reseller)")
+
+	hidden := sibling.Tickets[0].ID
+	if code := p.status("/tickets/" + hidden); code != 404 {
+		t.Fatalf("thames-digital opening hudson-msp's ticket: HTTP %d, want 404", code)
+	}
+	hiddenPage := normalise(p.text("main"), hidden)
+	p.axeCheck("not found")
+	never := "0199aaaa-bbbb-7ccc-8ddd-eeeeffff0000"
+	if code := p.status("/tickets/" + never); code != 404 {
+		t.Fatalf("an id never used: HTTP %d, want 404", code)
+	}
+	if neverPage := normalise(p.text("main"), never); neverPage != hiddenPage {
+		t.Fatalf("a sibling's ticket and an id never used answer differently:\n%q\n%q", hiddenPage, neverPage)
+	}
+
+	for _, filter := range []string{"/tickets?partnerId=hudson-msp", "/tickets?idPrefix=" + hidden} {
+		p.open(filter)
+		if got := p.listed(); len(got) != 0 {
+			t.Fatalf("thames-digital, %s lists %v", filter, got)
+		}
+	}
+	p.open("/tickets/" + own.Tickets[0].ID) // its own ticket opens (200)
+}
+
+var correlationRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// normalise is a page's text with the asked-for id and any other uuid (a
+// correlation id) blanked out.
+func normalise(text, id string) string {
+	return correlationRe.ReplaceAllString(strings.ReplaceAll(text, id, "ID"), "UUID")
+}
+
+// TestAuditorSeesNoActions: an auditor reads the list and a ticket but the
+// pages offer no action: no form that posts, other than signing out.
+func TestAuditorSeesNoActions(t *testing.T) {
+	l := ledger(t)
+	tok := tokenFor(t, auditor)
+	var list ticketList
+	l.get(t, tok, "/v1/tickets?status=open&limit=1", &list)
+	p := newPage(t, tok)
+	for _, path := range []string{"/tickets", "/tickets/" + list.Tickets[0].ID} {
+		p.open(path)
+		posts := eval[[]string](p, `[...document.forms].filter(f => f.method === "post" && !f.action.endsWith("/signout")).map(f => f.getAttribute("action"))`)
+		if len(posts) != 0 {
+			t.Fatalf("the auditor's %s has action forms: %v", path, posts)
+		}
+	}
+	p.axeCheck("ticket (auditor)")
+}
