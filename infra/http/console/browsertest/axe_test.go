@@ -84,10 +84,12 @@ func (p *page) axe() []axeViolation {
 	return v
 }
 
-// axeCheck runs axe-core on the page, records the result under name for
-// the suite's summary, and fails the test on any serious or critical
-// violation (the moderate and minor ones are logged).
-func (p *page) axeCheck(name string) {
+// check runs axe-core on the page as it is now, records the result under
+// name for the suite's summary, and fails the test on any serious or
+// critical violation (moderate and minor ones are logged) and on any error
+// or warning the page logged, a Content-Security-Policy violation among
+// them.
+func (p *page) check(name string) {
 	p.t.Helper()
 	vs := p.axe()
 	recordAxe(name, p.location(), vs)
@@ -98,6 +100,17 @@ func (p *page) axeCheck(name string) {
 			p.t.Logf("axe-core on %s, %s", name, v)
 		}
 	}
+	for _, m := range p.consoleProblems() {
+		p.t.Errorf("%s (%s) logged %s", name, p.location(), m)
+	}
+}
+
+// checkPage is check with a screenshot named name first: for the main
+// pages.
+func (p *page) checkPage(name string) {
+	p.t.Helper()
+	p.screenshot(name)
+	p.check(name)
 }
 
 var (

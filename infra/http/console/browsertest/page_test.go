@@ -78,6 +78,7 @@ type page struct {
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage // errors and warnings the page logged
+	seen    int                       // how many of them consoleProblems returned
 }
 
 // pageTimeout bounds everything one page does in a test.
@@ -272,16 +273,20 @@ func (p *page) present(sel selector) bool {
 	return eval[bool](p, fmt.Sprintf(`!!(%s)`, sel.js))
 }
 
-// consoleProblems is what the page logged as errors or warnings so far
-// (a Content-Security-Policy violation among them).
+// consoleProblems is what the page logged as errors or warnings since the
+// last call (a Content-Security-Policy violation among them).
 func (p *page) consoleProblems() []string {
 	time.Sleep(100 * time.Millisecond) // let the events of the last load arrive
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []string
-	for _, m := range p.console {
+	for _, m := range p.console[p.seen:] {
+		if m.Source == "network" && strings.Contains(m.Text, "status of 4") && !strings.Contains(m.URL, "/assets/") {
+			continue // a page answered 401 or 404 on purpose (the test checks its status); an asset's is a problem
+		}
 		out = append(out, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line))
 	}
+	p.seen = len(p.console)
 	return out
 }
 
@@ -421,11 +426,16 @@ func (p *page) fromTop() {
 	eval[chromedp.Void](p, `document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0)`)
 }
 
-// rows is the text of each cell of each body row of the first table
-// matching css.
-func (p *page) rows(css string) [][]string {
+// rows is each body row of the first table matching css, as its cells'
+// text by the column's header (lower case).
+func (p *page) rows(css string) []map[string]string {
 	p.t.Helper()
-	return eval[[][]string](p, fmt.Sprintf(`[...(document.querySelector(%s) || {rows: []}).querySelectorAll("tbody tr")].map(r => [...r.cells].map(c => c.innerText.trim()))`, jsString(css)))
+	return eval[[]map[string]string](p, fmt.Sprintf(`(() => {
+		const t = document.querySelector(%s);
+		if (!t) return [];
+		const heads = [...t.querySelectorAll("thead th")].map(h => h.innerText.trim().toLowerCase());
+		return [...t.querySelectorAll("tbody tr")].map(r => Object.fromEntries([...r.cells].map((c, i) => [heads[i] || String(i), c.innerText.trim()])));
+	})()`, jsString(css)))
 }
 
 // hrefs is the href of every element matching css, in document order.

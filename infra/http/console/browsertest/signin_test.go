@@ -21,8 +21,7 @@ func TestSignIn(t *testing.T) {
 	if loc := p.location(); !strings.Contains(loc, "/signin") {
 		t.Fatalf("/ without a session went to %s, want the sign-in page", loc)
 	}
-	p.screenshot("signin")
-	p.axeCheck("sign-in")
+	p.checkPage("signin")
 
 	p.fill(byLabel("ledger token"), "tl_not-a-real-token-0123456789abcdefghij")
 	p.clickNav(byButton("sign in"))
@@ -35,7 +34,7 @@ func TestSignIn(t *testing.T) {
 	if c := p.cookies(); hasSession(c) {
 		t.Fatalf("a wrong token set a session cookie: %+v", c)
 	}
-	p.axeCheck("sign-in refused")
+	p.check("sign-in refused")
 
 	p.signIn(l.SignInToken)
 	if who := p.text("header"); !strings.Contains(who, "vendor_support") {
