@@ -203,25 +203,45 @@ func (p *page) fill(sel selector, value string) {
 	p.do("fill "+sel.what, chromedp.Clear(sel.js), chromedp.SendKeys(sel.js, value))
 }
 
-// choose selects the option whose text or value is option in the select
-// sel finds, and fires the change event a person's choice fires.
-func (p *page) choose(sel selector, option string) {
-	p.t.Helper()
-	ok := eval[bool](p, fmt.Sprintf(`((s, want) => {
+// chooseJS selects the option whose value or text is option (or whose
+// text starts with it) and fires the events a person's choice fires.
+func chooseJS(sel selector, option string) string {
+	return fmt.Sprintf(`((s, want) => {
 		if (!s) return false;
 		const norm = x => x.replace(/\s+/g, " ").trim().toLowerCase();
-		for (const o of s.options) {
-			if (o.value === want || norm(o.textContent) === norm(want)) {
-				s.value = o.value;
-				s.dispatchEvent(new Event("input", {bubbles: true}));
-				s.dispatchEvent(new Event("change", {bubbles: true}));
-				return true;
-			}
-		}
-		return false;
-	})(%s, %s)`, sel.js, jsString(option)))
-	if !ok {
+		const o = [...s.options].find(o => o.value === want || norm(o.textContent) === norm(want)) ||
+			[...s.options].find(o => norm(o.textContent).startsWith(norm(want)));
+		if (!o) return false;
+		s.focus();
+		s.value = o.value;
+		s.dispatchEvent(new Event("input", {bubbles: true}));
+		s.dispatchEvent(new Event("change", {bubbles: true}));
+		return true;
+	})(%s, %s)`, sel.js, jsString(option))
+}
+
+// choose selects option in the select sel finds.
+func (p *page) choose(sel selector, option string) {
+	p.t.Helper()
+	if !eval[bool](p, chooseJS(sel, option)) {
 		p.t.Fatalf("choose %q in %s: no such option (or no such select)", option, sel.what)
+	}
+}
+
+// chooseNav selects option in a select that goes to another page when
+// changed, and waits for that page.
+func (p *page) chooseNav(sel selector, option string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	ok := false
+	pick := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		var err error
+		ok, err = chromedp.Evaluate[bool](chooseJS(sel, option))(ctx, t)
+		return err
+	})
+	if _, err := chromedp.RunResponse(ctx, pick); err != nil || !ok {
+		p.t.Fatalf("choose %q in %s and wait for the page: found %v, %v (at %s)", option, sel.what, ok, err, p.location())
 	}
 }
 
@@ -451,4 +471,28 @@ func chromedpFocus(sel selector) chromedp.Action[chromedp.Void] { return chromed
 func (p *page) typeKeys(keys string) {
 	p.t.Helper()
 	p.do("type", chromedp.KeyEvent(keys))
+}
+
+// setValue sets the value of the control sel finds and fires the input
+// and change events typing fires: for date and time inputs, whose
+// segments key events fill by locale.
+func (p *page) setValue(sel selector, value string) {
+	p.t.Helper()
+	ok := eval[bool](p, fmt.Sprintf(`((e, v) => {
+		if (!e) return false;
+		e.focus();
+		e.value = v;
+		e.dispatchEvent(new Event("input", {bubbles: true}));
+		e.dispatchEvent(new Event("change", {bubbles: true}));
+		return e.value === v;
+	})(%s, %s)`, sel.js, jsString(value)))
+	if !ok {
+		p.t.Fatalf("set %s to %q: no such control, or it refused the value", sel.what, value)
+	}
+}
+
+// attr is the attribute name of the element sel finds ("" if none).
+func (p *page) attr(sel selector, name string) string {
+	p.t.Helper()
+	return eval[string](p, fmt.Sprintf(`((e) => e ? (e.getAttribute(%s) || "") : "")(%s)`, jsString(name), sel.js))
 }
