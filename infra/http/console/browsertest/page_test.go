@@ -203,10 +203,12 @@ func (p *page) fill(sel selector, value string) {
 	p.do("fill "+sel.what, chromedp.Clear(sel.js), chromedp.SendKeys(sel.js, value))
 }
 
-// chooseJS selects the option whose value or text is option (or whose
-// text starts with it) and fires the events a person's choice fires.
-func chooseJS(sel selector, option string) string {
-	return fmt.Sprintf(`((s, want) => {
+// choose selects the option whose value or text is option (or whose text
+// starts with it) in the select sel finds, and fires the events a
+// person's choice fires.
+func (p *page) choose(sel selector, option string) {
+	p.t.Helper()
+	js := fmt.Sprintf(`((s, want) => {
 		if (!s) return false;
 		const norm = x => x.replace(/\s+/g, " ").trim().toLowerCase();
 		const o = [...s.options].find(o => o.value === want || norm(o.textContent) === norm(want)) ||
@@ -218,30 +220,8 @@ func chooseJS(sel selector, option string) string {
 		s.dispatchEvent(new Event("change", {bubbles: true}));
 		return true;
 	})(%s, %s)`, sel.js, jsString(option))
-}
-
-// choose selects option in the select sel finds.
-func (p *page) choose(sel selector, option string) {
-	p.t.Helper()
-	if !eval[bool](p, chooseJS(sel, option)) {
+	if !eval[bool](p, js) {
 		p.t.Fatalf("choose %q in %s: no such option (or no such select)", option, sel.what)
-	}
-}
-
-// chooseNav selects option in a select that goes to another page when
-// changed, and waits for that page.
-func (p *page) chooseNav(sel selector, option string) {
-	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
-	defer cancel()
-	ok := false
-	pick := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		var err error
-		ok, err = chromedp.Evaluate[bool](chooseJS(sel, option))(ctx, t)
-		return err
-	})
-	if _, err := chromedp.RunResponse(ctx, pick); err != nil || !ok {
-		p.t.Fatalf("choose %q in %s and wait for the page: found %v, %v (at %s)", option, sel.what, ok, err, p.location())
 	}
 }
 

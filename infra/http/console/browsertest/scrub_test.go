@@ -172,7 +172,8 @@ func TestScrubBothAxes(t *testing.T) {
 	p.setValue(byLabel("as of"), before.In(zone).Format("2006-01-02T15:04:05"))
 	p.clickNav(byButton("replay"))
 	p.sameClock(id, before, "recorded")
-	p.chooseNav(byLabel("step to an event"), "#1 ")
+	p.choose(byLabel("step to an event"), "#1 ")
+	p.clickNav(byButton("go"))
 	at, axis := p.asOfOfPage()
 	if axis != "recorded" || at.Before(h.Entries[0].RecordedAt) {
 		t.Fatalf("stepping to event #1 went to %s on the %s axis; the ticket was recorded at %s", at, axis, h.Entries[0].RecordedAt)
