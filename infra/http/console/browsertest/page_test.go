@@ -200,7 +200,10 @@ func (p *page) text(css string) string {
 // fill types value into the control sel finds (after clearing it).
 func (p *page) fill(sel selector, value string) {
 	p.t.Helper()
-	p.do("fill "+sel.what, chromedp.Clear(sel.js), chromedp.SendKeys(sel.js, value))
+	if !eval[bool](p, fmt.Sprintf(`((e) => { if (!e) return false; e.value = ""; return true; })(%s)`, sel.js)) {
+		p.t.Fatalf("fill %s: no such control (at %s)", sel.what, p.location())
+	}
+	p.do("fill "+sel.what, chromedp.SendKeys(sel.js, value))
 }
 
 // choose selects the option whose value or text is option (or whose text

@@ -76,20 +76,37 @@ func normalise(text, id string) string {
 	return correlationRe.ReplaceAllString(strings.ReplaceAll(text, id, "ID"), "UUID")
 }
 
-// TestAuditorSeesNoActions: an auditor reads the list and a ticket but the
-// pages offer no action: no form that posts, other than signing out.
+// postForms is the actions of the forms on the page that post, other
+// than signing out.
+func (p *page) postForms() []string {
+	p.t.Helper()
+	return eval[[]string](p, `[...document.forms].filter(f => f.method === "post" && !f.action.endsWith("/signout")).map(f => f.getAttribute("action"))`)
+}
+
+// TestAuditorSeesNoActions: on an open ticket whose page offers a vendor
+// engineer action forms, an auditor sees none (no form that posts other
+// than signing out), on the ticket and on the list.
 func TestAuditorSeesNoActions(t *testing.T) {
 	l := ledger(t)
-	tok := tokenFor(t, auditor)
 	var list ticketList
-	l.get(t, tok, "/v1/tickets?status=open&limit=1", &list)
-	p := newPage(t, tok)
-	for _, path := range []string{"/tickets", "/tickets/" + list.Tickets[0].ID} {
+	l.get(t, l.SignInToken, "/v1/tickets?status=open&limit=1", &list)
+	ticket := "/tickets/" + list.Tickets[0].ID
+
+	eng := newPage(t, l.SignInToken)
+	eng.open(ticket)
+	if len(eng.postForms()) == 0 {
+		t.Fatalf("the engineer's page of the open ticket %s offers no action: nothing to compare", ticket)
+	}
+	p := newPage(t, tokenFor(t, auditor))
+	for _, path := range []string{"/tickets", ticket, "/tickets/new"} {
 		p.open(path)
-		posts := eval[[]string](p, `[...document.forms].filter(f => f.method === "post" && !f.action.endsWith("/signout")).map(f => f.getAttribute("action"))`)
-		if len(posts) != 0 {
+		if posts := p.postForms(); len(posts) != 0 {
 			t.Fatalf("the auditor's %s has action forms: %v", path, posts)
 		}
+		if p.present(byLink("file a request")) {
+			t.Fatalf("the auditor's %s links to filing a request", path)
+		}
 	}
-	p.check("ticket (auditor)")
+	p.open(ticket)
+	p.checkPage("ticket-auditor")
 }
