@@ -125,20 +125,22 @@ type ledgerProc struct {
 
 	// Base is the HTTP address the log names (API and console alike).
 	Base string
-	// ConsoleURL is the console address serve prints (Base + "/" when it
-	// prints none).
+	// ConsoleURL is the console address serve prints.
 	ConsoleURL string
 	// AdminToken is the bootstrap admin token serve --demo prints.
 	AdminToken string
-	// SignInToken is the token serve --demo prints for the console's
-	// sign-in (AdminToken when it prints no other).
+	// Logins are the console sign-in tokens serve --demo prints, by who
+	// they are ("vendor_support", "indirect_reseller of thames-digital").
+	Logins map[string]string
+	// SignInToken is the printed vendor-support token.
 	SignInToken string
 }
 
 var (
 	listeningRe = regexp.MustCompile(`msg="ticketledger listening".* http=(http://\S+)`)
-	urlRe       = regexp.MustCompile(`https?://[^\s"'<>]+`)
-	tokenRe     = regexp.MustCompile(`\btl_[A-Za-z0-9_-]{20,}`)
+	adminRe     = regexp.MustCompile(`^admin token \(demo\): (tl_\S+)$`)
+	consoleRe   = regexp.MustCompile(`^console: (http://\S+)`)
+	loginRe     = regexp.MustCompile(`^\s+(\S.*?):\s+(tl_\S+)$`)
 )
 
 // cleanEnv is the environment without the TICKETLEDGER_ settings of the
@@ -192,38 +194,38 @@ func startLedger(bin, data string) (*ledgerProc, error) {
 	}
 }
 
-// parse reads the address from the log and the URL and tokens from stdout;
-// it reports whether it has the address and the admin token.
+// parse reads the address from the log and the console's URL and the
+// tokens from stdout, which reads
+//
+//	admin token (demo): tl_…
+//	console: http://127.0.0.1:PORT/ — sign in with one of these tokens:
+//	  vendor_support:                       tl_…
+//	  indirect_reseller of thames-digital:  tl_…
+//
+// It reports whether it has the address, the admin token and a vendor
+// support sign-in token.
 func (l *ledgerProc) parse() bool {
 	logText, _ := os.ReadFile(l.logPath)
 	if m := listeningRe.FindSubmatch(logText); m != nil {
 		l.Base = string(m[1])
 	}
 	out, _ := os.ReadFile(l.outPath)
+	l.Logins = map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		line := sc.Text()
-		tok := tokenRe.FindString(line)
-		switch {
-		case tok != "" && strings.Contains(line, "admin token"):
-			l.AdminToken = tok
-		case tok != "" && strings.Contains(line, "sign in"):
-			l.SignInToken = tok
+		if m := adminRe.FindStringSubmatch(line); m != nil {
+			l.AdminToken = m[1]
 		}
-		if u := urlRe.FindString(line); u != "" && l.ConsoleURL == "" {
-			l.ConsoleURL = u
+		if m := consoleRe.FindStringSubmatch(line); m != nil {
+			l.ConsoleURL = m[1]
+		}
+		if m := loginRe.FindStringSubmatch(line); m != nil {
+			l.Logins[m[1]] = m[2]
 		}
 	}
-	if l.Base == "" || l.AdminToken == "" {
-		return false
-	}
-	if l.ConsoleURL == "" {
-		l.ConsoleURL = l.Base + "/"
-	}
-	if l.SignInToken == "" {
-		l.SignInToken = l.AdminToken
-	}
-	return true
+	l.SignInToken = l.Logins["vendor_support"]
+	return l.Base != "" && l.AdminToken != "" && l.ConsoleURL != "" && l.SignInToken != ""
 }
 
 func (l *ledgerProc) ready() bool {
@@ -287,16 +289,18 @@ func (l *ledgerProc) cli(t *testing.T, token string, args ...string) string {
 // principal is a role (and partner) the suite issues a token for.
 type principal struct{ role, partner, name string }
 
-// The demo's cast the tests sign in as. thames-digital and hudson-msp are
-// both resellers of atlantic-channel: siblings, neither sees the other's
-// tickets.
+// The demo's cast the tests issue tokens for. hudson-msp and
+// thames-digital (whose token serve --demo prints) are both resellers of
+// atlantic-channel: siblings, neither sees the other's tickets.
 var (
 	auditor  = principal{"auditor", "", "browser-auditor@audit.example"}
 	engineer = principal{"vendor_support", "", "browser-engineer@vendor.example"}
-	thames   = principal{"indirect_reseller", "thames-digital", "browser-test@thames-digital.example"}
 	hudson   = principal{"indirect_reseller", "hudson-msp", "browser-test@hudson-msp.example"}
 	sakura   = principal{"indirect_provider", "sakura-cloud", "browser-test@sakura-cloud.example"}
 )
+
+// thamesLogin names the reseller sign-in token serve --demo prints.
+const thamesLogin = "indirect_reseller of thames-digital"
 
 var (
 	tokensMu sync.Mutex

@@ -3,7 +3,6 @@
 package browsertest
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -31,15 +30,22 @@ func TestAxeFindsViolations(t *testing.T) {
 	}
 }
 
-// TestServePrintsSignIn: serve --demo prints the address and a token to
-// sign in with, and the API answers that token.
+// TestServePrintsSignIn: serve --demo prints the console's URL, on the
+// address it listens on, and sign-in tokens for vendor support and a
+// reseller, which the API accepts as those principals.
 func TestServePrintsSignIn(t *testing.T) {
 	l := ledger(t)
-	if !strings.HasPrefix(l.ConsoleURL, l.Base) {
-		t.Fatalf("the printed console URL %q is not on the address serve listens on (%s)", l.ConsoleURL, l.Base)
+	if l.ConsoleURL != l.Base+"/" {
+		t.Fatalf("the printed console URL %q is not the address serve listens on (%s)", l.ConsoleURL, l.Base)
 	}
-	code, body := l.api(t, l.SignInToken, "GET", "/v1/policies", nil)
-	if code != 200 {
-		t.Fatalf("GET /v1/policies with the printed token: %d %s", code, body)
+	if len(l.Logins) < 2 || l.Logins[thamesLogin] == "" {
+		t.Fatalf("serve --demo printed the sign-in tokens %v; want vendor_support and %q", l.Logins, thamesLogin)
+	}
+	var list ticketList
+	l.get(t, l.Logins[thamesLogin], "/v1/tickets?limit=200", &list)
+	for _, tk := range list.Tickets {
+		if tk.PartnerID != "thames-digital" && tk.PartnerID != "atlantic-channel" {
+			t.Fatalf("the printed reseller token lists %s's ticket %s", tk.PartnerID, tk.ID)
+		}
 	}
 }
