@@ -155,6 +155,6 @@ func printAxeSummary(w io.Writer) {
 	sort.Strings(names)
 	fmt.Fprintf(w, "axe-core %s violations by impact, per page:\n", axeVersion)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-16s %s\n", n, axeResults[n])
+		fmt.Fprintf(w, "  %-28s %s\n", n, axeResults[n])
 	}
 }

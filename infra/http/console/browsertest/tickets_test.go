@@ -81,6 +81,10 @@ func TestFindBreachedSevA(t *testing.T) {
 	if h := p.text("h1"); !strings.Contains(h, want.Tickets[0].ID) {
 		t.Fatalf("opened the first breached Sev A ticket, the page's heading is %q; want its id %s", h, want.Tickets[0].ID)
 	}
+	// Why it breached, in words, next to the clock.
+	if why := p.text("main"); !strings.Contains(why, "Breached: ") {
+		t.Fatalf("the breached Sev A ticket's page does not say why it breached:\n%s", why)
+	}
 }
 
 // TestFindByIDPrefix: typing the first characters of a ticket's id into
