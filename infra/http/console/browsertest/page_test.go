@@ -479,3 +479,6 @@ func (p *page) attr(sel selector, name string) string {
 	p.t.Helper()
 	return eval[string](p, fmt.Sprintf(`((e) => e ? (e.getAttribute(%s) || "") : "")(%s)`, jsString(name), sel.js))
 }
+
+// navigateAndLoad goes to an absolute URL (another site, a data: URL).
+func navigateAndLoad(u string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(u) }
