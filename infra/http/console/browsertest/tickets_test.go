@@ -137,7 +137,7 @@ func TestSearch(t *testing.T) {
 			t.Fatalf("searching %q shows:\n%v\nthe API's q= answer:\n%v", q, got, want.ids())
 		}
 	}
-	p.checkPage("tickets-search")
+	p.check("tickets search")
 }
 
 // TestTimesInViewerZone: every time on the tickets page is shown in the
