@@ -170,6 +170,7 @@ func startLedger(bin, data string) (*ledgerProc, error) {
 	l.cmd = exec.Command(bin, "serve", "--demo", "--data", data, "--http", "127.0.0.1:0")
 	l.cmd.Env = cleanEnv()
 	l.cmd.Stdout, l.cmd.Stderr = outf, logf
+	l.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives a killed test binary
 	if err := l.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s serve: %w", bin, err)
 	}
