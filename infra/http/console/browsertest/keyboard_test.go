@@ -38,9 +38,10 @@ func (p *page) tabReaches(page string, want ...string) {
 	}
 }
 
-// TestKeyboard: the main controls of the sign-in page, the tickets list
-// and a ticket are reached with Tab alone, in a sensible order, each with
-// a visible focus; the sign-in works from the keyboard (Enter submits).
+// TestKeyboard: the main controls of the sign-in page, the tickets list,
+// a ticket (scrubber and actions) and the filing form are reached with Tab
+// alone, in reading order, each with a visible focus; the sign-in works
+// from the keyboard (Enter submits).
 func TestKeyboard(t *testing.T) {
 	l := ledger(t)
 	p := newPage(t, "")
@@ -52,7 +53,14 @@ func TestKeyboard(t *testing.T) {
 	p.waitFor("the tickets page after Enter", `location.pathname === "/tickets" && document.readyState === "complete"`)
 	p.tabReaches("tickets", "skip to content", "tickets", "sla", "audit", "sign out", "status", "severity", "sla state", "product", "partner", "customer", "opened from", "opened before", "id starts with", "filter", "clear")
 
-	id := strings.TrimPrefix(p.hrefs("main table tbody a[href^='/tickets/']")[0], "/tickets/")
-	p.open("/tickets/" + id)
-	p.tabReaches("ticket", "skip to content", "tickets", "sign out")
+	// A ticket with action forms: the scrubber (Tab stops once on the
+	// radio group, at the checked axis) and each action's disclosure.
+	var list ticketList
+	l.get(t, l.SignInToken, "/v1/tickets?status=open&limit=1", &list)
+	p.open("/tickets/" + list.Tickets[0].ID)
+	p.tabReaches("ticket", "skip to content", "tickets", "sign out", "recorded", "as of", "replay", "step to an event", "go", "record the first response", "add a note")
+
+	f := newPage(t, tokenFor(t, sakura))
+	f.open("/tickets/new")
+	f.tabReaches("file a request", "customer", "reseller", "product", "severity", "non-critical", "title", "description", "name", "e-mail", "phone", "support language", "locale", "support plan", "entitlement", "filed at", "file the request")
 }
