@@ -17,10 +17,16 @@
 // full-page PNG of each main page the tests visit.
 //
 // The harness (harness_test.go, page_test.go, axe_test.go) gives a test a
-// signed-in page in one call, so a new page's test is a few lines:
+// signed-in page in one call and finds controls the way a person names
+// them (byLabel, byButton, byLink, byText, within), so a new page's test
+// is a few lines:
 //
+//	l := ledger(t)
 //	p := newPage(t, tokenFor(t, auditor))
 //	p.open("/sla")
-//	p.screenshot("sla")
-//	p.axeCheck("sla")
+//	p.choose(byLabel("group by"), "severity")
+//	p.clickNav(byButton("show"))
+//	p.checkPage("sla") // screenshot, axe-core, nothing logged
+//	bundle := p.download(byLink("evidence bundle")) // the file's bytes
+//	l.get(t, tokenFor(t, auditor), "/v1/reports/sla?…", &want) // the API's answer to compare with
 package browsertest

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -482,3 +483,39 @@ func (p *page) attr(sel selector, name string) string {
 
 // navigateAndLoad goes to an absolute URL (another site, a data: URL).
 func navigateAndLoad(u string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(u) }
+
+// download clicks the link or button sel finds, lets the browser save the
+// file it answers with (into a directory of the test's), and returns the
+// file's bytes.
+func (p *page) download(sel selector) []byte {
+	p.t.Helper()
+	dir := p.t.TempDir()
+	events := true
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &events,
+		BrowserContextID: chromedp.FromContext(p.ctx).BrowserContextID,
+	}); err != nil {
+		p.t.Fatalf("allow downloads: %v", err)
+	}
+	progress := chromedp.BrowserEvents(ctx, browser.DownloadProgress)
+	p.click(sel)
+	for ev, err := range progress {
+		if err != nil {
+			p.t.Fatalf("download from %s: %v", sel.what, err)
+		}
+		switch ev.State {
+		case browser.DownloadProgressStateCompleted:
+			b, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+			if err != nil {
+				p.t.Fatalf("download from %s: %v", sel.what, err)
+			}
+			return b
+		case browser.DownloadProgressStateCanceled:
+			p.t.Fatalf("download from %s: canceled", sel.what)
+		}
+	}
+	p.t.Fatalf("download from %s: no download", sel.what)
+	return nil
+}

@@ -30,6 +30,16 @@ func TestAxeFindsViolations(t *testing.T) {
 	}
 }
 
+// TestDownload: the harness's download saves what a link hands the
+// browser, byte for byte (an evidence bundle's test uses it).
+func TestDownload(t *testing.T) {
+	p := newPage(t, "")
+	p.do("open a page with a download link", navigateAndLoad(`data:text/html,<!doctype html><html lang="en"><title>d</title><a href="data:application/octet-stream;base64,AAEC/w==" download="four.bin">get it</a></html>`))
+	if got := p.download(byLink("get it")); string(got) != "\x00\x01\x02\xff" {
+		t.Fatalf("downloaded %q, want the four bytes 00 01 02 ff", got)
+	}
+}
+
 // TestServePrintsSignIn: serve --demo prints the console's URL, on the
 // address it listens on, and sign-in tokens for vendor support and a
 // reseller, which the API accepts as those principals.
