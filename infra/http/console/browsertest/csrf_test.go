@@ -44,7 +44,7 @@ func TestCrossSiteFormRefused(t *testing.T) {
 
 	p := newPage(t, l.SignInToken)
 	p.open("/tickets/" + id) // signed in, on the ticket
-	p.do("open the other site's page", navigateAndLoad(fmt.Sprintf("http://localhost:%d/", port)))
+	p.goTo(fmt.Sprintf("http://localhost:%d/", port))
 	p.waitFor("the cross-site form's answer", fmt.Sprintf(`location.href.startsWith(%s) && document.readyState === "complete"`, jsString(l.Base)))
 	t.Logf("the console's answer to the cross-site form, at %s: %.200q", p.location(), p.text("main"))
 	if after := l.historyLen(t, l.SignInToken, id); after != before {

@@ -48,7 +48,7 @@ func TestKeyboard(t *testing.T) {
 	p.open("/signin")
 	p.tabReaches("sign-in", "skip to content", "ledger token", "sign in")
 
-	p.do("focus the token field", chromedpFocus(byLabel("ledger token")))
+	p.focus(byLabel("ledger token"))
 	p.typeKeys(l.SignInToken + "\r")
 	p.waitFor("the tickets page after Enter", `location.pathname === "/tickets" && document.readyState === "complete"`)
 	p.tabReaches("tickets", "skip to content", "tickets", "sla", "audit", "sign out", "status", "severity", "sla state", "product", "partner", "customer", "opened from", "opened before", "id starts with", "filter", "clear")

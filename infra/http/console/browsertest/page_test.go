@@ -448,8 +448,11 @@ func (p *page) hrefs(css string) []string {
 	return eval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll(%s)].map(a => a.getAttribute("href"))`, jsString(css)))
 }
 
-// chromedpFocus focuses the element sel finds.
-func chromedpFocus(sel selector) chromedp.Action[chromedp.Void] { return chromedp.Focus(sel.js) }
+// focus puts the keyboard focus on the element sel finds.
+func (p *page) focus(sel selector) {
+	p.t.Helper()
+	p.do("focus "+sel.what, chromedp.Focus(sel.js))
+}
 
 // typeKeys types keys into whatever has the focus ("\r" is Enter).
 func (p *page) typeKeys(keys string) {
@@ -481,8 +484,12 @@ func (p *page) attr(sel selector, name string) string {
 	return eval[string](p, fmt.Sprintf(`((e) => e ? (e.getAttribute(%s) || "") : "")(%s)`, jsString(name), sel.js))
 }
 
-// navigateAndLoad goes to an absolute URL (another site, a data: URL).
-func navigateAndLoad(u string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(u) }
+// goTo navigates to an absolute URL (another site, a data: URL) and waits
+// for the load.
+func (p *page) goTo(u string) {
+	p.t.Helper()
+	p.do("open "+u, chromedp.Navigate(u))
+}
 
 // download clicks the link or button sel finds, lets the browser save the
 // file it answers with (into a directory of the test's), and returns the

@@ -4,8 +4,6 @@ package browsertest
 
 import (
 	"testing"
-
-	"github.com/chromedp/chromedp"
 )
 
 // TestAxeFindsViolations shows the accessibility check can fail: axe-core,
@@ -15,7 +13,7 @@ import (
 func TestAxeFindsViolations(t *testing.T) {
 	p := newPage(t, "")
 	bad := `data:text/html,<!doctype html><html lang="en"><title>bad</title><main><h1>Bad</h1><img src="x.png"><input type="text"></main></html>`
-	p.do("open a bad page", chromedp.Navigate(bad))
+	p.goTo(bad)
 	ids := map[string]string{}
 	for _, v := range p.axe() {
 		ids[v.ID] = v.Impact
@@ -24,7 +22,7 @@ func TestAxeFindsViolations(t *testing.T) {
 		t.Fatalf("axe-core on a page with an image without alt and an unlabelled input: %v, want image-alt and label, critical", ids)
 	}
 	good := `data:text/html,<!doctype html><html lang="en"><title>good</title><main><h1>Good</h1><img src="x.png" alt="a chart"><label>Name <input type="text"></label></main></html>`
-	p.do("open a good page", chromedp.Navigate(good))
+	p.goTo(good)
 	if vs := p.axe(); len(vs) != 0 {
 		t.Fatalf("axe-core on the corrected page: %v", vs)
 	}
@@ -34,7 +32,7 @@ func TestAxeFindsViolations(t *testing.T) {
 // browser, byte for byte (an evidence bundle's test uses it).
 func TestDownload(t *testing.T) {
 	p := newPage(t, "")
-	p.do("open a page with a download link", navigateAndLoad(`data:text/html,<!doctype html><html lang="en"><title>d</title><a href="data:application/octet-stream;base64,AAEC/w==" download="four.bin">get it</a></html>`))
+	p.goTo(`data:text/html,<!doctype html><html lang="en"><title>d</title><a href="data:application/octet-stream;base64,AAEC/w==" download="four.bin">get it</a></html>`)
 	if got := p.download(byLink("get it")); string(got) != "\x00\x01\x02\xff" {
 		t.Fatalf("downloaded %q, want the four bytes 00 01 02 ff", got)
 	}
