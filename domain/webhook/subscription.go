@@ -204,12 +204,12 @@ func (s *Subscription) Manage(actor domain.Actor) error {
 		return err
 	}
 	switch {
-	case !s.exists:
-		return notFound(s.id)
-	case actor.Role.Operates():
+	case actor.Role.Operates() && s.exists:
 		return nil
+	case actor.Role.Operates():
+		return notFound(s.id)
 	case actor.Role.IsPartner():
-		if s.sub.Partner != "" && s.sub.Partner == actor.Partner {
+		if s.exists && s.sub.Partner != "" && s.sub.Partner == actor.Partner {
 			return nil
 		}
 		return notFound(s.id)
