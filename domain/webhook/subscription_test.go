@@ -134,7 +134,7 @@ func TestWantsAndReceives(t *testing.T) {
 	s := created(t, contoso, webhook.Creation{URL: "https://hooks.example.com/", Types: []string{"sla.breached", "ticket.closed"}})
 	for _, c := range []struct {
 		typ, notice, want string
-		ok               bool
+		ok                bool
 	}{
 		{"ticket.sla_noticed", "breached", "sla.breached", true},
 		{"ticket.sla_noticed", "at_risk", "", false},

@@ -756,14 +756,14 @@ func (d *Dispatcher) deliver(ctx context.Context, e entry, dl webhook.Delivery, 
 		if i > 1 && !sleep(ctx, d.backoff(i-1)) {
 			return false, ctx.Err()
 		}
-		status, lat, err := d.post(ctx, e.sub, dl, body)
+		// An attempt under way finishes (within Timeout) even when the
+		// dispatcher is stopping, and its outcome is recorded: a delivery
+		// the receiver took is not made again by the next holder.
+		status, lat, err := d.post(context.WithoutCancel(ctx), e.sub, dl, body)
 		a = webhook.Attempts{Attempts: i, Status: status, LatencyMS: lat.Milliseconds(), FinishedAt: d.cfg.Now().UTC()}
 		if err == nil {
 			d.count(func(s *Stats) { s.Delivered++ })
 			return true, d.record(ctx, e.sub.ID(), webhook.Delivered{Delivery: dl, Attempts: a})
-		}
-		if ctx.Err() != nil {
-			return false, ctx.Err()
 		}
 		a.Error = err.Error()
 		d.count(func(s *Stats) { s.FailedAttempts++ })
@@ -825,6 +825,8 @@ func (d *Dispatcher) post(ctx context.Context, sub *webhook.Subscription, dl web
 
 // record appends a delivery record and folds it into the holder's ledger.
 func (d *Dispatcher) record(ctx context.Context, sub string, ev domain.Event) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	if _, err := d.j.appendLast(ctx, webhook.DeliveryStream(sub), system, ev); err != nil {
 		return fmt.Errorf("record a delivery of %s: %w", sub, err)
 	}

@@ -1,8 +1,6 @@
 package webhook_test
 
 import (
-	"log/slog"
-	"os"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -247,7 +247,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // backoff and timeout, the local receiver allowed.
 func fastConfig(st eventstore.Store, holder string) webhook.DispatcherConfig {
 	return webhook.DispatcherConfig{Store: st, Key: testKey, Guard: webhook.Guard{Unsafe: true}, Holder: holder,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		LeaseTTL: 2 * time.Second, Poll: 20 * time.Millisecond, Attempts: 3, Backoff: 10 * time.Millisecond,
 		MaxBackoff: 40 * time.Millisecond, Timeout: 300 * time.Millisecond}
 }

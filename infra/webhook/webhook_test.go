@@ -137,7 +137,11 @@ func TestRetryParkHoldReplaySkip(t *testing.T) {
 	if dead[0].TicketID != a || dead[0].Sequence != 2 || dead[0].Attempts != 3 || dead[0].Error == "" {
 		t.Fatalf("dead letter %+v", dead[0])
 	}
-	log, _ := svc.Deliveries(ctx, admin, sub.ID, 0)
+	var log []webhook.DeliveryView
+	waitFor(t, "the held delivery", func() bool {
+		log, _ = svc.Deliveries(ctx, admin, sub.ID, 0)
+		return slices.ContainsFunc(log, func(v webhook.DeliveryView) bool { return v.Status == webhook.StatusHeld })
+	})
 	if i := slices.IndexFunc(log, func(v webhook.DeliveryView) bool { return v.Sequence == 1 && v.TicketID == a }); i < 0 || log[i].Attempts != 3 || log[i].Status != webhook.StatusDelivered {
 		t.Errorf("the first delivery, answered 503 twice, is not logged as delivered on attempt 3: %+v", log)
 	}
