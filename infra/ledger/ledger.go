@@ -50,6 +50,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/subjects"
+	"github.com/ticketledger/ticketledger/infra/webhook"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -129,6 +130,9 @@ type Config struct {
 	// key, outside the data directory. Empty: the directory of
 	// SigningKeyFile; with a demo key, the demo key file is replaced.
 	NewKeyDir string
+	// Webhooks, when set, runs webhook subscriptions and their delivery
+	// (serve); nil: none (the offline tools).
+	Webhooks *WebhookConfig
 	// BackupDir is where online backups (Ledger.BackupTo, POST
 	// /v1/admin/backups) are written on the server's filesystem; a backup
 	// outside it is refused. Empty: online backups are refused.
@@ -186,6 +190,11 @@ type Ledger struct {
 	Subjects *subjects.FileStore
 	poster   *integrity.HeadPoster
 	keysDir  string // the subject key store's directory ("" for none)
+	// Webhooks runs the webhook subscriptions and Dispatcher delivers
+	// them (nil without Config.Webhooks, or without a place for the
+	// webhook key). Serve runs Dispatcher.Run.
+	Webhooks   *webhook.Service
+	Dispatcher *webhook.Dispatcher
 
 	cfg Config
 	log *slog.Logger
@@ -338,6 +347,10 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		}
 	}
 
+	if err := l.openWebhooks(cfg, snapDir, signer); err != nil {
+		l.Raw.Close()
+		return nil, err
+	}
 	l.Registry.MustRegister(metrics.NewSLACollector(l.Tickets, now, metrics.SLACollectorOptions{}))
 	l.Registry.MustRegister(metrics.NewProjectionCollector(metrics.ProjectionSourceFunc(l.projectionStatus)))
 	if l.Pebble != nil {
