@@ -247,7 +247,7 @@ func (d *Dispatcher) demote(why string) {
 	was := d.leader
 	d.leader, d.lagFrom = false, time.Time{} // the state stays for goroutines finishing; a new lease rebuilds it
 	d.mu.Unlock()
-	if was {
+	if was && why != "" {
 		d.log.Info("webhook dispatch lease lost", "holder", d.cfg.Holder, "why", why)
 	}
 }
@@ -344,7 +344,7 @@ func (d *Dispatcher) release() {
 	if err == nil {
 		d.log.Info("webhook dispatch lease released", "holder", d.cfg.Holder, "checkpoint", d.cp.Commit)
 	}
-	d.demote("released")
+	d.demote("") // said above
 }
 
 // load builds a new holder's state: the subscriptions as of the checkpoint
