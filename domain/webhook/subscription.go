@@ -246,13 +246,9 @@ func (s *Subscription) RotateSecret(actor domain.Actor, now time.Time, overlap t
 
 // Pause stops deliveries; pausing a paused subscription emits nothing.
 func (s *Subscription) Pause(actor domain.Actor, reason string) ([]domain.Event, error) {
-	if err := s.live(actor); err != nil {
-		return nil, err
-	}
-	if err := checkReason(reason); err != nil || s.paused {
-		return nil, err
-	}
-	return s.emit(Paused{SubscriptionID: s.id, Reason: strings.TrimSpace(reason), PausedBy: actor.ID}), nil
+	return s.withReason(s.live(actor), reason, s.paused, func(r string) domain.Event {
+		return Paused{SubscriptionID: s.id, Reason: r, PausedBy: actor.ID}
+	})
 }
 
 // Resume starts deliveries again; resuming an active one emits nothing.
@@ -265,13 +261,21 @@ func (s *Subscription) Resume(actor domain.Actor) ([]domain.Event, error) {
 
 // Delete ends the subscription; deleting a deleted one emits nothing.
 func (s *Subscription) Delete(actor domain.Actor, reason string) ([]domain.Event, error) {
-	if err := s.Manage(actor); err != nil {
+	return s.withReason(s.Manage(actor), reason, s.deleted, func(r string) domain.Event {
+		return Deleted{SubscriptionID: s.id, Reason: r, DeletedBy: actor.ID}
+	})
+}
+
+// withReason emits ev(the trimmed reason) unless allowed failed, the
+// reason is too long, or done says the change is made already.
+func (s *Subscription) withReason(allowed error, reason string, done bool, ev func(string) domain.Event) ([]domain.Event, error) {
+	if allowed != nil {
+		return nil, allowed
+	}
+	if err := checkReason(reason); err != nil || done {
 		return nil, err
 	}
-	if err := checkReason(reason); err != nil || s.deleted {
-		return nil, err
-	}
-	return s.emit(Deleted{SubscriptionID: s.id, Reason: strings.TrimSpace(reason), DeletedBy: actor.ID}), nil
+	return s.emit(ev(strings.TrimSpace(reason))), nil
 }
 
 func (s *Subscription) emit(e domain.Event) []domain.Event {

@@ -272,14 +272,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		signer = l.keys
 		l.Store = metrics.InstrumentStore(l.keys.Guard(l.Raw), l.Metrics)
 	}
-	keysDir := cfg.SubjectKeysDir
-	switch {
-	case keysDir != "":
-	case cfg.StoreURL == "":
-		keysDir = filepath.Join(dataDir(cfg), subjects.DirName)
-	case snapDir != "":
-		keysDir = filepath.Join(snapDir, subjects.DirName)
-	}
+	keysDir := localPath(cfg, snapDir, cfg.SubjectKeysDir, subjects.DirName)
 	l.keysDir = keysDir
 	var subjectKeys app.Subjects = noSubjects{}
 	if keysDir == "" {
@@ -360,6 +353,21 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		})...)
 	}
 	return l, nil
+}
+
+// localPath is where a file or directory the ledger keeps outside the log
+// lives: given, if set; else name in the data directory (embedded store)
+// or in the snapshot directory (KurrentDB); "" when there is neither.
+func localPath(cfg Config, snapDir, given, name string) string {
+	switch {
+	case given != "":
+		return given
+	case cfg.StoreURL == "":
+		return filepath.Join(dataDir(cfg), name)
+	case snapDir != "":
+		return filepath.Join(snapDir, name)
+	}
+	return ""
 }
 
 // Degraded returns what the event store cannot do now while the ledger

@@ -1,8 +1,6 @@
 package ledger
 
 import (
-	"path/filepath"
-
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/metrics"
 	"github.com/ticketledger/ticketledger/infra/webhook"
@@ -29,14 +27,8 @@ func (l *Ledger) openWebhooks(cfg Config, snapDir string, signer codec.Signer) e
 	if wc == nil {
 		return nil
 	}
-	path := wc.KeyFile
-	switch {
-	case path != "":
-	case cfg.StoreURL == "":
-		path = filepath.Join(dataDir(cfg), webhook.KeyFile)
-	case snapDir != "":
-		path = filepath.Join(snapDir, webhook.KeyFile)
-	default:
+	path := localPath(cfg, snapDir, wc.KeyFile, webhook.KeyFile)
+	if path == "" {
 		l.log.Warn("webhooks off: no place for the webhook key; give --webhook-key FILE (the same on every replica) or --snapshots DIR")
 		return nil
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/ticket"
+	dw "github.com/ticketledger/ticketledger/domain/webhook"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
@@ -273,4 +274,27 @@ func mustB64(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// fixture is a store, the subscription service on it, a receiver, and a
+// subscription of actor to it whose secret the receiver checks.
+type fixture struct {
+	st  eventstore.Store
+	svc *webhook.Service
+	rcv *receiver
+	sub webhook.WithSecret
+}
+
+func setup(t *testing.T, actor domain.Actor, types ...string) fixture {
+	t.Helper()
+	st := openStore(t, t.TempDir())
+	t.Cleanup(func() { st.Close() })
+	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
+	rcv := newReceiver(t)
+	sub, err := svc.Create(context.Background(), actor, dw.Creation{URL: rcv.srv.URL + "/hook", Types: types})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.setSecrets(sub.Secret)
+	return fixture{st: st, svc: svc, rcv: rcv, sub: sub}
 }

@@ -32,20 +32,12 @@ func TestSignatureSpecVector(t *testing.T) {
 }
 
 func TestDeliveriesSignedTenantScopedInOrder(t *testing.T) {
-	st := openStore(t, t.TempDir())
-	defer st.Close()
 	ctx := context.Background()
-	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
-	rcv := newReceiver(t)
-	sub, err := svc.Create(ctx, contoso, dw.Creation{URL: rcv.srv.URL + "/hook",
-		Types: []string{ticket.TypeOpened, ticket.TypeEscalated, dw.TypeSLABreached}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := setup(t, contoso, ticket.TypeOpened, ticket.TypeEscalated, dw.TypeSLABreached)
+	st, svc, rcv, sub := f.st, f.svc, f.rcv, f.sub
 	if !strings.HasPrefix(sub.Secret, "whsec_") || sub.Partner != "contoso" {
 		t.Fatalf("created %+v", sub)
 	}
-	rcv.setSecrets(sub.Secret)
 
 	tk := newTickets(t, st)
 	mine := tk.open("contoso")
@@ -92,16 +84,9 @@ func TestDeliveriesSignedTenantScopedInOrder(t *testing.T) {
 }
 
 func TestRetryParkHoldReplaySkip(t *testing.T) {
-	st := openStore(t, t.TempDir())
-	defer st.Close()
 	ctx := context.Background()
-	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
-	rcv := newReceiver(t)
-	sub, err := svc.Create(ctx, admin, dw.Creation{URL: rcv.srv.URL, Types: []string{ticket.TypeOpened, ticket.TypeEscalated}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.setSecrets(sub.Secret)
+	f := setup(t, admin, ticket.TypeOpened, ticket.TypeEscalated)
+	st, svc, rcv, sub := f.st, f.svc, f.rcv, f.sub
 	var mu sync.Mutex
 	down := "" // the ticket whose deliveries after its opening time out
 	setDown := func(tk string) { mu.Lock(); down = tk; mu.Unlock() }
@@ -339,15 +324,9 @@ func TestSubscriptionTenancy(t *testing.T) {
 }
 
 func TestRotationSignsWithBothSecrets(t *testing.T) {
-	st := openStore(t, t.TempDir())
-	defer st.Close()
 	ctx := context.Background()
-	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
-	rcv := newReceiver(t)
-	sub, err := svc.Create(ctx, contoso, dw.Creation{URL: rcv.srv.URL, Types: []string{ticket.TypeOpened}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := setup(t, contoso, ticket.TypeOpened)
+	st, svc, rcv, sub := f.st, f.svc, f.rcv, f.sub
 	rot, err := svc.RotateSecret(ctx, contoso, sub.ID, time.Hour)
 	if err != nil || rot.Secret == sub.Secret || rot.SecretGeneration != 2 {
 		t.Fatalf("rotation: %+v %v", rot, err)
@@ -372,16 +351,8 @@ func TestRotationSignsWithBothSecrets(t *testing.T) {
 }
 
 func TestTwoDispatchersDeliverOnceAndHandOver(t *testing.T) {
-	st := openStore(t, t.TempDir())
-	defer st.Close()
-	ctx := context.Background()
-	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
-	rcv := newReceiver(t)
-	sub, err := svc.Create(ctx, admin, dw.Creation{URL: rcv.srv.URL, Types: []string{ticket.TypeOpened, ticket.TypeEscalated}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.setSecrets(sub.Secret)
+	f := setup(t, admin, ticket.TypeOpened, ticket.TypeEscalated)
+	st, rcv := f.st, f.rcv
 	a, stopA := start(t, fastConfig(st, "replica-a"))
 	b, stopB := start(t, fastConfig(st, "replica-b"))
 	tk := newTickets(t, st)

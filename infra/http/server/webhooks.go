@@ -144,6 +144,12 @@ var (
 	deleteWebhook = webhookChange(func(s *webhook.Service, r *http.Request, act domain.Actor, id, reason string) (webhook.View, error) {
 		return s.Delete(r.Context(), act, id, reason)
 	})
+	listWebhookDeliveries = deliveryList(func(s *webhook.Service, r *http.Request, act domain.Actor, id string, limit int) ([]webhook.DeliveryView, error) {
+		return s.Deliveries(r.Context(), act, id, limit)
+	})
+	listWebhookDeadLetters = deliveryList(func(s *webhook.Service, r *http.Request, act domain.Actor, id string, _ int) ([]webhook.DeliveryView, error) {
+		return s.DeadLetters(r.Context(), act, id)
+	})
 	replayWebhookDelivery = webhookResolve(func(s *webhook.Service, r *http.Request, act domain.Actor, id, delivery string) (webhook.DeliveryView, error) {
 		return s.Replay(r.Context(), act, id, delivery)
 	})
@@ -152,32 +158,23 @@ var (
 	})
 )
 
-func (a *API) listWebhookDeliveries(w http.ResponseWriter, r *http.Request, q *query) error {
-	limit := q.int("limit")
-	if q.err != nil {
-		return q.err
+// deliveryList serves the delivery log and the dead-letter list.
+func deliveryList(f func(s *webhook.Service, r *http.Request, act domain.Actor, id string, limit int) ([]webhook.DeliveryView, error)) func(*API, http.ResponseWriter, *http.Request, *query) error {
+	return func(a *API, w http.ResponseWriter, r *http.Request, q *query) error {
+		limit := q.int("limit")
+		if q.err != nil {
+			return q.err
+		}
+		act, err := a.webhookCall(r, nil)
+		if err != nil {
+			return err
+		}
+		ds, err := f(a.webhooks, r, act, r.PathValue("id"), limit)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, DeliveryList{Deliveries: ds})
 	}
-	act, err := a.webhookCall(r, nil)
-	if err != nil {
-		return err
-	}
-	ds, err := a.webhooks.Deliveries(r.Context(), act, r.PathValue("id"), limit)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, DeliveryList{Deliveries: ds})
-}
-
-func (a *API) listWebhookDeadLetters(w http.ResponseWriter, r *http.Request, _ *query) error {
-	act, err := a.webhookCall(r, nil)
-	if err != nil {
-		return err
-	}
-	ds, err := a.webhooks.DeadLetters(r.Context(), act, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, DeliveryList{Deliveries: ds})
 }
 
 // webhookResolve serves the replay and skip routes.
