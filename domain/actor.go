@@ -58,6 +58,10 @@ const (
 	AuthOIDC     = "oidc"     // a JWT of the configured OpenID Connect issuer
 	AuthProxy    = "proxy"    // identity headers from a trusted authenticating proxy
 	AuthInternal = "internal" // the ledger's own internal principal
+	// AuthImport: not authenticated by this ledger; the actor is the one
+	// another desk's history names (ticketledger import), and the event's
+	// Meta.ImportedBy is the authenticated principal who imported it.
+	AuthImport = "import"
 )
 
 // Limits of the identity fields.
@@ -99,9 +103,9 @@ func (a Actor) Validate() error {
 			"the actor's partner id %q is not usable: give 1 to %d characters without spaces or control characters, e.g. contoso-partner", clip(a.Partner), MaxPartnerID)
 	}
 	switch a.Auth {
-	case "", AuthToken, AuthOIDC, AuthProxy, AuthInternal:
+	case "", AuthToken, AuthOIDC, AuthProxy, AuthInternal, AuthImport:
 	default:
-		return Errorf(KindInvalid, RuleActorRequired, "actor.auth", "unknown authentication method %q: use token, oidc, proxy or internal", clip(a.Auth))
+		return Errorf(KindInvalid, RuleActorRequired, "actor.auth", "unknown authentication method %q: use token, oidc, proxy, internal or import", clip(a.Auth))
 	}
 	return nil
 }

@@ -32,8 +32,16 @@ type Meta struct {
 	RecordedAt time.Time `json:"recordedAt"`
 	// PolicyVersion is the SLA policy that computed any deadline in the event.
 	PolicyVersion string `json:"policyVersion,omitempty"`
-	PrevHash      string `json:"prevHash,omitempty"`
-	Hash          string `json:"hash,omitempty"`
+	// Imported marks history taken in from another desk (ticketledger
+	// import): OccurredAt is the source's, RecordedAt the import's, Actor
+	// the source's (Auth AuthImport), SourceID the source's id of the entry
+	// and ImportedBy the principal who ran the import. Notifications
+	// (webhooks, SLA notices) skip events that carry it: they are history.
+	Imported   bool   `json:"imported,omitempty"`
+	SourceID   string `json:"sourceId,omitempty"`
+	ImportedBy *Actor `json:"importedBy,omitempty"`
+	PrevHash   string `json:"prevHash,omitempty"`
+	Hash       string `json:"hash,omitempty"`
 }
 
 // Recorded is an event as read back from the ledger: its payload decoded and

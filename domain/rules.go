@@ -173,6 +173,33 @@ const (
 	RuleDeliveryNotParked Rule = "delivery-not-parked"
 )
 
+// Import rules (ticketledger import, infra/importer): a line of another
+// desk's history that cannot be taken in as it stands.
+const (
+	// RuleImportMalformedLine: the line is not a JSON object of the import
+	// format (docs/import-format.md), or its data does not fit its command.
+	RuleImportMalformedLine Rule = "import-malformed-line"
+	// RuleImportOpenFirst: a ticket's lines do not start with its
+	// openTicket or redirectToISV line.
+	RuleImportOpenFirst Rule = "import-open-first"
+	// RuleImportNotContiguous: a ticket's lines are not together: its key
+	// comes back after another ticket's lines.
+	RuleImportNotContiguous Rule = "import-not-contiguous"
+	// RuleImportDuplicateSource: a source id appears twice in one ticket.
+	RuleImportDuplicateSource Rule = "import-duplicate-source-id"
+	// RuleImportSourceChanged (KindConflict): a source id was imported
+	// before with other content.
+	RuleImportSourceChanged Rule = "import-source-changed"
+	// RuleImportDiverged (KindConflict): the ticket holds lines imported
+	// before in another order, or a line between them is new.
+	RuleImportDiverged Rule = "import-history-diverged"
+	// RuleImportTooLong: a ticket has more lines than one import takes.
+	RuleImportTooLong Rule = "import-ticket-too-long"
+	// RuleImportOutsideTenancy (KindForbidden): a partner's import names
+	// another partner as an actor (or filer).
+	RuleImportOutsideTenancy Rule = "import-outside-tenancy"
+)
+
 // RuleDoc describes one rule for docs and problem documents.
 type RuleDoc struct {
 	Rule Rule
@@ -203,8 +230,8 @@ func Rules() []RuleDoc {
 		{RulePartnerServesCustomer, KindForbidden, "domain.md who acts", "the customer is not linked to the filing partner (or to the named reseller of a filing provider)", "link the customer to the partner first, or file in own context"},
 		{RuleRouteMismatch, KindInvalid, "domain.md products", "the route does not fit the context or product", "use partner_center for customers, customer_portal/azure_support_group for Azure customers only"},
 		{RuleRequiredField, KindInvalid, "ledger", "a field is missing or malformed (Field names it)", "fill in the field"},
-		{RuleOccurredAtInFuture, KindInvalid, "ledger", "occurred-at is later than now plus the clock-skew allowance", "use the time it actually happened"},
-		{RuleBackdatedTooFar, KindInvalid, "ledger", "occurred-at is older than the backdating window (default 30 days)", "record it as a note with the original time in its text, or ask an operator to widen the window"},
+		{RuleOccurredAtInFuture, KindInvalid, "ledger", "occurred-at is later than now plus the clock-skew allowance (serve --max-clock-skew, default 2 minutes)", "use the time it actually happened"},
+		{RuleBackdatedTooFar, KindInvalid, "ledger", "occurred-at is older than the ledger's backdating window (serve --max-backdate, default 30 days; for imports --import-max-backdate)", "record it as a note with the original time in its text, or ask an operator to widen the window"},
 		{RuleOccurredBeforeOpening, KindInvalid, "ledger", "a command is dated before the ticket was opened", "use a time at or after the opening"},
 		{RuleOutOfOrder, KindConflict, "ledger", "a severity change is dated before the previous one", "use a time at or after the last severity change"},
 		{RuleAuditorReadOnly, KindForbidden, "domain.md who acts", "an auditor issues a command", "auditors only read: use the audit queries"},
@@ -240,6 +267,14 @@ func Rules() []RuleDoc {
 		{RuleWebhookURLRefused, KindInvalid, "ledger", "a webhook target that is not https, carries credentials, or reaches a loopback, private, link-local, unspecified, multicast or reserved address", "give a public https:// receiver"},
 		{RuleWebhookTypeUnknown, KindInvalid, "ledger", "a webhook subscription with no type or an unknown one", "name types from the list in the message"},
 		{RuleDeliveryNotParked, KindConflict, "ledger", "replaying or skipping a delivery that is not parked", "pick one from the dead-letter list (webhooks dead-letters)"},
+		{RuleImportMalformedLine, KindInvalid, "ledger", "an import line is not a JSON object of the import format, or its data does not fit its command", "fix the line (docs/import-format.md); the message names the field"},
+		{RuleImportOpenFirst, KindInvalid, "ledger", "an imported ticket's lines do not start with its openTicket or redirectToISV line", "put the whole history of the ticket in the file, oldest first"},
+		{RuleImportNotContiguous, KindInvalid, "ledger", "an imported ticket's lines are not together in the file", "sort the file by ticket, keeping each ticket's lines in order"},
+		{RuleImportDuplicateSource, KindInvalid, "ledger", "a source id appears twice in one imported ticket", "give every line of the source its own source id"},
+		{RuleImportSourceChanged, KindConflict, "ledger", "a source id was imported before with other content", "import changed history under new source ids, or add a note to the ticket"},
+		{RuleImportDiverged, KindConflict, "ledger", "an imported ticket holds lines imported before in another order, or a new line sits between them", "import only lines that follow the history already imported"},
+		{RuleImportTooLong, KindInvalid, "ledger", "an imported ticket has more lines than one import takes (10,000)", "fold the oldest entries of that ticket into notes with fewer lines"},
+		{RuleImportOutsideTenancy, KindForbidden, "ledger", "a partner imports a line whose actor (or filer) is another partner", "import only your own history, or ask an admin to import it"},
 		{RuleSubjectErased, KindConflict, "ledger", "forgetting a subject erased before", "nothing to do: its data already reads as erased"},
 	}
 }

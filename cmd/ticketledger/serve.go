@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
@@ -109,6 +110,7 @@ type serveCmd struct {
 	webhookKey      string
 	webhooksUnsafe  bool
 	noWebhooks      bool
+	window          windowFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -148,6 +150,11 @@ token unless --metrics-public. --oidc-issuer and --oidc-audience also accept
 JWTs of an OpenID Connect issuer; --trust-proxy accepts X-Actor-* identity
 headers from an authenticating proxy at those addresses (refused from others).
 
+--max-backdate (default 30d) is how far before now a command's occurred-at
+may lie, --max-clock-skew (default 2m) how far after; --import-max-backdate
+widens the window for imported history only (ticketledger import), e.g. 1095d
+to take in three years of another desk's tickets. GET /v1/info shows them.
+
 --pprof 127.0.0.1:6060 also serves Go's profiler (net/http/pprof, without
 authentication) on a listener of its own, on loopback only: take a CPU
 profile with go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10.
@@ -158,6 +165,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
   ticketledger serve --demo --http 127.0.0.1:8080
   ticketledger serve --signing-key /etc/ticketledger/ledger.key --head-file /srv/heads/latest
   ticketledger serve --store "esdb://localhost:2113?tls=false" --snapshots ./snapshots
+  ticketledger serve --max-backdate 90d --import-max-backdate 1095d
   TICKETLEDGER_HTTP=0.0.0.0:8080 ticketledger serve --log-format json`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return s.run(c) },
@@ -191,6 +199,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.StringVar(&s.webhookKey, "webhook-key", "", "file of the key every webhook signing secret is derived from, 64 hex digits, created if missing; the same on every replica (default: webhook.key in the data directory, or in --snapshots on KurrentDB)")
 	f.BoolVar(&s.webhooksUnsafe, "webhooks-allow-unsafe-targets", false, "UNSAFE, for tests only: accept http and loopback/private/link-local webhook targets (turns the SSRF checks off)")
 	f.BoolVar(&s.noWebhooks, "no-webhooks", false, "deliver no webhooks and serve no /v1/webhooks routes")
+	s.window.register(c, true)
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
 }
@@ -230,7 +239,12 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if err := checkLoopback(s.pprof); err != nil {
 		return usagef(c, "--pprof: %v", err)
 	}
+	live, imports, err := s.window.windows(c)
+	if err != nil {
+		return err
+	}
 	cfg := s.store.config(log)
+	cfg.Window, cfg.ImportWindow = live, imports
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
 	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer, cfg.NewKeyDir, cfg.HeadPostURL = s.sealInterval, s.headFile, s.noSeal, s.newKeyDir, s.headPostURL
 	cfg.BackupDir = s.backupDir
@@ -256,6 +270,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 		}
 	}()
 	log.Info("store opened", "store", l.Description, "snapshot", l.SnapshotPath, "policy", l.Policies.Current().Version(),
+		"max_backdate", domain.FormatLimit(live.MaxBackdate), "import_max_backdate", domain.FormatLimit(imports.MaxBackdate), "max_clock_skew", domain.FormatLimit(live.MaxSkew),
 		"restored", l.Runner.Stats().Restored, "signing_key", l.Key.ID(), "key_source", l.KeySource, "head_file", l.HeadFile)
 
 	if l.Pebble == nil && l.SnapshotPath == "" {

@@ -131,44 +131,47 @@ func webhookRows(vs []webhook.View) render.Rows {
 
 func newWebhooksRotateCmd(g *globals) *cobra.Command {
 	var overlap time.Duration
-	c := &cobra.Command{
-		Use: "rotate-secret ID", Short: "Start a new signing secret; the previous one stays valid for --overlap (both signatures are sent)",
-		Example: `  ticketledger webhooks rotate-secret wh_1f2e3d4c5b6a7980 --overlap 2h`,
-		Args:    exactArgs("ID"),
-		RunE: func(c *cobra.Command, args []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
+	c := idCmd(g, "rotate-secret", "Start a new signing secret; the previous one stays valid for --overlap (both signatures are sent)",
+		func(c *cobra.Command, f render.Format, id string) error {
 			var res webhook.WithSecret
 			body := server.RotateWebhookSecretBody{OverlapSeconds: int64(overlap / time.Second)}
-			if err := g.client().Post(c.Context(), "/v1/webhooks/"+url.PathEscape(args[0])+"/secret-rotation", body, &res); err != nil {
+			if err := g.client().Post(c.Context(), webhookPath(id, "secret-rotation"), body, &res); err != nil {
 				return err
 			}
 			return writeSecret(c, f, res)
-		},
-	}
+		})
+	c.Example = `  ticketledger webhooks rotate-secret wh_1f2e3d4c5b6a7980 --overlap 2h`
 	c.Flags().DurationVar(&overlap, "overlap", 24*time.Hour, "how long the previous secret stays valid")
 	return c
 }
 
-// webhookStateCmd is pause, resume or delete.
-func webhookStateCmd(g *globals, use, short, route string, withReason bool) *cobra.Command {
-	var reason string
-	c := &cobra.Command{
+// idCmd is a webhooks subcommand on one subscription ID, printed in the
+// --output format.
+func idCmd(g *globals, use, short string, run func(c *cobra.Command, f render.Format, id string) error) *cobra.Command {
+	return &cobra.Command{
 		Use: use + " ID", Short: short, Args: exactArgs("ID"),
 		RunE: func(c *cobra.Command, args []string) error {
 			f, err := g.format()
 			if err != nil {
 				return err
 			}
-			var res webhook.View
-			if err := g.client().Post(c.Context(), "/v1/webhooks/"+url.PathEscape(args[0])+"/"+route, server.WebhookReasonBody{Reason: reason}, &res); err != nil {
-				return err
-			}
-			return render.Write(c.OutOrStdout(), f, res, webhookRows([]webhook.View{res}))
+			return run(c, f, args[0])
 		},
 	}
+}
+
+func webhookPath(id, rest string) string { return "/v1/webhooks/" + url.PathEscape(id) + "/" + rest }
+
+// webhookStateCmd is pause, resume or delete.
+func webhookStateCmd(g *globals, use, short, route string, withReason bool) *cobra.Command {
+	var reason string
+	c := idCmd(g, use, short, func(c *cobra.Command, f render.Format, id string) error {
+		var res webhook.View
+		if err := g.client().Post(c.Context(), webhookPath(id, route), server.WebhookReasonBody{Reason: reason}, &res); err != nil {
+			return err
+		}
+		return render.Write(c.OutOrStdout(), f, res, webhookRows([]webhook.View{res}))
+	})
 	if withReason {
 		c.Flags().StringVar(&reason, "reason", "", "why (recorded in the event)")
 	}
@@ -177,24 +180,17 @@ func webhookStateCmd(g *globals, use, short, route string, withReason bool) *cob
 
 func newWebhooksDeliveriesCmd(g *globals, use, short, route string) *cobra.Command {
 	var limit int
-	c := &cobra.Command{
-		Use: use + " ID", Short: short, Args: exactArgs("ID"),
-		RunE: func(c *cobra.Command, args []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
-			q := url.Values{}
-			if limit > 0 && route == "deliveries" {
-				q.Set("limit", strconv.Itoa(limit))
-			}
-			var res server.DeliveryList
-			if err := g.client().Get(c.Context(), "/v1/webhooks/"+url.PathEscape(args[0])+"/"+route, q, &res); err != nil {
-				return err
-			}
-			return render.Write(c.OutOrStdout(), f, res, deliveryRows(res.Deliveries))
-		},
-	}
+	c := idCmd(g, use, short, func(c *cobra.Command, f render.Format, id string) error {
+		q := url.Values{}
+		if limit > 0 {
+			q.Set("limit", strconv.Itoa(limit))
+		}
+		var res server.DeliveryList
+		if err := g.client().Get(c.Context(), webhookPath(id, route), q, &res); err != nil {
+			return err
+		}
+		return render.Write(c.OutOrStdout(), f, res, deliveryRows(res.Deliveries))
+	})
 	if route == "deliveries" {
 		c.Flags().IntVar(&limit, "limit", 100, "at most this many")
 	}
@@ -220,7 +216,7 @@ func webhookResolveCmd(g *globals, verb, short string) *cobra.Command {
 		Use: verb + " ID DELIVERY-ID", Short: short, Args: exactArgs("ID", "DELIVERY-ID"),
 		RunE: func(c *cobra.Command, args []string) error {
 			var res webhook.DeliveryView
-			path := "/v1/webhooks/" + url.PathEscape(args[0]) + "/dead-letters/" + url.PathEscape(args[1]) + "/" + verb
+			path := webhookPath(args[0], "dead-letters/"+url.PathEscape(args[1])+"/"+verb)
 			if err := g.client().Post(c.Context(), path, struct{}{}, &res); err != nil {
 				return err
 			}

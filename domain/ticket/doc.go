@@ -77,7 +77,8 @@
 //
 // Every command takes occurredAt (when it happened in the world) and now
 // (when the ledger records it); occurredAt may lie up to Window.MaxBackdate
-// (30 days) before now and up to Window.MaxSkew (2 minutes) after it
+// (the ledger's configured window, 30 days by default) before now and up to
+// Window.MaxSkew (2 minutes by default) after it
 // (backdated-too-far, occurred-at-in-future), and never before the ticket's
 // opening (occurred-before-opening).
 //

@@ -41,6 +41,10 @@ var partnerOnly = []domain.Rule{
 	// and webhook subscriptions (domain/webhook; delivery-not-parked in infra/webhook)
 	domain.RuleSubscriptionNotFound, domain.RuleSubscriptionExists, domain.RuleSubscriptionDeleted,
 	domain.RuleWebhookURLRefused, domain.RuleWebhookTypeUnknown, domain.RuleDeliveryNotParked,
+	// and the import of another desk's history (infra/importer and
+	// app.ImportTicket, tested there)
+	domain.RuleImportMalformedLine, domain.RuleImportOpenFirst, domain.RuleImportNotContiguous, domain.RuleImportDuplicateSource,
+	domain.RuleImportSourceChanged, domain.RuleImportDiverged, domain.RuleImportTooLong, domain.RuleImportOutsideTenancy,
 }
 
 // TestRuleCatalogue checks that every rule of domain.md maps to a named

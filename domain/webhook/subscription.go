@@ -79,10 +79,8 @@ func (s *Subscription) apply(e domain.Event) {
 		s.sub, s.exists, s.generation = e, true, 1
 	case SecretRotated:
 		s.generation, s.prevUntil = e.Generation, e.PreviousValidUntil
-	case Paused:
-		s.paused = true
-	case Resumed:
-		s.paused = false
+	case Paused, Resumed:
+		_, s.paused = e.(Paused)
 	case Deleted:
 		s.deleted = true
 	}

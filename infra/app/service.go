@@ -51,6 +51,9 @@ type Config struct {
 	Now func() time.Time
 	// Window bounds occurred-at against now (zero: the domain defaults).
 	Window domain.Window
+	// ImportWindow bounds the occurred-at of imported history
+	// (ImportTicket). Zero fields: Window's.
+	ImportWindow domain.Window
 	// Subjects is the key store that the personal data of ticket contacts
 	// is sealed with before it is encoded (and opened with on Recorded).
 	// Nil: contacts are stored as given (tests, benchmarks).
@@ -71,6 +74,7 @@ type Service struct {
 	signer   codec.Signer
 	now      func() time.Time
 	window   domain.Window
+	imports  domain.Window
 	subjects Subjects
 	cache    *streamCache
 }
@@ -91,7 +95,28 @@ func New(cfg Config) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if err := s.window.Validate(); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	if err := cfg.ImportWindow.Validate(); err != nil {
+		return nil, fmt.Errorf("app: imports: %w", err)
+	}
+	s.imports = cfg.ImportWindow
+	if s.imports.MaxBackdate == 0 {
+		s.imports.MaxBackdate = s.window.MaxBackdate
+	}
+	if s.imports.MaxSkew == 0 {
+		s.imports.MaxSkew = s.window.MaxSkew
+	}
 	return s, nil
+}
+
+// Windows returns the backdating windows the service decides with: live
+// commands', and imports' (ImportTicket), with the defaults filled in.
+func (s *Service) Windows() (live, imports domain.Window) {
+	lb, ls := s.window.Limits()
+	ib, is := s.imports.Limits()
+	return domain.Window{MaxBackdate: lb, MaxSkew: ls}, domain.Window{MaxBackdate: ib, MaxSkew: is}
 }
 
 // Policies returns the SLA policies the service decides with.
@@ -212,7 +237,7 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 	if res, ok, err := s.replay(l, cmd); ok || err != nil {
 		return res, err
 	}
-	cur, prevHash := l.last()
+	cur, _ := l.last()
 	if cmd.ExpectedRevision != nil && (!l.exists() || *cmd.ExpectedRevision != cur) {
 		return Result{}, &ConflictError{Stream: stream, Expected: *cmd.ExpectedRevision, HasExpected: true, Current: cur, HasCurrent: l.exists()}
 	}
@@ -227,13 +252,9 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 		return Result{}, fmt.Errorf("%s: %w", stream, err)
 	}
 
-	onBehalfOf := strings.TrimSpace(cmd.OnBehalfOf)
-	if onBehalfOf != "" && d.customer != "" && onBehalfOf != d.customer {
-		return Result{}, domain.Errorf(domain.KindInvalid, domain.RuleRequiredField, "onBehalfOf",
-			"the command acts on behalf of customer %q but concerns customer %q: leave on-behalf-of empty or name %q", onBehalfOf, d.customer, d.customer)
-	}
-	if onBehalfOf == "" && cmd.Actor.Role.IsPartner() {
-		onBehalfOf = d.customer
+	onBehalfOf, err := behalfOf(cmd.Actor, cmd.OnBehalfOf, d.customer)
+	if err != nil {
+		return Result{}, err
 	}
 	corr := cmd.CorrelationID
 	if corr == "" {
@@ -258,16 +279,43 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 			metas[i].PolicyVersion = dl.PolicyVersion
 		}
 	}
-	data, metas, err := s.codec.EncodeChainSigned(stream, prevHash, d.events, metas, s.signer)
+	p, ar, err := s.appendTo(ctx, l, d.events, metas)
+	if p.data == nil {
+		return Result{}, err
+	}
+	return s.settle(ctx, cmd, l, p, ar, err)
+}
+
+// appendTo encodes events with metas, chained to the last event of l and
+// signed, and appends them to l's stream expecting its current revision.
+// An encoding failure returns a pending without data.
+func (s *Service) appendTo(ctx context.Context, l *snapshot, events []domain.Event, metas []domain.Meta) (pending, eventstore.AppendResult, error) {
+	cur, prevHash := l.last()
+	data, metas, err := s.codec.EncodeChainSigned(l.name, prevHash, events, metas, s.signer)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: %w", stream, err)
+		return pending{}, eventstore.AppendResult{}, fmt.Errorf("%s: %w", l.name, err)
 	}
 	expected := eventstore.NoStream()
 	if l.exists() {
 		expected = eventstore.Exact(cur)
 	}
-	ar, err := s.store.Append(ctx, stream, expected, data...)
-	return s.settle(ctx, cmd, l, pending{events: d.events, metas: metas, data: data}, ar, err)
+	ar, err := s.store.Append(ctx, l.name, expected, data...)
+	return pending{events: events, metas: metas, data: data}, ar, err
+}
+
+// behalfOf is the customer a command of actor acts for: the one given,
+// which must be the customer the command concerns (when it concerns one),
+// or for a partner actor that customer.
+func behalfOf(actor domain.Actor, given, customer string) (string, error) {
+	onBehalfOf := strings.TrimSpace(given)
+	if onBehalfOf != "" && customer != "" && onBehalfOf != customer {
+		return "", domain.Errorf(domain.KindInvalid, domain.RuleRequiredField, "onBehalfOf",
+			"the command acts on behalf of customer %q but concerns customer %q: leave on-behalf-of empty or name %q", onBehalfOf, customer, customer)
+	}
+	if onBehalfOf == "" && actor.Role.IsPartner() {
+		onBehalfOf = customer
+	}
+	return onBehalfOf, nil
 }
 
 // pending is what a command sent to the store.

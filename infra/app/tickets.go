@@ -68,22 +68,7 @@ func newTicketID(cmd Command, given string) string {
 // first-response deadline.
 func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result, error) {
 	res, err := s.decide(ctx, cmd, newTicketID(cmd, in.TicketID), true, "open", func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error) {
-		facts := ticket.Facts{Policy: s.policies.Current()}
-		var err error
-		if cmd.Actor.Partner != "" {
-			if facts.Filer, err = s.partnerFacts(ctx, cmd.Actor.Partner); err != nil {
-				return nil, err
-			}
-		}
-		if r := strings.TrimSpace(in.ResellerID); r != "" {
-			if facts.Reseller, err = s.partnerFacts(ctx, r); err != nil {
-				return nil, err
-			}
-			if facts.Reseller == nil {
-				facts.Reseller = partner.New(r) // unregistered: Open refuses with partner-must-serve-customer
-			}
-		}
-		return t.Open(cmd.Actor, occurredAt, now, in.OpenRequest, facts)
+		return s.open(ctx, t, cmd.Actor, occurredAt, now, in)
 	})
 	if err != nil {
 		return res, err
@@ -92,6 +77,28 @@ func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result,
 		return res, fmt.Errorf("open ticket %s: %w", res.TicketID, err)
 	}
 	return res, nil
+}
+
+// open runs ticket.Open on t with the facts it needs: the filing partner
+// (the actor's partner) and the named reseller as they are now, and the
+// current SLA policy.
+func (s *Service) open(ctx context.Context, t *ticket.Ticket, actor domain.Actor, occurredAt, now time.Time, in OpenTicket) ([]domain.Event, error) {
+	facts := ticket.Facts{Policy: s.policies.Current()}
+	var err error
+	if actor.Partner != "" {
+		if facts.Filer, err = s.partnerFacts(ctx, actor.Partner); err != nil {
+			return nil, err
+		}
+	}
+	if r := strings.TrimSpace(in.ResellerID); r != "" {
+		if facts.Reseller, err = s.partnerFacts(ctx, r); err != nil {
+			return nil, err
+		}
+		if facts.Reseller == nil {
+			facts.Reseller = partner.New(r) // unregistered: Open refuses with partner-must-serve-customer
+		}
+	}
+	return t.Open(actor, occurredAt, now, in.OpenRequest, facts)
 }
 
 // RedirectToISV records a marketplace request redirected to the ISV.

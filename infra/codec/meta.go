@@ -197,23 +197,14 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 		case "schemaVersion":
 			return s.int(&m.SchemaVersion)
 		case "actor":
-			return s.object(func(k []byte) bool {
-				switch string(k) {
-				case "id":
-					return s.str(&m.Actor.ID)
-				case "role":
-					v, ok := s.text()
-					m.Actor.Role = s.role(v)
-					return ok
-				case "partner":
-					return s.str(&m.Actor.Partner)
-				case "auth":
-					v, ok := s.text()
-					m.Actor.Auth = s.auth(v)
-					return ok
-				}
-				return false
-			})
+			return s.actor(&m.Actor)
+		case "imported":
+			return s.bool(&m.Imported)
+		case "sourceId":
+			return s.str(&m.SourceID)
+		case "importedBy":
+			m.ImportedBy = new(domain.Actor)
+			return s.actor(m.ImportedBy)
 		case "onBehalfOf":
 			return s.str(&m.OnBehalfOf)
 		case "correlationId":
@@ -245,6 +236,39 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 	return s.i == len(s.b)
 }
 
+// actor decodes an actor object.
+func (s *metaScanner) actor(a *domain.Actor) bool {
+	return s.object(func(k []byte) bool {
+		switch string(k) {
+		case "id":
+			return s.str(&a.ID)
+		case "role":
+			v, ok := s.text()
+			a.Role = s.role(v)
+			return ok
+		case "partner":
+			return s.str(&a.Partner)
+		case "auth":
+			v, ok := s.text()
+			a.Auth = s.auth(v)
+			return ok
+		}
+		return false
+	})
+}
+
+// bool decodes true or false.
+func (s *metaScanner) bool(dst *bool) bool {
+	s.ws()
+	for _, lit := range [...]string{"true", "false"} {
+		if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+			*dst, s.i = lit == "true", s.i+len(lit)
+			return true
+		}
+	}
+	return false
+}
+
 // role returns the constant for a known role (no allocation), else the
 // value interned.
 func (s *metaScanner) role(r []byte) domain.Role {
@@ -262,7 +286,7 @@ func (s *metaScanner) role(r []byte) domain.Role {
 // auth returns the constant for a known authentication method (no
 // allocation), else the value interned.
 func (s *metaScanner) auth(a []byte) string {
-	for _, k := range [...]string{domain.AuthToken, domain.AuthOIDC, domain.AuthProxy, domain.AuthInternal} {
+	for _, k := range [...]string{domain.AuthToken, domain.AuthOIDC, domain.AuthProxy, domain.AuthInternal, domain.AuthImport} {
 		if k == string(a) {
 			return k
 		}

@@ -37,6 +37,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/calendar"
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/app"
@@ -91,6 +92,12 @@ type Config struct {
 	// NoSnapshots disables reading and writing the snapshot file (verify,
 	// which only reads streams).
 	NoSnapshots bool
+	// Window bounds the occurred-at of every command against now (serve
+	// --max-backdate, --max-clock-skew); ImportWindow that of imported
+	// history (--import-max-backdate). Zero fields: the defaults (30 days,
+	// 2 minutes; for imports, Window's).
+	Window       domain.Window
+	ImportWindow domain.Window
 
 	// SigningKeyFile is the ledger's Ed25519 signing key (a PEM or raw
 	// key file, see integrity.ParseSigningKey), kept outside the data
@@ -284,7 +291,8 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		}
 		subjectKeys = l.Subjects
 	}
-	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys})
+	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys,
+		Window: cfg.Window, ImportWindow: cfg.ImportWindow})
 	if err != nil {
 		l.Raw.Close()
 		return nil, fmt.Errorf("application service: %w", err)

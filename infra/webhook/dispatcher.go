@@ -25,8 +25,8 @@ import (
 )
 
 // ImportedKey is the event metadata key that marks history imported from
-// another desk: an event whose metadata holds "imported": true is never
-// delivered.
+// another desk (domain.Meta.Imported): an event whose metadata holds
+// "imported": true is never delivered.
 const ImportedKey = "imported"
 
 // SequenceHeader carries a delivery's per-ticket sequence number (the
@@ -105,25 +105,10 @@ type Dispatcher struct {
 
 // NewDispatcher returns a dispatcher; Run starts it.
 func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&cfg.LeaseTTL, DefaultLeaseTTL)
-	def(&cfg.Poll, DefaultPoll)
-	def(&cfg.Backoff, DefaultBackoff)
-	def(&cfg.MaxBackoff, DefaultMaxBackoff)
-	def(&cfg.Timeout, DefaultTimeout)
-	if cfg.Attempts <= 0 {
-		cfg.Attempts = DefaultAttempts
-	}
-	if cfg.Batch <= 0 {
-		cfg.Batch = DefaultBatch
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = DefaultWorkers
-	}
+	cfg.LeaseTTL, cfg.Poll = positive(cfg.LeaseTTL, DefaultLeaseTTL), positive(cfg.Poll, DefaultPoll)
+	cfg.Backoff, cfg.MaxBackoff = positive(cfg.Backoff, DefaultBackoff), positive(cfg.MaxBackoff, DefaultMaxBackoff)
+	cfg.Timeout, cfg.Attempts = positive(cfg.Timeout, DefaultTimeout), positive(cfg.Attempts, DefaultAttempts)
+	cfg.Batch, cfg.Workers = positive(cfg.Batch, DefaultBatch), positive(cfg.Workers, DefaultWorkers)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -137,6 +122,14 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 	}
 	return &Dispatcher{cfg: cfg, j: journal{store: cfg.Store, signer: cfg.Signer, now: cfg.Now},
 		client: cfg.Guard.Client(cfg.Timeout), log: log}
+}
+
+// positive returns v, or def when v is not positive.
+func positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Holder returns the name this dispatcher takes the lease under.
@@ -490,13 +483,6 @@ func (d *Dispatcher) ledger(sub string) *ledgerOf {
 	return l
 }
 
-// eventMeta is what the dispatcher reads of an event's metadata.
-type eventMeta struct {
-	OccurredAt time.Time `json:"occurredAt"`
-	RecordedAt time.Time `json:"recordedAt"`
-	Imported   bool      `json:"imported"`
-}
-
 // ticketParties is what a ticket's opening says about who it belongs to.
 type ticketParties struct {
 	PartnerID  string `json:"partnerId"`
@@ -516,8 +502,8 @@ func (p ticketParties) list() []string {
 }
 
 func (d *Dispatcher) planTicket(ctx context.Context, r eventstore.RecordedEvent) ([]work, error) {
-	var meta eventMeta
-	if err := json.Unmarshal(r.Metadata, &meta); err != nil {
+	meta, err := codec.DecodeMeta(r.Metadata)
+	if err != nil {
 		return nil, fmt.Errorf("%s@%d: metadata: %w", r.StreamID, r.Revision, err)
 	}
 	if meta.Imported {
@@ -620,7 +606,7 @@ type BodyData struct {
 	Payload        json.RawMessage `json:"payload"`
 }
 
-func payload(sub string, dl webhook.Delivery, r eventstore.RecordedEvent, meta eventMeta) (string, error) {
+func payload(sub string, dl webhook.Delivery, r eventstore.RecordedEvent, meta domain.Meta) (string, error) {
 	var fields map[string]json.RawMessage
 	p := json.RawMessage("{}")
 	if json.Unmarshal(r.Data, &fields) == nil {

@@ -165,17 +165,39 @@ func (c *Client) Raw(ctx context.Context, path string) ([]byte, error) {
 
 type rawBody []byte
 
+// stream is a request body sent as it is read, with its media type.
+type stream struct {
+	r           io.Reader
+	contentType string
+}
+
+// Import sends an import file (JSON lines, read from body as it is sent)
+// to POST /v1/admin/import and decodes the run's summary into out. Only
+// ctx bounds it: an import takes as long as its file.
+func (c *Client) Import(ctx context.Context, body io.Reader, out any) error {
+	cc := *c
+	hc := *c.HTTP
+	hc.Timeout = 0
+	cc.HTTP = &hc
+	return cc.do(ctx, http.MethodPost, "/v1/admin/import", &Call{Actor: c.Actor}, stream{r: body, contentType: "application/x-ndjson"}, out)
+}
+
 func (c *Client) do(ctx context.Context, method, path string, call *Call, body, out any) error {
 	if call == nil {
 		call = &Call{Actor: c.Actor, OnBehalfOf: c.OnBehalfOf, IdempotencyKey: c.IdempotencyKey, IfMatch: c.IfMatch}
 	}
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case stream:
+		rd, contentType = b.r, b.contentType
+	default:
+		js, err := json.Marshal(body)
 		if err != nil {
 			return fmt.Errorf("encode request: %w", err)
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(js)
 	}
 	if method == http.MethodGet && c.MinPosition > 0 {
 		sep := "?"
@@ -189,7 +211,7 @@ func (c *Client) do(ctx context.Context, method, path string, call *Call, body, 
 		return fmt.Errorf("build request: %w", err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	if tok := call.Token; tok != "" || c.Token != "" {

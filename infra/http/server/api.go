@@ -255,7 +255,8 @@ func New(cfg Config) (*API, error) {
 	for _, rt := range a.routes {
 		a.mux.Handle(rt.pattern(), a.wrap(rt))
 	}
-	doc, err := json.MarshalIndent(openAPI(a.routes), "", "  ")
+	live, imports := cfg.App.Windows()
+	doc, err := json.MarshalIndent(openAPI(a.routes, live, imports), "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("http server: openapi document: %w", err)
 	}
@@ -345,10 +346,15 @@ func (a *API) wrap(rt route) http.Handler {
 			corr = uuid.NewString()
 		}
 		w.Header().Set(HeaderCorrelationID, corr)
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), correlationKey, corr), a.timeout)
+		base := context.WithValue(r.Context(), correlationKey, corr)
+		ctx, cancel := context.WithTimeout(base, a.timeout)
+		if rt.stream {
+			cancel()
+			ctx, cancel = context.WithCancel(base)
+		}
 		defer cancel()
 		r = r.WithContext(ctx)
-		if r.Body != nil {
+		if r.Body != nil && !rt.stream {
 			r.Body = http.MaxBytesReader(sw, r.Body, a.maxBody)
 		}
 		defer func() {

@@ -296,12 +296,48 @@ func fingerprint(op, path string, body any) []byte {
 	return h.Sum(nil)
 }
 
-// act is the run of a ticket command route: the action (of the domain's
-// ticket.Action values) that the body b describes, run on the path's
-// ticket.
-func act[B any](action func(c call, b *B) ticket.Action) func(c call, b *B) (app.Result, error) {
-	return func(c call, b *B) (app.Result, error) { return c.app.Act(c.ctx, c.cmd, c.id(), action(c, b)) }
+// actionBody is a command body that describes a ticket action (of the
+// domain's ticket.Action values): the routes and the import format share
+// the conversion.
+type actionBody interface{ action() ticket.Action }
+
+// act is the run of a ticket command route: the action the body b
+// describes, run on the path's ticket.
+func act[B any, P interface {
+	*B
+	actionBody
+}](c call, b *B) (app.Result, error) {
+	return c.app.Act(c.ctx, c.cmd, c.id(), P(b).action())
 }
+
+// The bodies' actions.
+func (b *FirstResponseBody) action() ticket.Action { return ticket.FirstResponse{Summary: b.Summary} }
+func (b *SeverityBody) action() ticket.Action {
+	return ticket.SeverityChange{To: domain.Severity(b.Severity), Reason: b.Reason}
+}
+func (b *EscalateBody) action() ticket.Action {
+	return ticket.Escalation{Reason: b.Reason, Criteria: b.CriteriaMet}
+}
+func (b *InfoRequestBody) action() ticket.Action  { return ticket.InfoRequest{Question: b.Question} }
+func (b *InfoResponseBody) action() ticket.Action { return ticket.InfoAnswer{Answer: b.Answer} }
+func (b *DisputeBody) action() ticket.Action      { return b.input() }
+func (b *FraudFlagBody) action() ticket.Action {
+	return ticket.FraudFlag{Reason: b.Reason, Indicators: b.Indicators}
+}
+func (b *NoteBody) action() ticket.Action     { return ticket.Note{Text: b.Text} }
+func (b *ReassignBody) action() ticket.Action { return ticket.Reassignment{To: b.To, Reason: b.Reason} }
+func (b *ResolveBody) action() ticket.Action  { return ticket.Resolution{Text: b.Resolution} }
+
+// actWith is the run of a ticket command route whose body describes its
+// action through f (a ReasonBody serves several routes).
+func actWith[B any](f func(b *B) ticket.Action) func(c call, b *B) (app.Result, error) {
+	return func(c call, b *B) (app.Result, error) { return c.app.Act(c.ctx, c.cmd, c.id(), f(b)) }
+}
+
+// The actions a ReasonBody describes, by route.
+func fraudClearance(b *ReasonBody) ticket.Action { return ticket.FraudClearance{Reason: b.Reason} }
+func reopening(b *ReasonBody) ticket.Action      { return ticket.Reopening{Reason: b.Reason} }
+func closure(b *ReasonBody) ticket.Action        { return ticket.Closure{Reason: b.Reason} }
 
 // Base returns the common part of a command body (every body embeds
 // CommandBase), for code generic over the bodies.

@@ -78,6 +78,11 @@ func decodeBody(r *http.Request, v any) error {
 		}
 		return badRequest("body", "the request body could not be read: %v", err)
 	}
+	return decodeJSON(body, v)
+}
+
+// decodeJSON is decodeBody's check and decoding of the body's bytes.
+func decodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil // an empty body is an empty object: the domain names what is missing
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path"
 	"reflect"
@@ -19,7 +20,11 @@ import (
 // parameters and headers from the routes, schemas by reflection from the Go
 // types of the request and response bodies, so the document cannot drift
 // from the code.
-func openAPI(rts []route) map[string]any {
+func openAPI(rts []route, live, imports domain.Window) map[string]any {
+	back, skew := live.Limits()
+	ib, _ := imports.Limits()
+	window := fmt.Sprintf("422 rule broken (among them backdated-too-far: occurred-at more than %s before now, this ledger's backdating window, serve --max-backdate, %s for imports; occurred-at-in-future: more than %s ahead, --max-clock-skew; GET /v1/info has both)",
+		domain.FormatLimit(back), domain.FormatLimit(ib), domain.FormatLimit(skew))
 	g := &schemaGen{components: map[string]any{}, names: map[reflect.Type]string{}, taken: map[string]reflect.Type{}}
 	problem := g.schema(reflect.TypeFor[Problem]())
 	paths := map[string]map[string]any{}
@@ -47,7 +52,11 @@ func openAPI(rts []route) map[string]any {
 			}
 		}
 		op["parameters"] = params
-		if rt.body != nil {
+		switch {
+		case rt.body != nil && rt.stream:
+			op["requestBody"] = map[string]any{"required": true, "description": "JSON lines: one object of this schema per line (docs/import-format.md)",
+				"content": map[string]any{NDJSONContentType: map[string]any{"schema": g.schema(reflect.TypeOf(rt.body))}}}
+		case rt.body != nil:
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.body))}}}
 		}
@@ -61,7 +70,7 @@ func openAPI(rts []route) map[string]any {
 		}
 		responses := map[string]any{
 			strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status), "content": okContent},
-			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 401 not authenticated (WWW-Authenticate), 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, 422 rule broken, 429 too many failed authentications (Retry-After), 500 (rule store-damaged: a damaged store file holds data the request needs), 503 (rule store-full: the disk is full, nothing recorded, reads go on; rule store-failed: the store needs a restart; both with Retry-After), other 5xx",
+			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 401 not authenticated (WWW-Authenticate), 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, " + window + ", 429 too many failed authentications (Retry-After), 500 (rule store-damaged: a damaged store file holds data the request needs), 503 (rule store-full: the disk is full, nothing recorded, reads go on; rule store-failed: the store needs a restart; both with Retry-After), other 5xx",
 				"content": map[string]any{ProblemContentType: map[string]any{"schema": problem}}},
 		}
 		if !rt.public {

@@ -3,9 +3,8 @@ package server
 import (
 	"net/http"
 
-	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/importer"
 	"github.com/ticketledger/ticketledger/infra/webhook"
 	"github.com/ticketledger/ticketledger/projections"
 )
@@ -20,6 +19,9 @@ type route struct {
 	// command routes take the actor, Idempotency-Key and If-Match headers;
 	// create marks those that create a stream (201, no If-Match).
 	command, create bool
+	// stream routes read their body as it arrives (an import file): no
+	// body limit and no request timeout; the body is JSON lines.
+	stream bool
 	// public routes need no authenticated principal (security: [] in
 	// OpenAPI); metrics marks the one route a metrics-only token may use.
 	public, metrics bool
@@ -100,39 +102,35 @@ func routes() []route {
 		create(cmdRoute("POST", "/v1/tickets/isv-redirects", "redirectToISV", "Record a commercial-marketplace request redirected to the ISV (no vendor ticket)", tk,
 			func(c call, b *RedirectBody) (res, error) { return c.app.RedirectToISV(c.ctx, c.cmd, b.input()) })),
 		cmdRoute("POST", "/v1/tickets/{id}/first-response", "recordFirstResponse", "Record vendor support's first response", tk,
-			act(func(_ call, b *FirstResponseBody) ticket.Action { return ticket.FirstResponse{Summary: b.Summary} })),
+			act[FirstResponseBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/severity", "changeSeverity", "Change the severity; the deadline is recomputed from the ticket's creation", tk,
-			act(func(_ call, b *SeverityBody) ticket.Action {
-				return ticket.SeverityChange{To: domain.Severity(b.Severity), Reason: b.Reason}
-			})),
+			act[SeverityBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/escalations", "escalate", "Escalate to the vendor with a reason and the criteria met", tk,
-			act(func(_ call, b *EscalateBody) ticket.Action {
-				return ticket.Escalation{Reason: b.Reason, Criteria: b.CriteriaMet}
-			})),
+			act[EscalateBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/info-requests", "requestInfo", "Vendor support asks the partner for information", tk,
-			act(func(_ call, b *InfoRequestBody) ticket.Action { return ticket.InfoRequest{Question: b.Question} })),
+			act[InfoRequestBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/info-responses", "provideInfo", "The partner answers an information request", tk,
-			act(func(_ call, b *InfoResponseBody) ticket.Action { return ticket.InfoAnswer{Answer: b.Answer} })),
+			act[InfoResponseBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/disputes", "openBillingDispute", "Open a billing dispute", tk,
-			act(func(_ call, b *DisputeBody) ticket.Action { return b.input() })),
+			act[DisputeBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/disputes/{disputeId}/resolution", "resolveBillingDispute", "Decide a billing dispute", tk,
-			act(func(c call, b *DisputeResolutionBody) ticket.Action { return b.input(c.r.PathValue("disputeId")) })),
+			func(c call, b *DisputeResolutionBody) (res, error) {
+				return c.app.Act(c.ctx, c.cmd, c.id(), b.input(c.r.PathValue("disputeId")))
+			}),
 		cmdRoute("POST", "/v1/tickets/{id}/fraud-flags", "flagFraud", "Flag suspected fraud", tk,
-			act(func(_ call, b *FraudFlagBody) ticket.Action {
-				return ticket.FraudFlag{Reason: b.Reason, Indicators: b.Indicators}
-			})),
+			act[FraudFlagBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/fraud-clearance", "clearFraud", "Clear a fraud flag", tk,
-			act(func(_ call, b *ReasonBody) ticket.Action { return ticket.FraudClearance{Reason: b.Reason} })),
+			actWith(fraudClearance)),
 		cmdRoute("POST", "/v1/tickets/{id}/notes", "addNote", "Add a note", tk,
-			act(func(_ call, b *NoteBody) ticket.Action { return ticket.Note{Text: b.Text} })),
+			act[NoteBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/assignment", "reassign", "Reassign to another engineer or queue", tk,
-			act(func(_ call, b *ReassignBody) ticket.Action { return ticket.Reassignment{To: b.To, Reason: b.Reason} })),
+			act[ReassignBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/resolution", "resolve", "Resolve the request", tk,
-			act(func(_ call, b *ResolveBody) ticket.Action { return ticket.Resolution{Text: b.Resolution} })),
+			act[ResolveBody]),
 		cmdRoute("POST", "/v1/tickets/{id}/reopening", "reopen", "Reopen a resolved request", tk,
-			act(func(_ call, b *ReasonBody) ticket.Action { return ticket.Reopening{Reason: b.Reason} })),
+			actWith(reopening)),
 		cmdRoute("POST", "/v1/tickets/{id}/closure", "close", "Close the request for good", tk,
-			act(func(_ call, b *ReasonBody) ticket.Action { return ticket.Closure{Reason: b.Reason} })),
+			actWith(closure)),
 
 		// Partner commands.
 		create(cmdRoute("POST", "/v1/partners", "registerPartner", "Register a partner organisation (indirect provider or reseller)", pt,
@@ -263,6 +261,9 @@ func routes() []route {
 		// Operations.
 		{method: "POST", path: "/v1/admin/backups", op: "createBackup", summary: "Take an online backup (admin only): a Pebble checkpoint of the embedded store, consistent at one log position while commands go on, with the read models' snapshot and a manifest naming the log's head and latest signed tree head, written to a new directory under the server's --backup-dir (a path outside it is refused); the subject key store only with withSubjectKeys. Refused on KurrentDB (use its own backups)", tag: ops,
 			body: BackupBody{}, resp: BackupView{}, status: http.StatusCreated, handle: (*API).backup},
+		{method: "POST", path: "/v1/admin/import", op: "importHistory", summary: "Import ticket history from another desk (admin: any partner's; a partner: its own): the body is the import file, JSON lines of docs/import-format.md, read as it arrives. Each ticket's new lines are decided by the domain rules as live commands, at the source's occurredAt within the import backdating window (GET /v1/info), recorded now, marked imported in their metadata, and appended whole or not at all; lines imported before are skipped. Answers the run's summary with every refused line (its number, rule and message)", tag: ops,
+			stream: true, body: ImportBody{}, resp: importer.Summary{}, status: http.StatusOK, handle: (*API).importHistory},
+		get("/v1/info", "ledgerInfo", "This ledger's configured limits: the backdating windows of commands and imports", ops, LedgerInfo{}, (*API).info),
 		{method: "GET", path: "/healthz", op: "healthz", summary: "The process is up", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).healthz},
 		{method: "GET", path: "/readyz", op: "readyz", summary: "Ready to serve: projections caught up and event store reachable (503 otherwise); status \"degraded\" with a detail while the store refuses appends for a full disk or has damaged files", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).readyz},
 		{method: "GET", path: "/openapi.json", op: "openapi", summary: "This OpenAPI document", tag: ops, public: true, status: http.StatusOK, handle: (*API).openAPIDoc},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/importer"
 )
 
 // Tenancy: who sees and does what, decided once per request by admit
@@ -25,10 +26,16 @@ import (
 //     403 auditor-read-only, before anything is read.
 //   - An admin runs the ledger — partner onboarding, partner records,
 //     tokens, configuration (policies), erasing data subjects, the signing
-//     key (rotation: the admin alone), webhook subscriptions (ledger-wide
-//     or for a partner) and the dead-letter list — and reads no ticket data: ticket
-//     reads, listings, reports and the audit index are 403
-//     role-not-allowed, as are ticket commands.
+//     key (rotation: the admin alone), importing any partner's history
+//     from another desk, webhook subscriptions (ledger-wide or for a
+//     partner) and the dead-letter list — and reads no ticket data: ticket reads,
+//     listings, reports and the audit index are 403 role-not-allowed, as
+//     are ticket commands.
+//   - An import (POST /v1/admin/import) is for admins and partners; a
+//     partner's import may name no other partner as an actor (each such
+//     line is refused, import-outside-tenancy, from the line alone: nothing
+//     is looked up, so nothing is learnt), and its tickets get ids derived
+//     from the filer, so they cannot collide with another partner's.
 //
 // Outside its tenancy a ticket does not exist for a partner: every
 // per-ticket route answers errNoTicket, exactly as for an id never used.
@@ -61,6 +68,7 @@ const (
 	scopeKeys                   // the signing key (rotation): admin only
 	scopeBackup                 // online backups of the whole log: admin only
 	scopeWebhooks               // webhook subscriptions: the service decides (a partner its own, an admin all)
+	scopeImport                 // importing history: admins, and partners for their own (importer.Permitted)
 )
 
 // scopeOf is the tenancy table: the scope of every route, by operationId.
@@ -91,6 +99,10 @@ func scopeOf(op string) scope {
 	case "createWebhook", "listWebhooks", "getWebhook", "rotateWebhookSecret", "pauseWebhook", "resumeWebhook",
 		"deleteWebhook", "listWebhookDeliveries", "listWebhookDeadLetters", "replayWebhookDelivery", "skipWebhookDelivery":
 		return scopeWebhooks // infra/webhook.Service and domain/webhook: another partner's subscription answers as never created
+	case "importHistory":
+		return scopeImport
+	case "ledgerInfo":
+		return scopeConfig
 	case "healthz", "readyz", "openapi":
 		return scopePublic
 	}
@@ -193,6 +205,10 @@ func (a *API) admit(rt route, r *http.Request) error {
 	case scopeBackup:
 		if actor.Role != domain.RoleAdmin {
 			return roleDenied(actor, "back up the ledger: a backup holds every party's data, so an admin takes it")
+		}
+	case scopeImport:
+		if err := importer.Permitted(actor); err != nil {
+			return denied(DeniedRole, err)
 		}
 	case scopePartner:
 		if actor.Role.IsPartner() && !a.related(actor.Partner, r.PathValue("id")) {

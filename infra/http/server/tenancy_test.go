@@ -627,6 +627,29 @@ func TestTenancyMatrix(t *testing.T) {
 		"replayWebhookDelivery": webhookRow(e, status, http.StatusConflict, func(c caller) bool { return c.role == domain.RoleAdmin }),
 		"skipWebhookDelivery":   webhookRow(e, status, http.StatusConflict, func(c caller) bool { return c.role == domain.RoleAdmin }),
 		"createBackup":          unservedRow(func(c caller) bool { return c.role == domain.RoleAdmin }, RuleNoRoute, map[string]any{"to": "matrix"}),
+		"ledgerInfo":            anyPrincipal,
+		// Importing: admins and partners run it (200 with the summary),
+		// everyone else 403. A line naming a partner no caller is: each
+		// partner's import refuses it from the line alone, the admin's by
+		// the domain; nothing is appended either way.
+		"importHistory": func(t *testing.T, rt route) {
+			const line = `{"source":"s","ticket":"T-1","sourceId":"T-1/1","command":"openTicket","occurredAt":"2026-11-20T10:00:00Z",` +
+				`"actor":{"id":"x@elsewhere.example","role":"indirect_provider","partner":"elsewhere"},"data":{"customerId":"c","product":"azure","severity":"A","title":"t","contact":{"name":"X","email":"x@elsewhere.example"},"language":"en","locale":"en-GB"}}` + "\n"
+			for _, c := range callers {
+				want := http.StatusForbidden
+				switch {
+				case c.anon():
+					want = anonStatus
+				case c.role == domain.RoleAdmin || c.role.IsPartner():
+					want = http.StatusOK
+				}
+				r := refused(rt.method, rt.path, c, line)
+				status(r, want, rt.method+" "+rt.path+" by "+c.name)
+				if c.role.IsPartner() && !strings.Contains(string(r.body), string(domain.RuleImportOutsideTenancy)) {
+					t.Fatalf("import by %s: %s", c.name, r.body)
+				}
+			}
+		},
 	}
 	public := func(t *testing.T, rt route) {
 		for _, c := range callers {
