@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/partner"
+	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/http/client"
+	"github.com/ticketledger/ticketledger/infra/http/server"
+	"github.com/ticketledger/ticketledger/infra/webhook"
+)
+
+// TestTwoReplicasDeliverWebhooksOnce: two serve processes on one log (the
+// second through the first's KurrentDB endpoint), one webhook key: a
+// subscription made on one is delivered by exactly one of them, each
+// event once, and exactly one replica reports holding the lease.
+func TestTwoReplicasDeliverWebhooksOnce(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		seen[r.Header.Get("webhook-id")]++
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer rcv.Close()
+	dir := t.TempDir()
+	key := filepath.Join(t.TempDir(), "webhook.key")
+	creds := issueTokens(t, dir)
+	wh := []string{"--webhooks-allow-unsafe-targets", "--webhook-key", key}
+	baseA, _, logs := startServe(t, append([]string{"--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable"}, wh...)...)
+	waitReady(t, baseA)
+	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no kurrent address logged:\n%s", logs)
+	}
+	baseB, _, _ := startServe(t, append([]string{"--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", t.TempDir(), "--no-seal"}, wh...)...)
+	waitReady(t, baseB)
+
+	ctx := context.Background()
+	onB := client.New(baseB)
+	onB.Token = testAdminSecret
+	var sub webhook.WithSecret
+	if err := onB.Post(ctx, "/v1/webhooks", server.CreateWebhookBody{URL: rcv.URL, Types: []string{ticket.TypeOpened, ticket.TypeEscalated}}, &sub); err != nil {
+		t.Fatal(err)
+	}
+	onA := client.New(baseA)
+	onA.Token = testAdminSecret
+	a := onA.Target()
+	ops := app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
+	if _, err := a.RegisterPartner(ctx, ops, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.LinkCustomer(ctx, ops, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}); err != nil {
+		t.Fatal(err)
+	}
+	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
+	const tickets = 6
+	for i := range tickets {
+		if _, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, app.OpenTicket{OpenRequest: ticket.OpenRequest{
+			Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityB,
+			Title: fmt.Sprintf("VMs unreachable %d", i), Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter, Language: "en", Locale: "en-GB",
+			Contact: ticket.Contact{Name: "Ann", Email: "ann@p1.example", Organisation: "p1"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n >= tickets {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d deliveries arrived", n, tickets)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // a second dispatcher would deliver again by now
+	mu.Lock()
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("delivery %s arrived %d times", id, n)
+		}
+	}
+	if len(seen) != tickets {
+		t.Errorf("%d deliveries, want %d", len(seen), tickets)
+	}
+	mu.Unlock()
+	leaders := 0
+	for _, base := range []string{baseA, baseB} {
+		_, body := get(t, base+"/metrics")
+		if strings.Contains(string(body), "\nticketledger_webhook_dispatch_leader 1\n") {
+			leaders++
+		}
+	}
+	if leaders != 1 {
+		t.Errorf("%d replicas say they hold the dispatch lease, want 1", leaders)
+	}
+}
