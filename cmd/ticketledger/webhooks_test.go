@@ -19,6 +19,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/http/client"
 	"github.com/ticketledger/ticketledger/infra/http/server"
+	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/infra/webhook"
 )
 
@@ -108,5 +109,76 @@ func TestTwoReplicasDeliverWebhooksOnce(t *testing.T) {
 	}
 	if leaders != 1 {
 		t.Errorf("%d replicas say they hold the dispatch lease, want 1", leaders)
+	}
+}
+
+// webhooks create/list/deliveries/dead-letters/replay/skip against a
+// ledger whose dispatcher runs, with a receiver that refuses until told
+// otherwise.
+func TestWebhooksCommands(t *testing.T) {
+	e := newEnvWith(t, ledger.Config{Webhooks: &ledger.WebhookConfig{UnsafeTargets: true, Dispatcher: webhook.DispatcherConfig{
+		Poll: 20 * time.Millisecond, Attempts: 2, Backoff: 10 * time.Millisecond, Timeout: time.Second}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = e.l.Dispatcher.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	var mu sync.Mutex
+	up, got := false, 0
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !up {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		got++
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer rcv.Close()
+	e.seedPartner()
+
+	secret := e.ok(with(provider, "webhooks", "create", "--url", rcv.URL, "--type", "ticket.opened,sla.breached")...)
+	if !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("create printed %q, want the secret", secret)
+	}
+	list := e.ok(with(provider, "webhooks", "list")...)
+	contains(t, list, "contoso")
+	contains(t, list, "ticket.opened,sla.breached")
+	id := strings.Fields(strings.Split(list, "\n")[1])[0]
+	e.fails(exitInvalid, "webhook-type-unknown", with(provider, "webhooks", "create", "--url", rcv.URL, "--type", "ticket.note_added")...)
+	e.fails(exitRefused, "role-not-allowed", with(support, "webhooks", "list")...)
+	e.fails(exitNotFound, "subscription-not-found", with(provider, "webhooks", "deliveries", "wh_0000000000000000")...)
+
+	tk := e.openTicket()
+	var dead string
+	for deadline := time.Now().Add(10 * time.Second); dead == ""; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the refused delivery was never parked")
+		}
+		if out := e.ok(with(provider, "webhooks", "dead-letters", id)...); strings.Contains(out, tk) {
+			dead = strings.Fields(strings.Split(out, "\n")[1])[0]
+		}
+	}
+	out := e.ok(with(provider, "webhooks", "deliveries", id)...)
+	contains(t, out, "parked")
+	contains(t, out, "500")
+	e.fails(exitRefused, "role-not-allowed", with(provider, "webhooks", "replay", id, dead)...)
+	mu.Lock()
+	up = true
+	mu.Unlock()
+	e.ok("--token-file", e.adminFile, "webhooks", "replay", id, dead)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if out := e.ok(with(provider, "webhooks", "deliveries", id)...); strings.Contains(out, "delivered") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replayed delivery was never delivered")
+		}
+	}
+	e.fails(exitConflict, "delivery-not-parked", "--token-file", e.adminFile, "webhooks", "skip", id, dead)
+	mu.Lock()
+	defer mu.Unlock()
+	if got != 1 {
+		t.Errorf("the receiver took %d deliveries, want 1", got)
 	}
 }
