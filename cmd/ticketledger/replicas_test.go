@@ -19,6 +19,24 @@ import (
 	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
+// startReplicas starts two serve processes on one log, the second through
+// the first's KurrentDB endpoint (both with the flags extra), and returns
+// their API addresses once both are ready.
+func startReplicas(t *testing.T, extra ...string) (baseA, baseB string) {
+	t.Helper()
+	dir := t.TempDir()
+	creds := issueTokens(t, dir)
+	baseA, _, logs := startServe(t, append([]string{"--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable"}, extra...)...)
+	waitReady(t, baseA)
+	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no kurrent address logged:\n%s", logs)
+	}
+	baseB, _, _ = startServe(t, append([]string{"--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", t.TempDir(), "--no-seal"}, extra...)...)
+	waitReady(t, baseB)
+	return baseA, baseB
+}
+
 // TestTwoReplicasUnderConcurrentCommands: two serve processes on one log
 // (the second through the first's KurrentDB endpoint) take concurrent
 // commands on one ticket, each command sent to both replicas under one
@@ -27,16 +45,7 @@ import (
 // revision (and retried), and both replicas' read models converge on the
 // same ticket.
 func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
-	dir := t.TempDir()
-	creds := issueTokens(t, dir)
-	baseA, _, logs := startServe(t, "--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable")
-	waitReady(t, baseA)
-	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no kurrent address logged:\n%s", logs)
-	}
-	baseB, _, _ := startServe(t, "--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", t.TempDir(), "--no-seal")
-	waitReady(t, baseB)
+	baseA, baseB := startReplicas(t)
 
 	ctx := context.Background()
 	onA := client.New(baseA)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -38,18 +37,8 @@ func TestTwoReplicasDeliverWebhooksOnce(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer rcv.Close()
-	dir := t.TempDir()
 	key := filepath.Join(t.TempDir(), "webhook.key")
-	creds := issueTokens(t, dir)
-	wh := []string{"--webhooks-allow-unsafe-targets", "--webhook-key", key}
-	baseA, _, logs := startServe(t, append([]string{"--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable"}, wh...)...)
-	waitReady(t, baseA)
-	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no kurrent address logged:\n%s", logs)
-	}
-	baseB, _, _ := startServe(t, append([]string{"--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", t.TempDir(), "--no-seal"}, wh...)...)
-	waitReady(t, baseB)
+	baseA, baseB := startReplicas(t, "--webhooks-allow-unsafe-targets", "--webhook-key", key)
 
 	ctx := context.Background()
 	onB := client.New(baseB)

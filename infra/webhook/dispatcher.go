@@ -94,13 +94,14 @@ type Dispatcher struct {
 	lagFrom time.Time
 
 	// Held while leader; rebuilt on taking the lease.
-	lease   sync.Mutex // serialises appends to the dispatch stream
-	tail    tail
-	cp      eventstore.Position
-	leader  bool
-	dir     *directory
-	ledgers map[string]*ledgerOf
-	parties map[string][]string
+	lease    sync.Mutex // serialises appends to the dispatch stream
+	tail     tail
+	cp       eventstore.Position
+	markedAt time.Time // when this holder last appended a mark
+	leader   bool
+	dir      *directory
+	ledgers  map[string]*ledgerOf
+	parties  map[string][]string
 }
 
 // NewDispatcher returns a dispatcher; Run starts it.
@@ -264,15 +265,19 @@ func (d *Dispatcher) acquire(ctx context.Context) error {
 		mark, markAt = m, rec.Position
 	}
 	now := d.cfg.Now()
-	if rec != nil && mark.Holder == d.cfg.Holder && now.Before(mark.Until) && d.isLeader() {
-		d.tail = t
+	d.mu.Lock()
+	// ours: the last mark is this holder's and nobody appended since, so
+	// the state in memory is current.
+	ours := rec != nil && mark.Holder == d.cfg.Holder && d.dir != nil && d.tail == t
+	d.mu.Unlock()
+	if ours && now.Before(mark.Until) && d.isLeader() {
 		if mark.Until.Sub(now) < d.cfg.LeaseTTL/2 {
 			return d.renewLocked(ctx)
 		}
 		return nil
 	}
-	d.demote("another replica holds the lease, or it expired")
 	if rec != nil && mark.Holder != d.cfg.Holder && now.Before(mark.Until) {
+		d.demote("another replica holds the lease")
 		return nil // another replica delivers
 	}
 	head, err := d.cfg.Store.Head(ctx)
@@ -280,7 +285,17 @@ func (d *Dispatcher) acquire(ctx context.Context) error {
 		return err
 	}
 	if head.Commit == 0 || (rec != nil && head.Commit <= markAt) {
-		return nil // nothing new since the last mark: no need to hold the lease
+		d.demote("") // nothing new since the last mark: the lease may lapse
+		return nil
+	}
+	if ours { // its own lapsed lease, not taken since: take it up again as it stands
+		if err := d.renewLocked(ctx); err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.leader = d.tail != t // the mark went in
+		d.mu.Unlock()
+		return nil
 	}
 	cp := eventstore.Position{Commit: mark.Position, Prepare: mark.Prepare}
 	_, nt, err := d.j.append(ctx, webhook.DispatchStream, t, system,
@@ -296,7 +311,7 @@ func (d *Dispatcher) acquire(ctx context.Context) error {
 		return err
 	}
 	d.mu.Lock()
-	d.tail, d.cp, d.leader, d.dir, d.ledgers, d.parties = nt, cp, true, dir, ledgers, map[string][]string{}
+	d.tail, d.cp, d.leader, d.dir, d.ledgers, d.parties, d.markedAt = nt, cp, true, dir, ledgers, map[string][]string{}, now
 	d.mu.Unlock()
 	d.log.Info("webhook dispatch lease taken", "holder", d.cfg.Holder, "checkpoint", cp.Commit)
 	return nil
@@ -319,7 +334,9 @@ func (d *Dispatcher) markLocked(ctx context.Context, cp eventstore.Position) err
 	if err != nil {
 		return err
 	}
-	d.tail, d.cp = nt, cp
+	d.mu.Lock()
+	d.tail, d.cp, d.markedAt = nt, cp, d.cfg.Now()
+	d.mu.Unlock()
 	return nil
 }
 
@@ -428,8 +445,18 @@ func (d *Dispatcher) batch(ctx context.Context) (more bool, err error) {
 	if !d.isLeader() {
 		return false, nil
 	}
+	// The checkpoint is appended when the batch delivered something (or
+	// the lease wants renewing): a log of events no subscription takes
+	// costs no appends; a new holder reads them again, delivering nothing.
+	last := raw[len(raw)-1].Position
 	d.lease.Lock()
-	err = d.markLocked(ctx, raw[len(raw)-1].Position)
+	if len(items) > 0 || d.cfg.Now().Sub(d.markedAt) > d.cfg.LeaseTTL/2 {
+		err = d.markLocked(ctx, last)
+	} else {
+		d.mu.Lock()
+		d.cp = last
+		d.mu.Unlock()
+	}
 	d.lease.Unlock()
 	if err != nil || !d.isLeader() {
 		return false, err

@@ -19,7 +19,9 @@
 // (so two replicas cannot both take it), taken over once it has expired.
 // Every mark also carries the checkpoint (the position up to which every
 // delivery is settled), so a restart or a new holder resumes where the
-// last one stopped. A holder that lost its lease finds out at its next
+// last one stopped. Marks are appended only for batches that delivered
+// something and to renew the lease: events no subscription takes cost no
+// append, and a quiet log lets the lease lapse. A holder that lost its lease finds out at its next
 // append (a revision conflict) and stops.
 //
 // Events whose metadata says "imported": true (history imported from
