@@ -36,7 +36,7 @@ var (
 	testKey = webhook.Key{1, 2, 3, 4, 5, 6, 7, 8}
 )
 
-func openStore(t *testing.T, dir string) eventstore.Store {
+func openStore(t testing.TB, dir string) eventstore.Store {
 	t.Helper()
 	st, err := pebblestore.Open(dir, pebblestore.Options{})
 	if err != nil {
@@ -47,13 +47,13 @@ func openStore(t *testing.T, dir string) eventstore.Store {
 
 // tickets appends ticket events through the codec, like the service does.
 type tickets struct {
-	t     *testing.T
+	t     testing.TB
 	st    eventstore.Store
 	heads map[string]string
 	revs  map[string]uint64
 }
 
-func newTickets(t *testing.T, st eventstore.Store) *tickets {
+func newTickets(t testing.TB, st eventstore.Store) *tickets {
 	return &tickets{t: t, st: st, heads: map[string]string{}, revs: map[string]uint64{}}
 }
 
