@@ -37,6 +37,14 @@ func startReplicas(t *testing.T, extra ...string) (baseA, baseB string) {
 	return baseA, baseB
 }
 
+// annOpens is Ann's request (partner p1, for customer c1) titled title.
+func annOpens(title string) app.OpenTicket {
+	return app.OpenTicket{OpenRequest: ticket.OpenRequest{
+		Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityB,
+		Title: title, Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter, Language: "en", Locale: "en-GB",
+		Contact: ticket.Contact{Name: "Ann", Email: "ann@p1.example", Organisation: "p1"}}}
+}
+
 // TestTwoReplicasUnderConcurrentCommands: two serve processes on one log
 // (the second through the first's KurrentDB endpoint) take concurrent
 // commands on one ticket, each command sent to both replicas under one
@@ -59,10 +67,7 @@ func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
-	open, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, app.OpenTicket{OpenRequest: ticket.OpenRequest{
-		Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityB,
-		Title: "VMs unreachable", Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter, Language: "en", Locale: "en-GB",
-		Contact: ticket.Contact{Name: "Ann", Email: "ann@p1.example", Organisation: "p1"}}})
+	open, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, annOpens("VMs unreachable"))
 	if err != nil {
 		t.Fatal(err)
 	}

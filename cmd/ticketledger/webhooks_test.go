@@ -60,10 +60,7 @@ func TestTwoReplicasDeliverWebhooksOnce(t *testing.T) {
 	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
 	const tickets = 6
 	for i := range tickets {
-		if _, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, app.OpenTicket{OpenRequest: ticket.OpenRequest{
-			Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityB,
-			Title: fmt.Sprintf("VMs unreachable %d", i), Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter, Language: "en", Locale: "en-GB",
-			Contact: ticket.Contact{Name: "Ann", Email: "ann@p1.example", Organisation: "p1"}}}); err != nil {
+		if _, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, annOpens(fmt.Sprintf("VMs unreachable %d", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
