@@ -37,6 +37,18 @@ func startReplicas(t *testing.T, extra ...string) (baseA, baseB string) {
 	return baseA, baseB
 }
 
+// onboardP1 registers provider p1 serving customer c1 through target a.
+func onboardP1(t *testing.T, a *client.Target) {
+	t.Helper()
+	ctx, ops := context.Background(), app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
+	if _, err := a.RegisterPartner(ctx, ops, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.LinkCustomer(ctx, ops, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // annOpens is Ann's request (partner p1, for customer c1) titled title.
 func annOpens(title string) app.OpenTicket {
 	return app.OpenTicket{OpenRequest: ticket.OpenRequest{
@@ -59,13 +71,7 @@ func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
 	onA := client.New(baseA)
 	onA.Token = testAdminSecret
 	a := onA.Target()
-	ops := app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
-	if _, err := a.RegisterPartner(ctx, ops, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.LinkCustomer(ctx, ops, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}); err != nil {
-		t.Fatal(err)
-	}
+	onboardP1(t, a)
 	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
 	open, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, annOpens("VMs unreachable"))
 	if err != nil {

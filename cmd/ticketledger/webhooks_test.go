@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/http/client"
@@ -50,13 +49,7 @@ func TestTwoReplicasDeliverWebhooksOnce(t *testing.T) {
 	onA := client.New(baseA)
 	onA.Token = testAdminSecret
 	a := onA.Target()
-	ops := app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
-	if _, err := a.RegisterPartner(ctx, ops, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.LinkCustomer(ctx, ops, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}); err != nil {
-		t.Fatal(err)
-	}
+	onboardP1(t, a)
 	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
 	const tickets = 6
 	for i := range tickets {
