@@ -144,6 +144,7 @@ func flatten(v Ticket) []kv {
 		{"fraud.flagged", strconv.FormatBool(v.Fraud.Flagged)}, {"fraud.flags", itoa(v.Fraud.Flags)},
 		{"infoPending", strconv.FormatBool(v.InfoPending)}, {"notes", itoa(v.Notes)}, {"reopens", itoa(v.Reopens)},
 		{"resolvedAt", tpstr(v.ResolvedAt)}, {"closedAt", tpstr(v.ClosedAt)},
+		{"atRiskNoticedAt", tpstr(v.AtRiskNoticedAt)}, {"breachNoticedAt", tpstr(v.BreachNoticedAt)},
 	}
 	if d := v.Deadline; d != nil {
 		f = append(f, kv{"deadline.at", tstr(d.At)}, kv{"deadline.targetSeconds", strconv.FormatInt(d.TargetSeconds, 10)},
@@ -219,6 +220,13 @@ func describe(ev domain.Event) (summary, reason string) {
 		return "reopened the request", e.Reason
 	case ticket.Closed:
 		return "closed the request", e.Reason
+	case ticket.SLANoticed:
+		if e.Notice == ticket.NoticeAtRisk {
+			return fmt.Sprintf("at risk noticed at %s: the first-response deadline %s (%s, policy %s) is near with no response",
+				tstr(e.NoticedAt), tstr(e.Deadline.At), e.Deadline.Clock, e.Deadline.PolicyVersion), ""
+		}
+		return fmt.Sprintf("breach noticed at %s: the first-response deadline %s (%s, policy %s) passed with no response",
+			tstr(e.NoticedAt), tstr(e.Deadline.At), e.Deadline.Clock, e.Deadline.PolicyVersion), ""
 	case nil:
 		return "unknown event", ""
 	}

@@ -62,6 +62,7 @@ const (
 // replaced (an index into Tickets.hist, -1 for none).
 type dlRec struct {
 	at, from, target, setAt int64
+	setRec                  int64 // recorded-at of the event that set it
 	clock, calendar, class  uint32
 	severity, policy        uint32
 	prev                    int32
@@ -83,9 +84,14 @@ type rec struct {
 	closedAt            int64
 	lastEscalatedAt     int64
 	fraudFlaggedAt      int64
-	dl                  dlRec
-	lastRev             uint32
-	events              uint32
+	// riskNoticedAt and breachNoticedAt are when the ledger last recorded
+	// an SLA notice of each kind (ticket.sla_noticed); riskNoticedFor and
+	// breachNoticedFor the deadline instant each was for.
+	riskNoticedAt, breachNoticedAt   int64
+	riskNoticedFor, breachNoticedFor int64
+	dl                               dlRec
+	lastRev                          uint32
+	events                           uint32
 
 	partner, customer, product, severity           uint32
 	filedBy, filedByRole, filedByPartner, behalfOf uint32
@@ -125,6 +131,8 @@ type Tickets struct {
 	// providers maps a registered reseller to its indirect provider
 	// (interned ids), from partner.registered: the tenancy relation.
 	providers map[uint32]uint32
+	// onChange is told the id of every ticket an event changed (OnChange).
+	onChange func(id string)
 }
 
 var _ Projection = (*Tickets)(nil)
@@ -201,6 +209,19 @@ func (t *Tickets) fold(rec domain.Recorded) {
 		}
 	}
 	t.stats.Applied++
+	if t.onChange != nil {
+		t.onChange(id)
+	}
+}
+
+// OnChange registers fn to be told the id of every ticket an applied event
+// changed (the deadline watcher's feed), replacing any earlier fn. fn runs
+// under the model's write lock: it must return at once and must not call
+// the model.
+func (t *Tickets) OnChange(fn func(id string)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.onChange = fn
 }
 
 // addID adds a ticket record for id.
@@ -243,6 +264,7 @@ func (t *Tickets) open(r *rec, e *domain.Recorded, ev *ticket.Opened) {
 	}
 	if !ev.Deadline.At.IsZero() {
 		r.dl = t.dlOf(&ev.Deadline, causeOpened, r.openedAt)
+		r.dl.setRec = r.recAt
 		r.deadlineSet = true
 	}
 }
@@ -301,6 +323,7 @@ func (t *Tickets) change(r *rec, e *domain.Recorded) bool {
 			prev = -1
 		}
 		r.dl = t.dlOf(&ev.Deadline, causeSeverityChanged, occ)
+		r.dl.setRec = unixNano(e.Meta.RecordedAt)
 		r.dl.prev = prev
 		r.dl.breachedOnChange = ev.BreachedOnChange
 		r.deadlineSet = !ev.Deadline.At.IsZero()
@@ -348,6 +371,16 @@ func (t *Tickets) change(r *rec, e *domain.Recorded) bool {
 	case ticket.Closed:
 		r.status = stClosed
 		r.closedAt = occ
+	case ticket.SLANoticed:
+		at, dl := unixNano(ev.NoticedAt), unixNano(ev.Deadline.At)
+		if at == 0 {
+			at = occ
+		}
+		if ev.Notice == ticket.NoticeAtRisk {
+			r.riskNoticedAt, r.riskNoticedFor = at, dl
+		} else {
+			r.breachNoticedAt, r.breachNoticedFor = at, dl
+		}
 	default:
 		return false
 	}
@@ -364,9 +397,14 @@ func (r *rec) activeStatus() uint8 {
 	return stOpen
 }
 
+// ticketsSnapshotVersion is the Tickets snapshot format (3: deadlines keep
+// when they were recorded, tickets their SLA notices). An older snapshot is
+// refused and the model rebuilt from the log.
+const ticketsSnapshotVersion = 3
+
 // Snapshot writes the model and its position to w.
 func (t *Tickets) Snapshot(w io.Writer) error {
-	return t.snapshot(w, "ticketledger.tickets", 2, func(e *enc) {
+	return t.snapshot(w, "ticketledger.tickets", ticketsSnapshotVersion, func(e *enc) {
 		t.strs.encode(e)
 		e.uvarint(uint64(len(t.hist)))
 		for i := range t.hist {
@@ -387,7 +425,7 @@ func (t *Tickets) Restore(rd io.Reader) error {
 	d := newDec(rd)
 	n := &Tickets{clock: t.clock}
 	n.reset()
-	n.decodeHead(d, "ticketledger.tickets", 2)
+	n.decodeHead(d, "ticketledger.tickets", ticketsSnapshotVersion)
 	n.strs.decode(d)
 	nh := d.count(8)
 	if d.err == nil {
@@ -457,6 +495,7 @@ func encDL(e *enc, d *dlRec) {
 	e.varint(d.from)
 	e.varint(d.target)
 	e.varint(d.setAt)
+	e.varint(d.setRec)
 	e.uvarint(uint64(d.clock))
 	e.uvarint(uint64(d.calendar))
 	e.uvarint(uint64(d.class))
@@ -468,7 +507,7 @@ func encDL(e *enc, d *dlRec) {
 }
 
 func decDL(d *dec, x *dlRec) {
-	x.at, x.from, x.target, x.setAt = d.varint(), d.varint(), d.varint(), d.varint()
+	x.at, x.from, x.target, x.setAt, x.setRec = d.varint(), d.varint(), d.varint(), d.varint(), d.varint()
 	x.clock, x.calendar, x.class, x.severity, x.policy = d.u32(), d.u32(), d.u32(), d.u32(), d.u32()
 	x.prev = int32(d.varint())
 	x.cause = d.u8()
@@ -479,7 +518,8 @@ func encRec(e *enc, r *rec) {
 	e.uvarint(r.openedPos)
 	e.uvarint(r.lastPos - r.openedPos)
 	for _, v := range [...]int64{r.openedAt, r.recAt, r.updatedAt, r.updRecAt, r.respondedAt, r.respDeadlineAt,
-		r.respTarget, r.respCounted, r.resolvedAt, r.closedAt, r.lastEscalatedAt, r.fraudFlaggedAt} {
+		r.respTarget, r.respCounted, r.resolvedAt, r.closedAt, r.lastEscalatedAt, r.fraudFlaggedAt,
+		r.riskNoticedAt, r.breachNoticedAt, r.riskNoticedFor, r.breachNoticedFor} {
 		e.varint(v)
 	}
 	encDL(e, &r.dl)
@@ -503,7 +543,8 @@ func decRec(d *dec, r *rec) {
 	r.openedPos = d.uvarint()
 	r.lastPos = r.openedPos + d.uvarint()
 	for _, p := range [...]*int64{&r.openedAt, &r.recAt, &r.updatedAt, &r.updRecAt, &r.respondedAt, &r.respDeadlineAt,
-		&r.respTarget, &r.respCounted, &r.resolvedAt, &r.closedAt, &r.lastEscalatedAt, &r.fraudFlaggedAt} {
+		&r.respTarget, &r.respCounted, &r.resolvedAt, &r.closedAt, &r.lastEscalatedAt, &r.fraudFlaggedAt,
+		&r.riskNoticedAt, &r.breachNoticedAt, &r.riskNoticedFor, &r.breachNoticedFor} {
 		*p = d.varint()
 	}
 	decDL(d, &r.dl)

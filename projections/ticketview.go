@@ -59,6 +59,11 @@ type Ticket struct {
 	UpdatedRecordedAt time.Time  `json:"updatedRecordedAt"`
 	ResolvedAt        *time.Time `json:"resolvedAt,omitempty"`
 	ClosedAt          *time.Time `json:"closedAt,omitempty"`
+	// AtRiskNoticedAt and BreachNoticedAt are when the ledger last noticed,
+	// by itself, that the first-response deadline was at risk or had
+	// passed unanswered (ticket.sla_noticed): when the partner was told.
+	AtRiskNoticedAt *time.Time `json:"atRiskNoticedAt,omitempty"`
+	BreachNoticedAt *time.Time `json:"breachNoticedAt,omitempty"`
 	// Events counts the ticket's events; Revision is the stream revision
 	// and Position the global-log position of the last one.
 	Events   int    `json:"events"`
@@ -131,6 +136,7 @@ func (t *Tickets) view(r *rec) Ticket {
 		InfoPending: r.infoPending, Notes: int(r.notes), Reopens: int(r.reopens),
 		OpenedAt: fromNano(r.openedAt), RecordedAt: fromNano(r.recAt), UpdatedAt: fromNano(r.updatedAt),
 		UpdatedRecordedAt: fromNano(r.updRecAt), ResolvedAt: ptrTime(r.resolvedAt), ClosedAt: ptrTime(r.closedAt),
+		AtRiskNoticedAt: ptrTime(r.riskNoticedAt), BreachNoticedAt: ptrTime(r.breachNoticedAt),
 		Events: int(r.events), Revision: uint64(r.lastRev), Position: r.lastPos,
 	}
 	if r.deadlineSet {
@@ -159,14 +165,19 @@ func causeName(c uint8) string {
 }
 
 // Get returns the current state of ticket id.
-func (t *Tickets) Get(id string) (Ticket, bool) {
+func (t *Tickets) Get(id string) (Ticket, bool) { return readOne(t, id, t.view) }
+
+// readOne answers fn of ticket id under the read lock; false for a ticket
+// the model does not hold.
+func readOne[T any](t *Tickets, id string, fn func(*rec) T) (T, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	i, ok := t.ids.get(id)
 	if !ok {
-		return Ticket{}, false
+		var zero T
+		return zero, false
 	}
-	return t.view(t.at(int(i))), true
+	return fn(t.at(int(i))), true
 }
 
 // Order is the direction of a paged query.

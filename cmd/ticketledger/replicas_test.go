@@ -66,7 +66,6 @@ func annOpens(title string) app.OpenTicket {
 // same ticket.
 func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
 	baseA, baseB := startReplicas(t)
-
 	ctx := context.Background()
 	onA := client.New(baseA)
 	onA.Token = testAdminSecret
@@ -174,4 +173,55 @@ func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
 		t.Fatalf("the replicas disagree or miss notes: A %d notes at revision %d, B %d at %d; want %d",
 			views[0].Notes, views[0].Revision, views[1].Notes, views[1].Revision, notes)
 	}
+}
+
+// TestRevocationReachesTheOtherReplica: a token issued and then revoked
+// through replica A is accepted and then refused by replica B, which
+// learns both from the log (its registry follows the token streams), within
+// a bound: B refuses the token well within a second of A's answer.
+func TestRevocationReachesTheOtherReplica(t *testing.T) {
+	baseA, baseB := startReplicas(t)
+	ctx := context.Background()
+	admin := client.New(baseA)
+	admin.Token = testAdminSecret
+	var iss server.IssuedToken
+	if err := admin.Post(ctx, "/v1/tokens", server.IssueTokenBody{Role: string(domain.RoleAuditor), Name: "audrey@audit.example"}, &iss); err != nil {
+		t.Fatal(err)
+	}
+	onB := client.New(baseB)
+	onB.Token = iss.Secret
+	status := func() int {
+		var ce *client.Error
+		if err := onB.Get(ctx, "/v1/tickets", nil, nil); errors.As(err, &ce) {
+			return ce.Problem.Status
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 200
+	}
+	waitStatus := func(want int, within time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for status() != want {
+			if time.Since(start) > within {
+				t.Fatalf("replica B still does not answer %d %v after the change on A", want, within)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+	waitStatus(200, 10*time.Second) // B learns the issued token
+
+	var rev server.RevokedToken
+	if err := admin.Post(ctx, "/v1/tokens/"+iss.TokenID+"/revocation", server.RevokeTokenBody{Reason: "left the audit firm"}, &rev); err != nil || !rev.Revoked {
+		t.Fatalf("revoke on A: %+v, %v", rev, err)
+	}
+	onA := client.New(baseA)
+	onA.Token = iss.Secret
+	var ce *client.Error
+	if err := onA.Get(ctx, "/v1/tickets", nil, nil); !errors.As(err, &ce) || ce.Problem.Status != 401 {
+		t.Fatalf("A accepts the token it revoked: %v", err)
+	}
+	took := waitStatus(401, time.Second)
+	t.Logf("replica B refused the revoked token %v after A's answer", took)
 }

@@ -136,6 +136,11 @@ openssl genpkey -algorithm ed25519 -out ledger.key). Every --seal-interval
 while events arrive, and at shutdown, a signed tree head is appended to the
 log and written to --head-file (default DATA.head beside the data directory).
 
+While it runs, serve watches the first-response deadline of every open,
+unanswered ticket and records ticket.sla_noticed (at_risk, breached) as the
+ledger itself within about a second of each instant — once, whatever the
+number of replicas; deadlines missed while it was down are noticed at start.
+
 --demo fills an empty ledger with --demo-tickets tickets of realistic history;
 without a key it generates one beside the data directory (DATA.signing-key).
 
@@ -299,6 +304,9 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	defer stopRunner()
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- l.Runner.Run(runCtx) }()
+	go l.FollowTokens(runCtx) // tokens issued and revoked on other replicas
+	watcherDone := make(chan struct{})
+	go func() { l.Watcher.Run(runCtx); close(watcherDone) }() // SLA notices, once the projections are ready
 	webhooksDone := make(chan struct{})
 	if l.Dispatcher != nil {
 		// Webhooks are delivered off the command path, by the replica
@@ -308,8 +316,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	} else {
 		close(webhooksDone)
 	}
-	stopProjections = func() { stopRunner(); <-runnerDone; <-webhooksDone }
-	go followLedgerTokens(runCtx, l, log)
+	stopProjections = func() { stopRunner(); <-runnerDone; <-watcherDone; <-webhooksDone }
 
 	var shuttingDown atomic.Bool
 	handler, err := l.APIHandler(func(context.Context) error {
@@ -413,6 +420,7 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	if err := <-runnerDone; err != nil && !errors.Is(err, context.Canceled) {
 		log.Warn("projections stopped with an error", "err", err)
 	}
+	<-watcherDone // no notice is appended once the store closes
 	closed = true
 	if err := l.Close(); err != nil {
 		log.Error("close", "err", err)

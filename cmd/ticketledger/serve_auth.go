@@ -111,17 +111,3 @@ func (s *serveCmd) provisionTokens(ctx context.Context, c *cobra.Command, l *led
 	fmt.Fprintf(c.ErrOrStderr(), "admin token written to %s (mode 0600): ticketledger --token-file %s tokens create ...\n", file, file)
 	return secret, nil
 }
-
-// followLedgerTokens keeps the token registry following the store (tokens issued
-// or revoked by other replicas), restarting the subscription after errors.
-func followLedgerTokens(ctx context.Context, l *ledger.Ledger, log *slog.Logger) {
-	for ctx.Err() == nil {
-		if err := l.Tokens.Registry().Follow(ctx, l.Raw, nil); err != nil && ctx.Err() == nil {
-			log.Warn("token registry subscription failed: retrying", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
-	}
-}

@@ -123,6 +123,8 @@ func viewPairs(v projections.AsOfView, asOf bool, f render.Format) [][2]string {
 			add(unitHeader("time to first response", "seconds", f), counted)
 		}
 	}
+	add("at risk noticed at", fmtTimePtr(t.AtRiskNoticedAt))
+	add("breach noticed at", fmtTimePtr(t.BreachNoticedAt))
 	if t.Escalations.Count > 0 {
 		add("escalations", fmt.Sprintf("%d (level %d)", t.Escalations.Count, t.Escalations.Level))
 	}

@@ -115,6 +115,12 @@ func (r RiskThreshold) AtRisk(at time.Time, target time.Duration, now time.Time)
 	return !now.After(at) && at.Sub(now) <= r.Window(target)
 }
 
+// AtRiskFrom is the first instant at which d is at risk under r: Window
+// before d.At (d.At itself when the window is negative or zero).
+func (d Deadline) AtRiskFrom(r RiskThreshold) time.Time {
+	return d.At.Add(-max(r.Window(d.Target), 0))
+}
+
 // AtRisk is RiskThreshold.AtRisk for d.
 func (d Deadline) AtRisk(now time.Time, r RiskThreshold) bool { return r.AtRisk(d.At, d.Target, now) }
 

@@ -26,6 +26,9 @@ const (
 	TypeResolved              = "ticket.resolved"
 	TypeReopened              = "ticket.reopened"
 	TypeClosed                = "ticket.closed"
+	// TypeSLANoticed: the ledger noticed by itself that the first-response
+	// deadline in force is at risk or passed unanswered (NoticeSLA).
+	TypeSLANoticed = "ticket.sla_noticed"
 )
 
 // StreamPrefix is the category of ticket streams: "ticket-" + ticket id.
@@ -251,6 +254,28 @@ type Closed struct {
 	Reason string `json:"reason"`
 }
 
+// SLA notice kinds (SLANoticed.Notice). Persisted: never rename a value.
+const (
+	// NoticeAtRisk: the deadline in force is near (sla.GaugeRisk) and no
+	// first response is recorded.
+	NoticeAtRisk = "at_risk"
+	// NoticeBreached: the deadline in force passed with no first response.
+	NoticeBreached = "breached"
+)
+
+// SLANoticed: the ledger itself (role system) noticed that the
+// first-response deadline in force is at risk or has passed with no
+// response, which no command causes. Deadline is that promise as the ticket
+// holds it (its at, clock, calendar, target and policyVersion); NoticedAt
+// is when the ledger noticed (also the event's occurred-at), the instant a
+// dispute can show the partner was told — later than Deadline.At when the
+// ledger was down at the deadline.
+type SLANoticed struct {
+	Notice    string       `json:"notice"` // NoticeAtRisk or NoticeBreached
+	Deadline  sla.Deadline `json:"deadline"`
+	NoticedAt time.Time    `json:"noticedAt"`
+}
+
 // EventType implementations: the persisted names above.
 func (Opened) EventType() string                 { return TypeOpened }
 func (RedirectedToISV) EventType() string        { return TypeRedirectedToISV }
@@ -268,3 +293,4 @@ func (Reassigned) EventType() string             { return TypeReassigned }
 func (Resolved) EventType() string               { return TypeResolved }
 func (Reopened) EventType() string               { return TypeReopened }
 func (Closed) EventType() string                 { return TypeClosed }
+func (SLANoticed) EventType() string             { return TypeSLANoticed }

@@ -22,5 +22,6 @@ func Specs() []domain.EventSpec {
 		{Type: TypeResolved, Version: 1, New: func() domain.Event { return &Resolved{} }},
 		{Type: TypeReopened, Version: 1, New: func() domain.Event { return &Reopened{} }},
 		{Type: TypeClosed, Version: 1, New: func() domain.Event { return &Closed{} }},
+		{Type: TypeSLANoticed, Version: 1, New: func() domain.Event { return &SLANoticed{} }},
 	}
 }

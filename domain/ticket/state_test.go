@@ -135,5 +135,5 @@ func TestWindowOption(t *testing.T) {
 }
 
 func TestSpecs(t *testing.T) {
-	domaintest.CheckSpecs(t, Specs(), 16, known)
+	domaintest.CheckSpecs(t, Specs(), 17, known)
 }

@@ -58,6 +58,9 @@ type Ticket struct {
 	respondedAt time.Time
 	met         bool
 
+	// notices are the SLA notices recorded, oldest first.
+	notices []SLANoticed
+
 	escalations []string // reasons, in order
 	disputes    map[string]dispute
 	fraud       bool
@@ -115,7 +118,7 @@ func known(e domain.Event) bool {
 	switch e.(type) {
 	case Opened, RedirectedToISV, FirstResponseRecorded, SeverityChanged, Escalated, InfoRequested, InfoProvided,
 		BillingDisputeOpened, BillingDisputeResolved, FraudFlagged, FraudCleared, NoteAdded, Reassigned,
-		Resolved, Reopened, Closed:
+		Resolved, Reopened, Closed, SLANoticed:
 		return true
 	}
 	return false
@@ -167,6 +170,8 @@ func (t *Ticket) apply(e domain.Event) {
 		t.status = StatusOpen
 	case Closed:
 		t.status = StatusClosed
+	case SLANoticed:
+		t.notices = append(t.notices, e)
 	}
 }
 

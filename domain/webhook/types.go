@@ -8,12 +8,8 @@ import (
 	"github.com/ticketledger/ticketledger/domain/ticket"
 )
 
-// TypeSLANoticed is the ticket event of an SLA notice, with the payload
-// field "notice" ("at_risk" or "breached"). It is matched by name: the
-// notice is recorded by the SLA notices, which own the event.
-const TypeSLANoticed = "ticket.sla_noticed"
-
-// Subscription types beyond the ticket event names: the two SLA notices.
+// Subscription types beyond the ticket event names: the two SLA notices,
+// ticket.sla_noticed with notice at_risk or breached.
 const (
 	TypeSLAAtRisk   = "sla.at_risk"
 	TypeSLABreached = "sla.breached"
@@ -33,11 +29,11 @@ func Types() []string {
 // eventType (with notice, the "notice" field of an SLA notice) is
 // delivered as, and whether there is one.
 func SubscriptionType(eventType, notice string) (string, bool) {
-	if eventType == TypeSLANoticed {
+	if eventType == ticket.TypeSLANoticed {
 		switch notice {
-		case "at_risk":
+		case ticket.NoticeAtRisk:
 			return TypeSLAAtRisk, true
-		case "breached":
+		case ticket.NoticeBreached:
 			return TypeSLABreached, true
 		}
 		return "", false

@@ -11,6 +11,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/app/apptest"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
@@ -19,9 +20,9 @@ import (
 var (
 	now0     = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	system   = domain.Actor{ID: "onboarding", Role: domain.RoleSystem}
-	provider = domain.Actor{ID: "alice@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
+	provider = apptest.Provider
 	reseller = domain.Actor{ID: "rob@r1.example", Role: domain.RoleIndirectReseller, Partner: "r1"}
-	vendor   = domain.Actor{ID: "vera@vendor.example", Role: domain.RoleVendorSupport}
+	vendor   = apptest.Vendor
 	auditor  = domain.Actor{ID: "audrey@audit.example", Role: domain.RoleAuditor}
 )
 
@@ -96,9 +97,7 @@ func setupOn(t *testing.T, st eventstore.Store) *fixture {
 	t.Helper()
 	f := &fixture{store: &hookStore{Store: st}, now: now0}
 	f.svc = f.service(t, f.store, app.Config{})
-	ctx := context.Background()
-	must(t)(f.svc.RegisterPartner(ctx, app.Command{Actor: system}, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "support@p1.example"}))
-	must(t)(f.svc.LinkCustomer(ctx, app.Command{Actor: system}, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}))
+	apptest.Onboard(t, f.svc, system)
 	return f
 }
 
@@ -114,15 +113,7 @@ func (f *fixture) service(t *testing.T, st eventstore.Store, cfg app.Config) *ap
 	return svc
 }
 
-func must(t *testing.T) func(app.Result, error) app.Result {
-	return func(r app.Result, err error) app.Result {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-}
+var must = apptest.Must
 
 func openReq() app.OpenTicket {
 	return app.OpenTicket{OpenRequest: ticket.OpenRequest{

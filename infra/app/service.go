@@ -277,6 +277,8 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 		}
 		if dl := deadlineOf(ev); dl != nil {
 			metas[i].PolicyVersion = dl.PolicyVersion
+		} else if n, ok := ev.(ticket.SLANoticed); ok {
+			metas[i].PolicyVersion = n.Deadline.PolicyVersion // the policy that set the deadline noticed
 		}
 	}
 	p, ar, err := s.appendTo(ctx, l, d.events, metas)

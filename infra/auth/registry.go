@@ -38,6 +38,10 @@ type Registry struct {
 	byHash map[[sha256.Size]byte]*entry
 	byID   map[string]*entry
 	pos    eventstore.Position // last $all position applied from the store
+	// live is true while Follow's subscription is caught up and running;
+	// downSince is when it last was not (the registry's creation at first).
+	live      bool
+	downSince time.Time
 }
 
 type entry struct {
@@ -58,7 +62,7 @@ func NewRegistry(now func() time.Time) *Registry {
 	if now == nil {
 		now = time.Now
 	}
-	return &Registry{now: now, byHash: map[[sha256.Size]byte]*entry{}, byID: map[string]*entry{}}
+	return &Registry{now: now, byHash: map[[sha256.Size]byte]*entry{}, byID: map[string]*entry{}, downSince: now()}
 }
 
 // TokenFilter selects the token streams of $all.
@@ -241,6 +245,7 @@ func (r *Registry) Follow(ctx context.Context, store eventstore.Store, caughtUp 
 		return fmt.Errorf("token registry: subscribe: %w", err)
 	}
 	defer sub.Close()
+	defer r.setLive(false)
 	for {
 		m, err := sub.Next()
 		if err != nil {
@@ -251,6 +256,7 @@ func (r *Registry) Follow(ctx context.Context, store eventstore.Store, caughtUp 
 		}
 		switch {
 		case m.CaughtUp:
+			r.setLive(true)
 			if caughtUp != nil {
 				caughtUp()
 				caughtUp = nil
@@ -261,6 +267,24 @@ func (r *Registry) Follow(ctx context.Context, store eventstore.Store, caughtUp 
 			}
 		}
 	}
+}
+
+func (r *Registry) setLive(live bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.live && !live {
+		r.downSince = r.now()
+	}
+	r.live = live
+}
+
+// Following reports whether Follow is caught up with the token streams and
+// running (live), else since when it has not been: while it is down, a
+// token revoked on another replica is not refused here.
+func (r *Registry) Following() (live bool, downSince time.Time) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.live, r.downSince
 }
 
 // HasAdmin reports whether an admin token is active now (issued, not

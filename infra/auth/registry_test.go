@@ -155,10 +155,16 @@ func TestReplicaFollows(t *testing.T) {
 	if _, err := replica.Lookup(before.Secret); err != nil {
 		t.Fatalf("loaded token: %v", err)
 	}
+	if live, since := replica.Following(); live || !since.Equal(t0) {
+		t.Fatalf("before Follow: live %v, down since %v; want down since the registry was made (%v)", live, since, t0)
+	}
 	caught := make(chan struct{})
 	done := make(chan error, 1)
 	go func() { done <- replica.Follow(ctx, st, func() { close(caught) }) }()
 	<-caught
+	if live, _ := replica.Following(); !live {
+		t.Fatal("caught up, but Following says the subscription is down")
+	}
 
 	after, err := toks.Issue(ctx, adminActor, IssueRequest{Role: domain.RoleVendorSupport, Name: "eng"})
 	if err != nil {
@@ -169,9 +175,13 @@ func TestReplicaFollows(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { _, err := replica.Lookup(before.Secret); return errors.Is(err, ErrRevoked) }, "revocation reaches the replica")
+	clk.set(t0.Add(time.Minute))
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Follow: %v", err)
+	}
+	if live, since := replica.Following(); live || !since.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("after Follow ended: live %v, down since %v; want down since %v", live, since, t0.Add(time.Minute))
 	}
 
 	// Loading again resumes where it stopped and changes nothing.

@@ -56,6 +56,7 @@ func samples() []domain.Event {
 		ticket.Resolved{Resolution: "rebooted"},
 		ticket.Reopened{Reason: "again"},
 		ticket.Closed{Reason: "done"},
+		ticket.SLANoticed{Notice: ticket.NoticeBreached, Deadline: d, NoticedAt: time.Date(2026, 3, 2, 11, 0, 1, 0, time.UTC)},
 		partner.Registered{PartnerID: "p1", Name: "Partner One", Role: string(domain.RoleIndirectProvider), Email: "support@p1.example"},
 		partner.CustomerLinked{CustomerID: "c1", Name: "Contoso", Domain: "contoso.onmicrosoft.com", AdminRights: true},
 		partner.SupportPlanRecorded{PlanID: "pl1", Kind: partner.PlanASfP, Reference: "ASFP-1", ValidFrom: t0},

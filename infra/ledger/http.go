@@ -93,6 +93,9 @@ func (l *Ledger) Ready(ctx context.Context) error {
 	default:
 		return errors.New("projections are catching up with the log")
 	}
+	if err := l.tokensBehind(); err != nil {
+		return err
+	}
 	if l.Head == nil {
 		return nil
 	}
@@ -176,4 +179,40 @@ func (b backuper) Backup(ctx context.Context, body server.BackupBody) (server.Ba
 	}
 	return server.BackupView{Dir: dir, TakenAt: m.TakenAt, Head: m.Head, TreeSize: m.TreeSize, TreeRoot: m.TreeRoot,
 		Checkpoint: m.Checkpoint, Snapshot: m.Snapshot, SubjectKeys: m.SubjectKeys, Bytes: m.Bytes}, nil
+}
+
+// TokenFollowGrace is how long the token registry's subscription may be
+// down (FollowTokens retrying) before Ready reports the replica not ready:
+// past it, a token revoked on another replica might still be accepted
+// here, so a load balancer should stop sending requests.
+const TokenFollowGrace = 5 * time.Second
+
+// FollowTokens keeps the token registry following the token streams of the
+// store (tokens issued or revoked through any replica) until ctx ends,
+// resubscribing a second after an error. While it runs, Ready fails when
+// the subscription has been down for more than TokenFollowGrace.
+func (l *Ledger) FollowTokens(ctx context.Context) {
+	l.followsTokens.Store(true)
+	defer l.followsTokens.Store(false)
+	for ctx.Err() == nil {
+		if err := l.Tokens.Registry().Follow(ctx, l.Raw, nil); err != nil && ctx.Err() == nil {
+			l.log.Warn("token registry subscription failed: retrying", "err", err, "after", time.Second)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// tokensBehind says why the token registry may miss revocations, or nil.
+func (l *Ledger) tokensBehind() error {
+	if !l.followsTokens.Load() {
+		return nil
+	}
+	live, since := l.Tokens.Registry().Following()
+	if down := l.Now().Sub(since); !live && down > TokenFollowGrace {
+		return fmt.Errorf("token revocations from other replicas are not arriving (subscription down for %s)", down.Round(time.Second))
+	}
+	return nil
 }

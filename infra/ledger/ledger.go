@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +49,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/metrics"
 	"github.com/ticketledger/ticketledger/infra/projector"
+	"github.com/ticketledger/ticketledger/infra/slawatch"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/subjects"
@@ -165,6 +167,9 @@ type Ledger struct {
 	Audit   *projections.Audit
 	// Runner keeps the read models up to date (Run) and snapshots them.
 	Runner *projector.Runner
+	// Watcher records SLA notices as deadlines pass (serve runs it:
+	// Watcher.Run), fed by Tickets once Runner is ready.
+	Watcher *slawatch.Watcher
 	// Registry holds every metric of the process; Metrics the process
 	// counters (HTTP, appends).
 	Registry *prometheus.Registry
@@ -205,6 +210,8 @@ type Ledger struct {
 
 	cfg Config
 	log *slog.Logger
+	// followsTokens is true while FollowTokens runs.
+	followsTokens atomic.Bool
 }
 
 // Open opens the store and builds everything on top of it. The read models
@@ -329,6 +336,15 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if err != nil {
 		l.Raw.Close()
 		return nil, fmt.Errorf("projections: %w", err)
+	}
+
+	l.Watcher, err = slawatch.New(slawatch.Options{
+		Source: l.Tickets, Service: l.Service, Actor: auth.Internal().Actor(), Ready: l.Runner.Ready(),
+		Now: now, Logger: log, Noticed: l.Metrics.SLANoticed,
+	})
+	if err != nil {
+		l.Raw.Close()
+		return nil, err
 	}
 
 	if cfg.NewKeyDir != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
 
@@ -50,6 +51,7 @@ type Metrics struct {
 	headPosted   prometheus.Counter
 	headFailed   prometheus.Counter
 	headDropped  prometheus.Counter
+	slaNotices   *prometheus.CounterVec
 }
 
 // New creates the process metrics and registers them on reg. It panics if a
@@ -76,8 +78,14 @@ func New(reg prometheus.Registerer) *Metrics {
 			"Failed attempts to post a signed tree head to --head-post-url (network error or non-2xx answer; each retry counts)."),
 		headDropped: counter("head_posts_dropped_total",
 			"Signed tree heads never delivered to --head-post-url: attempts exhausted, superseded by a newer head, or pushed out of a full queue."),
+		slaNotices: counterVec("sla_notices_total",
+			"SLA notices (ticket.sla_noticed) this process recorded, by notice (at_risk, breached); a notice another replica recorded first is not counted here.",
+			"notice"),
 	}
-	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur, m.denied, m.authDenied, m.headPosted, m.headFailed, m.headDropped)
+	for _, n := range []string{ticket.NoticeAtRisk, ticket.NoticeBreached} {
+		m.slaNotices.WithLabelValues(n) // present at 0 from the start
+	}
+	reg.MustRegister(m.httpRequests, m.httpDuration, m.appendDur, m.denied, m.authDenied, m.headPosted, m.headFailed, m.headDropped, m.slaNotices)
 	return m
 }
 
@@ -105,6 +113,14 @@ func histogramVec(name, help string, buckets []float64, labels ...string) *prome
 // counter is a counter of the ledger's namespace, without labels.
 func counter(name, help string) prometheus.Counter {
 	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help})
+}
+
+// SLANoticed counts an SLA notice of kind (at_risk, breached) recorded by
+// this process.
+func (m *Metrics) SLANoticed(kind string) {
+	if m != nil {
+		m.slaNotices.WithLabelValues(kind).Inc()
+	}
 }
 
 // HeadPosted counts a signed tree head delivered to the head post URL.

@@ -343,7 +343,7 @@ func TestMetricNamesLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 23 {
+	if len(mfs) != 24 {
 		t.Errorf("only %d metric families", len(mfs))
 	}
 	for _, mf := range mfs {
@@ -353,7 +353,8 @@ func TestMetricNamesLint(t *testing.T) {
 		for _, mm := range mf.Metric {
 			for _, l := range mm.Label {
 				switch l.GetName() {
-				case "severity", "product", "route", "method", "code", "category", "outcome", "projection":
+				case "severity", "product", "route", "method", "code", "category", "outcome", "projection",
+					"notice": // at_risk or breached
 				default:
 					t.Errorf("%s has unexpected label %s", mf.GetName(), l.GetName())
 				}
@@ -472,4 +473,23 @@ func TestAuthDeniedCounter(t *testing.T) {
 	if got := testutil.ToFloat64(m.authDenied.WithLabelValues("none", "missing")); got != 1 {
 		t.Fatalf("none/missing = %v, want 1", got)
 	}
+}
+
+func TestSLANoticesByKind(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	m.SLANoticed("breached")
+	m.SLANoticed("breached")
+	m.SLANoticed("at_risk")
+	want := `
+# HELP ticketledger_sla_notices_total SLA notices (ticket.sla_noticed) this process recorded, by notice (at_risk, breached); a notice another replica recorded first is not counted here.
+# TYPE ticketledger_sla_notices_total counter
+ticketledger_sla_notices_total{notice="at_risk"} 1
+ticketledger_sla_notices_total{notice="breached"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ticketledger_sla_notices_total"); err != nil {
+		t.Error(err)
+	}
+	var nilM *Metrics
+	nilM.SLANoticed("breached") // records nothing, does not panic
 }

@@ -93,11 +93,9 @@ func (k *tickets) appendRaw(id string, d eventstore.EventData) {
 	k.revs[id] = res.NextRevision
 }
 
-// notice appends an SLA notice the way the notices record it (by name).
+// notice appends an SLA notice, as the deadline watcher records it.
 func (k *tickets) notice(id, notice string) {
-	data, _ := json.Marshal(map[string]any{"notice": notice, "deadline": time.Now().UTC(), "noticedAt": time.Now().UTC()})
-	meta, _ := json.Marshal(domain.Meta{EventID: uuid.New(), Actor: domain.Actor{ID: "ticketledger", Role: domain.RoleSystem}, OccurredAt: time.Now(), RecordedAt: time.Now()})
-	k.appendRaw(id, eventstore.EventData{ID: uuid.New(), Type: "ticket.sla_noticed", ContentType: "application/json", Data: data, Metadata: meta})
+	k.add(id, ticket.SLANoticed{Notice: notice, NoticedAt: time.Now().UTC()})
 }
 
 // imported appends an escalation whose metadata marks it imported.

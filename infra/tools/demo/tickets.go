@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
 )
@@ -41,6 +42,7 @@ type tk struct {
 	locale   string
 	opened   time.Time
 	deadline time.Time
+	dl       sla.Deadline // the opening's deadline, when it set one
 	// backlog: filed recently in English with severity preset, not
 	// answered by now.
 	backlog bool
@@ -250,9 +252,10 @@ func (g *gen) open(k *tk, at time.Time) error {
 	k.id, k.severity = res.TicketID, in.Severity
 	k.deadline = at.Add(8 * time.Hour)
 	if res.Deadline != nil {
-		k.deadline = res.Deadline.At
+		k.deadline, k.dl = res.Deadline.At, *res.Deadline
 	}
 	if k.backlog {
+		g.noticeBreach(k) // those past their deadline by now
 		if g.chance(0.5) {
 			g.schedule(k, "reassign", g.vendor(), g.after(at, 10*time.Minute, 0.5, sc), time.Time{}, func(cmd app.Command) (app.Result, error) {
 				return g.t.Act(g.ctx, cmd, k.id, ticket.Reassignment{To: pick(g, queues), Reason: "triage"})
@@ -320,6 +323,7 @@ func (g *gen) plan(k *tk, sc int) {
 	}
 
 	// Before the first response: triage reassignment, severity change.
+	sevChanged := false
 	if sc == scNotes || (sc < 0 && g.chance(0.35)) {
 		at := t0.Add(time.Duration((0.05 + 0.25*g.rnd.Float64()) * float64(respond.Sub(t0))))
 		q := pick(g, queues)
@@ -340,11 +344,16 @@ func (g *gen) plan(k *tk, sc int) {
 		g.schedule(k, "severity", pa, at, time.Time{}, func(cmd app.Command) (app.Result, error) {
 			return g.t.Act(g.ctx, cmd, id, ticket.SeverityChange{To: sev, Reason: reason})
 		})
+		sevChanged = true
 		// Support reacts to the new target: an upgrade brings the response
 		// forward (the deadline is recomputed from the creation).
 		if r := float64(targets[sev]) / float64(targets[k.severity]); r < 1 {
 			respond = maxTime(at.Add(time.Duration(5+g.rnd.IntN(20))*time.Minute), t0.Add(time.Duration(r*float64(respond.Sub(t0)))))
 		}
+	}
+
+	if respond.After(k.deadline) && !sevChanged {
+		g.noticeBreach(k)
 	}
 
 	// The first response itself: recorded, possibly entered late, or an
@@ -526,6 +535,20 @@ func (g *gen) scheduleClear(k *tk, flagAt, before time.Time, sc int) {
 	}
 	g.schedule(k, "fraud-clear", g.vendor(), at, time.Time{}, func(cmd app.Command) (app.Result, error) {
 		return g.t.Act(g.ctx, cmd, k.id, ticket.FraudClearance{Reason: "card holder confirmed the purchase; false positive"})
+	})
+}
+
+// noticeBreach records the breach notice of k's opening deadline a second
+// after it passed, as the ledger's deadline watcher would have (with
+// noticedAt the ledger's now). Not over the API: no request acts as the
+// system. Dropped, like every step, when the deadline is still ahead.
+func (g *gen) noticeBreach(k *tk) {
+	if g.opts.OverAPI || k.dl.At.IsZero() {
+		return
+	}
+	d := k.dl
+	g.schedule(k, "sla-breach-noticed", systemActor, d.At.Add(time.Second), time.Time{}, func(cmd app.Command) (app.Result, error) {
+		return g.t.Act(g.ctx, cmd, k.id, ticket.SLANotice{Notice: ticket.NoticeBreached, Deadline: d})
 	})
 }
 
