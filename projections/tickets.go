@@ -98,6 +98,7 @@ type rec struct {
 	locale, language, class, context               uint32
 	channel, route, assignee, responder            uint32
 	isv, respSeverity, respClock                   uint32
+	title                                          uint32
 	// provider and reseller are the other parties to the ticket besides
 	// the filing partner: the filer's indirect provider and the reseller
 	// whose customer a provider filed for (0: none).
@@ -192,6 +193,7 @@ func (t *Tickets) fold(rec domain.Recorded) {
 		r.provider = t.providers[r.partner] // the event names no provider: the filer's, as registered
 		r.product = t.strs.id(string(ticket.ProductMarketplace))
 		r.isv = t.strs.id(ev.ISV)
+		r.title = t.strs.id(ev.Title)
 	default:
 		i, ok := t.ids.get(id)
 		if !ok {
@@ -259,6 +261,7 @@ func (t *Tickets) open(r *rec, e *domain.Recorded, ev *ticket.Opened) {
 	r.class, r.context = t.strs.id(string(ev.Class)), t.strs.id(string(ev.Context))
 	r.channel, r.route = t.strs.id(string(ev.Channel)), t.strs.id(string(ev.Route))
 	r.locale, r.language = t.strs.id(ev.Locale), t.strs.id(ev.Language)
+	r.title = t.strs.id(ev.Title)
 	if r.behalfOf == 0 {
 		r.behalfOf = r.customer
 	}
@@ -397,10 +400,10 @@ func (r *rec) activeStatus() uint8 {
 	return stOpen
 }
 
-// ticketsSnapshotVersion is the Tickets snapshot format (3: deadlines keep
-// when they were recorded, tickets their SLA notices). An older snapshot is
-// refused and the model rebuilt from the log.
-const ticketsSnapshotVersion = 3
+// ticketsSnapshotVersion is the Tickets snapshot format (4: deadlines keep
+// when they were recorded, tickets their SLA notices and their titles). An
+// older snapshot is refused and the model rebuilt from the log.
+const ticketsSnapshotVersion = 4
 
 // Snapshot writes the model and its position to w.
 func (t *Tickets) Snapshot(w io.Writer) error {
@@ -525,7 +528,7 @@ func encRec(e *enc, r *rec) {
 	encDL(e, &r.dl)
 	for _, v := range [...]uint32{r.lastRev, r.events, r.partner, r.customer, r.product, r.severity,
 		r.filedBy, r.filedByRole, r.filedByPartner, r.behalfOf, r.locale, r.language, r.class, r.context,
-		r.channel, r.route, r.assignee, r.responder, r.isv, r.respSeverity, r.respClock, r.provider, r.reseller,
+		r.channel, r.route, r.assignee, r.responder, r.isv, r.respSeverity, r.respClock, r.provider, r.reseller, r.title,
 		r.escalations, r.escalationLevel, r.disputesOpened, r.disputesOpen, r.fraudFlags, r.notes, r.reopens} {
 		e.uvarint(uint64(v))
 	}
@@ -550,7 +553,7 @@ func decRec(d *dec, r *rec) {
 	decDL(d, &r.dl)
 	for _, p := range [...]*uint32{&r.lastRev, &r.events, &r.partner, &r.customer, &r.product, &r.severity,
 		&r.filedBy, &r.filedByRole, &r.filedByPartner, &r.behalfOf, &r.locale, &r.language, &r.class, &r.context,
-		&r.channel, &r.route, &r.assignee, &r.responder, &r.isv, &r.respSeverity, &r.respClock, &r.provider, &r.reseller,
+		&r.channel, &r.route, &r.assignee, &r.responder, &r.isv, &r.respSeverity, &r.respClock, &r.provider, &r.reseller, &r.title,
 		&r.escalations, &r.escalationLevel, &r.disputesOpened, &r.disputesOpen, &r.fraudFlags, &r.notes, &r.reopens} {
 		*p = d.u32()
 	}

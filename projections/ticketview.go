@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/sla"
@@ -18,7 +19,9 @@ type Ticket struct {
 	Status   string          `json:"status"`
 	Severity domain.Severity `json:"severity,omitempty"`
 	Product  string          `json:"product"`
-	Class    string          `json:"class,omitempty"`
+	// Title is the request's title as filed.
+	Title string `json:"title,omitempty"`
+	Class string `json:"class,omitempty"`
 	// Context is "customer" (on behalf of a customer) or "own" (the
 	// partner's own tenant).
 	Context    string `json:"context,omitempty"`
@@ -90,6 +93,8 @@ type SLAState struct {
 	// RemainingSeconds is the wall-clock time left to the deadline of an
 	// unanswered ticket at At, negative once it passed.
 	RemainingSeconds *float64 `json:"remainingSeconds,omitempty"`
+	// NearMiss: met, but in the last 10% of the window (TicketSLA.NearMiss).
+	NearMiss bool `json:"nearMiss,omitempty"`
 }
 
 // Escalations summarises a ticket's escalations.
@@ -124,7 +129,7 @@ type FirstResponse struct {
 func (t *Tickets) view(r *rec) Ticket {
 	v := Ticket{
 		ID: t.id(r), Status: statusNames[r.status], Severity: domain.Severity(t.strs.str(r.severity)),
-		Product: t.strs.str(r.product), Class: t.strs.str(r.class), Context: t.strs.str(r.context),
+		Product: t.strs.str(r.product), Title: t.strs.str(r.title), Class: t.strs.str(r.class), Context: t.strs.str(r.context),
 		Channel: t.strs.str(r.channel), Route: t.strs.str(r.route), Language: t.strs.str(r.language),
 		Locale: t.strs.str(r.locale), PartnerID: t.strs.str(r.partner), CustomerID: t.strs.str(r.customer),
 		FiledBy: domain.Actor{ID: t.strs.str(r.filedBy), Role: domain.Role(t.strs.str(r.filedByRole)),
@@ -265,6 +270,10 @@ type TicketFilter struct {
 	// IDPrefix selects the tickets whose id starts with it (a short id
 	// typed by a person; within Party's tenancy like every filter).
 	IDPrefix string `json:"idPrefix,omitempty"`
+	// Search selects, for a person typing into a search box, the tickets
+	// whose id starts with it, or for which each of its words begins a
+	// word (ignoring case) of the title, the partner id or the customer id.
+	Search string `json:"search,omitempty"`
 }
 
 // SLA filter values.
@@ -294,9 +303,12 @@ type match struct {
 	sla                                  string
 	risk                                 sla.RiskThreshold
 	now, from, to                        int64
-	prefix                               []byte // IDPrefix
-	ids                                  *idtab // the ticket ids, for prefix
-	none                                 bool   // a value is unknown: nothing matches
+	prefix                               []byte       // IDPrefix
+	searchID                             []byte       // Search, whole (an id prefix)
+	words                                []searchWord // Search's words
+	ids                                  *idtab       // the ticket ids, for prefix
+	strs                                 *strtab      // the interned strings, for search
+	none                                 bool         // a value is unknown: nothing matches
 }
 
 func (t *Tickets) compile(f TicketFilter) (match, error) {
@@ -304,6 +316,10 @@ func (t *Tickets) compile(f TicketFilter) (match, error) {
 		ids: &t.ids}
 	if f.IDPrefix != "" {
 		m.prefix = []byte(f.IDPrefix)
+	}
+	for _, w := range strings.Fields(f.Search) {
+		m.words = append(m.words, newSearchWord(w))
+		m.searchID, m.strs = []byte(strings.TrimSpace(f.Search)), &t.strs
 	}
 	look := func(s string, id *uint32, has *bool) {
 		if s == "" {
@@ -348,7 +364,8 @@ func (m *match) ok(r *rec) bool {
 		m.status != 0 && r.status != m.status,
 		m.from != 0 && r.openedAt < m.from,
 		m.to != 0 && r.openedAt >= m.to,
-		m.prefix != nil && !bytes.HasPrefix(m.ids.bytes(r.idx), m.prefix):
+		m.prefix != nil && !bytes.HasPrefix(m.ids.bytes(r.idx), m.prefix),
+		m.words != nil && !m.found(r):
 		return false
 	}
 	switch m.sla {
@@ -360,6 +377,113 @@ func (m *match) ok(r *rec) bool {
 		return r.breachedUnanswered(m.now)
 	}
 	return r.verdict(m.now) == m.sla
+}
+
+// found: r's id starts with the search, or each of its words begins a
+// word of r's title, partner id or customer id (ignoring case). Partner
+// and customer ids repeat across tickets: their answers are remembered.
+func (m *match) found(r *rec) bool {
+	if bytes.HasPrefix(m.ids.bytes(r.idx), m.searchID) {
+		return true
+	}
+	title := m.strs.str(r.title)
+	for i := range m.words {
+		w := &m.words[i]
+		if !m.inID(w, r.partner) && !m.inID(w, r.customer) && !w.begins(title) { // the remembered ids first
+			return false
+		}
+	}
+	return true
+}
+
+// inID answers w.begins for an interned partner or customer id, once per
+// id (remembered by interned index: 1 no, 2 yes).
+func (m *match) inID(w *searchWord, id uint32) bool {
+	if id == 0 {
+		return false
+	}
+	if w.ids == nil {
+		w.ids = make([]uint8, len(m.strs.s))
+	}
+	if int(id) >= len(w.ids) {
+		return w.begins(m.strs.str(id))
+	}
+	if v := w.ids[id]; v != 0 {
+		return v == 2
+	}
+	v := w.begins(m.strs.str(id))
+	w.ids[id] = 1
+	if v {
+		w.ids[id] = 2
+	}
+	return v
+}
+
+// searchWord is one word of a search, folded once.
+type searchWord struct {
+	word  string
+	lower []byte // ASCII words: the word in lower case
+	ascii bool
+	ids   []uint8 // inID's answers, by interned index
+}
+
+func newSearchWord(w string) searchWord {
+	sw := searchWord{word: w, ascii: true}
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 0x80 {
+			sw.ascii = false
+		}
+	}
+	if sw.ascii {
+		sw.lower = []byte(strings.ToLower(w))
+	}
+	return sw
+}
+
+// begins reports whether a word of s (letters and digits after a space, a
+// dash or other punctuation) begins with the search word, ignoring case,
+// without allocating; ASCII words compare bytes.
+func (w *searchWord) begins(s string) bool {
+	if !w.ascii {
+		return wordPrefixFold(s, w.word)
+	}
+	n := len(w.lower)
+outer:
+	for i := 0; i+n <= len(s); i++ {
+		if i > 0 && wordByte(s[i-1]) {
+			continue
+		}
+		for j := 0; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != w.lower[j] {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// wordByte: b is part of a word (an ASCII letter or digit, or a byte of a
+// non-ASCII character).
+func wordByte(b byte) bool {
+	return b >= 0x80 || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9')
+}
+
+// wordPrefixFold is searchWord.begins for any word: Unicode case folding.
+func wordPrefixFold(s, sub string) bool {
+	start := true
+	for i, c := range s {
+		word := unicode.IsLetter(c) || unicode.IsDigit(c)
+		if word && start && i+len(sub) <= len(s) && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+		start = !word
+	}
+	return false
 }
 
 // hasParty: p (an interned partner id, not 0) is the filer, the filer's
@@ -430,7 +554,7 @@ func (r *rec) slaState(now int64, th sla.RiskThreshold) *SLAState {
 	if verdict == "" {
 		return nil
 	}
-	s := &SLAState{State: verdict, Verdict: verdict, At: fromNano(now)}
+	s := &SLAState{State: verdict, Verdict: verdict, At: fromNano(now), NearMiss: r.nearMiss()}
 	if r.deadlineSet && !r.responded {
 		rem := seconds(r.dl.at - now)
 		s.RemainingSeconds = &rem

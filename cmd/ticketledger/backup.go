@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/backup"
 	"github.com/ticketledger/ticketledger/infra/cli/render"
+	"github.com/ticketledger/ticketledger/infra/http/client"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
@@ -27,6 +29,7 @@ type backupCmd struct {
 	store    string
 	withKeys bool
 	noVerify bool
+	quiet    bool
 }
 
 func newBackupCmd(g *globals) *cobra.Command {
@@ -45,8 +48,13 @@ the backup on its own filesystem, to --to under its serve --backup-dir
 (relative to it, or an absolute path inside it; anything else is refused).
 
 Offline (--data DIR, the ledger stopped): writes the backup to --to (a new
-directory outside the data directory) and verifies it (a progress bar on a
-terminal; --no-verify skips that).
+directory outside the data directory) and verifies it (--no-verify skips
+that).
+
+Progress goes to stderr: a bar on a terminal (bytes written of the total,
+then events verified), otherwise a line every 2 seconds and one at the end
+of each; online, the server streams it. --quiet shows none; -o json prints
+the result as JSON on stdout either way.
 
 The subject key store (DATA/subject-keys: the keys of contacts' personal
 data) is left out unless --with-subject-keys: a key in a backup outlives its
@@ -66,6 +74,7 @@ command refuses and says how.`,
 	f.StringVar(&b.store, "store", "", "a KurrentDB store (esdb://…): refused, with KurrentDB's own procedure")
 	f.BoolVar(&b.withKeys, "with-subject-keys", false, "also copy the subject key store (personal-data keys: see the README before you do)")
 	f.BoolVar(&b.noVerify, "no-verify", false, "offline: do not verify the backup after writing it")
+	f.BoolVarP(&b.quiet, "quiet", "q", false, "show no progress (for scripts; the result still goes to stdout)")
 	return c
 }
 
@@ -84,8 +93,8 @@ func (b *backupCmd) run(c *cobra.Command) error {
 		if b.noVerify {
 			return usagef(c, "--no-verify is for an offline backup (--data DIR): the server does not verify what it writes; run ticketledger verify --data DIR on its machine")
 		}
-		var v server.BackupView
-		if err := b.g.client().Post(c.Context(), "/v1/admin/backups", server.BackupBody{To: b.to, WithSubjectKeys: b.withKeys}, &v); err != nil {
+		v, err := b.online(c)
+		if err != nil {
 			return err
 		}
 		return printBackup(c, f, v, "not checked here: the backup is on the server; run ticketledger verify --data "+v.Dir+" there")
@@ -97,7 +106,9 @@ func (b *backupCmd) run(c *cobra.Command) error {
 	if err != nil {
 		return offlineHint(err)
 	}
-	m, err := l.Backup(c.Context(), b.to, backup.Options{WithSubjectKeys: b.withKeys}, false)
+	set, finish := lazyProgress(c.ErrOrStderr(), "backup", "bytes", b.quiet)
+	m, err := l.Backup(c.Context(), b.to, backup.Options{WithSubjectKeys: b.withKeys, Progress: set}, false)
+	finish()
 	if cerr := l.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -107,27 +118,61 @@ func (b *backupCmd) run(c *cobra.Command) error {
 	dir, _ := filepath.Abs(b.to)
 	verified := "skipped (--no-verify)"
 	if !b.noVerify {
-		if verified, err = verifyBackup(c, dir, m); err != nil {
+		if verified, err = verifyBackup(c, dir, m, b.quiet); err != nil {
 			return err
 		}
 	}
 	return printBackup(c, f, backupView(dir, m), verified)
 }
 
+// online asks the running ledger for the backup, showing the progress it
+// streams (server.BackupLine).
+func (b *backupCmd) online(c *cobra.Command) (server.BackupView, error) {
+	set, finish := lazyProgress(c.ErrOrStderr(), "backup", "bytes", b.quiet)
+	defer finish()
+	var v *server.BackupView
+	var failed *server.Problem
+	err := b.g.client().Post(c.Context(), "/v1/admin/backups", server.BackupBody{To: b.to, WithSubjectKeys: b.withKeys}, client.Lines(func(line []byte) error {
+		var l server.BackupLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			return fmt.Errorf("the server's backup answer: %w", err)
+		}
+		switch {
+		case l.Progress != nil:
+			set(l.Progress.DoneBytes, l.Progress.TotalBytes)
+		case l.Backup != nil:
+			v = l.Backup
+		case l.Problem != nil:
+			failed = l.Problem
+		}
+		return nil
+	}))
+	switch {
+	case err != nil:
+		return server.BackupView{}, err
+	case failed != nil:
+		return server.BackupView{}, &client.Error{Problem: client.Problem{Type: failed.Type, Title: failed.Title, Status: failed.Status,
+			Detail: failed.Detail, Rule: failed.Rule, Field: failed.Field}}
+	case v == nil:
+		return server.BackupView{}, errors.New("the server's backup answer ended without the backup: check the server's log, and ticketledger verify --data on the backup")
+	}
+	return *v, nil
+}
+
 // verifyBackup checks the log of the backup in dir (every chain, the
 // keyring, the seals) with a progress display, and says how it went.
-func verifyBackup(c *cobra.Command, dir string, m backup.Manifest) (string, error) {
+func verifyBackup(c *cobra.Command, dir string, m backup.Manifest, quiet bool) (string, error) {
 	s, err := pebblestore.Open(dir, pebblestore.Options{})
 	if err != nil {
 		return "", fmt.Errorf("open the backup to verify it: %w", err)
 	}
 	defer s.Close()
-	bar := newProgressOf(c.ErrOrStderr(), "verify backup", "events")
+	set, finish := lazyProgress(c.ErrOrStderr(), "verify backup", "events", quiet)
 	total := int64(m.Head)
 	rep, err := integrity.VerifyLog(c.Context(), s, integrity.VerifyOptions{Progress: func(done uint64) {
-		bar.Set(int64(done), max(total, int64(done)))
+		set(int64(done), max(total, int64(done)))
 	}})
-	bar.Finish()
+	finish()
 	if err != nil {
 		return "", fmt.Errorf("verify the backup: %w", err)
 	}
@@ -189,6 +234,7 @@ type restoreCmd struct {
 	signingKey string
 	demo       bool
 	reason     string
+	quiet      bool
 }
 
 func newRestoreCmd(g *globals) *cobra.Command {
@@ -226,6 +272,7 @@ over, so erasures made since the backup stay made.`,
 	_ = f.SetAnnotation("signing-key", noEnv, nil)
 	f.BoolVar(&r.demo, "demo", false, "sign with the demo key beside the data directory (a demo ledger)")
 	f.StringVar(&r.reason, "reason", "", "why (recorded with the restore)")
+	f.BoolVarP(&r.quiet, "quiet", "q", false, "show no progress (for scripts; the result still goes to stdout)")
 	return c
 }
 
@@ -244,17 +291,9 @@ func (r *restoreCmd) run(c *cobra.Command) error {
 		}
 		cfg.DemoKey = true
 	}
-	var bar *progress // made at the first bytes copied, so a refusal shows none
-	res, err := ledger.Restore(c.Context(), cfg, ledger.RestoreOptions{From: r.from, Force: r.force, Reason: r.reason,
-		Progress: func(done, total int64) {
-			if bar == nil {
-				bar = newProgressOf(c.ErrOrStderr(), "restore", "bytes")
-			}
-			bar.Set(done, total)
-		}})
-	if bar != nil {
-		bar.Finish()
-	}
+	set, finish := lazyProgress(c.ErrOrStderr(), "restore", "bytes", r.quiet)
+	res, err := ledger.Restore(c.Context(), cfg, ledger.RestoreOptions{From: r.from, Force: r.force, Reason: r.reason, Progress: set})
+	finish()
 	if err != nil {
 		return backupRefusal(err)
 	}

@@ -1,10 +1,17 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
 // TestBackupRestoreOffline: backup --data writes a verified backup;
@@ -64,4 +71,119 @@ func demoDataDir(t *testing.T, tickets int) (base, dir string) {
 		t.Fatalf("demo: %+v", r)
 	}
 	return base, dir
+}
+
+// progressDone matches the last progress line of desc on stderr when it is
+// not a terminal: "backup: 981816/981816 done in 12ms".
+func progressDone(t *testing.T, stderr, desc string) (done, total int64) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(desc) + `: (\d+)/(\d+) done in \S+$`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no %q progress line ending it on stderr:\n%s", desc, stderr)
+	}
+	done, _ = strconv.ParseInt(m[1], 10, 64)
+	total, _ = strconv.ParseInt(m[2], 10, 64)
+	return done, total
+}
+
+// TestBackupProgress: online, the server streams the backup's progress
+// (Accept: application/x-ndjson), bytes written of the total, never going
+// back, ending at its total, then the backup; a
+// refusal is still an ordinary problem answer. The CLI shows that progress
+// on stderr (as lines, stderr not being a terminal here) and the result on
+// stdout, shows none with --quiet, prints JSON with -o json; offline, the
+// backup's copy and its verification show progress the same way.
+func TestBackupProgress(t *testing.T) {
+	base := t.TempDir()
+	data, backups := filepath.Join(base, "data"), filepath.Join(base, "backups")
+	url, stop, logs := startServe(t, "--data", data, "--backup-dir", backups)
+	waitReady(t, url)
+	for _, id := range []string{"p1", "p2"} {
+		if code, _, body := registerPartner(t, url, id); code != 201 {
+			t.Fatalf("register %s: %d %s", id, code, body)
+		}
+	}
+
+	stream := func(to string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, url+"/v1/admin/backups", strings.NewReader(`{"to":"`+to+`"}`))
+		req.Header.Set("Authorization", "Bearer "+testAdminSecret)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", server.BackupStreamType)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
+	resp, body := stream("streamed")
+	if resp.StatusCode != 201 || resp.Header.Get("Content-Type") != server.BackupStreamType {
+		t.Fatalf("streamed backup: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+	var last server.BackupProgress
+	for i, raw := range lines {
+		var l server.BackupLine
+		if err := json.Unmarshal([]byte(raw), &l); err != nil {
+			t.Fatalf("line %d %q: %v", i, raw, err)
+		}
+		if i == len(lines)-1 {
+			if l.Backup == nil || l.Progress != nil || l.Problem != nil {
+				t.Fatalf("the last line is not the backup: %s", raw)
+			}
+			if last.DoneBytes != last.TotalBytes || l.Backup.Bytes <= 0 || l.Backup.Head == 0 {
+				t.Fatalf("the backup (%d bytes, head %d) after the last progress %+v", l.Backup.Bytes, l.Backup.Head, last)
+			}
+			break
+		}
+		p := l.Progress
+		if p == nil || l.Backup != nil || p.DoneBytes < last.DoneBytes || p.DoneBytes > p.TotalBytes || p.TotalBytes <= 0 {
+			t.Fatalf("progress line %d after %+v: %s", i, last, raw)
+		}
+		last = *p
+	}
+	if len(lines) < 3 {
+		t.Fatalf("%d lines: want a start, the end and the backup:\n%s", len(lines), body)
+	}
+	resp, body = stream("../outside")
+	if resp.StatusCode != 422 || resp.Header.Get("Content-Type") != server.ProblemContentType || !strings.Contains(string(body), "backup-refused") {
+		t.Fatalf("a refused streamed backup: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+
+	r := runCLI(t, "backup", "--to", "b1", "--server", url)
+	if r.code != 0 {
+		t.Fatalf("online backup: %+v", r)
+	}
+	done, total := progressDone(t, r.err, "backup")
+	contains(t, r.out, "backup        "+filepath.Join(backups, "b1"), "size          ")
+	if done != total || strings.Contains(r.out, "done in") {
+		t.Fatalf("online progress %d/%d, stdout:\n%s", done, total, r.out)
+	}
+	if r := runCLI(t, "backup", "--to", "b2", "--quiet", "--server", url); r.code != 0 || r.err != "" || !strings.Contains(r.out, "backup        ") {
+		t.Fatalf("online backup --quiet: %+v", r)
+	}
+	r = runCLI(t, "-o", "json", "backup", "--to", "b3", "--server", url)
+	var v server.BackupView
+	if err := json.Unmarshal([]byte(r.out), &v); r.code != 0 || err != nil || v.Dir != filepath.Join(backups, "b3") {
+		t.Fatalf("online backup -o json: %v %+v", err, r)
+	}
+	progressDone(t, r.err, "backup")
+	if code := stop(); code != 0 {
+		t.Fatalf("serve: exit %d\n%s", code, logs)
+	}
+
+	r = runCLI(t, "backup", "--data", data, "--to", filepath.Join(base, "offline"))
+	if r.code != 0 {
+		t.Fatalf("offline backup: %+v", r)
+	}
+	done, total = progressDone(t, r.err, "backup")
+	events, _ := progressDone(t, r.err, "verify backup")
+	contains(t, r.out, fmt.Sprintf("verified      ok: %d events", events))
+	if done != total || strings.Index(r.err, "backup: ") > strings.Index(r.err, "verify backup: ") {
+		t.Fatalf("offline progress (copy, then verify):\n%s", r.err)
+	}
+	if r := runCLI(t, "backup", "--data", data, "--to", filepath.Join(base, "offline2"), "-q"); r.code != 0 || r.err != "" {
+		t.Fatalf("offline backup -q: %+v", r)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,8 +15,13 @@ import (
 	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/infra/store/bulk"
 	"github.com/ticketledger/ticketledger/infra/tools/demo"
 )
+
+// bulkGCPercent is the garbage collector's target while demo --data
+// generates (GOGC; the default is 100).
+const bulkGCPercent = 200
 
 type demoCmd struct {
 	g       *globals
@@ -81,6 +87,7 @@ func (d *demoCmd) run(c *cobra.Command) error {
 	var target demo.Target
 	where := d.g.server
 	var l *ledger.Ledger
+	var writer *bulk.Writer
 	if d.data != "" {
 		l, err = ledger.Open(ctx, ledger.Config{DataDir: d.data, Logger: demoLogger(c),
 			SigningKeyFile: d.signingKey, KeyFromEnv: true, DemoKey: true})
@@ -91,7 +98,15 @@ func (d *demoCmd) run(c *cobra.Command) error {
 			return err
 		}
 		defer l.Close()
-		target, where = l.Service, l.Description
+		// The generator makes garbage fast and keeps little: collect less
+		// often (the heap stays small either way).
+		defer debug.SetGCPercent(debug.SetGCPercent(bulkGCPercent))
+		svc, bw, err := l.Bulk(bulk.Options{})
+		if err != nil {
+			return err
+		}
+		writer = bw
+		target, where = svc, l.Description
 		opts.Now, opts.Tokens = l.Now(), l.Tokens
 	} else {
 		target = d.g.client().Target()
@@ -105,6 +120,12 @@ func (d *demoCmd) run(c *cobra.Command) error {
 	bar := newProgress(c.ErrOrStderr(), "demo")
 	start := time.Now()
 	sum, err := demo.Generate(ctx, target, opts, func(done, total int) { bar.Set(int64(done), int64(total)) })
+	if writer != nil {
+		// What is still staged: stored only now (also after a refusal or
+		// an interrupt, so that a re-run resumes after the last accepted
+		// command).
+		err = errors.Join(err, writer.Flush(context.WithoutCancel(ctx)))
+	}
 	bar.Finish()
 	elapsed := time.Since(start)
 	if err != nil {

@@ -10,11 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore/damagetest"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/tmpfstest"
 )
 
 // postAdmin POSTs body as JSON with the admin token and returns the status,
@@ -38,50 +39,13 @@ func registerPartner(t *testing.T, base, id string) (int, string, []byte) {
 	return postAdmin(t, base+"/v1/partners", map[string]any{"partnerId": id, "name": "Partner " + id, "role": "indirect_provider", "email": "support@" + id + ".example"})
 }
 
-// mountTmpfs mounts a tmpfs of size bytes on a new directory, or skips the
-// test when that is not possible (not root, no mount).
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs (mount -t tmpfs -o size=16m tmpfs DIR)")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs on %s: %v %s", dir, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
-// fill writes a file on dir's filesystem that leaves about left bytes free.
-func fill(t *testing.T, dir string, left uint64) string {
-	t.Helper()
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	free := uint64(st.Bavail) * uint64(st.Bsize)
-	if free <= left {
-		t.Fatalf("only %d bytes free on %s", free, dir)
-	}
-	path := filepath.Join(dir, "ballast")
-	if err := os.WriteFile(path, make([]byte, free-left), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // TestServeDiskFull runs serve on a real 16 MiB tmpfs and fills it: appends
 // answer 503 store-full with Retry-After, reads, /metrics and /readyz
 // (degraded) keep working, the log says so once; once space is freed,
 // appends succeed in the same process, and after a restart every
 // acknowledged append is there.
 func TestServeDiskFull(t *testing.T) {
-	mnt := mountTmpfs(t, "16m")
+	mnt := tmpfstest.Mount(t, "16m")
 	data := filepath.Join(mnt, "data")
 	base, stop, logs := startServe(t, "--data", data, "--min-free-bytes", fmt.Sprint(4<<20), "--log-format", "json")
 	waitReady(t, base)
@@ -93,7 +57,7 @@ func TestServeDiskFull(t *testing.T) {
 		acked = append(acked, id)
 	}
 
-	ballast := fill(t, mnt, 3<<20) // below the 4 MiB reserve
+	ballast := tmpfstest.Fill(t, mnt, 3<<20) // below the 4 MiB reserve
 	for range 2 {
 		code, retry, body := registerPartner(t, base, "p3")
 		var p server.Problem
@@ -251,5 +215,102 @@ func TestDamagedWALCLI(t *testing.T) {
 	}
 	if r := runCLI(t, "verify", "--data", torn); r.code != 0 || r.err != "" && strings.Contains(r.err, "damaged") {
 		t.Fatalf("verify of a torn WAL tail: %+v", r)
+	}
+}
+
+// TestServeReopenAfterDiskFull runs serve on a real 16 MiB tmpfs with the
+// free-space check off (--min-free-bytes 0) and fills it until Pebble's own
+// WAL write fails: that command and later ones answer 503 store-failed
+// (no panic, the process goes on), /readyz is degraded, /metrics counts the
+// failure; once the ballast is removed the store reopens itself, commands
+// succeed in the same process and reach the read models, the failure and
+// the recovery are one log line each, and after a restart every
+// acknowledged command is there.
+func TestServeReopenAfterDiskFull(t *testing.T) {
+	mnt := tmpfstest.Mount(t, "16m")
+	data := filepath.Join(mnt, "data")
+	base, stop, logs := startServe(t, "--data", data, "--min-free-bytes", "0", "--log-format", "json")
+	waitReady(t, base)
+	var acked []string
+	ballast := tmpfstest.Fill(t, mnt, 64<<10)
+	var failed []byte
+	for i := 0; i < 5000 && failed == nil; i++ {
+		id := fmt.Sprintf("p%d", i)
+		code, _, body := registerPartner(t, base, id)
+		switch {
+		case code == 201:
+			acked = append(acked, id)
+		case code == 503:
+			failed = body
+		default:
+			t.Fatalf("register %s on a filling disk: %d %s", id, code, body)
+		}
+	}
+	var p server.Problem
+	if err := json.Unmarshal(failed, &p); err != nil || p.Rule != "store-failed" || !strings.Contains(p.Detail, "reopening itself") {
+		t.Fatalf("the command that met the full disk: %s", failed)
+	}
+	code, body := get(t, base+"/readyz")
+	var h server.Health
+	if err := json.Unmarshal(body, &h); err != nil || code != 200 || h.Status != "degraded" || !strings.Contains(h.Detail, "reopen") {
+		t.Fatalf("readyz while the store reopens: %d %s", code, body)
+	}
+	code, body = get(t, base+"/metrics")
+	if code != 200 || !strings.Contains(string(body), "ticketledger_store_failed 1") || !strings.Contains(string(body), "ticketledger_store_failures_total 1") {
+		t.Fatalf("/metrics while the store reopens: %d\n%s", code, grepLines(string(body), "ticketledger_store_"))
+	}
+
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, _, body := registerPartner(t, base, "after")
+		if code == 201 {
+			acked = append(acked, "after")
+			break
+		}
+		if code != 503 || time.Now().After(deadline) {
+			t.Fatalf("register once space is back: %d %s\n%s", code, body, logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(string(body), `"ready"`) {
+		t.Fatalf("readyz after the reopen: %d %s", code, body)
+	}
+	// The projector went on through the reopen: the read model shows the
+	// command taken after it.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		code, body := get(t, base+"/v1/partners/after")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the partner registered after the reopen, read in the same process: %d %s", code, body)
+		}
+	}
+	if code, body := get(t, base+"/metrics"); !strings.Contains(string(body), "ticketledger_store_reopens_total 1") || !strings.Contains(string(body), "ticketledger_store_failed 0") {
+		t.Fatalf("/metrics after the reopen: %d\n%s", code, grepLines(string(body), "ticketledger_store_"))
+	}
+	for _, line := range []string{"event store commit failed", "event store reopened after a failure"} {
+		if n := strings.Count(logs.String(), line); n != 1 {
+			t.Errorf("%d log lines %q, want 1:\n%s", n, line, grepLines(logs.String(), "event store"))
+		}
+	}
+	if code := stop(); code != 0 || strings.Contains(logs.String(), "panic") {
+		t.Fatalf("serve exit %d:\n%s", code, logs)
+	}
+	t.Logf("%d commands acknowledged around the failure", len(acked))
+
+	base, stop, logs = startServe(t, "--data", data, "--min-free-bytes", "0")
+	waitReady(t, base)
+	for _, id := range acked {
+		if code, body := get(t, base+"/v1/partners/"+id); code != 200 {
+			t.Fatalf("acknowledged partner %s after a restart: %d %s\n%s", id, code, body, logs)
+		}
+	}
+	stop()
+	if r := runCLI(t, "verify", "--data", data); r.code != 0 {
+		t.Fatalf("verify after the reopen: %+v", r)
 	}
 }

@@ -97,3 +97,25 @@ func (p *progress) Finish() {
 	}
 	fmt.Fprintf(p.w, "%s: %d/%d done in %s\n", p.desc, p.done, p.total, time.Since(p.start).Round(time.Millisecond))
 }
+
+// lazyProgress is a progress display for desc made at the first report, so
+// that a command refused before any work shows none; with quiet it shows
+// nothing. set reports done of total; finish ends the display, if any.
+func lazyProgress(w io.Writer, desc, units string, quiet bool) (set func(done, total int64), finish func()) {
+	var bar *progress
+	set = func(done, total int64) {
+		if quiet {
+			return
+		}
+		if bar == nil {
+			bar = newProgressOf(w, desc, units)
+		}
+		bar.Set(done, total)
+	}
+	finish = func() {
+		if bar != nil {
+			bar.Finish()
+		}
+	}
+	return set, finish
+}

@@ -110,6 +110,7 @@ type serveCmd struct {
 	webhookKey      string
 	webhooksUnsafe  bool
 	noWebhooks      bool
+	console         consoleFlags
 	window          windowFlags
 }
 
@@ -154,6 +155,9 @@ latter for Prometheus: it reads /metrics and nothing else). /metrics needs a
 token unless --metrics-public. --oidc-issuer and --oidc-audience also accept
 JWTs of an OpenID Connect issuer; --trust-proxy accepts X-Actor-* identity
 headers from an authenticating proxy at those addresses (refused from others).
+
+The compliance console is served at / (sign in with a ledger token; with
+--oidc-issuer and --console-oidc-client-id also through the identity provider).
 
 --max-backdate (default 30d) is how far before now a command's occurred-at
 may lie, --max-clock-skew (default 2m) how far after; --import-max-backdate
@@ -204,6 +208,7 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.StringVar(&s.webhookKey, "webhook-key", "", "file of the key every webhook signing secret is derived from, 64 hex digits, created if missing; the same on every replica (default: webhook.key in the data directory, or in --snapshots on KurrentDB)")
 	f.BoolVar(&s.webhooksUnsafe, "webhooks-allow-unsafe-targets", false, "UNSAFE, for tests only: accept http and loopback/private/link-local webhook targets (turns the SSRF checks off)")
 	f.BoolVar(&s.noWebhooks, "no-webhooks", false, "deliver no webhooks and serve no /v1/webhooks routes")
+	s.console.register(c)
 	s.window.register(c, true)
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
@@ -298,6 +303,12 @@ func (s *serveCmd) run(c *cobra.Command) error {
 			return err
 		}
 	}
+	var logins []demoLogin
+	if s.demo {
+		if logins, err = demoConsoleTokens(ctx, l); err != nil {
+			return err
+		}
+	}
 
 	// Projections follow the log until shutdown.
 	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
@@ -380,6 +391,9 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	log.Info("ticketledger listening", attrs...)
 	if s.demo && adminToken != "" {
 		fmt.Fprintf(c.OutOrStdout(), "admin token (demo): %s\n  export TICKETLEDGER_TOKEN=%s\n", adminToken, adminToken)
+	}
+	if len(logins) > 0 {
+		printConsole(c.OutOrStdout(), addr, logins)
 	}
 	if fn, ok := ctx.Value(serveReadyKey{}).(func(string)); ok {
 		fn(addr)

@@ -19,6 +19,9 @@ import (
 // access builds the API's authentication settings from the flags.
 func (s *serveCmd) access(c *cobra.Command) (ledger.Access, error) {
 	acc := ledger.Access{MetricsPublic: s.metricsPublic}
+	if err := s.console.apply(c, s.oidcIssuer, &acc); err != nil {
+		return acc, err
+	}
 	if len(s.trustProxy) > 0 {
 		ps, err := auth.ParsePrefixes(s.trustProxy)
 		if err != nil {

@@ -299,6 +299,7 @@ func TestServeBootstrapsAdminToken(t *testing.T) {
 	if r := runCLI(t, "tokens", "list", "--server", base); r.code != 8 {
 		t.Fatalf("list without a token: %+v", r)
 	}
+	checkDemoConsole(t, base, out.String())
 	cancel()
 	<-done
 }

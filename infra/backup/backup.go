@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain/ledger"
@@ -100,6 +101,12 @@ type Options struct {
 	// keys are the contacts' personal data, and a key in a backup survives
 	// its subject's erasure for as long as the backup does.
 	WithSubjectKeys bool
+	// Progress, when not nil, is told the bytes written so far of the
+	// expected total (the files of the store, the snapshot and the keys),
+	// from Take's goroutine or one of its own, never concurrently; done
+	// never goes back. The total is an estimate until the last call, whose
+	// done equals its total: the bytes written.
+	Progress func(done, total int64)
 }
 
 // Take writes a backup of src into dest, which must not exist (its parent
@@ -132,11 +139,12 @@ func Take(ctx context.Context, src Source, dest string, opts Options) (Manifest,
 		}
 	}()
 
+	prog := newProgress(src, opts)
 	// The snapshot first: its position is at most the durable head now,
 	// which the checkpoint below includes.
 	snapTmp := ""
 	if src.SnapshotPath != "" {
-		n, err := copyFile(src.SnapshotPath, staging+".snapshot", nil)
+		n, err := copyFile(src.SnapshotPath, staging+".snapshot", prog.add)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
@@ -148,7 +156,10 @@ func Take(ctx context.Context, src Source, dest string, opts Options) (Manifest,
 	if err := ctx.Err(); err != nil {
 		return Manifest{}, err
 	}
-	if _, err := src.Store.Checkpoint(staging); err != nil {
+	stopWatch := prog.watch(staging)
+	_, err := src.Store.Checkpoint(staging)
+	stopWatch()
+	if err != nil {
 		return Manifest{}, err
 	}
 	if snapTmp != "" {
@@ -158,7 +169,7 @@ func Take(ctx context.Context, src Source, dest string, opts Options) (Manifest,
 	}
 	if opts.WithSubjectKeys && src.SubjectKeysDir != "" {
 		if _, err := os.Stat(src.SubjectKeysDir); err == nil {
-			if _, err := copyTree(src.SubjectKeysDir, filepath.Join(staging, subjects.DirName), nil, nil); err != nil {
+			if _, err := copyTree(src.SubjectKeysDir, filepath.Join(staging, subjects.DirName), nil, prog.add); err != nil {
 				return Manifest{}, fmt.Errorf("copy the subject key store: %w", err)
 			}
 			m.SubjectKeys = true
@@ -173,6 +184,7 @@ func Take(ctx context.Context, src Source, dest string, opts Options) (Manifest,
 	if err := writeManifest(staging, m); err != nil {
 		return Manifest{}, err
 	}
+	prog.finish()
 	if err := os.Rename(staging, dest); err != nil {
 		return Manifest{}, fmt.Errorf("move the backup into place: %w", err)
 	}
@@ -181,6 +193,119 @@ func Take(ctx context.Context, src Source, dest string, opts Options) (Manifest,
 	}
 	ok = true
 	return m, nil
+}
+
+// takeProgress reports Take's progress (Options.Progress): the bytes of
+// the snapshot and the subject keys as they are copied, and during the
+// checkpoint, which has no progress of its own, the size of the staging
+// directory, looked at every progressEvery.
+type takeProgress struct {
+	f           func(done, total int64)
+	mu          sync.Mutex
+	copied      int64 // snapshot and keys
+	done, total int64
+}
+
+const progressEvery = 100 * time.Millisecond
+
+func newProgress(src Source, opts Options) *takeProgress {
+	if opts.Progress == nil {
+		return &takeProgress{}
+	}
+	total := treeSize(src.DataDir)
+	fileSize := func(p string) int64 {
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			return info.Size()
+		}
+		return 0
+	}
+	if src.SnapshotPath != "" {
+		if Inside(src.DataDir, src.SnapshotPath) {
+			total -= fileSize(src.SnapshotPath)
+		}
+		total += fileSize(src.SnapshotPath)
+	}
+	if src.SubjectKeysDir != "" {
+		if Inside(src.DataDir, src.SubjectKeysDir) {
+			total -= treeSize(src.SubjectKeysDir)
+		}
+		if opts.WithSubjectKeys {
+			total += treeSize(src.SubjectKeysDir)
+		}
+	}
+	p := &takeProgress{f: opts.Progress, total: max(total, 1)}
+	p.f(0, p.total)
+	return p
+}
+
+// add counts n bytes copied.
+func (p *takeProgress) add(n int64) {
+	if p.f == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.copied += n
+	p.report(p.copied)
+}
+
+// report tells done, never going back and never reaching the total before
+// finish.
+func (p *takeProgress) report(done int64) {
+	done = min(max(done, p.done), p.total-1)
+	if done != p.done {
+		p.done = done
+		p.f(done, p.total)
+	}
+}
+
+// watch reports the size of dir (the checkpoint being written) until the
+// returned func is called.
+func (p *takeProgress) watch(dir string) (stop func()) {
+	if p.f == nil {
+		return func() {}
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	look := func() {
+		n := treeSize(dir)
+		p.mu.Lock()
+		p.report(p.copied + n)
+		p.mu.Unlock()
+	}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				look()
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+		look()
+		p.mu.Lock()
+		p.copied += treeSize(dir)
+		p.mu.Unlock()
+	}
+}
+
+// finish reports the bytes written as done and total. (The backup's size
+// on disk, Manifest.Bytes, may differ: reading its state replays the WAL
+// the checkpoint copied into an sstable.)
+func (p *takeProgress) finish() {
+	if p.f == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := max(p.copied, p.done)
+	p.f(n, n)
 }
 
 // State is where a data directory's log stands.

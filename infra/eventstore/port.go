@@ -279,8 +279,10 @@ var (
 	// ErrDamaged: a file of the store failed its checksum or could not be
 	// decoded; the data it holds cannot be read until it is restored.
 	ErrDamaged = errors.New("event store damaged")
-	// ErrFailed: the store hit an error it cannot recover from in this
-	// process (e.g. a failed WAL write); restart it.
+	// ErrFailed: a write of the store failed (e.g. its WAL write); it
+	// refuses appends until it has recovered (the embedded store reopens
+	// itself in-process), and the append that met the failure may or may
+	// not have been stored, whole.
 	ErrFailed = errors.New("event store failed")
 )
 
@@ -325,3 +327,37 @@ func MetadataStream(stream string) string { return "$$" + stream }
 
 // IsSystemStream reports whether a stream name is a system stream ("$"-prefixed).
 func IsSystemStream(stream string) bool { return len(stream) > 0 && stream[0] == '$' }
+
+// StreamAppend is one stream's part of a multi-stream append: the arguments
+// of one Store.Append.
+type StreamAppend struct {
+	Stream   string
+	Expected ExpectedRevision
+	Events   []EventData
+}
+
+// BatchAppender is implemented by a store that can append to many streams
+// at once: the appends are checked and written in order, as if by one
+// Append each, but all of them or none, made durable together (one fsync).
+// An append that fails its check fails the whole batch: the error names
+// it (a *BatchError), and nothing is stored. The embedded store implements
+// it; the ledger's bulk writer (infra/store/bulk) uses it when it can.
+type BatchAppender interface {
+	AppendBatch(ctx context.Context, appends []StreamAppend) ([]AppendResult, error)
+}
+
+// BatchError says which append of a batch failed: nothing of the batch was
+// stored. It unwraps to the cause (a *ConflictError, ErrStreamDeleted…).
+type BatchError struct {
+	Index  int // the failed append's index in the batch
+	Stream string
+	Err    error
+}
+
+// Error names the append and its cause.
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("append %d of the batch (to %s), so none of the batch was stored: %v", e.Index, e.Stream, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *BatchError) Unwrap() error { return e.Err }

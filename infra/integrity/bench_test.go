@@ -2,8 +2,10 @@ package integrity
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -72,4 +74,34 @@ func BenchmarkVerifyLog(b *testing.B) {
 			b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
 		})
 	}
+}
+
+// BenchmarkTreeMemory reports the heap a tree of 999,999 leaves holds
+// (every perfect subtree node: 64 bytes per leaf at the least) and the cost
+// of an append. The sealer of a running ledger keeps one over the whole
+// log.
+//
+//	go test -run '^$' -bench TreeMemory -benchtime 3x ./infra/integrity/
+func BenchmarkTreeMemory(b *testing.B) {
+	const leaves = 999_999
+	leaf := make([]byte, 32)
+	var perLeaf float64
+	for b.Loop() {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		t := NewTree()
+		for i := range leaves {
+			binary.BigEndian.PutUint64(leaf, uint64(i))
+			if _, err := t.Append(leaf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		perLeaf = float64(m1.HeapAlloc-m0.HeapAlloc) / leaves
+		runtime.KeepAlive(t)
+	}
+	b.ReportMetric(perLeaf, "heap-B/leaf")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*leaves), "ns/leaf")
 }

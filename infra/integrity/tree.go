@@ -107,7 +107,38 @@ func unchainedContent(rec *eventstore.RecordedEvent) string {
 type Tree struct {
 	mu     sync.RWMutex
 	rng    *compact.Range
-	levels [][]byte // levels[l] holds the nodes of level l, 32 bytes each
+	levels []level // levels[l] holds the nodes of level l
+}
+
+// levelChunk is how many nodes a chunk of a level holds (64 KiB): a level
+// grows by whole chunks and never copies, so it holds no spare capacity
+// beyond its last chunk (an append-grown slice holds up to as much again).
+const levelChunk = 2048
+
+// level is one level's nodes, 32 bytes each, in chunks of levelChunk.
+type level struct {
+	chunks [][]byte
+	n      uint64
+}
+
+// add stores h as the next node and returns the tree's copy of it.
+func (l *level) add(h []byte) []byte {
+	i := l.n % levelChunk
+	if i == 0 {
+		l.chunks = append(l.chunks, make([]byte, levelChunk*sha256.Size))
+	}
+	c := l.chunks[len(l.chunks)-1]
+	own := c[i*sha256.Size : (i+1)*sha256.Size : (i+1)*sha256.Size]
+	copy(own, h)
+	l.n++
+	return own
+}
+
+// at returns node i (which must be stored), not a copy.
+func (l *level) at(i uint64) []byte {
+	c := l.chunks[i/levelChunk]
+	o := (i % levelChunk) * sha256.Size
+	return c[o : o+sha256.Size]
 }
 
 var rangeFactory = &compact.RangeFactory{Hash: Hasher.HashChildren}
@@ -127,19 +158,17 @@ func (t *Tree) Append(leafHash []byte) (uint64, error) {
 	// the tree's own copy (bytes appended to a level never change), not the
 	// caller's buffer.
 	if len(t.levels) == 0 {
-		t.levels = append(t.levels, nil)
+		t.levels = append(t.levels, level{})
 	}
-	t.levels[0] = append(t.levels[0], leafHash...)
-	n := len(t.levels[0])
-	own := t.levels[0][n-sha256.Size : n : n]
+	own := t.levels[0].add(leafHash)
 	err := t.rng.Append(own, func(id compact.NodeID, h []byte) {
 		if id.Level == 0 {
 			return // stored above
 		}
 		for uint(len(t.levels)) <= id.Level {
-			t.levels = append(t.levels, nil)
+			t.levels = append(t.levels, level{})
 		}
-		t.levels[id.Level] = append(t.levels[id.Level], h...)
+		t.levels[id.Level].add(h)
 	})
 	return idx, err
 }
@@ -159,11 +188,10 @@ func (t *Tree) LeafHashAt(i uint64) ([]byte, error) {
 }
 
 func (t *Tree) node(id compact.NodeID) ([]byte, error) {
-	if id.Level >= uint(len(t.levels)) || uint64(len(t.levels[id.Level])/32) <= id.Index {
+	if id.Level >= uint(len(t.levels)) || t.levels[id.Level].n <= id.Index {
 		return nil, fmt.Errorf("tree: node %d/%d not stored (tree size %d)", id.Level, id.Index, t.rng.End())
 	}
-	o := id.Index * 32
-	return bytes.Clone(t.levels[id.Level][o : o+32]), nil
+	return bytes.Clone(t.levels[id.Level].at(id.Index)), nil
 }
 
 func (t *Tree) nodes(ids []compact.NodeID) ([][]byte, error) {

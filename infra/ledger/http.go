@@ -11,6 +11,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/backup"
+	"github.com/ticketledger/ticketledger/infra/http/console"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
@@ -30,10 +31,18 @@ type Access struct {
 	// authentications per source (0: auth's defaults, 10 and 10).
 	FailuresPerMinute float64
 	FailureBurst      int
+	// ConsoleSecure marks the console's cookies Secure even on plain HTTP
+	// requests: set it behind a TLS-terminating proxy (requests that
+	// arrive over TLS get Secure cookies anyway).
+	ConsoleSecure bool
+	// ConsoleOIDC, when set, offers sign-in to the console with an OpenID
+	// Connect provider (authorization code with PKCE).
+	ConsoleOIDC *console.OIDC
 }
 
-// APIHandler returns the ledger's HTTP handler: the API of infra/http/server
-// over the service and the read models (with /healthz, /readyz,
+// APIHandler returns the ledger's HTTP handler: the compliance console at /
+// (infra/http/console) in front of the API of infra/http/server over the
+// service and the read models (under /v1, with /healthz, /readyz,
 // /openapi.json and /metrics), authenticating callers as access says.
 // ready, when not nil, is consulted by /readyz after Ready (serve uses it
 // to report a shutdown in progress).
@@ -82,7 +91,12 @@ func (l *Ledger) APIHandler(ready func(ctx context.Context) error, access Access
 	if err != nil {
 		return nil, err
 	}
-	return api.Handler(), nil
+	con, err := console.New(console.Config{API: api.Handler(), Auth: authn, OIDC: access.ConsoleOIDC, Secure: access.ConsoleSecure,
+		Logger: l.log.With("component", "console"), Now: l.Now})
+	if err != nil {
+		return nil, err
+	}
+	return con.Handler(), nil
 }
 
 // Ready returns nil once the projections have caught up with the log and the
@@ -167,8 +181,8 @@ func (k keyRotator) RotateKey(ctx context.Context, reason string) (server.KeyRot
 // backuper serves POST /v1/admin/backups: Ledger.BackupTo.
 type backuper struct{ l *Ledger }
 
-func (b backuper) Backup(ctx context.Context, body server.BackupBody) (server.BackupView, error) {
-	dir, m, err := b.l.BackupTo(ctx, body.To, backup.Options{WithSubjectKeys: body.WithSubjectKeys})
+func (b backuper) Backup(ctx context.Context, body server.BackupBody, progress func(done, total int64)) (server.BackupView, error) {
+	dir, m, err := b.l.BackupTo(ctx, body.To, backup.Options{WithSubjectKeys: body.WithSubjectKeys, Progress: progress})
 	switch {
 	case errors.Is(err, backup.ErrOutside):
 		return server.BackupView{}, domain.Errorf(domain.KindInvalid, server.RuleBackup, "to", "%s", err.Error())

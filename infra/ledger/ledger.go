@@ -50,6 +50,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/metrics"
 	"github.com/ticketledger/ticketledger/infra/projector"
 	"github.com/ticketledger/ticketledger/infra/slawatch"
+	"github.com/ticketledger/ticketledger/infra/store/bulk"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/subjects"
@@ -208,8 +209,9 @@ type Ledger struct {
 	Webhooks   *webhook.Service
 	Dispatcher *webhook.Dispatcher
 
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	appCfg app.Config // Service's
+	log    *slog.Logger
 	// followsTokens is true while FollowTokens runs.
 	followsTokens atomic.Bool
 }
@@ -298,8 +300,9 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		}
 		subjectKeys = l.Subjects
 	}
-	l.Service, err = app.New(app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys,
-		Window: cfg.Window, ImportWindow: cfg.ImportWindow})
+	l.appCfg = app.Config{Store: l.Store, Policies: pols, Now: now, Signer: signer, Subjects: subjectKeys,
+		Window: cfg.Window, ImportWindow: cfg.ImportWindow}
+	l.Service, err = app.New(l.appCfg)
 	if err != nil {
 		l.Raw.Close()
 		return nil, fmt.Errorf("application service: %w", err)
@@ -373,7 +376,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	if l.Pebble != nil {
 		l.Registry.MustRegister(metrics.StoreFaultCollectors(func() metrics.StoreFaults {
 			f := l.Pebble.Stats().Faults
-			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed}
+			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed, Failures: f.Failures, Reopens: f.Reopens}
 		})...)
 	}
 	return l, nil
@@ -396,7 +399,8 @@ func localPath(cfg Config, snapDir, given, name string) string {
 
 // Degraded returns what the event store cannot do now while the ledger
 // keeps serving (nil: nothing): appends refused for a full disk, damaged
-// files, a failure that needs a restart. /readyz reports it.
+// files, a failed commit until the store has reopened itself. /readyz
+// reports it.
 func (l *Ledger) Degraded() error {
 	if l.Pebble == nil {
 		return nil
@@ -515,3 +519,35 @@ func (noSubjects) Destroy(string) error                   { return errNoSubjects
 
 // MetricsHandler serves the ledger's Prometheus registry (/metrics).
 func (l *Ledger) MetricsHandler() http.Handler { return metrics.Handler(l.Registry) }
+
+// BulkCacheEvents is how many decoded events the service of Bulk keeps of
+// recently used streams (app.Config.CacheEvents), about 1 KB each.
+const BulkCacheEvents = 1 << 17
+
+// Bulk returns a service deciding like Service, with the same rules,
+// policies and clock, whose appends go to a bulk writer on the embedded
+// store: staged in memory and written in large atomic batches, each signed
+// on every core and made durable with one fsync (see infra/store/bulk).
+// The stored events are those Service would store. It is for offline
+// generation (demo --data): nothing else may write to the streams it
+// writes, and only what Writer.Flush (or Close) has written is stored.
+func (l *Ledger) Bulk(opts bulk.Options) (*app.Service, *bulk.Writer, error) {
+	if l.Pebble == nil {
+		return nil, nil, errors.New("bulk writes need the embedded store (--data)")
+	}
+	cfg := l.appCfg
+	opts.Signer = cfg.Signer
+	w := bulk.New(l.Pebble, opts)
+	cfg.Store, cfg.Signer = w, nil // the writer signs, at flush
+	// A generated history interleaves the lives of many tickets: keep
+	// more of them decoded than serve does.
+	cfg.CacheEvents = BulkCacheEvents
+	if l.Subjects != nil {
+		cfg.Subjects = subjects.NewMemo(l.Subjects) // this process owns the key store
+	}
+	svc, err := app.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, w, nil
+}

@@ -300,7 +300,9 @@ ticketledger_projection_skipped_events_total{projection="tickets"} 2
 
 func TestStoreFaultCollector(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(StoreFaultCollectors(func() StoreFaults { return StoreFaults{NoSpace: true, RefusedNoSpace: 7, DamagedFiles: 1} })...)
+	reg.MustRegister(StoreFaultCollectors(func() StoreFaults {
+		return StoreFaults{NoSpace: true, RefusedNoSpace: 7, DamagedFiles: 1, Failed: true, Failures: 2, Reopens: 1}
+	})...)
 	const want = `
 # HELP ticketledger_store_appends_refused_total Appends the event store refused for lack of disk space.
 # TYPE ticketledger_store_appends_refused_total counter
@@ -311,9 +313,15 @@ ticketledger_store_damaged_files 1
 # HELP ticketledger_store_disk_full 1 while the event store refuses appends because its disk has less free space than it keeps in reserve (--min-free-bytes).
 # TYPE ticketledger_store_disk_full gauge
 ticketledger_store_disk_full 1
-# HELP ticketledger_store_failed 1 once the event store hit an error it cannot recover from without a restart.
+# HELP ticketledger_store_failed 1 while the event store refuses appends after a failed commit, until it has reopened itself.
 # TYPE ticketledger_store_failed gauge
-ticketledger_store_failed 0
+ticketledger_store_failed 1
+# HELP ticketledger_store_failures_total Commits of the event store that failed (a fatal storage error), each followed by a reopen.
+# TYPE ticketledger_store_failures_total counter
+ticketledger_store_failures_total 2
+# HELP ticketledger_store_reopens_total Reopens of the event store after a failure that succeeded: appends were accepted again.
+# TYPE ticketledger_store_reopens_total counter
+ticketledger_store_reopens_total 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Fatal(err)
@@ -343,7 +351,7 @@ func TestMetricNamesLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 24 {
+	if len(mfs) != 26 {
 		t.Errorf("only %d metric families", len(mfs))
 	}
 	for _, mf := range mfs {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -608,7 +609,10 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 			}
 		}
 		if caught {
-			r.readyOnce.Do(func() { close(r.ready) })
+			r.readyOnce.Do(func() {
+				close(r.ready)
+				r.releaseReplay()
+			})
 			if *rebuild != nil {
 				(*rebuild).done <- r.Snapshot()
 				*rebuild = nil
@@ -618,6 +622,24 @@ func (r *Runner) followOnce(ctx context.Context, progress func(done, total uint6
 				return nil
 			}
 		}
+	}
+}
+
+// replayRelease is how many events a first catch-up must have applied for
+// the runner to hand the memory it used back to the operating system.
+const replayRelease = 100_000
+
+// releaseReplay returns to the operating system the memory a long first
+// catch-up (a replay without a snapshot) used for decoding: several times
+// what the read models keep, which the Go runtime would otherwise hold on
+// to for minutes, so that the process's resident size after a replay is
+// that after a snapshot restore (applier goroutine only).
+func (r *Runner) releaseReplay() {
+	r.mu.Lock()
+	n := r.stats.Applied
+	r.mu.Unlock()
+	if n >= replayRelease {
+		debug.FreeOSMemory()
 	}
 }
 

@@ -139,3 +139,45 @@ func TestFileStoreSubjectConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// A Memo answers as its FileStore does, reads each key once, and forgets a
+// subject it destroys (here and in the store).
+func TestMemo(t *testing.T) {
+	fs := openStore(t, t.TempDir())
+	m := subjects.NewMemo(fs)
+	id, key, err := m.Subject("Ana@Example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id2, key2, err := fs.Subject("ana@example.com"); err != nil || id2 != id || !bytes.Equal(key2, key) {
+		t.Fatalf("the store holds %s %x (%v), the memo made %s %x", id2, key2, err, id, key)
+	}
+	if got, ok, err := m.Lookup(" ana@example.com"); err != nil || !ok || got != id {
+		t.Fatalf("Lookup: %s %t %v", got, ok, err)
+	}
+	if got, ok, err := m.Key(id); err != nil || !ok || !bytes.Equal(got, key) {
+		t.Fatalf("Key: %x %t %v", got, ok, err)
+	}
+	other, _, err := fs.Subject("bo@example.com") // made behind the memo's back
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := m.Key(other); err != nil || !ok {
+		t.Fatalf("Key of a subject the memo has not seen: %t %v", ok, err)
+	}
+	if err := m.Destroy(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := m.Key(id); ok {
+		t.Fatal("the memo still gives the key of a destroyed subject")
+	}
+	if _, ok, _ := m.Lookup("ana@example.com"); ok {
+		t.Fatal("the memo still finds a destroyed subject")
+	}
+	if _, ok, _ := fs.Key(id); ok {
+		t.Fatal("the store still holds the key of a subject destroyed through the memo")
+	}
+	if err := m.Destroy(id); !errors.Is(err, subjects.ErrUnknown) {
+		t.Fatalf("destroy twice: %v, want ErrUnknown", err)
+	}
+}

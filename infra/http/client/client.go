@@ -6,6 +6,7 @@
 package client
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -182,6 +183,11 @@ func (c *Client) Import(ctx context.Context, body io.Reader, out any) error {
 	return cc.do(ctx, http.MethodPost, "/v1/admin/import", &Call{Actor: c.Actor}, stream{r: body, contentType: "application/x-ndjson"}, out)
 }
 
+// Lines, as the out of Post, asks for a streamed answer (Accept:
+// application/x-ndjson) and is called with each line of it as it comes.
+// An error it returns ends the call with that error.
+type Lines func(line []byte) error
+
 func (c *Client) do(ctx context.Context, method, path string, call *Call, body, out any) error {
 	if call == nil {
 		call = &Call{Actor: c.Actor, OnBehalfOf: c.OnBehalfOf, IdempotencyKey: c.IdempotencyKey, IfMatch: c.IfMatch}
@@ -213,7 +219,12 @@ func (c *Client) do(ctx context.Context, method, path string, call *Call, body, 
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
 	}
-	req.Header.Set("Accept", "application/json")
+	lines, streamed := out.(Lines)
+	if streamed {
+		req.Header.Set("Accept", "application/x-ndjson, application/json")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
 	if tok := call.Token; tok != "" || c.Token != "" {
 		if tok == "" {
 			tok = c.Token
@@ -246,6 +257,22 @@ func (c *Client) do(ctx context.Context, method, path string, call *Call, body, 
 		return &Error{Unavailable: true, Err: err}
 	}
 	defer resp.Body.Close()
+	if streamed && resp.StatusCode < 400 {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
+		for sc.Scan() {
+			if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+				continue
+			}
+			if err := lines(sc.Bytes()); err != nil {
+				return err
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return &Error{Unavailable: true, Err: fmt.Errorf("read answer: %w", err)}
+		}
+		return nil
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
 		return &Error{Unavailable: true, Err: fmt.Errorf("read answer: %w", err)}

@@ -70,7 +70,7 @@ func openAPI(rts []route, live, imports domain.Window) map[string]any {
 		}
 		responses := map[string]any{
 			strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status), "content": okContent},
-			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 401 not authenticated (WWW-Authenticate), 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, " + window + ", 429 too many failed authentications (Retry-After), 500 (rule store-damaged: a damaged store file holds data the request needs), 503 (rule store-full: the disk is full, nothing recorded, reads go on; rule store-failed: the store needs a restart; both with Retry-After), other 5xx",
+			"default": map[string]any{"description": "a problem document (RFC 9457): 400 malformed request, 401 not authenticated (WWW-Authenticate), 403 forbidden by a rule, 404 not found, 409 conflict, 413 body too large, 415 not JSON, " + window + ", 429 too many failed authentications (Retry-After), 500 (rule store-damaged: a damaged store file holds data the request needs), 503 (rule store-full: the disk is full, nothing recorded, reads go on; rule store-failed: a commit failed and the store is reopening itself; both with Retry-After), other 5xx",
 				"content": map[string]any{ProblemContentType: map[string]any{"schema": problem}}},
 		}
 		if !rt.public {

@@ -59,7 +59,7 @@ const (
 	RuleKeyRotation      domain.Rule = "key-rotation-refused" // the ledger cannot rotate its key as configured
 	RuleStoreFull        domain.Rule = "store-full"           // the event store's disk is full: appends refused
 	RuleStoreDamaged     domain.Rule = "store-damaged"        // a file of the event store is damaged
-	RuleStoreFailed      domain.Rule = "store-failed"         // the event store needs a restart
+	RuleStoreFailed      domain.Rule = "store-failed"         // a commit failed; the event store is reopening itself
 	RuleNotCaughtUp      domain.Rule = "not-caught-up"        // the read models are behind a query's minPosition
 
 	// Request-body hygiene (checkJSON).
@@ -145,7 +145,7 @@ func problemOf(err error) Problem {
 			Detail: "a file of the ledger's event store is damaged and holds data this request needs; the operator has been told (server log, /readyz) and must restore it from a backup"})
 	case errors.Is(err, eventstore.ErrFailed):
 		return finish(Problem{Status: http.StatusServiceUnavailable, Rule: string(RuleStoreFailed), retryAfter: retryAfterFailed,
-			Detail: "the ledger's event store failed and refuses changes until the server is restarted; nothing was recorded; retry after Retry-After seconds"})
+			Detail: "the ledger's event store failed and is reopening itself, refusing changes meanwhile; reads still work; retry after Retry-After seconds (a change that met the failure itself may or may not have been recorded: retry it with the same Idempotency-Key)"})
 	case errors.Is(err, context.DeadlineExceeded):
 		return finish(Problem{Status: http.StatusServiceUnavailable, Detail: "the request took too long: try again"})
 	case errors.Is(err, context.Canceled):

@@ -98,6 +98,7 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, q *query) erro
 		SLA: q.oneOf("sla", projections.SLAMet, projections.SLABreached, projections.SLAPending, projections.SLAAtRisk, projections.SLABreachedUnanswered),
 		Now: a.now().UTC(), Horizon: q.duration("horizon", DefaultHorizon),
 		OpenedFrom: q.time("openedFrom"), OpenedTo: q.time("openedTo"), IDPrefix: q.str("idPrefix"),
+		Search: q.str("q"),
 	}
 	p := page(q)
 	return scopedRead(w, r, q, &f.Party, func() (projections.TicketPage, error) {

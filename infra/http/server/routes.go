@@ -171,6 +171,7 @@ func routes() []route {
 				param{Name: "openedFrom", Type: "date-time", Desc: "opened at or after (RFC 3339)"},
 				param{Name: "openedTo", Type: "date-time", Desc: "opened before (RFC 3339)"},
 				param{Name: "idPrefix", Type: "string", Desc: "ticket ids starting with this (a short id, resolved as git resolves one: ask with limit=2; within the caller's tenancy)"},
+				param{Name: "q", Type: "string", Desc: "search: tickets whose id starts with it, or each of whose words begins a word of the title, the partner id or the customer id (ignoring case; within the caller's tenancy)"},
 			)...),
 		get("/v1/tickets/{id}", "getTicket", "A ticket and its SLA clock: now (read model), or as the ledger knew it at asOf on the occurred or recorded axis", tk, projections.AsOfView{}, (*API).getTicket,
 			param{Name: "asOf", Type: "date-time", Desc: "replay the ticket's stream up to this instant (RFC 3339)"},
@@ -259,13 +260,13 @@ func routes() []route {
 			resp: webhook.DeliveryView{}, status: http.StatusAccepted, handle: skipWebhookDelivery},
 
 		// Operations.
-		{method: "POST", path: "/v1/admin/backups", op: "createBackup", summary: "Take an online backup (admin only): a Pebble checkpoint of the embedded store, consistent at one log position while commands go on, with the read models' snapshot and a manifest naming the log's head and latest signed tree head, written to a new directory under the server's --backup-dir (a path outside it is refused); the subject key store only with withSubjectKeys. Refused on KurrentDB (use its own backups)", tag: ops,
+		{method: "POST", path: "/v1/admin/backups", op: "createBackup", summary: "Take an online backup (admin only): a Pebble checkpoint of the embedded store, consistent at one log position while commands go on, with the read models' snapshot and a manifest naming the log's head and latest signed tree head, written to a new directory under the server's --backup-dir (a path outside it is refused); the subject key store only with withSubjectKeys. With Accept: application/x-ndjson the answer streams progress, one JSON object a line ({\"progress\":{\"doneBytes\":…,\"totalBytes\":…}}…, then {\"backup\":{…}} or, if it failed once under way, {\"problem\":{…}}; a refusal is an ordinary problem answer). Refused on KurrentDB (use its own backups)", tag: ops,
 			body: BackupBody{}, resp: BackupView{}, status: http.StatusCreated, handle: (*API).backup},
 		{method: "POST", path: "/v1/admin/import", op: "importHistory", summary: "Import ticket history from another desk (admin: any partner's; a partner: its own): the body is the import file, JSON lines of docs/import-format.md, read as it arrives. Each ticket's new lines are decided by the domain rules as live commands, at the source's occurredAt within the import backdating window (GET /v1/info), recorded now, marked imported in their metadata, and appended whole or not at all; lines imported before are skipped. Answers the run's summary with every refused line (its number, rule and message)", tag: ops,
 			stream: true, body: ImportBody{}, resp: importer.Summary{}, status: http.StatusOK, handle: (*API).importHistory},
 		get("/v1/info", "ledgerInfo", "This ledger's configured limits: the backdating windows of commands and imports", ops, LedgerInfo{}, (*API).info),
 		{method: "GET", path: "/healthz", op: "healthz", summary: "The process is up", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).healthz},
-		{method: "GET", path: "/readyz", op: "readyz", summary: "Ready to serve: projections caught up and event store reachable (503 otherwise); status \"degraded\" with a detail while the store refuses appends for a full disk or has damaged files", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).readyz},
+		{method: "GET", path: "/readyz", op: "readyz", summary: "Ready to serve: projections caught up and event store reachable (503 otherwise); status \"degraded\" with a detail while the store refuses appends for a full disk, is reopening itself after a failed commit, or has damaged files", tag: ops, public: true, resp: Health{}, status: http.StatusOK, handle: (*API).readyz},
 		{method: "GET", path: "/openapi.json", op: "openapi", summary: "This OpenAPI document", tag: ops, public: true, status: http.StatusOK, handle: (*API).openAPIDoc},
 	}
 }

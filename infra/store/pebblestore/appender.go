@@ -23,6 +23,7 @@ const (
 	opAppend opKind = iota
 	opDelete
 	opTombstone
+	opBatch // appends to many streams, all or none (AppendBatch)
 )
 
 // request is one append, delete or tombstone queued for the appender.
@@ -33,6 +34,8 @@ type request struct {
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
 	size     int
+	batch    []eventstore.StreamAppend // opBatch: the appends, in order
+	results  []eventstore.AppendResult // opBatch: one per append
 
 	res  eventstore.AppendResult
 	err  error
@@ -45,25 +48,35 @@ var requestPool = sync.Pool{New: func() any { return &request{done: make(chan st
 // or committing, Append returns the context's error and the append may or may
 // not be stored: retry it with the same event ids, which is idempotent.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := validateStream(stream); err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %q: %w", stream, err)
-	}
-	size := 0
-	for i := range events {
-		ev := &events[i]
-		if ev.ID == uuid.Nil {
-			return eventstore.AppendResult{}, fmt.Errorf("append to %s: event %d has no id", stream, i)
-		}
-		if ev.Type == "" {
-			return eventstore.AppendResult{}, fmt.Errorf("append to %s: event %d (%s) has no type", stream, i, ev.ID)
-		}
-		size += 64 + len(stream) + len(ev.Type) + len(ev.ContentType) + len(ev.Data) + len(ev.Metadata)
+	size, err := appendSize(stream, events)
+	if err != nil {
+		return eventstore.AppendResult{}, err
 	}
 	res, err := s.submit(ctx, opAppend, stream, expected, events, size)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
 	return res, nil
+}
+
+// appendSize checks an append's stream name and events and returns the
+// bytes it adds to a group, roughly.
+func appendSize(stream string, events []eventstore.EventData) (int, error) {
+	if err := validateStream(stream); err != nil {
+		return 0, fmt.Errorf("append to %q: %w", stream, err)
+	}
+	size := 0
+	for i := range events {
+		ev := &events[i]
+		if ev.ID == uuid.Nil {
+			return 0, fmt.Errorf("append to %s: event %d has no id", stream, i)
+		}
+		if ev.Type == "" {
+			return 0, fmt.Errorf("append to %s: event %d (%s) has no type", stream, i, ev.ID)
+		}
+		size += 64 + len(stream) + len(ev.Type) + len(ev.ContentType) + len(ev.Data) + len(ev.Metadata)
+	}
+	return size, nil
 }
 
 // Delete implements kurrentwire.Store: it soft-deletes stream by writing
@@ -122,29 +135,39 @@ func (s *Store) submit(ctx context.Context, op opKind, stream string, expected e
 	}
 	r := requestPool.Get().(*request)
 	*r = request{ctx: ctx, op: op, stream: stream, expected: expected, events: events, size: size, done: r.done}
+	if err := s.await(ctx, r); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	res, err := r.res, r.err
+	*r = request{done: r.done}
+	requestPool.Put(r)
+	return res, err
+}
 
+// await queues r for the appender and waits for its answer. An error means
+// r was not answered (the store is closed, or ctx ended): the appender may
+// still own it, so it must not be reused.
+func (s *Store) await(ctx context.Context, r *request) error {
+	op, stream := r.op, r.stream
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
-		return eventstore.AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, eventstore.ErrClosed)
+		return fmt.Errorf("%s %s: %w", op, stream, eventstore.ErrClosed)
 	}
 	select {
 	case s.queue <- r:
 		s.closeMu.RUnlock()
 	case <-ctx.Done():
 		s.closeMu.RUnlock()
-		return eventstore.AppendResult{}, fmt.Errorf("%s %s: %w", op, stream, ctx.Err())
+		return fmt.Errorf("%s %s: %w", op, stream, ctx.Err())
 	}
 	select {
 	case <-r.done:
+		return nil
 	case <-ctx.Done():
 		// The appender still owns r: do not reuse it.
-		return eventstore.AppendResult{}, fmt.Errorf("%s %s: %w (it may or may not have been stored; retrying with the same event ids is safe)", op, stream, ctx.Err())
+		return fmt.Errorf("%s %s: %w (it may or may not have been stored; retrying with the same event ids is safe)", op, stream, ctx.Err())
 	}
-	res, err := r.res, r.err
-	*r = request{done: r.done}
-	requestPool.Put(r)
-	return res, err
 }
 
 // String names the operation for error messages.
@@ -154,6 +177,8 @@ func (op opKind) String() string {
 		return "delete"
 	case opTombstone:
 		return "tombstone"
+	case opBatch:
+		return "append batch to"
 	}
 	return "append to"
 }
@@ -187,6 +212,8 @@ type appender struct {
 	evCount, byteCount int // size of the group being collected
 	target             int // group size gather waits for
 	timer              *time.Timer
+
+	opened openResult // of the reopen in progress (refuseUntil)
 
 	groups  atomic.Uint64
 	appends atomic.Uint64
@@ -222,12 +249,26 @@ func (a *appender) run() {
 				a.drain()
 				a.commit()
 			}
-			a.batch.Close()
+			if s.failed.Load() == nil {
+				a.batch.Close()
+			}
 			return
 		}
 		a.collect(first)
 		a.drain()
 		a.gather()
+		if !a.commit() && !a.recoverFailure() {
+			a.shutdown()
+			return
+		}
+	}
+}
+
+// shutdown answers what is queued once the appender stops after a failure
+// it did not recover from: the store is closing.
+func (a *appender) shutdown() {
+	for len(a.s.queue) > 0 {
+		a.collect(<-a.s.queue)
 		a.commit()
 	}
 }
@@ -299,8 +340,9 @@ func (a *appender) collect(r *request) {
 }
 
 // commit builds the batch for the collected group, commits it durably and
-// answers every request of the group.
-func (a *appender) commit() {
+// answers every request of the group. It returns false when the commit
+// failed (Pebble must be reopened: recoverFailure).
+func (a *appender) commit() bool {
 	s := a.s
 	group := a.group
 	defer func() {
@@ -314,13 +356,13 @@ func (a *appender) commit() {
 		for _, r := range group {
 			r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, *p)
 		}
-		return
+		return true
 	}
 	if err := s.checkSpace(a.byteCount); err != nil {
 		for _, r := range group {
 			r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)
 		}
-		return
+		return true
 	}
 	if n := s.now().UnixNano(); n > a.nowNano {
 		a.nowNano = n // Created never goes back along the log
@@ -338,20 +380,23 @@ func (a *appender) commit() {
 			a.append(r)
 		case opDelete, opTombstone:
 			a.delete(r)
+		case opBatch:
+			a.appendBatch(r)
 		}
 	}
 	if b.Count() == 0 {
-		return
+		return true
 	}
 	if err := a.commitBatch(b); err != nil {
 		s.failed.Store(&err)
-		s.log.Error("group commit failed; the store refuses appends until the server is restarted", "err", err)
+		s.failures.Add(1)
+		s.log.Error("event store commit failed: appends are refused while it reopens itself", "dir", s.dir, "err", err)
 		for _, r := range group {
 			if r.err == nil {
-				r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)
+				r.err = fmt.Errorf("%s %s: %w (it may or may not have been stored, whole: retrying it with the same event ids is safe)", r.op, r.stream, err)
 			}
 		}
-		return
+		return false
 	}
 	a.groups.Add(1)
 	a.appends.Add(uint64(len(group)))
@@ -366,11 +411,13 @@ func (a *appender) commit() {
 			}
 		}
 	}
+	return true
 }
 
 // commitBatch commits b durably. Pebble answers a failed WAL write with
 // Logger.Fatalf, which panics (pebbleLogger): the panic is turned into the
-// store's sticky failure here instead of ending the process.
+// store's failure here instead of ending the process, and the appender
+// reopens Pebble (recoverFailure).
 func (a *appender) commitBatch(b *pebble.Batch) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -382,7 +429,7 @@ func (a *appender) commitBatch(b *pebble.Batch) (err error) {
 		}
 	}()
 	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("%w: %s: commit: %w (restart the server)", eventstore.ErrFailed, a.s.dir, a.s.faults.wrap(err))
+		return failedError(a.s.dir, "commit: "+a.s.faults.wrap(err).Error())
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package pebblestore
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -16,11 +17,10 @@ import (
 // batch). It returns the durable head when the checkpoint began, a lower
 // bound of the copy's head: open the copy for its exact head.
 func (s *Store) Checkpoint(dir string) (eventstore.Position, error) {
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return eventstore.Position{}, eventstore.ErrClosed
+	if err := s.readLock(context.Background()); err != nil {
+		return eventstore.Position{}, fmt.Errorf("pebblestore: checkpoint %s: %w", s.dir, err)
 	}
+	defer s.readUnlock()
 	d := s.durable.Load()
 	if err := s.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
 		return eventstore.Position{}, fmt.Errorf("pebblestore: checkpoint %s into %s: %w", s.dir, dir, err)

@@ -70,8 +70,9 @@
 // when the read starts: ReadAll stops there, stream reads ignore index
 // entries beyond it, and subscriptions never read past it. A reader never
 // sees an event that a crash could take back, and sees a group whole or not
-// at all. A failed commit makes the store refuse appends until it is
-// reopened, since the head cache may then be ahead of the disk.
+// at all. A failed commit makes the store refuse appends until the appender
+// has reopened Pebble (see Faults), since the head cache may then be ahead
+// of the disk.
 //
 // On Open, Pebble replays its WAL and flushes what it replayed; the store
 // finds the last sequence number from the last log key, and everything in the
@@ -86,8 +87,15 @@
 // each group and refuses the group, whole and unwritten, with an error
 // wrapping eventstore.ErrNoSpace while less than Options.MinFreeBytes would
 // be left; the next group that fits is accepted again. Should Pebble still
-// call Fatalf, the panic is recovered in the appender (or Open) and the
-// store refuses appends with eventstore.ErrFailed until restarted.
+// call Fatalf, the panic is recovered in the appender (or Open), and the
+// store refuses appends with eventstore.ErrFailed while the appender
+// reopens Pebble in-process (reopen.go): it waits for the free space, closes
+// the failed Pebble, opens it from disk, checks that the log holds every
+// acknowledged event and the failed group whole or not at all, and starts
+// again from the log's last position, retrying with backoff (up to
+// Options.ReopenMaxBackoff) while that fails. Readers hold dbMu shared;
+// while Pebble is closed they get errReopening, and subscriptions wait for
+// the durable position to move instead.
 //
 // Pebble checksums every block. A damaged file met by a read is reported
 // through the EventListener (its default handler would call Fatalf: ours

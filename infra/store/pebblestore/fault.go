@@ -48,9 +48,12 @@ type FaultStats struct {
 	RefusedNoSpace uint64
 	// DamagedFiles is the number of damaged files found since Open.
 	DamagedFiles int
-	// Failed is true once the store hit an error it cannot recover from
-	// in this process: it refuses appends until restarted.
-	Failed bool
+	// Failed is true while the store refuses appends after a failed
+	// commit (a fatal Pebble error), until it has reopened Pebble.
+	// Failures counts those failures, Reopens the reopens that succeeded.
+	Failed   bool
+	Failures uint64
+	Reopens  uint64
 }
 
 // faults is the store's fault state, shared by the appender, the readers
@@ -281,14 +284,17 @@ func (s *Store) Damaged() []Damage { return s.faults.damage() }
 // own goroutines can tell Pebble's fatal errors from other panics.
 type fatalPanic struct{ msg string }
 
-// failedError is the sticky error of a store whose Pebble reported a fatal
-// error: the commit pipeline cannot be trusted any more.
+// Error is the message of Pebble's Fatalf.
+func (f fatalPanic) Error() string { return f.msg }
+
+// failedError is the error of a store whose Pebble reported a fatal error
+// (msg): appends are refused until the appender has reopened it.
 func failedError(dir, msg string) error {
-	hint := "restart the server"
+	hint := "it retries by itself"
 	if strings.Contains(msg, "no space left") {
-		hint = "free disk space, then restart the server (raise --min-free-bytes to keep more in reserve)"
+		hint = "free disk space and it reopens by itself (raise --min-free-bytes to keep more in reserve)"
 	}
-	return fmt.Errorf("%w: %s: %s: appends are refused until the store is reopened; %s", eventstore.ErrFailed, filepath.Clean(dir), msg, hint)
+	return fmt.Errorf("%w: %s: %s: appends are refused while the store reopens itself; %s", eventstore.ErrFailed, filepath.Clean(dir), msg, hint)
 }
 
 // damagedWAL finds the write-ahead log in dir that Pebble could not

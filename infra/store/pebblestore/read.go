@@ -129,7 +129,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 	if err := s.readLock(ctx); err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}
-	defer s.closeMu.RUnlock()
+	defer s.readUnlock()
 	evs, err := s.readStream(ctx, stream, dir, from, count, s.durable.Load(), true)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, s.faults.wrap(err))
@@ -255,7 +255,7 @@ func (s *Store) ReadAll(ctx context.Context, dir eventstore.Direction, from even
 	if err := s.readLock(ctx); err != nil {
 		return nil, fmt.Errorf("read $all: %w", err)
 	}
-	defer s.closeMu.RUnlock()
+	defer s.readUnlock()
 	maxSeq := s.durable.Load()
 	var out []eventstore.RecordedEvent
 	if dir == eventstore.Forwards {

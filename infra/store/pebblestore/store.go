@@ -58,12 +58,23 @@ type Options struct {
 	// nil means statfs(2) on the operating system's filesystem, and no check
 	// on another FS.
 	FreeSpace func(dir string) (uint64, error)
+	// ReopenBackoff and ReopenMaxBackoff pace the reopen after a failure
+	// (see Faults in the package documentation): the first attempt waits
+	// ReopenBackoff, each failed one doubles the wait up to
+	// ReopenMaxBackoff. 0 means 100 ms and 10 s.
+	ReopenBackoff    time.Duration
+	ReopenMaxBackoff time.Duration
 }
 
 // Store is the embedded event store on Pebble. It is safe for concurrent use.
 // See the package documentation for its layout and commit protocol.
 type Store struct {
-	dir  string
+	dir string
+	fs  vfs.FS
+	// db is Pebble, nil while it is being reopened after a failure. The
+	// appender goroutine replaces it under dbMu held exclusively; readers
+	// hold dbMu shared (readLock) for as long as they use it.
+	dbMu sync.RWMutex
 	db   *pebble.DB
 	lock io.Closer
 	log  *slog.Logger
@@ -88,7 +99,9 @@ type Store struct {
 	notifyMu sync.Mutex
 	notifyCh chan struct{} // closed and replaced whenever durable advances
 
-	failed atomic.Pointer[error] // sticky: a commit failed, appends are refused
+	failed   atomic.Pointer[error] // a commit failed: appends are refused until the reopen succeeds
+	failures atomic.Uint64         // commits that failed since Open
+	reopens  atomic.Uint64         // reopens that succeeded since Open
 
 	faults    *faults                          // disk space and damage
 	freeSpace func(dir string) (uint64, error) // nil: no space check
@@ -154,41 +167,15 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 
-	cache := pebble.NewCache(opts.CacheSize)
-	defer cache.Unref()
-	popts := &pebble.Options{
-		FS:     fs,
-		Cache:  cache,
-		Logger: pebbleLogger{logger},
-		EventListener: &pebble.EventListener{
-			DataCorruption: flt.onCorruption,
-			BackgroundError: func(err error) {
-				logger.Error("pebble background error", "component", "pebble", "err", flt.wrap(err))
-			},
-		},
-		MemTableSize:       64 << 20,
-		FormatMajorVersion: pebble.FormatNewest,
+	if opts.ReopenBackoff <= 0 {
+		opts.ReopenBackoff = 100 * time.Millisecond
 	}
-	for i := range popts.Levels {
-		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
-		popts.Levels[i].BlockSize = 32 << 10 // $all is read sequentially
-	}
-	if err := checkNewestWAL(fs, dir); err != nil {
-		lock.Close()
-		flt.log.Error("event store write-ahead log damaged", "err", err)
-		return nil, err
-	}
-	db, err := openPebble(dir, popts)
-	if err != nil {
-		lock.Close()
-		if err = flt.wrap(err); errors.Is(err, eventstore.ErrDamaged) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
+	if opts.ReopenMaxBackoff <= 0 {
+		opts.ReopenMaxBackoff = 10 * time.Second
 	}
 	s := &Store{
 		dir:          dir,
-		db:           db,
+		fs:           fs,
 		lock:         lock,
 		log:          logger,
 		now:          now,
@@ -201,15 +188,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		faults:       flt,
 		freeSpace:    freeSpace,
 	}
-	last, lastCreated, err := s.recover()
+	db, last, lastCreated, err := s.openDB()
 	if err != nil {
-		db.Close()
 		lock.Close()
-		if err = flt.wrap(err); errors.Is(err, eventstore.ErrDamaged) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
+		return nil, err
 	}
+	s.db = db
 	s.durable.Store(last)
 	s.ap.init(s, last+1)
 	s.ap.nowNano = lastCreated
@@ -218,14 +202,61 @@ func Open(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// recover checks the on-disk format and returns the last sequence number of
+// openDB opens Pebble in the store's directory (first reading its newest
+// WAL, see checkNewestWAL) and returns it with the last sequence number of
+// the log and that event's commit time. Its errors name the directory;
+// damage is a *DamageError.
+func (s *Store) openDB() (*pebble.DB, uint64, int64, error) {
+	opts, flt := &s.opts, s.faults
+	cache := pebble.NewCache(opts.CacheSize)
+	defer cache.Unref()
+	popts := &pebble.Options{
+		FS:     s.fs,
+		Cache:  cache,
+		Logger: pebbleLogger{s.log},
+		EventListener: &pebble.EventListener{
+			DataCorruption: flt.onCorruption,
+			BackgroundError: func(err error) {
+				s.log.Error("pebble background error", "component", "pebble", "err", flt.wrap(err))
+			},
+		},
+		MemTableSize:       64 << 20,
+		FormatMajorVersion: pebble.FormatNewest,
+	}
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		popts.Levels[i].BlockSize = 32 << 10 // $all is read sequentially
+	}
+	if err := checkNewestWAL(s.fs, s.dir); err != nil {
+		flt.log.Error("event store write-ahead log damaged", "err", err)
+		return nil, 0, 0, err
+	}
+	fail := func(err error) error {
+		if err = flt.wrap(err); errors.Is(err, eventstore.ErrDamaged) {
+			return err
+		}
+		return fmt.Errorf("pebblestore: open %s: %w", s.dir, err)
+	}
+	db, err := openPebble(s.dir, popts)
+	if err != nil {
+		return nil, 0, 0, fail(err)
+	}
+	last, lastCreated, err := recoverLog(db)
+	if err != nil {
+		closePebble(db)
+		return nil, 0, 0, fail(err)
+	}
+	return db, last, lastCreated, nil
+}
+
+// recoverLog checks the on-disk format and returns the last sequence number of
 // the log and the commit time of that event. Everything Pebble recovered is
 // durable: Open flushes the WAL it replays.
-func (s *Store) recover() (uint64, int64, error) {
-	v, closer, err := s.db.Get(formatKey)
+func recoverLog(db *pebble.DB) (uint64, int64, error) {
+	v, closer, err := db.Get(formatKey)
 	switch {
 	case errors.Is(err, pebble.ErrNotFound):
-		if err := s.db.Set(formatKey, formatValue, pebble.Sync); err != nil {
+		if err := db.Set(formatKey, formatValue, pebble.Sync); err != nil {
 			return 0, 0, fmt.Errorf("write format marker: %w", err)
 		}
 	case err != nil:
@@ -238,7 +269,7 @@ func (s *Store) recover() (uint64, int64, error) {
 			return 0, 0, fmt.Errorf("unsupported data format %q (this build reads %q)", got, formatValue)
 		}
 	}
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: []byte{prefixLog + 1}})
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: []byte{prefixLog + 1}})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -264,7 +295,10 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.appenderDone
 		close(s.closedCh)
-		err := s.db.Close()
+		var err error
+		if s.db != nil { // nil: a reopen after a failure did not succeed
+			err = closePebble(s.db)
+		}
 		if lerr := s.lock.Close(); err == nil {
 			err = lerr
 		}
@@ -314,6 +348,8 @@ func (s *Store) Stats() Stats {
 			RefusedNoSpace: s.faults.refused.Load(),
 			DamagedFiles:   len(s.faults.damage()),
 			Failed:         s.failed.Load() != nil,
+			Failures:       s.failures.Load(),
+			Reopens:        s.reopens.Load(),
 		},
 	}
 }
@@ -335,7 +371,9 @@ func (s *Store) changed() <-chan struct{} {
 	return s.notifyCh
 }
 
-// readLock holds the store open for a read; release with closeMu.RUnlock.
+// readLock holds the store open for a read, with Pebble open: release
+// with readUnlock. While Pebble is being reopened after a failure it
+// returns errReopening (subscriptions wait for the reopen instead).
 func (s *Store) readLock(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -345,7 +383,19 @@ func (s *Store) readLock(ctx context.Context) error {
 		s.closeMu.RUnlock()
 		return eventstore.ErrClosed
 	}
+	s.dbMu.RLock()
+	if s.db == nil {
+		s.dbMu.RUnlock()
+		s.closeMu.RUnlock()
+		return errReopening
+	}
 	return nil
+}
+
+// readUnlock releases readLock.
+func (s *Store) readUnlock() {
+	s.dbMu.RUnlock()
+	s.closeMu.RUnlock()
 }
 
 func unixNanoUTC(n int64) time.Time { return time.Unix(0, n).UTC() }
@@ -363,14 +413,16 @@ func (p pebbleLogger) Errorf(format string, args ...any) {
 	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
 }
 
-// Fatalf logs Pebble's fatal errors and panics with a fatalPanic, as Pebble
-// expects it not to return. The store's own goroutines recover it (the
-// appender marks the store failed, Open returns an error); Pebble calls it
-// for a failed WAL or MANIFEST write, which the free-space check keeps
-// from happening on a full disk.
+// Fatalf panics with a fatalPanic, as Pebble expects it not to return. The
+// store's own goroutines recover it and log it once, with what happens
+// next (the appender marks the store failed and reopens Pebble, Open
+// returns an error); Pebble calls it for a failed WAL or MANIFEST write,
+// which the free-space check keeps from happening on a full disk. Should
+// it reach the top of one of Pebble's own goroutines, the runtime prints
+// the message.
 func (p pebbleLogger) Fatalf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	p.l.Error(msg, "component", "pebble", "fatal", true)
+	p.l.Debug(msg, "component", "pebble", "fatal", true)
 	panic(fatalPanic{msg: msg})
 }
 

@@ -53,6 +53,14 @@ func (b *subBase) loop(pending func() (eventstore.Message, bool), fill func(dura
 		}
 		ch := b.s.changed()
 		more, err := fill(b.s.durable.Load())
+		if errors.Is(err, errReopening) {
+			// Pebble is being reopened after a failure: the reopen moves
+			// the durable position (or wakes ch) when it is done.
+			if err := b.wait(ch); err != nil {
+				return eventstore.Message{}, err
+			}
+			continue
+		}
 		if err != nil {
 			return eventstore.Message{}, b.s.faults.wrap(err)
 		}
@@ -117,7 +125,7 @@ func (s *Store) SubscribeAll(ctx context.Context, from eventstore.AllPos, opts e
 	if err := s.readLock(ctx); err != nil {
 		return nil, fmt.Errorf("subscribe to $all: %w", err)
 	}
-	defer s.closeMu.RUnlock()
+	defer s.readUnlock()
 	sub := &allSub{m: m, interval: uint64(opts.CheckpointInterval)}
 	if m.IsAll() {
 		sub.interval = 0
@@ -192,12 +200,12 @@ func (sub *allSub) fill(durable uint64) error {
 	}
 	s := sub.s
 	if err := s.readLock(sub.ctx); err != nil {
-		if errors.Is(err, eventstore.ErrClosed) {
+		if errors.Is(err, eventstore.ErrClosed) || errors.Is(err, errReopening) {
 			return err
 		}
 		return sub.stopped()
 	}
-	defer s.closeMu.RUnlock()
+	defer s.readUnlock()
 	limit := uint64(8 * subPage) // bounds one visit when the filter rejects most events
 	if sub.interval > 0 {
 		limit = min(limit, sub.interval-sub.sinceCkpt)
@@ -236,6 +244,12 @@ func (sub *allSub) fillAhead(durable uint64) error {
 	sub.ahead[len(sub.ahead)-1] = nil
 	sub.ahead = sub.ahead[:len(sub.ahead)-1]
 	if p.err != nil {
+		// Drop the pages read after this one: a retry reads on from the
+		// cursor, which has not moved.
+		for _, q := range sub.ahead {
+			<-q.done
+		}
+		sub.ahead, sub.aheadTo = sub.ahead[:0], sub.cursor
 		switch {
 		case errors.Is(p.err, eventstore.ErrClosed):
 			return p.err
@@ -267,7 +281,7 @@ func (sub *allSub) readPage(p *aheadPage) {
 	if p.err = s.readLock(sub.ctx); p.err != nil {
 		return
 	}
-	defer s.closeMu.RUnlock()
+	defer s.readUnlock()
 	p.evs, _, _, p.err = s.scanLog(sub.ctx, p.from, p.to, p.to-p.from+1, sub.m, 0, nil)
 }
 
@@ -282,7 +296,7 @@ func (s *Store) SubscribeStream(ctx context.Context, stream string, from eventst
 	if err := s.readLock(ctx); err != nil {
 		return nil, fmt.Errorf("subscribe to %s: %w", stream, err)
 	}
-	defer s.closeMu.RUnlock()
+	defer s.readUnlock()
 	durable := s.durable.Load()
 	sub := &streamSub{stream: stream, cursor: -1}
 	v, err := s.view(stream, durable)
@@ -344,12 +358,12 @@ func (sub *streamSub) Next() (eventstore.Message, error) {
 func (sub *streamSub) fill(durable uint64) (int, error) {
 	s := sub.s
 	if err := s.readLock(sub.ctx); err != nil {
-		if errors.Is(err, eventstore.ErrClosed) {
+		if errors.Is(err, eventstore.ErrClosed) || errors.Is(err, errReopening) {
 			return 0, err
 		}
 		return 0, sub.stopped()
 	}
-	defer s.closeMu.RUnlock()
+	defer s.readUnlock()
 	if sub.cursor >= int64(eventstore.DeletedStreamRevision)-1 {
 		return 0, nil
 	}

@@ -1,0 +1,4 @@
+package console
+
+// ExplainText is explain, for the external tests.
+var ExplainText = explain

@@ -1,0 +1,87 @@
+package projections
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/domain/sla"
+	"github.com/ticketledger/ticketledger/domain/ticket"
+)
+
+// Search finds a ticket by id prefix, or by the starts of words of its
+// title, partner id or customer id, ignoring case; within the scope; titles survive a
+// snapshot.
+func TestTicketsSearch(t *testing.T) {
+	w := newWorld()
+	open := func(id, partner, customer, title string, at time.Time) {
+		w.add(ticket.StreamPrefix+id, provider, at, at, ticket.Opened{
+			TicketID: id, Context: ticket.ContextCustomer, PartnerID: partner, CustomerID: customer, Product: ticket.ProductAzure,
+			Class: sla.ClassBreakFix, Severity: domain.SeverityB, Title: title, Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter,
+			Language: "en", Locale: "en-US", Deadline: dlFor(domain.SeverityB, at),
+		})
+	}
+	open("a1", "thames-digital", "harbour-foods", "VM will not start after resize", t0)
+	open("b2", "hudson-msp", "empire-dental", "Storage account throttled", t0.Add(time.Hour))
+	open("c3", "thames-digital", "kestrel-legal", "Billing: duplicate storage charge", t0.Add(2*time.Hour))
+	open("a4", "fjord-it", "gotland-turism", "Inloggning misslyckas för Öland", t0.Add(3*time.Hour))
+	tk, _ := fold(w.g.Events)
+	cases := []struct {
+		name string
+		f    TicketFilter
+		want string
+	}{
+		{"id prefix", TicketFilter{Search: "a4"}, "a4"},
+		{"the start of a word", TicketFilter{Search: "stor"}, "b2c3"},
+		{"not the inside of a word", TicketFilter{Search: "rage"}, ""},
+		{"title word, any case", TicketFilter{Search: "STORAGE"}, "b2c3"},
+		{"every word must be found", TicketFilter{Search: "storage charge"}, "c3"},
+		{"partner", TicketFilter{Search: "thames"}, "a1c3"},
+		{"customer", TicketFilter{Search: "empire"}, "b2"},
+		{"partner and title word", TicketFilter{Search: "thames storage"}, "c3"},
+		{"non-ASCII title", TicketFilter{Search: "öland"}, "a4"},
+		{"nothing", TicketFilter{Search: "printer"}, ""},
+		{"within the scope", TicketFilter{Scope: Scope{Party: "hudson-msp"}, Search: "storage"}, "b2"},
+		{"a sibling's id is not found", TicketFilter{Scope: Scope{Party: "hudson-msp"}, Search: "a1"}, ""},
+		{"with another filter", TicketFilter{Scope: Scope{CustomerID: "kestrel-legal"}, Search: "storage"}, "c3"},
+	}
+	for _, c := range cases {
+		pg, err := tk.List(c.f, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, v := range pg.Tickets {
+			got += v.ID
+		}
+		if got != c.want {
+			t.Errorf("%s: got %q want %q", c.name, got, c.want)
+		}
+	}
+	var b bytes.Buffer
+	if err := tk.Snapshot(&b); err != nil {
+		t.Fatal(err)
+	}
+	back := NewTickets(TicketsOptions{})
+	if err := back.Restore(&b); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := back.Get("c3"); v.Title != "Billing: duplicate storage charge" {
+		t.Errorf("title after restore: %q", v.Title)
+	}
+	if pg, _ := back.List(TicketFilter{Search: "resize"}, Page{}); len(pg.Tickets) != 1 || pg.Tickets[0].ID != "a1" {
+		t.Errorf("search after restore: %+v", pg.Tickets)
+	}
+}
+
+// BenchmarkTicketsSearch1M: a search box's words over one million
+// tickets, matching none (the whole model is scanned).
+func BenchmarkTicketsSearch1M(b *testing.B) {
+	tk, _ := big(b)
+	for b.Loop() {
+		if _, err := tk.List(TicketFilter{Search: "service problem zz"}, Page{Limit: 50, Order: NewestFirst}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
