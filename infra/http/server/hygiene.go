@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ticketledger/ticketledger/domain"
+	"github.com/ticketledger/ticketledger/infra/jsonscan"
 )
 
 // The bounds of a request body, checked on the raw JSON before it is
@@ -84,16 +85,7 @@ func (w *walker) path() string {
 	return f.path + "[" + strconv.Itoa(f.n) + "]"
 }
 
-func (w *walker) space() {
-	for w.i < len(w.body) {
-		switch w.body[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
-	}
-}
+func (w *walker) space() { w.i = jsonscan.Space(w.body, w.i) }
 
 // peek reports whether the byte at w.i is c, and takes it if so.
 func (w *walker) peek(c byte) bool {
