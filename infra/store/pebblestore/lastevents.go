@@ -7,8 +7,9 @@ import (
 )
 
 // lastEventStreams bounds the streams whose last event the store keeps in
-// memory (a record is a few hundred bytes: about 10 MiB at most).
-const lastEventStreams = 1 << 14
+// memory (a signed ledger event's record is about 1.5 KB: some 12 MiB at
+// most).
+const lastEventStreams = 1 << 13
 
 // lastEvents holds the last durable event of recently appended streams, as
 // stored, so that a read of a stream's head (ReadStream backwards from the
