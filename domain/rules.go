@@ -154,6 +154,25 @@ const (
 	RuleSubjectErased Rule = "subject-erased"
 )
 
+// Webhook rules (domain/webhook).
+const (
+	// RuleSubscriptionNotFound (KindNotFound): no such webhook subscription
+	// (or one of another partner, answered alike).
+	RuleSubscriptionNotFound Rule = "subscription-not-found"
+	// RuleSubscriptionExists: the subscription id is already used.
+	RuleSubscriptionExists Rule = "subscription-exists"
+	// RuleSubscriptionDeleted: the subscription was deleted.
+	RuleSubscriptionDeleted Rule = "subscription-deleted"
+	// RuleWebhookURLRefused: the target is not https, or reaches a
+	// loopback, private, link-local or otherwise non-public address.
+	RuleWebhookURLRefused Rule = "webhook-url-refused"
+	// RuleWebhookTypeUnknown: a subscription names no type or an unknown one.
+	RuleWebhookTypeUnknown Rule = "webhook-type-unknown"
+	// RuleDeliveryNotParked: replay or skip of a delivery that is not at
+	// the head of the dead-letter list.
+	RuleDeliveryNotParked Rule = "delivery-not-parked"
+)
+
 // Import rules (ticketledger import, infra/importer): a line of another
 // desk's history that cannot be taken in as it stands.
 const (
@@ -242,6 +261,12 @@ func Rules() []RuleDoc {
 		{RuleTokenNotFound, KindNotFound, "ledger", "revoking a token that was never issued", "check the token id (tokens list)"},
 		{RuleTokenExists, KindConflict, "ledger", "issuing a token id already issued", "issue the new token under a new id"},
 		{RuleSubjectNotFound, KindNotFound, "ledger", "forgetting a subject id or contact e-mail the key store does not know", "give the contact's e-mail as filed (any letter case), or the subject id (sub-…, as in the sealed values of an evidence export)"},
+		{RuleSubscriptionNotFound, KindNotFound, "ledger", "managing a webhook subscription that does not exist (or belongs to another partner)", "check the id (webhooks list)"},
+		{RuleSubscriptionExists, KindConflict, "ledger", "creating a webhook subscription under an id already used", "create it under a new id"},
+		{RuleSubscriptionDeleted, KindConflict, "ledger", "rotating, pausing or resuming a deleted webhook subscription", "create a new subscription"},
+		{RuleWebhookURLRefused, KindInvalid, "ledger", "a webhook target that is not https, carries credentials, or reaches a loopback, private, link-local, unspecified, multicast or reserved address", "give a public https:// receiver"},
+		{RuleWebhookTypeUnknown, KindInvalid, "ledger", "a webhook subscription with no type or an unknown one", "name types from the list in the message"},
+		{RuleDeliveryNotParked, KindConflict, "ledger", "replaying or skipping a delivery that is not parked", "pick one from the dead-letter list (webhooks dead-letters)"},
 		{RuleImportMalformedLine, KindInvalid, "ledger", "an import line is not a JSON object of the import format, or its data does not fit its command", "fix the line (docs/import-format.md); the message names the field"},
 		{RuleImportOpenFirst, KindInvalid, "ledger", "an imported ticket's lines do not start with its openTicket or redirectToISV line", "put the whole history of the ticket in the file, oldest first"},
 		{RuleImportNotContiguous, KindInvalid, "ledger", "an imported ticket's lines are not together in the file", "sort the file by ticket, keeping each ticket's lines in order"},

@@ -28,7 +28,7 @@ func addClientCommands(root *cobra.Command, g *globals) {
 		newOpenCmd(g), newRedirectCmd(g),
 		newRespondCmd(g), newSeverityCmd(g), newEscalateCmd(g), newInfoCmd(g), newDisputeCmd(g), newFraudCmd(g),
 		newNoteCmd(g), newReassignCmd(g), newResolveCmd(g), newReopenCmd(g), newCloseCmd(g),
-		newPartnerCmd(g), newTokensCmd(g), newImportCmd(g),
+		newPartnerCmd(g), newTokensCmd(g), newWebhooksCmd(g), newImportCmd(g),
 		newShowCmd(g), newListCmd(g), newHistoryCmd(g), newAuditCmd(g), newSLACmd(g), newEvidenceCmd(g),
 	)
 }

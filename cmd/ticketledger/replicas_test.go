@@ -19,22 +19,42 @@ import (
 	"github.com/ticketledger/ticketledger/infra/http/server"
 )
 
-// startReplicas starts two serve processes on one log: A on the embedded
-// store, serving it over KurrentDB's protocol, and B through that endpoint
-// with a replica token. It returns their HTTP addresses once both are ready.
-func startReplicas(t *testing.T) (baseA, baseB string) {
+// startReplicas starts two serve processes on one log, the second through
+// the first's KurrentDB endpoint (both with the flags extra), and returns
+// their API addresses once both are ready.
+func startReplicas(t *testing.T, extra ...string) (baseA, baseB string) {
 	t.Helper()
 	dir := t.TempDir()
 	creds := issueTokens(t, dir)
-	baseA, _, logs := startServe(t, "--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable")
+	baseA, _, logs := startServe(t, append([]string{"--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable"}, extra...)...)
 	waitReady(t, baseA)
 	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
 	if m == nil {
 		t.Fatalf("no kurrent address logged:\n%s", logs)
 	}
-	baseB, _, _ = startServe(t, "--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", t.TempDir(), "--no-seal")
+	baseB, _, _ = startServe(t, append([]string{"--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", t.TempDir(), "--no-seal"}, extra...)...)
 	waitReady(t, baseB)
 	return baseA, baseB
+}
+
+// onboardP1 registers provider p1 serving customer c1 through target a.
+func onboardP1(t *testing.T, a *client.Target) {
+	t.Helper()
+	ctx, ops := context.Background(), app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
+	if _, err := a.RegisterPartner(ctx, ops, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.LinkCustomer(ctx, ops, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// annOpens is Ann's request (partner p1, for customer c1) titled title.
+func annOpens(title string) app.OpenTicket {
+	return app.OpenTicket{OpenRequest: ticket.OpenRequest{
+		Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityB,
+		Title: title, Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter, Language: "en", Locale: "en-GB",
+		Contact: ticket.Contact{Name: "Ann", Email: "ann@p1.example", Organisation: "p1"}}}
 }
 
 // TestTwoReplicasUnderConcurrentCommands: two serve processes on one log
@@ -50,18 +70,9 @@ func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
 	onA := client.New(baseA)
 	onA.Token = testAdminSecret
 	a := onA.Target()
-	ops := app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
-	if _, err := a.RegisterPartner(ctx, ops, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.LinkCustomer(ctx, ops, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}); err != nil {
-		t.Fatal(err)
-	}
+	onboardP1(t, a)
 	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
-	open, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, app.OpenTicket{OpenRequest: ticket.OpenRequest{
-		Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityB,
-		Title: "VMs unreachable", Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter, Language: "en", Locale: "en-GB",
-		Contact: ticket.Contact{Name: "Ann", Email: "ann@p1.example", Organisation: "p1"}}})
+	open, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, annOpens("VMs unreachable"))
 	if err != nil {
 		t.Fatal(err)
 	}

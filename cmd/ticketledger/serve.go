@@ -107,6 +107,9 @@ type serveCmd struct {
 	headPostURL     string
 	pprof           string
 	minFreeBytes    int64
+	webhookKey      string
+	webhooksUnsafe  bool
+	noWebhooks      bool
 	console         consoleFlags
 	window          windowFlags
 }
@@ -202,8 +205,10 @@ and appends finish, writes the projection snapshot and closes the store.`,
 	f.StringVar(&s.newKeyDir, "new-key-dir", "", "where POST /v1/audit/keys/rotate writes the new private key, outside the data directory (default: beside --signing-key; --demo: replaces the demo key)")
 	f.StringVar(&s.pprof, "pprof", "", "also serve Go's profiler (net/http/pprof, /debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (no authentication: loopback only)")
 	f.Int64Var(&s.minFreeBytes, "min-free-bytes", pebblestore.DefaultMinFreeBytes, "free disk space the embedded store keeps in reserve: below it appends are refused (503 store-full, reads go on) until space is freed; 0 or negative: no check")
+	f.StringVar(&s.webhookKey, "webhook-key", "", "file of the key every webhook signing secret is derived from, 64 hex digits, created if missing; the same on every replica (default: webhook.key in the data directory, or in --snapshots on KurrentDB)")
+	f.BoolVar(&s.webhooksUnsafe, "webhooks-allow-unsafe-targets", false, "UNSAFE, for tests only: accept http and loopback/private/link-local webhook targets (turns the SSRF checks off)")
+	f.BoolVar(&s.noWebhooks, "no-webhooks", false, "deliver no webhooks and serve no /v1/webhooks routes")
 	s.console.register(c)
-
 	s.window.register(c, true)
 	f.BoolVar(&s.noSeal, "no-seal", false, "sign events but append no seals: for a second ledger on a log that another ledger already seals (--store pointing at it)")
 	return c
@@ -253,6 +258,9 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	cfg.SigningKeyFile, cfg.KeyFromEnv, cfg.DemoKey, cfg.RequireKey = s.signingKey, true, s.demo, true
 	cfg.SealInterval, cfg.HeadFile, cfg.NoSealer, cfg.NewKeyDir, cfg.HeadPostURL = s.sealInterval, s.headFile, s.noSeal, s.newKeyDir, s.headPostURL
 	cfg.BackupDir = s.backupDir
+	if !s.noWebhooks {
+		cfg.Webhooks = &ledger.WebhookConfig{KeyFile: s.webhookKey, UnsafeTargets: s.webhooksUnsafe}
+	}
 	cfg.MinFreeBytes = s.minFreeBytes
 	if cfg.MinFreeBytes == 0 {
 		cfg.MinFreeBytes = -1 // 0 in the ledger's config means the default
@@ -310,7 +318,16 @@ func (s *serveCmd) run(c *cobra.Command) error {
 	go l.FollowTokens(runCtx) // tokens issued and revoked on other replicas
 	watcherDone := make(chan struct{})
 	go func() { l.Watcher.Run(runCtx); close(watcherDone) }() // SLA notices, once the projections are ready
-	stopProjections = func() { stopRunner(); <-runnerDone; <-watcherDone }
+	webhooksDone := make(chan struct{})
+	if l.Dispatcher != nil {
+		// Webhooks are delivered off the command path, by the replica
+		// holding the dispatch lease.
+		go func() { defer close(webhooksDone); _ = l.Dispatcher.Run(runCtx) }()
+		log.Info("webhook dispatcher started", "holder", l.Dispatcher.Holder())
+	} else {
+		close(webhooksDone)
+	}
+	stopProjections = func() { stopRunner(); <-runnerDone; <-watcherDone; <-webhooksDone }
 
 	var shuttingDown atomic.Bool
 	handler, err := l.APIHandler(func(context.Context) error {

@@ -10,12 +10,14 @@ import (
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/subject"
 	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/domain/webhook"
 )
 
 // All returns the spec of every event type: ticket, partner, token, the
-// ledger's own (keyring and seals) events, then erasures.
+// ledger's own (keyring and seals) events, erasures, then webhook
+// subscriptions and deliveries.
 func All() []domain.EventSpec {
-	return append(append(append(append(ticket.Specs(), partner.Specs()...), principal.Specs()...), ledger.Specs()...), subject.Specs()...)
+	return append(append(append(append(append(ticket.Specs(), partner.Specs()...), principal.Specs()...), ledger.Specs()...), subject.Specs()...), webhook.Specs()...)
 }
 
 // ByType returns All indexed by type name.

@@ -10,7 +10,7 @@ import (
 // EventType of the payload its spec makes; New returns a pointer the codec
 // can decode into.
 func TestCatalogIsConsistent(t *testing.T) {
-	name := regexp.MustCompile(`^(ticket|partner|principal|ledger|subject)\.[a-z_]+$`)
+	name := regexp.MustCompile(`^(ticket|partner|principal|ledger|subject|webhook)\.[a-z_]+$`)
 	seen := map[string]bool{}
 	for _, s := range All() {
 		if !name.MatchString(s.Type) {

@@ -38,6 +38,9 @@ var partnerOnly = []domain.Rule{
 	domain.RuleTokenNotFound, domain.RuleTokenExists,
 	// and the erasure of data subjects (domain/subject)
 	domain.RuleSubjectNotFound, domain.RuleSubjectErased,
+	// and webhook subscriptions (domain/webhook; delivery-not-parked in infra/webhook)
+	domain.RuleSubscriptionNotFound, domain.RuleSubscriptionExists, domain.RuleSubscriptionDeleted,
+	domain.RuleWebhookURLRefused, domain.RuleWebhookTypeUnknown, domain.RuleDeliveryNotParked,
 	// and the import of another desk's history (infra/importer and
 	// app.ImportTicket, tested there)
 	domain.RuleImportMalformedLine, domain.RuleImportOpenFirst, domain.RuleImportNotContiguous, domain.RuleImportDuplicateSource,

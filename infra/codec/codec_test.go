@@ -22,6 +22,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/domain/subject"
 	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/domain/webhook"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
@@ -36,6 +37,7 @@ func sampleDeadline() sla.Deadline {
 // samples returns one filled-in value of every event type of the catalog.
 func samples() []domain.Event {
 	d := sampleDeadline()
+	delivery := webhook.Delivery{DeliveryID: "d1", EventID: "e1", TicketID: "t1", Sequence: 3, Type: "ticket.opened", Position: 1451}
 	return []domain.Event{
 		ticket.Opened{TicketID: "t1", Context: ticket.ContextCustomer, PartnerID: "p1", CustomerID: "c1",
 			Product: ticket.ProductAzure, Class: sla.ClassBreakFix, Severity: domain.SeverityA, Title: "VMs down <prod> & more",
@@ -71,6 +73,17 @@ func samples() []domain.Event {
 			Flagged: []string{"leaf 3 ticket-x@1 e: unsigned"}},
 		ledger.Restored{FromPosition: 1452, BackupTakenAt: t0, BackupTreeSize: 1451, ReplacedHead: 1457, ReplacedTreeSize: 1456, ReplacedRoot: "AAAA", Reason: "drill"},
 		subject.Erased{SubjectID: "sub-0123456789abcdef0123456789abcdef", Reason: "erasure request", ErasedBy: "ops"},
+		webhook.Subscribed{SubscriptionID: "wh_1", Partner: "p1", URL: "https://hooks.p1.example/in", Types: []string{"ticket.opened", "sla.breached"}, CreatedBy: "alice"},
+		webhook.SecretRotated{SubscriptionID: "wh_1", Generation: 2, PreviousValidUntil: t0.Add(time.Hour), RotatedBy: "alice"},
+		webhook.Paused{SubscriptionID: "wh_1", Reason: "maintenance", PausedBy: "alice"},
+		webhook.Resumed{SubscriptionID: "wh_1", ResumedBy: "alice"},
+		webhook.Deleted{SubscriptionID: "wh_1", Reason: "moved", DeletedBy: "alice"},
+		webhook.Delivered{Delivery: delivery, Attempts: webhook.Attempts{Attempts: 2, Status: 204, LatencyMS: 12, FinishedAt: t0}},
+		webhook.Parked{Delivery: delivery, Attempts: webhook.Attempts{Attempts: 5, Status: 503, Error: "503 Service Unavailable", LatencyMS: 40, FinishedAt: t0}, Body: `{"type":"ticket.opened"}`},
+		webhook.Held{Delivery: delivery, Body: `{"type":"ticket.escalated"}`},
+		webhook.ReplayRequested{DeliveryID: "d1", TicketID: "t1", RequestedBy: "ops"},
+		webhook.Skipped{DeliveryID: "d1", TicketID: "t1", SkippedBy: "ops"},
+		webhook.DispatchMark{Holder: "replica-a", Until: t0.Add(30 * time.Second), Position: 1452, Prepare: 1452},
 	}
 }
 

@@ -36,13 +36,14 @@ const (
 	fTime                         // time.Time, through its UnmarshalJSON as encoding/json does
 	fStruct                       // a nested struct with a plan
 	fStrings                      // a slice whose elements are of a string kind
+	fUint                         // unsigned integer kinds (size in field.size)
 )
 
 type planField struct {
 	name string // JSON key (exact match only)
 	off  uintptr
 	kind fieldKind
-	size uintptr // fInt: 1, 2, 4 or 8
+	size uintptr // fInt, fUint: 1, 2, 4 or 8
 	sub  *payloadPlan
 }
 
@@ -73,13 +74,31 @@ func compilePlan(t reflect.Type, depth int) *payloadPlan {
 	seen := map[string]bool{}
 	for i := range t.NumField() {
 		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
 		if sf.Anonymous {
-			return nil // embedded fields: encoding/json's promotion rules
+			// An untagged embedded struct: its fields are promoted. Only
+			// when no name repeats (encoding/json's rules for repeated
+			// names are left to it).
+			if tag != "" || sf.Type.Kind() != reflect.Struct || !sf.IsExported() {
+				return nil
+			}
+			sub := compilePlan(sf.Type, depth+1)
+			if sub == nil {
+				return nil
+			}
+			for _, f := range sub.fields {
+				if seen[f.name] {
+					return nil
+				}
+				seen[f.name] = true
+				f.off += sf.Offset
+				p.fields = append(p.fields, f)
+			}
+			continue
 		}
 		if !sf.IsExported() {
 			continue // ignored by encoding/json
 		}
-		tag := sf.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}
@@ -105,6 +124,9 @@ func compilePlan(t reflect.Type, depth int) *payloadPlan {
 		case ft.Kind() == reflect.Int || ft.Kind() == reflect.Int8 || ft.Kind() == reflect.Int16 ||
 			ft.Kind() == reflect.Int32 || ft.Kind() == reflect.Int64:
 			f.kind, f.size = fInt, ft.Size()
+		case ft.Kind() == reflect.Uint || ft.Kind() == reflect.Uint8 || ft.Kind() == reflect.Uint16 ||
+			ft.Kind() == reflect.Uint32 || ft.Kind() == reflect.Uint64:
+			f.kind, f.size = fUint, ft.Size()
 		case ft.Kind() == reflect.Struct:
 			if f.sub = compilePlan(ft, depth+1); f.sub == nil {
 				return nil
@@ -377,6 +399,8 @@ func (s *payloadScanner) value(f *planField, p unsafe.Pointer) bool {
 		return true
 	case fInt:
 		return s.int(f.size, p)
+	case fUint:
+		return s.uint(f.size, p)
 	case fTime:
 		s.ws()
 		start := s.i
@@ -470,6 +494,43 @@ func (s *payloadScanner) int(size uintptr, p unsafe.Pointer) bool {
 			return false
 		}
 		*(*int8)(p) = int8(n)
+	default:
+		return false
+	}
+	s.i = j
+	return true
+}
+
+// uint decodes a JSON integer that is not negative and fits the unsigned
+// field (encoding/json refuses a minus sign, even on zero).
+func (s *payloadScanner) uint(size uintptr, p unsafe.Pointer) bool {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == '-' {
+		return false
+	}
+	n, j, ok := scanJSONInt(s.b, s.i, 18)
+	if !ok {
+		return false
+	}
+	u := uint64(n)
+	switch size {
+	case 8:
+		*(*uint64)(p) = u
+	case 4:
+		if u != uint64(uint32(u)) {
+			return false
+		}
+		*(*uint32)(p) = uint32(u)
+	case 2:
+		if u != uint64(uint16(u)) {
+			return false
+		}
+		*(*uint16)(p) = uint16(u)
+	case 1:
+		if u != uint64(uint8(u)) {
+			return false
+		}
+		*(*uint8)(p) = uint8(u)
 	default:
 		return false
 	}

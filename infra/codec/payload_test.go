@@ -105,7 +105,13 @@ func TestPayloadFastPathMatchesEncodingJSON(t *testing.T) {
 			`{"criteriaMet":"a"}`, `{"level":true}`,
 		},
 		"ticket.first_response_recorded": {`{"met":true}`, `{"met":false}`, `{"met":tru}`, `{"met":truex}`, `{"met":null}`, `{"met":1}`},
-		"partner.support_plan_ended":     {`{"endedAt":"0001-01-01T00:00:00Z"}`, `{"planId":"p","endedAt":"2026-03-02T09:30:00.123456789Z"}`},
+		"webhook.delivered": { // promoted fields of embedded structs, unsigned integers
+			`{"deliveryId":"d","attempts":2,"sequence":3}`, `{"sequence":-1}`, `{"sequence":-0}`, `{"sequence":0}`,
+			`{"sequence":18446744073709551615}`, `{"sequence":999999999999999999}`, `{"sequence":1.0}`, `{"sequence":"3"}`,
+			`{"Delivery":{"sequence":3}}`, `{"sequence":1,"sequence":2}`, `{"SEQUENCE":4}`, `{"finishedAt":null,"status":null}`,
+		},
+		"webhook.dispatch_mark":      {`{"position":4294967296,"prepare":0}`, `{"position":-5}`, `{"prepare":01}`},
+		"partner.support_plan_ended": {`{"endedAt":"0001-01-01T00:00:00Z"}`, `{"planId":"p","endedAt":"2026-03-02T09:30:00.123456789Z"}`},
 	}
 	for typ, ins := range odd {
 		for _, in := range ins {

@@ -3,6 +3,8 @@ package codec
 import (
 	"encoding/binary"
 	"math/bits"
+
+	"github.com/ticketledger/ticketledger/infra/jsonscan"
 )
 
 // plainRun returns the length of the longest prefix of b made of bytes a
@@ -37,16 +39,7 @@ type cursor struct {
 }
 
 // ws skips white space.
-func (s *cursor) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
+func (s *cursor) ws() { s.i = jsonscan.Space(s.b, s.i) }
 
 // tok consumes c (after white space) and reports whether it was there.
 func (s *cursor) tok(c byte) bool {

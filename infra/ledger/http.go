@@ -86,6 +86,7 @@ func (l *Ledger) APIHandler(ready func(ctx context.Context) error, access Access
 		AwaitApplied: l.AwaitApplied,
 		Auth:         authn, Tokens: l.Tokens, OnDenied: l.Metrics.AuthDenied,
 		Metrics: l.MetricsHandler(), MetricsPublic: access.MetricsPublic,
+		Webhooks: l.Webhooks,
 	})
 	if err != nil {
 		return nil, err

@@ -54,6 +54,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/subjects"
+	"github.com/ticketledger/ticketledger/infra/webhook"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -139,6 +140,9 @@ type Config struct {
 	// key, outside the data directory. Empty: the directory of
 	// SigningKeyFile; with a demo key, the demo key file is replaced.
 	NewKeyDir string
+	// Webhooks, when set, runs webhook subscriptions and their delivery
+	// (serve); nil: none (the offline tools).
+	Webhooks *WebhookConfig
 	// BackupDir is where online backups (Ledger.BackupTo, POST
 	// /v1/admin/backups) are written on the server's filesystem; a backup
 	// outside it is refused. Empty: online backups are refused.
@@ -199,6 +203,11 @@ type Ledger struct {
 	Subjects *subjects.FileStore
 	poster   *integrity.HeadPoster
 	keysDir  string // the subject key store's directory ("" for none)
+	// Webhooks runs the webhook subscriptions and Dispatcher delivers
+	// them (nil without Config.Webhooks, or without a place for the
+	// webhook key). Serve runs Dispatcher.Run.
+	Webhooks   *webhook.Service
+	Dispatcher *webhook.Dispatcher
 
 	cfg    Config
 	appCfg app.Config // Service's
@@ -279,14 +288,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		signer = l.keys
 		l.Store = metrics.InstrumentStore(l.keys.Guard(l.Raw), l.Metrics)
 	}
-	keysDir := cfg.SubjectKeysDir
-	switch {
-	case keysDir != "":
-	case cfg.StoreURL == "":
-		keysDir = filepath.Join(dataDir(cfg), subjects.DirName)
-	case snapDir != "":
-		keysDir = filepath.Join(snapDir, subjects.DirName)
-	}
+	keysDir := localPath(cfg, snapDir, cfg.SubjectKeysDir, subjects.DirName)
 	l.keysDir = keysDir
 	var subjectKeys app.Subjects = noSubjects{}
 	if keysDir == "" {
@@ -365,6 +367,10 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		}
 	}
 
+	if err := l.openWebhooks(cfg, snapDir, signer); err != nil {
+		l.Raw.Close()
+		return nil, err
+	}
 	l.Registry.MustRegister(metrics.NewSLACollector(l.Tickets, now, metrics.SLACollectorOptions{}))
 	l.Registry.MustRegister(metrics.NewProjectionCollector(metrics.ProjectionSourceFunc(l.projectionStatus)))
 	if l.Pebble != nil {
@@ -374,6 +380,21 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 		})...)
 	}
 	return l, nil
+}
+
+// localPath is where a file or directory the ledger keeps outside the log
+// lives: given, if set; else name in the data directory (embedded store)
+// or in the snapshot directory (KurrentDB); "" when there is neither.
+func localPath(cfg Config, snapDir, given, name string) string {
+	switch {
+	case given != "":
+		return given
+	case cfg.StoreURL == "":
+		return filepath.Join(dataDir(cfg), name)
+	case snapDir != "":
+		return filepath.Join(snapDir, name)
+	}
+	return ""
 }
 
 // Degraded returns what the event store cannot do now while the ledger

@@ -16,6 +16,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/sla"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/auth"
+	"github.com/ticketledger/ticketledger/infra/webhook"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -160,6 +161,9 @@ type Config struct {
 	// Backups takes online backups (POST /v1/admin/backups). Nil: that
 	// route answers 404.
 	Backups Backuper
+	// Webhooks runs the webhook subscriptions, their delivery log and the
+	// dead-letter list (/v1/webhooks). Nil: those routes answer 404.
+	Webhooks *webhook.Service
 }
 
 // DefaultSealWait is Config.SealWait's default: a few seal intervals.
@@ -190,6 +194,7 @@ type API struct {
 	sealWait time.Duration
 	keys     KeyRotator
 	backups  Backuper
+	webhooks *webhook.Service
 	mux      *http.ServeMux
 	routes   []route
 	openapi  []byte
@@ -207,7 +212,7 @@ func New(cfg Config) (*API, error) {
 	a := &API{app: cfg.App, tickets: cfg.Tickets, audit: cfg.Audit, policies: cfg.Policies, clock: cfg.Clock,
 		ready: cfg.Ready, degraded: cfg.Degraded, obs: cfg.Observer, denials: cfg.Denials, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		await: cfg.AwaitApplied, awaitFor: cfg.AwaitTimeout, auth: cfg.Auth, tokens: cfg.Tokens, onDenied: cfg.OnDenied, metricsH: cfg.Metrics, integ: cfg.Integrity, sealWait: cfg.SealWait,
-		keys: cfg.Keys, backups: cfg.Backups}
+		keys: cfg.Keys, backups: cfg.Backups, webhooks: cfg.Webhooks}
 	if a.sealWait <= 0 {
 		a.sealWait = DefaultSealWait
 	}

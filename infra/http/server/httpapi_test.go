@@ -24,6 +24,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/subjects"
+	"github.com/ticketledger/ticketledger/infra/webhook"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -95,7 +96,8 @@ func newEnv(t *testing.T, mutate ...func(*Config)) *env {
 	authn := auth.New(auth.Config{Tokens: reg, Proxy: auth.NewProxy(netip.MustParsePrefix("192.0.2.0/24")), Now: clock,
 		OnDenied: func(m auth.Method, r auth.Reason) { onDenied(m, string(r)) }})
 	cfg := Config{App: svc, Tickets: e.tickets, Audit: e.audit, Now: clock, Observer: e.obs,
-		Ready: func(context.Context) error { return e.ready }, Auth: authn, Tokens: e.tokens, OnDenied: onDenied}
+		Ready: func(context.Context) error { return e.ready }, Auth: authn, Tokens: e.tokens, OnDenied: onDenied,
+		Webhooks: webhook.NewService(e.reads, nil, webhook.Key{7}, webhook.Guard{Unsafe: true}, clock)}
 	for _, m := range mutate {
 		m(&cfg)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/importer"
+	"github.com/ticketledger/ticketledger/infra/webhook"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -85,7 +86,7 @@ func withPage(ps ...param) []param { return append(ps, pageParams...) }
 // routes is the route table: the mux, the request checks and the OpenAPI
 // document are all built from it.
 func routes() []route {
-	const tk, pt, rp, au, tkn, sub, ops = "tickets", "partners", "reports", "audit", "tokens", "subjects", "operations"
+	const tk, pt, rp, au, tkn, sub, ops, wh = "tickets", "partners", "reports", "audit", "tokens", "subjects", "operations", "webhooks"
 	create := func(r route) route { r.create, r.status = true, http.StatusCreated; return r }
 	get := func(path, op, summary, tag string, resp any, h func(*API, http.ResponseWriter, *http.Request, *query) error, q ...param) route {
 		return route{method: http.MethodGet, path: path, op: op, summary: summary, tag: tag, resp: resp, status: http.StatusOK,
@@ -234,6 +235,30 @@ func routes() []route {
 				er, err := c.app.Forget(c.ctx, c.cmd, c.r.PathValue("subject"), b.Reason)
 				return er.Result, err
 			}),
+
+		// Webhooks (a partner its own subscriptions, an admin all; infra/webhook).
+		{method: "POST", path: "/v1/webhooks", op: "createWebhook", summary: "Subscribe an https endpoint to ticket events and SLA notices (Standard Webhooks: signed with the whsec_ secret in this answer, shown here and at a rotation only); a partner subscribes to its own tickets, an admin ledger-wide or for a partner; the target must resolve to public addresses only", tag: wh,
+			body: CreateWebhookBody{}, resp: webhook.WithSecret{}, status: http.StatusCreated, handle: (*API).createWebhook},
+		{method: "GET", path: "/v1/webhooks", op: "listWebhooks", summary: "The webhook subscriptions the caller manages (a partner its own, an admin all); never a secret", tag: wh,
+			resp: WebhookList{}, status: http.StatusOK, handle: (*API).listWebhooks, query: []param{{Name: "deleted", Type: "boolean", Desc: "also list deleted subscriptions"}}},
+		{method: "GET", path: "/v1/webhooks/{id}", op: "getWebhook", summary: "One webhook subscription", tag: wh,
+			resp: webhook.View{}, status: http.StatusOK, handle: (*API).getWebhook},
+		{method: "POST", path: "/v1/webhooks/{id}/secret-rotation", op: "rotateWebhookSecret", summary: "Start a new signing secret (in this answer); the previous one stays valid for overlapSeconds (default a day), and deliveries carry both signatures meanwhile", tag: wh,
+			body: RotateWebhookSecretBody{}, resp: webhook.WithSecret{}, status: http.StatusOK, handle: (*API).rotateWebhookSecret},
+		{method: "POST", path: "/v1/webhooks/{id}/pause", op: "pauseWebhook", summary: "Pause deliveries (what happens meanwhile is not delivered later)", tag: wh,
+			body: WebhookReasonBody{}, resp: webhook.View{}, status: http.StatusOK, handle: pauseWebhook},
+		{method: "POST", path: "/v1/webhooks/{id}/resume", op: "resumeWebhook", summary: "Resume deliveries with the next event", tag: wh,
+			resp: webhook.View{}, status: http.StatusOK, handle: resumeWebhook},
+		{method: "POST", path: "/v1/webhooks/{id}/deletion", op: "deleteWebhook", summary: "Delete a subscription for good (recorded, like its creation)", tag: wh,
+			body: WebhookReasonBody{}, resp: webhook.View{}, status: http.StatusOK, handle: deleteWebhook},
+		{method: "GET", path: "/v1/webhooks/{id}/deliveries", op: "listWebhookDeliveries", summary: "The delivery log, newest first: per delivery its ticket, per-ticket sequence, type, status (delivered, parked, held, replay_requested, skipped), attempts, last HTTP status and error, latency of the last attempt", tag: wh,
+			resp: DeliveryList{}, status: http.StatusOK, handle: listWebhookDeliveries, query: []param{{Name: "limit", Type: "integer", Desc: "at most this many (default 100)"}}},
+		{method: "GET", path: "/v1/webhooks/{id}/dead-letters", op: "listWebhookDeadLetters", summary: "The parked deliveries (every attempt failed), oldest first; each holds back its ticket's later deliveries until an admin replays or skips it", tag: wh,
+			resp: DeliveryList{}, status: http.StatusOK, handle: listWebhookDeadLetters},
+		{method: "POST", path: "/v1/webhooks/{id}/dead-letters/{deliveryId}/replay", op: "replayWebhookDelivery", summary: "Try a parked delivery again (admin only); on success its ticket's held deliveries follow in order", tag: wh,
+			resp: webhook.DeliveryView{}, status: http.StatusAccepted, handle: replayWebhookDelivery},
+		{method: "POST", path: "/v1/webhooks/{id}/dead-letters/{deliveryId}/skip", op: "skipWebhookDelivery", summary: "Give a parked delivery up (admin only); its ticket's held deliveries go on", tag: wh,
+			resp: webhook.DeliveryView{}, status: http.StatusAccepted, handle: skipWebhookDelivery},
 
 		// Operations.
 		{method: "POST", path: "/v1/admin/backups", op: "createBackup", summary: "Take an online backup (admin only): a Pebble checkpoint of the embedded store, consistent at one log position while commands go on, with the read models' snapshot and a manifest naming the log's head and latest signed tree head, written to a new directory under the server's --backup-dir (a path outside it is refused); the subject key store only with withSubjectKeys. With Accept: application/x-ndjson the answer streams progress, one JSON object a line ({\"progress\":{\"doneBytes\":…,\"totalBytes\":…}}…, then {\"backup\":{…}} or, if it failed once under way, {\"problem\":{…}}; a refusal is an ordinary problem answer). Refused on KurrentDB (use its own backups)", tag: ops,

@@ -27,7 +27,8 @@ import (
 //   - An admin runs the ledger — partner onboarding, partner records,
 //     tokens, configuration (policies), erasing data subjects, the signing
 //     key (rotation: the admin alone), importing any partner's history
-//     from another desk — and reads no ticket data: ticket reads,
+//     from another desk, webhook subscriptions (ledger-wide or for a
+//     partner) and the dead-letter list — and reads no ticket data: ticket reads,
 //     listings, reports and the audit index are 403 role-not-allowed, as
 //     are ticket commands.
 //   - An import (POST /v1/admin/import) is for admins and partners; a
@@ -44,6 +45,13 @@ import (
 // reads its own partner record, its provider's and its resellers'; any
 // other is errNoPartner, as for an id never registered, and so are partner
 // commands on them.
+//
+// Webhook subscriptions: a partner creates them for its own tickets and
+// manages only its own; another partner's subscription answers 404
+// subscription-not-found, as an id never used. Vendor support and
+// auditors manage none (403). Replaying or skipping a parked delivery is
+// for admins alone. A delivery log shows ticket ids, sequences and event
+// types, never the delivered body.
 
 // scope is what a route's data is, for admit.
 type scope uint8
@@ -59,6 +67,7 @@ const (
 	scopeIntegrity              // signed tree heads and the keyring: auditor and admin only
 	scopeKeys                   // the signing key (rotation): admin only
 	scopeBackup                 // online backups of the whole log: admin only
+	scopeWebhooks               // webhook subscriptions: the service decides (a partner its own, an admin all)
 	scopeImport                 // importing history: admins, and partners for their own (importer.Permitted)
 )
 
@@ -87,6 +96,9 @@ func scopeOf(op string) scope {
 		return scopeKeys
 	case "createBackup":
 		return scopeBackup
+	case "createWebhook", "listWebhooks", "getWebhook", "rotateWebhookSecret", "pauseWebhook", "resumeWebhook",
+		"deleteWebhook", "listWebhookDeliveries", "listWebhookDeadLetters", "replayWebhookDelivery", "skipWebhookDelivery":
+		return scopeWebhooks // infra/webhook.Service and domain/webhook: another partner's subscription answers as never created
 	case "importHistory":
 		return scopeImport
 	case "ledgerInfo":

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	dw "github.com/ticketledger/ticketledger/domain/webhook"
+	"github.com/ticketledger/ticketledger/infra/webhook"
 	"io"
 	"log/slog"
 	"maps"
@@ -571,8 +573,61 @@ func TestTenancyMatrix(t *testing.T) {
 		// No key rotator in this API either: the admin gets 404, every
 		// other role 403 before that.
 		"rotateSigningKey": unservedRow(func(c caller) bool { return c.role == domain.RoleAdmin }, RuleNoRoute, map[string]any{"reason": "matrix"}),
-		"createBackup":     unservedRow(func(c caller) bool { return c.role == domain.RoleAdmin }, RuleNoRoute, map[string]any{"to": "matrix"}),
-		"ledgerInfo":       anyPrincipal,
+		// Webhooks: the owner and the admin; another partner as for an id
+		// never used; vendor support and auditors 403.
+		"createWebhook": func(t *testing.T, rt route) {
+			for _, c := range callers {
+				want := http.StatusCreated
+				switch {
+				case c.anon():
+					want = anonStatus
+				case c.role == domain.RoleVendorSupport || c.role == domain.RoleAuditor:
+					want = http.StatusForbidden
+				}
+				body := map[string]any{"url": "http://127.0.0.1:1/" + c.name, "types": []string{"ticket.opened"}}
+				if want == http.StatusCreated {
+					status(e.do("POST", rt.path, as(c), body), want, "POST "+rt.path+" by "+c.name)
+					continue
+				}
+				status(refused("POST", rt.path, c, body), want, "POST "+rt.path+" by "+c.name)
+				if c.role.IsPartner() {
+					status(refused("POST", rt.path, c, map[string]any{"url": "http://127.0.0.1:1/x", "types": []string{"ticket.opened"}, "partner": "p2"}), http.StatusForbidden, "another partner's")
+				}
+			}
+		},
+		"listWebhooks": func(t *testing.T, rt route) {
+			own := webhookOf(t, e, "p1")
+			for _, c := range callers {
+				r := e.do("GET", rt.path, as(c), nil)
+				switch {
+				case c.anon():
+					status(r, anonStatus, "list by "+c.name)
+				case c.role == domain.RoleVendorSupport || c.role == domain.RoleAuditor:
+					status(r, http.StatusForbidden, "list by "+c.name)
+				default:
+					status(r, http.StatusOK, "list by "+c.name)
+					var l WebhookList
+					r.json(t, &l)
+					for _, v := range l.Subscriptions {
+						if c.role.IsPartner() && v.Partner != c.partner {
+							t.Fatalf("%s lists %s's subscription %s", c.name, v.Partner, v.ID)
+						}
+					}
+					if sees := slices.ContainsFunc(l.Subscriptions, func(v webhook.View) bool { return v.ID == own }); sees != (c.partner == "p1" || c.role == domain.RoleAdmin) {
+						t.Fatalf("%s sees p1's subscription: %v", c.name, sees)
+					}
+				}
+			}
+		},
+		"getWebhook": webhookRow(e, status, http.StatusOK, nil), "rotateWebhookSecret": webhookRow(e, status, http.StatusOK, nil),
+		"pauseWebhook": webhookRow(e, status, http.StatusOK, nil), "resumeWebhook": webhookRow(e, status, http.StatusOK, nil),
+		"deleteWebhook": webhookRow(e, status, http.StatusOK, nil), "listWebhookDeliveries": webhookRow(e, status, http.StatusOK, nil),
+		"listWebhookDeadLetters": webhookRow(e, status, http.StatusOK, nil),
+		// Replay and skip: the admin alone (409: nothing parked here).
+		"replayWebhookDelivery": webhookRow(e, status, http.StatusConflict, func(c caller) bool { return c.role == domain.RoleAdmin }),
+		"skipWebhookDelivery":   webhookRow(e, status, http.StatusConflict, func(c caller) bool { return c.role == domain.RoleAdmin }),
+		"createBackup":          unservedRow(func(c caller) bool { return c.role == domain.RoleAdmin }, RuleNoRoute, map[string]any{"to": "matrix"}),
+		"ledgerInfo":            anyPrincipal,
 		// Importing: admins and partners run it (200 with the summary),
 		// everyone else 403. A line naming a partner no caller is: each
 		// partner's import refuses it from the line alone, the admin's by
@@ -699,4 +754,47 @@ func adminRow(ok int, fill func(t *testing.T, path string) string, e *env, body 
 			}
 		}
 	}
+}
+
+// webhookOf creates a subscription of partner p (a provider) and returns its id.
+func webhookOf(t *testing.T, e *env, p string) string {
+	t.Helper()
+	v, err := e.api.webhooks.Create(context.Background(), domain.Actor{ID: p + "@example.test", Role: domain.RoleIndirectProvider, Partner: p},
+		dwCreation("http://127.0.0.1:1/"+p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.ID
+}
+
+// webhookRow runs a route on a subscription of p1 for every caller: the
+// owner (p1) and the admin get ok, or 403 when only (if set) says they
+// may not; another partner gets exactly the answer for an id never used
+// (or 403 with only); vendor support and auditors 403; anonymous 401.
+func webhookRow(e *env, status func(resp, int, string), ok int, only func(caller) bool) func(t *testing.T, rt route) {
+	return func(t *testing.T, rt route) {
+		for _, c := range callers {
+			id := webhookOf(t, e, "p1")
+			path := strings.NewReplacer("{id}", id, "{deliveryId}", "d-none").Replace(rt.path)
+			r := e.do(rt.method, path, as(c), nil)
+			what := rt.method + " " + path + " by " + c.name
+			switch {
+			case c.anon():
+				status(r, anonStatus, what)
+			case only != nil && !only(c), c.role == domain.RoleVendorSupport || c.role == domain.RoleAuditor:
+				status(r, http.StatusForbidden, what)
+			case c.partner == "p1" || c.role == domain.RoleAdmin:
+				status(r, ok, what)
+			default:
+				never := e.do(rt.method, strings.Replace(path, id, "wh_0000000000000000", 1), as(c), nil)
+				if r.code != http.StatusNotFound || normalised(t, r) != strings.ReplaceAll(normalised(t, never), "wh_0000000000000000", id) {
+					t.Fatalf("%s: %d %s; for an id never used: %d %s", what, r.code, r.body, never.code, never.body)
+				}
+			}
+		}
+	}
+}
+
+func dwCreation(url string) dw.Creation {
+	return dw.Creation{URL: url, Types: []string{"ticket.opened"}}
 }

@@ -199,13 +199,21 @@ type pendingEvent struct {
 	seq    uint64
 }
 
+// touchedStream is the last event the group being built writes to a stream.
+type touchedStream struct {
+	rev   uint64
+	seq   uint64
+	value []byte // the record, in the batch's memory
+}
+
 // appender is the state owned by the single appender goroutine.
 type appender struct {
 	s       *Store
 	nextSeq uint64
 	heads   map[string]*streamState
 	pending map[uuid.UUID]pendingEvent
-	batch   *pebble.Batch // of the group being built
+	touched map[string]touchedStream // streams written by the group being built
+	batch   *pebble.Batch            // of the group being built
 	group   []*request
 	nowNano int64
 
@@ -225,6 +233,7 @@ func (a *appender) init(s *Store, nextSeq uint64) {
 	a.nextSeq = nextSeq
 	a.heads = make(map[string]*streamState)
 	a.pending = make(map[uuid.UUID]pendingEvent)
+	a.touched = make(map[string]touchedStream)
 	a.batch = s.db.NewBatch()
 }
 
@@ -370,6 +379,7 @@ func (a *appender) commit() bool {
 	b := a.batch
 	b.Reset()
 	clear(a.pending)
+	clear(a.touched)
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)
@@ -387,6 +397,8 @@ func (a *appender) commit() bool {
 	if b.Count() == 0 {
 		return true
 	}
+	last, drop := a.lastEvents()
+	s.last.drop(drop) // before the group is visible
 	if err := a.commitBatch(b); err != nil {
 		s.failed.Store(&err)
 		s.failures.Add(1)
@@ -401,6 +413,7 @@ func (a *appender) commit() bool {
 	a.groups.Add(1)
 	a.appends.Add(uint64(len(group)))
 	s.advance(a.nextSeq - 1)
+	s.last.update(last, nil) // durable now, and not yet answered
 	if len(a.heads) > s.opts.MaxCachedStreams {
 		// Everything is committed: any head can be reloaded from Pebble.
 		n := len(a.heads) / 2
@@ -412,6 +425,30 @@ func (a *appender) commit() bool {
 		}
 	}
 	return true
+}
+
+// lastEvents returns, for the group being built, the new last events of the
+// streams that Store.last may hold (copied out of the batch) and the streams
+// it must drop: those given metadata, deleted or tombstoned.
+func (a *appender) lastEvents() (map[string]lastEvent, []string) {
+	var put map[string]lastEvent
+	var drop []string
+	for stream, t := range a.touched {
+		if base, isMeta := eventstore.IsMetadataStream(stream); isMeta {
+			drop = append(drop, base)
+			continue
+		}
+		st := a.heads[stream]
+		if st == nil || st.tombstoned || st.metaLast >= 0 || st.last < 0 || uint64(st.last) != t.rev {
+			drop = append(drop, stream)
+			continue
+		}
+		if put == nil {
+			put = make(map[string]lastEvent, len(a.touched))
+		}
+		put[stream] = lastEvent{seq: t.seq, value: append([]byte(nil), t.value...)}
+	}
+	return put, drop
 }
 
 // commitBatch commits b durably. Pebble answers a failed WAL write with
@@ -742,6 +779,7 @@ func (a *appender) put(stream string, rev uint64, ev *eventstore.EventData) uint
 	op := b.SetDeferred(9, rec.size())
 	putLogKey(op.Key, seq)
 	rec.encode(op.Value)
+	a.touched[stream] = touchedStream{rev: rev, seq: seq, value: op.Value}
 	op.Finish()
 
 	op = b.SetDeferred(streamPrefixLen(stream)+8, 8)

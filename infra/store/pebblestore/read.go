@@ -130,7 +130,13 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}
 	defer s.readUnlock()
-	evs, err := s.readStream(ctx, stream, dir, from, count, s.durable.Load(), true)
+	maxSeq := s.durable.Load()
+	if dir == eventstore.Backwards && from.IsEnd() && count == 1 {
+		if ev, ok := s.last.get(stream, maxSeq); ok {
+			return []eventstore.RecordedEvent{ev}, nil
+		}
+	}
+	evs, err := s.readStream(ctx, stream, dir, from, count, maxSeq, true)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, s.faults.wrap(err))
 	}
@@ -294,12 +300,21 @@ func (s *Store) ReadAll(ctx context.Context, dir eventstore.Direction, from even
 // the events and the last sequence number scanned (start-1 if none) and how
 // many were scanned.
 func (s *Store) scanLog(ctx context.Context, start, end, count uint64, m *eventstore.Matcher, scanLimit uint64, out []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, uint64, uint64, error) {
-	if out == nil {
-		out = make([]eventstore.RecordedEvent, 0, min(count, 1024))
-	}
 	last := start - 1
 	if start > end || count == 0 {
+		if out == nil {
+			out = []eventstore.RecordedEvent{}
+		}
 		return out, last, 0, nil
+	}
+	if out == nil {
+		// Sized to what the range can hold: a subscription's catch-up
+		// after one group commit reads a few events, not a page.
+		n := min(count, end-start+1, 1024)
+		if scanLimit > 0 {
+			n = min(n, scanLimit)
+		}
+		out = make([]eventstore.RecordedEvent, 0, n)
 	}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: logKey(start), UpperBound: logKey(end + 1)})
 	if err != nil {

@@ -187,6 +187,7 @@ func (a *appender) restart(last uint64, lastCreated int64) {
 	a.nextSeq = last + 1
 	clear(a.heads)
 	clear(a.pending)
+	a.s.last.reset()
 	a.batch = a.s.db.NewBatch()
 	a.nowNano = max(a.nowNano, lastCreated)
 }

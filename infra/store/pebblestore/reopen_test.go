@@ -60,11 +60,25 @@ func (l *reopenLedger) check(t *testing.T, s *Store) int {
 		t.Fatal(err)
 	}
 	have := make(map[uuid.UUID]bool, len(all))
+	lastOf := make(map[string]uuid.UUID)
 	for i, e := range all {
 		if e.Position.Commit != uint64(i+1) {
 			t.Fatalf("the log has position %d at index %d: a gap", e.Position.Commit, i)
 		}
 		have[e.ID] = true
+		lastOf[e.StreamID] = e.ID
+	}
+	// A stream's head read (answered from memory where the store holds
+	// it) agrees with the log, also for a failed group found whole.
+	for stream, id := range lastOf {
+		head, err := s.ReadStream(context.Background(), stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
+		if err != nil || len(head) != 1 || head[0].ID != id {
+			got := make([]string, len(head))
+			for i, h := range head {
+				got[i] = fmt.Sprintf("%s@%d", h.ID, h.Revision)
+			}
+			t.Fatalf("head read of %s: %v (err %v), but the log's last event of it is %s", stream, got, err, id)
+		}
 	}
 	for _, id := range l.acked {
 		if !have[id] {
@@ -235,6 +249,7 @@ func TestReopenAfterFatalError(t *testing.T) {
 			if st := s.Stats().Faults; st.Failures != 1 || st.Reopens != 1 || s.Fault() != nil {
 				t.Fatalf("stats after the reopen: %+v, fault %v", st, s.Fault())
 			}
+			l.check(t, s) // before any new append moves a stream's head
 			for i := range 10 {
 				if err := l.append(s, fmt.Sprintf("s-%d", i%4), 2, 100); err != nil {
 					t.Fatalf("append %d after the reopen: %v", i, err)

@@ -106,7 +106,8 @@ type Store struct {
 	faults    *faults                          // disk space and damage
 	freeSpace func(dir string) (uint64, error) // nil: no space check
 
-	ap appender // appender-goroutine state
+	ap   appender   // appender-goroutine state
+	last lastEvents // the last events of recently appended streams
 }
 
 // ErrLocked is returned (wrapped, with the directory named) by Open when
