@@ -397,10 +397,8 @@ func (s *payloadScanner) value(f *planField, p unsafe.Pointer) bool {
 			return false
 		}
 		return true
-	case fInt:
-		return s.int(f.size, p)
-	case fUint:
-		return s.uint(f.size, p)
+	case fInt, fUint:
+		return s.integer(f, p)
 	case fTime:
 		s.ws()
 		start := s.i
@@ -468,32 +466,28 @@ func hasLit(b []byte, lit string) bool {
 	return len(b) >= len(lit) && string(b[:len(lit)]) == lit
 }
 
-// int decodes a JSON integer (no fraction, no exponent: encoding/json
-// refuses those for integer fields) that fits the field.
-func (s *payloadScanner) int(size uintptr, p unsafe.Pointer) bool {
+// integer decodes a JSON integer (no fraction, no exponent: encoding/json
+// refuses those for integer fields) that fits the field; an unsigned one
+// takes no minus sign, not even on zero (encoding/json refuses it too).
+func (s *payloadScanner) integer(f *planField, p unsafe.Pointer) bool {
 	s.ws()
-	n, j, ok := scanJSONInt(s.b, s.i, 18)
-	if !ok {
+	unsigned := f.kind == fUint
+	if unsigned && s.i < len(s.b) && s.b[s.i] == '-' {
 		return false
 	}
-	switch size {
+	n, j, ok := scanJSONInt(s.b, s.i, 18)
+	if !ok || !fits(n, f.size, unsigned) {
+		return false
+	}
+	switch f.size { // the same bits for the signed and the unsigned kinds
 	case 8:
-		*(*int64)(p) = n
+		*(*uint64)(p) = uint64(n)
 	case 4:
-		if n != int64(int32(n)) {
-			return false
-		}
-		*(*int32)(p) = int32(n)
+		*(*uint32)(p) = uint32(n)
 	case 2:
-		if n != int64(int16(n)) {
-			return false
-		}
-		*(*int16)(p) = int16(n)
+		*(*uint16)(p) = uint16(n)
 	case 1:
-		if n != int64(int8(n)) {
-			return false
-		}
-		*(*int8)(p) = int8(n)
+		*(*uint8)(p) = uint8(n)
 	default:
 		return false
 	}
@@ -501,39 +495,16 @@ func (s *payloadScanner) int(size uintptr, p unsafe.Pointer) bool {
 	return true
 }
 
-// uint decodes a JSON integer that is not negative and fits the unsigned
-// field (encoding/json refuses a minus sign, even on zero).
-func (s *payloadScanner) uint(size uintptr, p unsafe.Pointer) bool {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == '-' {
-		return false
-	}
-	n, j, ok := scanJSONInt(s.b, s.i, 18)
-	if !ok {
-		return false
-	}
-	u := uint64(n)
-	switch size {
-	case 8:
-		*(*uint64)(p) = u
-	case 4:
-		if u != uint64(uint32(u)) {
-			return false
-		}
-		*(*uint32)(p) = uint32(u)
-	case 2:
-		if u != uint64(uint16(u)) {
-			return false
-		}
-		*(*uint16)(p) = uint16(u)
-	case 1:
-		if u != uint64(uint8(u)) {
-			return false
-		}
-		*(*uint8)(p) = uint8(u)
+// fits says n is in range of an integer kind of size bytes.
+func fits(n int64, size uintptr, unsigned bool) bool {
+	bits := 8 * size
+	switch {
+	case bits >= 64:
+		return true // 18 digits fit either kind
+	case unsigned:
+		return n >= 0 && uint64(n)>>bits == 0
 	default:
-		return false
+		limit := int64(1) << (bits - 1)
+		return -limit <= n && n < limit
 	}
-	s.i = j
-	return true
 }
