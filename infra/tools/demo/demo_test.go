@@ -263,3 +263,29 @@ func TestGenerateAnySeedAndWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryHistoryHasABreachedSevA: whatever the seed and the clock, the
+// history holds a Sev A request that breached its first-response deadline —
+// the console's first find for a newcomer (README, The console).
+func TestEveryHistoryHasABreachedSevA(t *testing.T) {
+	for seed := range uint64(6) {
+		at := now
+		svc, store := ledger(t)
+		if _, err := demo.Generate(context.Background(), svc, demo.Options{Seed: seed, Tickets: 20, Now: at}, nil); err != nil {
+			t.Fatal(err)
+		}
+		v := projections.NewTickets(projections.TicketsOptions{})
+		for _, r := range history(t, store) {
+			v.Apply(r)
+		}
+		found := false
+		v.EachSLA(func(x projections.SLAFacts) {
+			if x.Severity == domain.SeverityA && (x.Responded && !x.Met || !x.Responded && x.Open && at.After(x.Deadline)) {
+				found = true
+			}
+		})
+		if !found {
+			t.Errorf("seed %d, now %s: no breached Sev A ticket in the history", seed, at.Format(time.RFC3339))
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 // showcases is how many tickets at the start of the history are given a
 // fixed feature (a dispute, a fraud flag, a reopening…), so that even a small
 // history holds every event type.
-const showcases = 10
+const showcases = 11
 
 // Showcase features, by ticket number.
 const (
@@ -27,6 +27,7 @@ const (
 	scNotes
 	scDynamics
 	scOwn
+	scBreachedA // a Sev A request answered after its deadline: the console's first find
 )
 
 // tk is one generated ticket.
@@ -156,7 +157,7 @@ func (g *gen) open(k *tk, at time.Time) error {
 		k.product = ticket.ProductMarketplace
 	case scDynamics:
 		k.product = ticket.ProductDynamics365
-	case scSeverity, scInfo, scReopen, scEscalate, scNotes:
+	case scSeverity, scInfo, scReopen, scEscalate, scNotes, scBreachedA:
 		if k.product == ticket.ProductMarketplace || k.product == ticket.ProductBilling {
 			k.product = ticket.ProductOffice365
 		}
@@ -174,8 +175,11 @@ func (g *gen) open(k *tk, at time.Time) error {
 
 	in := app.OpenTicket{OpenRequest: ticket.OpenRequest{Product: k.product}}
 	in.Severity = []domain.Severity{domain.SeverityA, domain.SeverityB, domain.SeverityC}[g.weighted(15, 35, 50)]
-	if sc == scSeverity {
+	switch sc {
+	case scSeverity:
 		in.Severity = domain.SeverityC
+	case scBreachedA:
+		in.Severity = domain.SeverityA
 	}
 	in.NonCritical = k.product != ticket.ProductBilling && sc < 0 && g.chance(0.1)
 	k.language = "en"
@@ -312,7 +316,7 @@ func (g *gen) plan(k *tk, sc int) {
 	// severity; BreachRate of them late.
 	median := map[domain.Severity]float64{domain.SeverityA: 0.3, domain.SeverityB: 0.38, domain.SeverityC: 0.45}[k.severity]
 	var respond time.Time
-	if sc < 0 && g.chance(g.opts.BreachRate) {
+	if sc == scBreachedA || (sc < 0 && g.chance(g.opts.BreachRate)) {
 		respond = k.deadline.Add(time.Duration(g.lognormal(float64(40*time.Minute), 0.8)))
 	} else {
 		f := g.lognormal(median, 0.5)
