@@ -90,17 +90,7 @@ func TestRecordFirstResponse(t *testing.T) {
 func TestSeverityChangeShowsDeadline(t *testing.T) {
 	l := ledger(t)
 	tok := tokenFor(t, sakura)
-	code, body := l.api(t, tok, http.MethodPost, "/v1/tickets", map[string]any{
-		"customerId": "kitano-seimitsu", "product": "office365", "severity": "C", "title": "Teams calls drop after a minute",
-		"contact": map[string]string{"name": "Haruto Sato", "email": "haruto.sato@sakura-cloud.example"}, "language": "en", "locale": "ja-JP",
-	})
-	var filed struct {
-		TicketID string `json:"ticketId"`
-	}
-	if err := json.Unmarshal(body, &filed); code != http.StatusCreated || err != nil {
-		t.Fatalf("file a Sev C request through the API: %d %s", code, body)
-	}
-	id := filed.TicketID
+	id := l.fileAsSakura(t, "C", "Teams calls drop after a minute")
 	p := newPage(t, tok)
 	p.open("/tickets/" + id)
 	form := p.openAction("Change the severity")
@@ -118,4 +108,22 @@ func TestSeverityChangeShowsDeadline(t *testing.T) {
 		t.Fatalf("the deadline shown after the severity change is %q (%v); the API's is %s\n%s", shown, err, sla.Deadline.At, p.text("[role=status]"))
 	}
 	p.check("ticket severity changed")
+}
+
+// fileAsSakura files an English office365 request of severity sev for
+// sakura-cloud's customer kitano-seimitsu through the API, as sakura, and
+// returns its id.
+func (l *ledgerProc) fileAsSakura(t *testing.T, sev, title string) string {
+	t.Helper()
+	code, body := l.api(t, tokenFor(t, sakura), http.MethodPost, "/v1/tickets", map[string]any{
+		"customerId": "kitano-seimitsu", "product": "office365", "severity": sev, "title": title,
+		"contact": map[string]string{"name": "Haruto Sato", "email": "haruto.sato@sakura-cloud.example"}, "language": "en", "locale": "ja-JP",
+	})
+	var filed struct {
+		TicketID string `json:"ticketId"`
+	}
+	if err := json.Unmarshal(body, &filed); code != http.StatusCreated || err != nil || filed.TicketID == "" {
+		t.Fatalf("file a Sev %s request through the API: %d %s", sev, code, body)
+	}
+	return filed.TicketID
 }

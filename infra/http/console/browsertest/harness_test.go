@@ -155,8 +155,16 @@ func cleanEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// startLedger runs serve --demo on data and a free loopback port, and waits
-// until it prints its address and token and /readyz answers 200.
+// tightPolicyFile is an extra policy version serve loads (tightPolicy:
+// half the demo's first-response targets), for the what-if test.
+const (
+	tightPolicyFile = "testdata/policy-tight.json"
+	tightPolicy     = "2026-07-tight"
+)
+
+// startLedger runs serve --demo (with tightPolicyFile) on data and a free
+// loopback port, and waits until it prints its address and token and
+// /readyz answers 200.
 func startLedger(bin, data string) (*ledgerProc, error) {
 	l := &ledgerProc{bin: bin, data: data, logPath: data + ".log", outPath: data + ".out", done: make(chan error, 1)}
 	logf, err := os.Create(l.logPath)
@@ -167,7 +175,11 @@ func startLedger(bin, data string) (*ledgerProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.cmd = exec.Command(bin, "serve", "--demo", "--data", data, "--http", "127.0.0.1:0")
+	policy, err := filepath.Abs(tightPolicyFile)
+	if err != nil {
+		return nil, err
+	}
+	l.cmd = exec.Command(bin, "serve", "--demo", "--data", data, "--http", "127.0.0.1:0", "--policy", policy)
 	l.cmd.Env = cleanEnv()
 	l.cmd.Stdout, l.cmd.Stderr = outf, logf
 	l.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives a killed test binary
