@@ -29,6 +29,18 @@ func (p *page) openAction(label string) string {
 	return ".actions details[open] form"
 }
 
+// newest is the id of the newest ticket the API lists for filters (a
+// query string), failing with what when there is none.
+func (l *ledgerProc) newest(t *testing.T, token, filters, what string) string {
+	t.Helper()
+	var list ticketList
+	l.get(t, token, "/v1/tickets?order=newest&limit=1&"+filters, &list)
+	if len(list.Tickets) == 0 {
+		t.Fatalf("no %s ticket in the demo", what)
+	}
+	return list.Tickets[0].ID
+}
+
 // historyLen is how many events the ticket's stream holds (the API).
 func (l *ledgerProc) historyLen(t *testing.T, token, id string) int {
 	t.Helper()
@@ -45,12 +57,7 @@ func (l *ledgerProc) historyLen(t *testing.T, token, id string) int {
 func TestRecordFirstResponse(t *testing.T) {
 	l := ledger(t)
 	tok := l.SignInToken
-	var list ticketList
-	l.get(t, tok, "/v1/tickets?status=open&sla=pending&order=newest&limit=1", &list)
-	if len(list.Tickets) == 0 {
-		t.Fatal("no open unanswered ticket in the demo")
-	}
-	id := list.Tickets[0].ID
+	id := l.newest(t, tok, "status=open&sla=pending", "open unanswered")
 	p := newPage(t, tok)
 	p.open("/tickets/" + id)
 	form := p.openAction("Record the first response")

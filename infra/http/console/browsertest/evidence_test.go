@@ -147,12 +147,7 @@ var verifiedRe = regexp.MustCompile(`(?m)^result\s+VERIFIED$`)
 func TestEvidenceDownloadVerifies(t *testing.T) {
 	l := ledger(t)
 	tok := tokenFor(t, auditor)
-	var list ticketList
-	l.get(t, tok, "/v1/tickets?sla=breached&order=newest&limit=1", &list)
-	if len(list.Tickets) == 0 {
-		t.Fatal("no breached ticket in the demo")
-	}
-	id := list.Tickets[0].ID
+	id := l.newest(t, tok, "sla=breached", "breached")
 	p := newPage(t, tok)
 	p.open("/tickets/" + id)
 	p.clickNav(byLink("evidence"))

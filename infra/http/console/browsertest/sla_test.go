@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +19,9 @@ import (
 
 // slaReport is the API's GET /v1/reports/sla, as far as the tests read it.
 type slaReport struct {
-	GroupBy []string    `json:"groupBy"`
-	Total   reportGroup `json:"total"`
-	Groups  []reportGroup
+	GroupBy []string      `json:"groupBy"`
+	Total   reportGroup   `json:"total"`
+	Groups  []reportGroup `json:"groups"`
 	Over    []struct {
 		CompliancePct float64 `json:"compliancePct"`
 	} `json:"over"`
@@ -80,6 +81,12 @@ func periodDates(t *testing.T, daysBack, daysAhead int) (fromIn, toIn string, fr
 	return from.Format("2006-01-02"), to.Format("2006-01-02"), from, to
 }
 
+// firstWord is s up to its first space ("93.0%" of "93.0% (met of …)").
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(s, " ")
+	return w
+}
+
 func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // TestSLAReport: a vendor engineer opens the SLA report, sets a period and
@@ -110,7 +117,7 @@ func TestSLAReport(t *testing.T) {
 	// The page, in the same words: the totals' list, the groups' table,
 	// the points of the compliance chart (their tooltips).
 	dd := p.grid()
-	shown := []string{fmt.Sprintf("total %s %s of %s", strings.Fields(dd["Compliance"])[0], dd["Met · breached · pending"], strings.Fields(dd["Tickets with a deadline"])[0])}
+	shown := []string{fmt.Sprintf("total %s %s of %s", firstWord(dd["Compliance"]), dd["Met · breached · pending"], firstWord(dd["Tickets with a deadline"]))}
 	for _, r := range p.rows("main table[aria-labelledby=groups-h]") {
 		shown = append(shown, strings.Join([]string{r["product"], r["compliance"], r["tickets"], r["met"], r["breached"], r["pending"]}, " "))
 	}
@@ -148,7 +155,7 @@ type whatIf struct {
 func (w whatIf) summary() string {
 	ids := make([]string, 0, len(w.Flips))
 	for _, f := range w.Flips {
-		ids = append(ids, f.TicketID[:8])
+		ids = append(ids, f.TicketID)
 	}
 	sort.Strings(ids)
 	return fmt.Sprintf("met→breached %d, breached→met %d, unchanged %d of %d, failed %d, recorded %d of %d, what-if %d of %d\nflips %s",
@@ -212,13 +219,22 @@ func TestWhatIf(t *testing.T) {
 	if rec == nil || wi == nil || len(unchanged) < 3 {
 		t.Fatalf("the result's figures: %v", dd)
 	}
-	var flips []string
-	for _, h := range p.hrefs("main table[aria-labelledby=flips-h] tbody a[href^='/tickets/']") {
-		flips = append(flips, strings.TrimPrefix(h, "/tickets/")[:8])
+	num := func(s string) int {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("the what-if's result shows %q where a count goes: %v", s, err)
+		}
+		return n
 	}
-	sort.Strings(flips)
-	shown := fmt.Sprintf("met→breached %s, breached→met %s, unchanged %s of %s, failed %s, recorded %s of %s, what-if %s of %s\nflips %s",
-		dd["Met → breached"], dd["Breached → met"], unchanged[0], unchanged[2], dd["Could not be judged"], rec[1], rec[2], wi[1], wi[2], strings.Join(flips, " "))
+	shownW := whatIf{MetToBreached: num(dd["Met → breached"]), BreachedToMet: num(dd["Breached → met"]), Unchanged: num(unchanged[0]),
+		Evaluated: num(unchanged[2]), Failed: num(dd["Could not be judged"]), RecordedMet: num(rec[1]), RecordedDecided: num(rec[2]),
+		WhatIfMet: num(wi[1]), WhatIfDecided: num(wi[2])}
+	for _, h := range p.hrefs("main table[aria-labelledby=flips-h] tbody a[href^='/tickets/']") {
+		shownW.Flips = append(shownW.Flips, struct {
+			TicketID string `json:"ticketId"`
+		}{strings.TrimPrefix(h, "/tickets/")})
+	}
+	shown := shownW.summary()
 	agrees(t, "the what-if under "+other, shown, before.summary(), after.summary())
 	if after.MetToBreached == 0 {
 		t.Fatalf("under %s (half the targets) no met verdict flips: nothing was compared", other)
