@@ -168,7 +168,8 @@ var countsRe = regexp.MustCompile(`\((\d+) of (\d+) met\)`)
 // (the extra one serve loads, from GET /v1/policies) for a period; the
 // job's page shows its progress until the result is there (it reloads
 // itself), and the result's flip counts, compliance counts and flipped
-// tickets equal POST /v1/reports/what-if for the same period and policy.
+// tickets equal POST /v1/reports/what-if for the same period and policy;
+// the same question asked again is the same job, its result cached.
 func TestWhatIf(t *testing.T) {
 	l := ledger(t)
 	tok := l.SignInToken
@@ -189,17 +190,22 @@ func TestWhatIf(t *testing.T) {
 		t.Fatalf("GET /v1/policies lists %+v: want the extra version %s besides the current one", pols, tightPolicy)
 	}
 	p := newPage(t, tok)
-	p.open("/sla/what-if")
 	fromIn, toIn, from, to := periodDates(t, 21, 1)
-	p.choose(byLabel("policy version"), other)
-	p.setValue(byLabel("opened from"), fromIn)
-	p.setValue(byLabel("opened before"), toIn)
+	ask := func() string {
+		p.open("/sla/what-if")
+		p.choose(byLabel("policy version"), other)
+		p.setValue(byLabel("opened from"), fromIn)
+		p.setValue(byLabel("opened before"), toIn)
+		p.clickNav(byButton("run what-if"))
+		job := p.location()
+		if !strings.Contains(job, "/sla/what-if/jobs/") {
+			t.Fatalf("running the what-if went to %s, want its job's page", job)
+		}
+		return job
+	}
 	body := map[string]string{"policyVersion": other, "from": rfc(from), "to": rfc(to)}
 	before := l.whatIf(t, tok, body)
-	p.clickNav(byButton("run what-if"))
-	if !strings.Contains(p.location(), "/sla/what-if/jobs/") {
-		t.Fatalf("running the what-if went to %s, want its job's page", p.location())
-	}
+	job := ask()
 	// The progress page (while the job runs) shows a progress bar and
 	// how far it got; it reloads itself until the result is there.
 	progress := p.present(byCSS("progress#job-progress"))
@@ -240,6 +246,11 @@ func TestWhatIf(t *testing.T) {
 		t.Fatalf("under %s (half the targets) no met verdict flips: nothing was compared", other)
 	}
 	p.checkPage("what-if-result")
+
+	// The same question again reuses the job and its cached result.
+	if again := ask(); again != job || !p.present(byCSS("#sum-h")) {
+		t.Fatalf("asking the same what-if again went to %s (the first job: %s); want the cached result", again, job)
+	}
 }
 
 func (l *ledgerProc) whatIf(t *testing.T, tok string, body any) whatIf {
