@@ -127,8 +127,9 @@ type Tickets struct {
 
 	model[rec] // tickets in the order they were opened (by position)
 	strs       strtab
-	ids        idtab   // ticket ids; index = ticket index
-	hist       []dlRec // earlier deadlines, linked from dlRec.prev
+	ids        idtab        // ticket ids; index = ticket index
+	search     *searchIndex // the words of titles, partner and customer ids
+	hist       []dlRec      // earlier deadlines, linked from dlRec.prev
 	// providers maps a registered reseller to its indirect provider
 	// (interned ids), from partner.registered: the tenancy relation.
 	providers map[uint32]uint32
@@ -150,7 +151,7 @@ func NewTickets(opts TicketsOptions) *Tickets {
 
 func (t *Tickets) reset() {
 	t.clear()
-	t.strs, t.ids, t.hist = newStrtab(), newIDTab(), nil
+	t.strs, t.ids, t.hist, t.search = newStrtab(), newIDTab(), nil, newSearchIndex()
 	t.providers = map[uint32]uint32{}
 }
 
@@ -181,6 +182,7 @@ func (t *Tickets) fold(rec domain.Recorded) {
 		}
 		r := t.addID(id)
 		t.open(r, e, &ev)
+		t.search.add(&t.strs, r)
 	case ticket.RedirectedToISV:
 		if _, dup := t.ids.get(id); dup {
 			t.stats.Orphans++
@@ -194,6 +196,7 @@ func (t *Tickets) fold(rec domain.Recorded) {
 		r.product = t.strs.id(string(ticket.ProductMarketplace))
 		r.isv = t.strs.id(ev.ISV)
 		r.title = t.strs.id(ev.Title)
+		t.search.add(&t.strs, r)
 	default:
 		i, ok := t.ids.get(id)
 		if !ok {
@@ -453,6 +456,9 @@ func (t *Tickets) Restore(rd io.Reader) error {
 		if d.err == nil && r.dl.prev >= int32(len(n.hist)) {
 			d.fail("ticket %d links to deadline %d of %d", i, r.dl.prev, len(n.hist))
 		}
+		if d.err == nil {
+			n.search.add(&n.strs, r)
+		}
 	}
 	if d.err != nil {
 		return d.err
@@ -460,7 +466,7 @@ func (t *Tickets) Restore(rd io.Reader) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.pos, t.stats, t.strs, t.chunks, t.n, t.ids, t.hist = n.pos, n.stats, n.strs, n.chunks, n.n, n.ids, n.hist
-	t.providers = n.providers
+	t.providers, t.search = n.providers, n.search
 	return nil
 }
 

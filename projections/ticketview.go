@@ -3,6 +3,7 @@ package projections
 import (
 	"bytes"
 	"encoding/base64"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -570,8 +571,15 @@ func (r *rec) slaState(now int64, th sla.RiskThreshold) *SLAState {
 
 // List returns one page of the tickets matching f, in the order they were
 // opened (oldest or newest first). With f.Now, each ticket carries its SLA
-// state at that instant (at risk by f.Horizon).
+// state at that instant (at risk by f.Horizon). A search visits only the
+// tickets the search index names.
 func (t *Tickets) List(f TicketFilter, p Page) (TicketPage, error) {
+	return t.list(f, p, true)
+}
+
+// list is List; without indexed, a search visits every ticket (the
+// reference the index is tested against).
+func (t *Tickets) list(f TicketFilter, p Page, indexed bool) (TicketPage, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	m, err := t.compile(f)
@@ -582,9 +590,13 @@ func (t *Tickets) List(f TicketFilter, p Page) (TicketPage, error) {
 	if m.none {
 		return page, nil
 	}
+	var only []uint32
+	if indexed && m.words != nil {
+		only = t.searchCandidates(&m)
+	}
 	limit := p.limit()
 	last := -1
-	err = t.scan(p, func(i int, r *rec) bool {
+	err = t.scan(p, only, func(i int, r *rec) bool {
 		if !m.ok(r) {
 			return true
 		}
@@ -603,8 +615,24 @@ func (t *Tickets) List(f TicketFilter, p Page) (TicketPage, error) {
 	return page, err
 }
 
-// scan visits tickets after the cursor in page order until fn returns false.
-func (t *Tickets) scan(p Page, fn func(i int, r *rec) bool) error {
+// searchCandidates returns the ascending indexes of the tickets m's search
+// may find (its id prefix, or every word in the index); nil for every
+// ticket, when no word narrows. match.found still decides.
+func (t *Tickets) searchCandidates(m *match) []uint32 {
+	c, all := t.search.candidates(m.words)
+	if all {
+		return nil
+	}
+	c = union(c, t.ids.withPrefix(m.searchID))
+	if c == nil {
+		c = noWords
+	}
+	return c
+}
+
+// scan visits tickets after the cursor in page order until fn returns
+// false; only those in only (ascending indexes) unless it is nil.
+func (t *Tickets) scan(p Page, only []uint32, fn func(i int, r *rec) bool) error {
 	newest := p.Order == NewestFirst
 	if p.Order != "" && p.Order != OldestFirst && !newest {
 		return domain.Errorf(domain.KindInvalid, "invalid-filter", "order", "unknown order %q: use oldest or newest", p.Order)
@@ -629,8 +657,37 @@ func (t *Tickets) scan(p Page, fn func(i int, r *rec) bool) error {
 			start = k
 		}
 	}
+	if only != nil {
+		return t.scanOnly(only, start, newest, fn)
+	}
 	for i := start; i != end && i >= 0 && i < t.n; i += step {
 		if !fn(i, t.at(i)) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// scanOnly is scan over the tickets in only, from index start on (down
+// when newest).
+func (t *Tickets) scanOnly(only []uint32, start int, newest bool, fn func(i int, r *rec) bool) error {
+	k, _ := slices.BinarySearch(only, uint32(max(start, 0))) // first ≥ start
+	if newest {
+		if start < 0 {
+			return nil
+		}
+		if k == len(only) || int(only[k]) > start {
+			k--
+		}
+		for ; k >= 0; k-- {
+			if i := int(only[k]); i < t.n && !fn(i, t.at(i)) {
+				return nil
+			}
+		}
+		return nil
+	}
+	for ; k < len(only); k++ {
+		if i := int(only[k]); i < t.n && !fn(i, t.at(i)) {
 			return nil
 		}
 	}
