@@ -1,9 +1,6 @@
 package projections
 
-import (
-	"bytes"
-	"hash/maphash"
-)
+import "hash/maphash"
 
 // idtab interns many distinct strings (ticket ids, stream names) without a
 // Go map or a string header per entry: the bytes live in one arena, the
@@ -73,19 +70,6 @@ func (t *idtab) add(s string) uint32 {
 		t.place(i)
 	}
 	return i
-}
-
-// withPrefix returns the ascending indexes of the strings that start with p.
-func (t *idtab) withPrefix(p []byte) []uint32 {
-	var out []uint32
-	start := uint32(0)
-	for i, end := range t.ends {
-		if end-start >= uint32(len(p)) && bytes.Equal(t.arena[start:start+uint32(len(p))], p) {
-			out = append(out, uint32(i))
-		}
-		start = end
-	}
-	return out
 }
 
 func (t *idtab) place(i uint32) {

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"bytes"
+	"runtime"
 	"testing"
 	"time"
 
@@ -91,4 +92,38 @@ func benchSearch(b *testing.B, indexed bool) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSearchIndexMemory1M reports the heap the search index holds per
+// ticket of the million: built afresh over the model's tickets, with the
+// id order a first search sorts.
+func BenchmarkSearchIndexMemory1M(b *testing.B) {
+	tk, _ := big(b)
+	var held uint64
+	for b.Loop() {
+		held = heapHeld(func() any {
+			x := newSearchIndex()
+			for i := 0; i < tk.n; i++ {
+				x.add(&tk.strs, tk.at(i))
+			}
+			x.sortedVocab()
+			x.idsWithPrefix(&tk.ids, []byte("x"))
+			x.buf, x.tok = nil, nil
+			return x
+		})
+	}
+	b.ReportMetric(float64(held)/float64(tk.n), "index-B/ticket")
+}
+
+// heapHeld returns the growth of the live heap while what build returns
+// is kept.
+func heapHeld(build func() any) uint64 {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	v := build()
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	runtime.KeepAlive(v)
+	return m1.HeapAlloc - m0.HeapAlloc
 }

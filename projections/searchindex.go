@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"math/bits"
 	"slices"
 	"strings"
@@ -30,8 +31,9 @@ type searchIndex struct {
 	buf   []uint32          // scratch for add
 	tok   []byte            // scratch for tokens
 
-	mu     sync.Mutex // guards sorted, which queries extend under the read lock
+	mu     sync.Mutex // guards sorted and byID, which queries extend under the read lock
 	sorted []uint32   // word indexes by token
+	byID   []uint32   // the first len(byID) tickets' indexes by id
 }
 
 // searchTokenMax caps a token's length in bytes: longer words share the
@@ -254,6 +256,42 @@ func (x *searchIndex) sortedVocab() []uint32 {
 		slices.SortFunc(x.sorted, func(a, b uint32) int { return strings.Compare(x.vocab[a], x.vocab[b]) })
 	}
 	return x.sorted
+}
+
+// idsWithPrefix returns the ascending indexes of the tickets whose id (in
+// ids) starts with p, sorting the tickets added since the last call in.
+func (x *searchIndex) idsWithPrefix(ids *idtab, p []byte) []uint32 {
+	x.mu.Lock()
+	if n := len(x.byID); n < ids.len() {
+		cmp := func(a, b uint32) int { return bytes.Compare(ids.bytes(a), ids.bytes(b)) }
+		add := make([]uint32, 0, ids.len()-n)
+		for i := n; i < ids.len(); i++ {
+			add = append(add, uint32(i))
+		}
+		slices.SortFunc(add, cmp)
+		merged := make([]uint32, 0, ids.len())
+		i, j := 0, 0
+		for i < n && j < len(add) {
+			if cmp(x.byID[i], add[j]) <= 0 {
+				merged = append(merged, x.byID[i])
+				i++
+			} else {
+				merged = append(merged, add[j])
+				j++
+			}
+		}
+		merged = append(merged, x.byID[i:]...)
+		x.byID = append(merged, add[j:]...)
+	}
+	v := x.byID
+	x.mu.Unlock()
+	lo, _ := slices.BinarySearchFunc(v, p, func(i uint32, p []byte) int { return bytes.Compare(ids.bytes(i), p) })
+	var out []uint32
+	for k := lo; k < len(v) && bytes.HasPrefix(ids.bytes(v[k]), p); k++ {
+		out = append(out, v[k])
+	}
+	slices.Sort(out)
+	return out
 }
 
 // intersect returns the indexes in both ascending lists.

@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -106,14 +105,8 @@ func TestSearchIndexEqualsScan(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 17))
 		tk, ids, parties := searchLedger(rng, 300+rng.IntN(300))
-		var b bytes.Buffer
-		if err := tk.Snapshot(&b); err != nil {
-			t.Fatal(err)
-		}
 		back := NewTickets(TicketsOptions{})
-		if err := back.Restore(&b); err != nil {
-			t.Fatal(err)
-		}
+		restart(t, tk, back)
 		found := 0
 		for range 400 {
 			f := TicketFilter{Search: searchQuery(rng, ids, parties)}

@@ -623,7 +623,7 @@ func (t *Tickets) searchCandidates(m *match) []uint32 {
 	if all {
 		return nil
 	}
-	c = union(c, t.ids.withPrefix(m.searchID))
+	c = union(c, t.search.idsWithPrefix(&t.ids, m.searchID))
 	if c == nil {
 		c = noWords
 	}
