@@ -294,9 +294,23 @@ func (x *searchIndex) idsWithPrefix(ids *idtab, p []byte) []uint32 {
 	return out
 }
 
-// intersect returns the indexes in both ascending lists.
+// intersect returns the indexes in both ascending lists; a list many
+// times longer than the other is searched, not walked.
 func intersect(a, b []uint32) []uint32 {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
 	var out []uint32
+	if len(b) > 16*len(a) {
+		for _, v := range a {
+			k, found := slices.BinarySearch(b, v)
+			if found {
+				out = append(out, v)
+			}
+			b = b[k:]
+		}
+		return out
+	}
 	for i, j := 0, 0; i < len(a) && j < len(b); {
 		switch {
 		case a[i] < b[j]:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +188,47 @@ func TestSearchKeyPrefixOfToken(t *testing.T) {
 	for _, w := range []string{"-x", "—", ":", " "} {
 		if k := searchKey(w); k != "" {
 			t.Errorf("%q has key %q: a word not starting with a letter or digit must not narrow", w, k)
+		}
+	}
+}
+
+// intersect and union agree with sets, for lists of like and of very
+// different lengths.
+func TestIntersectUnion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	list := func(n, max int) []uint32 {
+		var out []uint32
+		for i := range max {
+			if rng.IntN(max) < n {
+				out = append(out, uint32(i))
+			}
+		}
+		return out
+	}
+	for range 200 {
+		a, b := list(rng.IntN(50), 2000), list(rng.IntN(2000), 2000)
+		in := map[uint32]bool{}
+		for _, v := range b {
+			in[v] = true
+		}
+		var both, either []uint32
+		for i := range uint32(2000) {
+			inA := slices.Contains(a, i)
+			if inA && in[i] {
+				both = append(both, i)
+			}
+			if inA || in[i] {
+				either = append(either, i)
+			}
+		}
+		if got := intersect(a, b); !slices.Equal(got, both) {
+			t.Fatalf("intersect(%d, %d items): %v, want %v", len(a), len(b), got, both)
+		}
+		if got := intersect(b, a); !slices.Equal(got, both) {
+			t.Fatalf("intersect(%d, %d items) reversed: %v, want %v", len(b), len(a), got, both)
+		}
+		if got := union(a, b); !slices.Equal(got, either) {
+			t.Fatalf("union(%d, %d items): %v, want %v", len(a), len(b), got, either)
 		}
 	}
 }
