@@ -60,7 +60,6 @@ func (a *appender) recoverFailure() bool {
 			return false
 		}
 		if err == nil {
-			s.reopens.Add(1)
 			s.log.Info("event store reopened after a failure: appends accepted again",
 				"dir", s.dir, "head", s.durable.Load(), "attempts", attempt, "after", time.Since(start).Round(time.Millisecond))
 			return true
@@ -176,6 +175,7 @@ func (a *appender) reopen(attempt int) error {
 	s.db = r.db
 	s.dbMu.Unlock()
 	a.restart(r.last, r.lastCreated)
+	s.reopens.Add(1) // counted before the failure clears: whoever sees it cleared sees the reopen
 	s.failed.Store(nil)
 	s.advance(r.last)
 	return nil
