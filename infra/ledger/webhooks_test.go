@@ -51,7 +51,7 @@ func TestWebhooksSkipImportedHistory(t *testing.T) {
 	if _, err := l.Service.LinkCustomer(ctx, sys, "p1", partner.Link{CustomerID: "c1", Name: "C1", Domain: "c1.example"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Webhooks.Create(ctx, domain.Actor{ID: "ops", Role: domain.RoleAdmin}, dw.Creation{URL: srv.URL, Types: []string{ticket.TypeOpened}}); err != nil {
+	if _, err := l.Webhooks.Create(ctx, domain.Actor{ID: "ops", Role: domain.RoleAdmin}, dw.Creation{URL: srv.URL, Types: []string{ticket.TypeOpened}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	p1 := domain.Actor{ID: "alice@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}

@@ -24,7 +24,7 @@ func BenchmarkDeliver(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { n.Add(1); w.WriteHeader(http.StatusNoContent) }))
 	defer srv.Close()
 	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
-	if _, err := svc.Create(ctx, admin, dw.Creation{URL: srv.URL, Types: []string{ticket.TypeOpened}}); err != nil {
+	if _, err := svc.Create(ctx, admin, dw.Creation{URL: srv.URL, Types: []string{ticket.TypeOpened}}, ""); err != nil {
 		b.Fatal(err)
 	}
 	tk := newTickets(b, st)

@@ -289,7 +289,7 @@ func setup(t *testing.T, actor domain.Actor, types ...string) fixture {
 	t.Cleanup(func() { st.Close() })
 	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
 	rcv := newReceiver(t)
-	sub, err := svc.Create(context.Background(), actor, dw.Creation{URL: rcv.srv.URL + "/hook", Types: types})
+	sub, err := svc.Create(context.Background(), actor, dw.Creation{URL: rcv.srv.URL + "/hook", Types: types}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

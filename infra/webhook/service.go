@@ -3,12 +3,15 @@ package webhook
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/webhook"
+	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
@@ -74,25 +77,60 @@ func viewOf(e entry) View {
 }
 
 // Create creates a subscription as actor; the answer holds its secret.
-func (s *Service) Create(ctx context.Context, actor domain.Actor, in webhook.Creation) (WithSecret, error) {
+func (s *Service) Create(ctx context.Context, actor domain.Actor, in webhook.Creation, idempotencyKey string) (WithSecret, error) {
 	u, err := s.guard.Check(ctx, in.URL)
 	if err != nil {
 		return WithSecret{}, err
 	}
 	in.URL, in.AllowInsecure = u, s.guard.Unsafe
 	id := newID()
+	if idempotencyKey != "" {
+		id = keyedID(actor, idempotencyKey)
+	}
 	evs, err := webhook.New(id).Create(actor, in)
 	if err != nil {
 		return WithSecret{}, fmt.Errorf("create webhook subscription: %w", err)
 	}
+	if idempotencyKey != "" {
+		if e, err := s.entry(ctx, id); err == nil {
+			return s.replayCreate(e, evs)
+		}
+	}
 	if _, _, err := s.j.append(ctx, webhook.Stream(id), tail{}, actor, evs...); err != nil {
+		if e, gerr := s.entry(ctx, id); idempotencyKey != "" && gerr == nil {
+			return s.replayCreate(e, evs) // the same key's create won a race
+		}
 		return WithSecret{}, fmt.Errorf("create webhook subscription %s: %w", id, err)
 	}
 	e, err := s.entry(ctx, id)
 	if err != nil {
 		return WithSecret{}, err
 	}
-	return WithSecret{View: viewOf(e), Secret: FormatSecret(s.key.Secret(id, 1))}, nil
+	return s.created(e), nil
+}
+
+// created is the answer to a create: the subscription and its first secret.
+func (s *Service) created(e entry) WithSecret {
+	return WithSecret{View: viewOf(e), Secret: FormatSecret(s.key.Secret(e.sub.ID(), 1))}
+}
+
+// replayCreate answers a create under an Idempotency-Key already used: the
+// first answer again when the request is the same, else
+// app.RuleIdempotencyKeyReused (same key, same request, or an error).
+func (s *Service) replayCreate(e entry, evs []domain.Event) (WithSecret, error) {
+	if len(evs) == 1 && reflect.DeepEqual(domain.Value(evs[0]), e.sub.Details()) {
+		return s.created(e), nil
+	}
+	return WithSecret{}, domain.Errorf(domain.KindInvalid, app.RuleIdempotencyKeyReused, "Idempotency-Key",
+		"this Idempotency-Key already created subscription %s with another request: send a new key for a new subscription, or the same request to get the first answer again", e.sub.ID())
+}
+
+// keyedID is the subscription id a create under an Idempotency-Key gets:
+// derived from the principal and the key, so a retry names the same
+// subscription (and another principal's key never does).
+func keyedID(actor domain.Actor, key string) string {
+	h := sha256.Sum256([]byte("ticketledger webhook create\x00" + actor.Partner + "\x00" + actor.ID + "\x00" + key))
+	return "wh_" + hex.EncodeToString(h[:8])
 }
 
 func newID() string {

@@ -14,6 +14,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	dw "github.com/ticketledger/ticketledger/domain/webhook"
+	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/webhook"
 )
 
@@ -259,7 +260,7 @@ func TestSSRFRefusals(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	defer st.Close()
 	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
-	sub, err := svc.Create(ctx, admin, dw.Creation{URL: rcv.srv.URL, Types: []string{ticket.TypeOpened}})
+	sub, err := svc.Create(ctx, admin, dw.Creation{URL: rcv.srv.URL, Types: []string{ticket.TypeOpened}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,15 +282,15 @@ func TestSubscriptionTenancy(t *testing.T) {
 	defer st.Close()
 	ctx := context.Background()
 	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
-	mine, err := svc.Create(ctx, contoso, dw.Creation{URL: "http://127.0.0.1:1/a", Types: []string{ticket.TypeOpened}})
+	mine, err := svc.Create(ctx, contoso, dw.Creation{URL: "http://127.0.0.1:1/a", Types: []string{ticket.TypeOpened}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, err := svc.Create(ctx, fabrik, dw.Creation{URL: "http://127.0.0.1:1/b", Types: []string{ticket.TypeOpened}})
+	theirs, err := svc.Create(ctx, fabrik, dw.Creation{URL: "http://127.0.0.1:1/b", Types: []string{ticket.TypeOpened}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Create(ctx, contoso, dw.Creation{Partner: "fabrikam", URL: "http://127.0.0.1:1/c", Types: []string{ticket.TypeOpened}}); !isRule(err, domain.RuleNotOwnPartner) {
+	if _, err := svc.Create(ctx, contoso, dw.Creation{Partner: "fabrikam", URL: "http://127.0.0.1:1/c", Types: []string{ticket.TypeOpened}}, ""); !isRule(err, domain.RuleNotOwnPartner) {
 		t.Errorf("subscribing to another partner's tickets: %v", err)
 	}
 	list, err := svc.List(ctx, contoso, false)
@@ -400,7 +401,7 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 	ctx := context.Background()
 	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
 	rcv := newReceiver(t)
-	sub, err := svc.Create(ctx, admin, dw.Creation{URL: rcv.srv.URL, Types: []string{ticket.TypeOpened}})
+	sub, err := svc.Create(ctx, admin, dw.Creation{URL: rcv.srv.URL, Types: []string{ticket.TypeOpened}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,5 +426,41 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := len(rcv.received()); n != 5 {
 		t.Errorf("%d deliveries after the restart, want 5 (no event delivered twice)", n)
+	}
+}
+
+// TestCreateIdempotencyKey: a create retried under its Idempotency-Key
+// answers the first subscription and secret again and subscribes nothing
+// twice; the same key with another request is refused; another principal's
+// use of the same key is its own subscription.
+func TestCreateIdempotencyKey(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	ctx := context.Background()
+	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
+	in := dw.Creation{URL: "http://127.0.0.1:1/a", Types: []string{ticket.TypeOpened}}
+	first, err := svc.Create(ctx, contoso, in, "key-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := svc.Create(ctx, contoso, in, "key-1")
+	if err != nil || again.ID != first.ID || again.Secret != first.Secret {
+		t.Fatalf("retry: %s %v, want %s with the first secret", again.ID, err, first.ID)
+	}
+	other := in
+	other.URL = "http://127.0.0.1:1/b"
+	if _, err := svc.Create(ctx, contoso, other, "key-1"); !isRule(err, app.RuleIdempotencyKeyReused) {
+		t.Errorf("the key with another request: %v, want %s", err, app.RuleIdempotencyKeyReused)
+	}
+	second, err := svc.Create(ctx, contoso, in, "key-2")
+	if err != nil || second.ID == first.ID {
+		t.Errorf("a new key: %s %v, want a new subscription", second.ID, err)
+	}
+	theirs, err := svc.Create(ctx, fabrik, in, "key-1")
+	if err != nil || theirs.ID == first.ID {
+		t.Errorf("another principal's key-1: %s %v, want its own subscription", theirs.ID, err)
+	}
+	if list, err := svc.List(ctx, contoso, false); err != nil || len(list) != 2 {
+		t.Errorf("contoso has %d subscriptions (%v), want 2 (key-1 once, key-2)", len(list), err)
 	}
 }

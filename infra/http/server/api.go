@@ -437,11 +437,8 @@ func commandOf(r *http.Request, occurredAt Timestamp, create bool) (app.Command,
 		CorrelationID: correlationID(r.Context()),
 		OccurredAt:    occurredAt.Time,
 	}
-	if k := r.Header.Get(HeaderIdempotencyKey); k != "" {
-		if !printable(k, app.MaxIdempotencyKey) {
-			return cmd, badRequest(HeaderIdempotencyKey, "the idempotency key must be 1 to %d printable ASCII characters (a UUID is a good key)", app.MaxIdempotencyKey)
-		}
-		cmd.IdempotencyKey = k
+	if cmd.IdempotencyKey, err = idempotencyKey(r); err != nil {
+		return cmd, err
 	}
 	if m := strings.TrimSpace(r.Header.Get(HeaderIfMatch)); m != "" && m != "*" {
 		if create {
@@ -495,4 +492,14 @@ func ReadyWhen(caughtUp <-chan struct{}, ping func(ctx context.Context) error) f
 		}
 		return nil
 	}
+}
+
+// idempotencyKey returns the request's Idempotency-Key ("" when it sends
+// none), refusing a malformed one.
+func idempotencyKey(r *http.Request) (string, error) {
+	k := r.Header.Get(HeaderIdempotencyKey)
+	if k != "" && !printable(k, app.MaxIdempotencyKey) {
+		return "", badRequest(HeaderIdempotencyKey, "the idempotency key must be 1 to %d printable ASCII characters (a UUID is a good key)", app.MaxIdempotencyKey)
+	}
+	return k, nil
 }

@@ -43,6 +43,9 @@ func openAPI(rts []route, live, imports domain.Window) map[string]any {
 			op["security"] = []any{map[string]any{"bearerAuth": []string{}}}
 		}
 		params = append(params, header(HeaderCorrelationID, false, "correlation id; generated when absent; echoed in the response", nil))
+		if rt.idempotent {
+			params = append(params, header(HeaderIdempotencyKey, false, "a retry with the same key and body returns the first result and appends nothing twice; the same key with another body: 422 idempotency-key-reused", nil))
+		}
 		if rt.command {
 			params = append(params,
 				header(HeaderOnBehalfOf, false, "customer the actor acts for (default: the ticket's customer)", nil),

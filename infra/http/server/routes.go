@@ -19,6 +19,8 @@ type route struct {
 	// command routes take the actor, Idempotency-Key and If-Match headers;
 	// create marks those that create a stream (201, no If-Match).
 	command, create bool
+	// idempotent routes that are not commands take an Idempotency-Key too.
+	idempotent bool
 	// stream routes read their body as it arrives (an import file): no
 	// body limit and no request timeout; the body is JSON lines.
 	stream bool
@@ -237,7 +239,7 @@ func routes() []route {
 			}),
 
 		// Webhooks (a partner its own subscriptions, an admin all; infra/webhook).
-		{method: "POST", path: "/v1/webhooks", op: "createWebhook", summary: "Subscribe an https endpoint to ticket events and SLA notices (Standard Webhooks: signed with the whsec_ secret in this answer, shown here and at a rotation only); a partner subscribes to its own tickets, an admin ledger-wide or for a partner; the target must resolve to public addresses only", tag: wh,
+		{method: "POST", path: "/v1/webhooks", op: "createWebhook", summary: "Subscribe an https endpoint to ticket events and SLA notices (Standard Webhooks: signed with the whsec_ secret in this answer, shown here and at a rotation only); a partner subscribes to its own tickets, an admin ledger-wide or for a partner; the target must resolve to public addresses only; send Idempotency-Key to retry safely (the same key and body answer the first subscription and its secret again)", tag: wh, idempotent: true,
 			body: CreateWebhookBody{}, resp: webhook.WithSecret{}, status: http.StatusCreated, handle: (*API).createWebhook},
 		{method: "GET", path: "/v1/webhooks", op: "listWebhooks", summary: "The webhook subscriptions the caller manages (a partner its own, an admin all); never a secret", tag: wh,
 			resp: WebhookList{}, status: http.StatusOK, handle: (*API).listWebhooks, query: []param{{Name: "deleted", Type: "boolean", Desc: "also list deleted subscriptions"}}},

@@ -760,7 +760,7 @@ func adminRow(ok int, fill func(t *testing.T, path string) string, e *env, body 
 func webhookOf(t *testing.T, e *env, p string) string {
 	t.Helper()
 	v, err := e.api.webhooks.Create(context.Background(), domain.Actor{ID: p + "@example.test", Role: domain.RoleIndirectProvider, Partner: p},
-		dwCreation("http://127.0.0.1:1/"+p))
+		dwCreation("http://127.0.0.1:1/"+p), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,11 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, _ *query) er
 	if err != nil {
 		return err
 	}
-	res, err := a.webhooks.Create(r.Context(), act, dw.Creation{Partner: b.Partner, URL: b.URL, Types: b.Types, Description: b.Description})
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	res, err := a.webhooks.Create(r.Context(), act, dw.Creation{Partner: b.Partner, URL: b.URL, Types: b.Types, Description: b.Description}, key)
 	if err != nil {
 		return err
 	}
