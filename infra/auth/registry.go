@@ -236,10 +236,7 @@ func (r *Registry) Follow(ctx context.Context, store eventstore.Store, caughtUp 
 	r.mu.RLock()
 	pos := r.pos
 	r.mu.RUnlock()
-	from := eventstore.AllStart()
-	if pos != (eventstore.Position{}) {
-		from = eventstore.AllPosition(pos)
-	}
+	from := eventstore.AllFrom(pos)
 	sub, err := store.SubscribeAll(ctx, from, eventstore.SubscribeOptions{Filter: TokenFilter()})
 	if err != nil {
 		return fmt.Errorf("token registry: subscribe: %w", err)

@@ -165,6 +165,15 @@ func AllEnd() AllPos { return AllPos{kind: posEnd} }
 // AllPosition is a given position of the global log.
 func AllPosition(p Position) AllPos { return AllPos{kind: posAt, position: p} }
 
+// AllFrom is AllPosition(p), or AllStart for the zero Position: where a
+// reader that has got as far as p (nothing yet: zero) goes on.
+func AllFrom(p Position) AllPos {
+	if p == (Position{}) {
+		return AllStart()
+	}
+	return AllPosition(p)
+}
+
 // IsStart reports whether a is AllStart.
 func (a AllPos) IsStart() bool { return a.kind == posStart }
 

@@ -38,10 +38,7 @@ func (d *directory) catchUp(ctx context.Context, store eventstore.Store, upTo ui
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for {
-		from := eventstore.AllStart()
-		if d.pos != (eventstore.Position{}) {
-			from = eventstore.AllPosition(d.pos)
-		}
+		from := eventstore.AllFrom(d.pos)
 		raw, err := store.ReadAll(ctx, eventstore.Forwards, from, 512, subscriptionFilter)
 		if err != nil {
 			return fmt.Errorf("webhook subscriptions: %w", err)

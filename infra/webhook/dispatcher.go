@@ -400,10 +400,7 @@ func (d *Dispatcher) batch(ctx context.Context) (more bool, err error) {
 	d.mu.Lock()
 	cp := d.cp
 	d.mu.Unlock()
-	from := eventstore.AllStart()
-	if cp != (eventstore.Position{}) {
-		from = eventstore.AllPosition(cp)
-	}
+	from := eventstore.AllFrom(cp)
 	raw, err := d.cfg.Store.ReadAll(ctx, eventstore.Forwards, from, uint64(d.cfg.Batch), nil)
 	if err != nil {
 		return false, err
