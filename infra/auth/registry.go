@@ -198,14 +198,11 @@ func (r *Registry) ApplyRecord(ev eventstore.RecordedEvent) error {
 func (r *Registry) Load(ctx context.Context, store eventstore.Store) error {
 	const batch = 512
 	for {
-		from := eventstore.AllStart()
 		r.mu.RLock()
 		pos := r.pos
 		r.mu.RUnlock()
 		first := pos == (eventstore.Position{})
-		if !first {
-			from = eventstore.AllPosition(pos)
-		}
+		from := eventstore.AllFrom(pos)
 		recs, err := store.ReadAll(ctx, eventstore.Forwards, from, batch, TokenFilter())
 		if err != nil {
 			return fmt.Errorf("token registry: read tokens: %w", err)
