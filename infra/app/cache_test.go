@@ -78,15 +78,24 @@ func TestWritePathReadsTheHeadOnly(t *testing.T) {
 		t.Fatalf("result %+v", r)
 	}
 
-	// Open reads the new ticket's stream and the filer's last event.
+	// Open under an id made just now reads the filer's last event only: no
+	// stream can have the id (the append still expects no stream).
 	f.store.beforeAppend = func(string) { before = f.store.takeReads() }
 	must(t)(f.svc.Open(ctx, app.Command{Actor: provider}, openReq()))
-	if len(before) != 2 || before[1].stream != "partner-p1" || before[1].count != 1 || before[0].count != 1 {
-		t.Fatalf("reads of an open: %+v", before)
+	if len(before) != 1 || before[0].stream != "partner-p1" || before[0].count != 1 {
+		t.Fatalf("reads of an open: %+v, want the last event of partner-p1", before)
 	}
 	if after := f.store.takeReads(); len(after) != 0 {
 		t.Fatalf("reads after the open's append: %+v", after)
 	}
+	// Under an idempotency key the id is the key's, which a first run may
+	// have used: the new ticket's stream is read, then the filer's.
+	f.store.beforeAppend = func(string) { before = f.store.takeReads() }
+	keyed := must(t)(f.svc.Open(ctx, app.Command{Actor: provider, IdempotencyKey: "open-1"}, openReq()))
+	if len(before) != 2 || before[0].stream != "ticket-"+keyed.TicketID || before[0].count != 1 || before[1].stream != "partner-p1" {
+		t.Fatalf("reads of an open under a key: %+v", before)
+	}
+	f.store.takeReads()
 
 	// Another process reads the stream whole, each read sized to it.
 	must(t)(f.svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: "two"}))

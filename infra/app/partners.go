@@ -76,7 +76,7 @@ func (s *Service) onPartner(ctx context.Context, cmd Command, partnerID, what, c
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := s.run(ctx, cmd, stream, func(l *snapshot, occurredAt, now time.Time) (decision, error) {
+	res, err := s.run(ctx, cmd, stream, false, func(l *snapshot, occurredAt, now time.Time) (decision, error) {
 		p := partner.New(partnerID)
 		if !register || l.exists() {
 			var err error

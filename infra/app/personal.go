@@ -167,7 +167,7 @@ func (s *Service) Forget(ctx context.Context, cmd Command, who, reason string) (
 	if err != nil {
 		return Erasure{}, fmt.Errorf("forget %s: %w", id, err)
 	}
-	res, err := s.run(ctx, cmd, subject.Stream(id), func(l *snapshot, _, _ time.Time) (decision, error) {
+	res, err := s.run(ctx, cmd, subject.Stream(id), false, func(l *snapshot, _, _ time.Time) (decision, error) {
 		ev, err := subject.Erase(cmd.Actor, id, reason, known, l.history)
 		if ev == nil || err != nil {
 			return decision{}, err

@@ -217,7 +217,9 @@ type decision struct {
 type decideFunc func(l *snapshot, occurredAt, now time.Time) (decision, error)
 
 // run executes one command on one stream; see the package documentation.
-func (s *Service) run(ctx context.Context, cmd Command, stream string, decide decideFunc) (Result, error) {
+// fresh says the stream is known not to exist (a ticket id just made): it
+// is not read, and the append expects no stream.
+func (s *Service) run(ctx context.Context, cmd Command, stream string, fresh bool, decide decideFunc) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
@@ -230,9 +232,12 @@ func (s *Service) run(ctx context.Context, cmd Command, stream string, decide de
 	if occurredAt.IsZero() {
 		occurredAt = now
 	}
-	l, err := s.state(ctx, stream)
-	if err != nil {
-		return Result{}, err
+	l := &snapshot{name: stream}
+	if !fresh {
+		var err error
+		if l, err = s.state(ctx, stream); err != nil {
+			return Result{}, err
+		}
 	}
 	if res, ok, err := s.replay(l, cmd); ok || err != nil {
 		return res, err

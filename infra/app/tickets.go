@@ -46,20 +46,29 @@ type RedirectTicket struct {
 	ticket.RedirectRequest
 }
 
+// newTicket is the stream a ticket about to be created gets.
+type newTicket struct {
+	id string
+	// fresh: the id was made just now (a new random UUID), so no stream
+	// can have it and there is nothing to read before appending; the
+	// append expects no stream all the same.
+	fresh bool
+}
+
 // newTicketID picks the id of a ticket about to be created: the given one,
 // else derived from the idempotency key within the principal's scope (a
 // retry opens the same ticket), else a new time-ordered UUID.
-func newTicketID(cmd Command, given string) string {
+func newTicketID(cmd Command, given string) newTicket {
 	switch {
 	case given != "":
-		return given
+		return newTicket{id: given}
 	case cmd.IdempotencyKey != "":
-		return idemID(append([]string{"ticket", cmd.IdempotencyKey}, principal(cmd.Actor)...)...).String()
+		return newTicket{id: idemID(append([]string{"ticket", cmd.IdempotencyKey}, principal(cmd.Actor)...)...).String()}
 	}
 	if id, err := uuid.NewV7(); err == nil {
-		return id.String()
+		return newTicket{id: id.String(), fresh: true}
 	}
-	return uuid.NewString()
+	return newTicket{id: uuid.NewString(), fresh: true}
 }
 
 // Open files a service request: it loads the filing partner (the actor's
@@ -67,7 +76,7 @@ func newTicketID(cmd Command, given string) string {
 // current SLA policy. The result carries the ticket id and the
 // first-response deadline.
 func (s *Service) Open(ctx context.Context, cmd Command, in OpenTicket) (Result, error) {
-	res, err := s.decide(ctx, cmd, newTicketID(cmd, in.TicketID), true, "open", func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error) {
+	res, err := s.create(ctx, cmd, newTicketID(cmd, in.TicketID), "open", func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error) {
 		return s.open(ctx, t, cmd.Actor, occurredAt, now, in)
 	})
 	if err != nil {
@@ -103,22 +112,29 @@ func (s *Service) open(ctx context.Context, t *ticket.Ticket, actor domain.Actor
 
 // RedirectToISV records a marketplace request redirected to the ISV.
 func (s *Service) RedirectToISV(ctx context.Context, cmd Command, in RedirectTicket) (Result, error) {
-	return s.decide(ctx, cmd, newTicketID(cmd, in.TicketID), true, "redirect to the ISV", func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error) {
+	return s.create(ctx, cmd, newTicketID(cmd, in.TicketID), "redirect to the ISV", func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error) {
 		return t.RedirectToISV(cmd.Actor, occurredAt, now, in.RedirectRequest)
 	})
 }
 
+// ticketDecider is what a ticket command decides on the ticket.
+type ticketDecider func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error)
+
+// create runs a command that creates a ticket (see decide).
+func (s *Service) create(ctx context.Context, cmd Command, nt newTicket, what string, f ticketDecider) (Result, error) {
+	return s.decide(ctx, cmd, nt.id, true, nt.fresh, what, f)
+}
+
 // decide runs one command on a ticket's stream: it loads the ticket (a new
-// one when create is set and the stream does not exist yet), lets f decide
-// on it, and appends what f returns (Service.run). what names the command
-// in errors ("escalate" ticket 7d1c…).
-func (s *Service) decide(ctx context.Context, cmd Command, ticketID string, create bool, what string,
-	f func(t *ticket.Ticket, occurredAt, now time.Time) ([]domain.Event, error)) (Result, error) {
+// one when create is set and the stream does not exist yet; fresh: known
+// not to exist, not read), lets f decide on it, and appends what f returns
+// (Service.run). what names the command in errors ("escalate" ticket 7d1c…).
+func (s *Service) decide(ctx context.Context, cmd Command, ticketID string, create, fresh bool, what string, f ticketDecider) (Result, error) {
 	stream, id, err := TicketStream(ticketID)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := s.run(ctx, cmd, stream, func(l *snapshot, occurredAt, now time.Time) (decision, error) {
+	res, err := s.run(ctx, cmd, stream, create && fresh, func(l *snapshot, occurredAt, now time.Time) (decision, error) {
 		t := ticket.New(id)
 		if l.exists() || !create {
 			var err error
@@ -142,7 +158,7 @@ func (s *Service) decide(ctx context.Context, cmd Command, ticketID string, crea
 // recomputes the deadline under the current SLA policy and returns it in
 // Result.Deadline.
 func (s *Service) Act(ctx context.Context, cmd Command, ticketID string, a ticket.Action) (Result, error) {
-	return s.decide(ctx, cmd, ticketID, false, a.Verb(), func(t *ticket.Ticket, at, now time.Time) ([]domain.Event, error) {
+	return s.decide(ctx, cmd, ticketID, false, false, a.Verb(), func(t *ticket.Ticket, at, now time.Time) ([]domain.Event, error) {
 		return a.Decide(t, cmd.Actor, at, now, s.policies.Current())
 	})
 }

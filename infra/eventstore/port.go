@@ -63,7 +63,9 @@ type EventData struct {
 	Metadata    []byte // custom metadata, JSON
 }
 
-// RecordedEvent is an event as stored.
+// RecordedEvent is an event as stored. A store may hand the same Data and
+// Metadata to several readers (the embedded store keeps the latest events in
+// memory): treat them as read-only.
 type RecordedEvent struct {
 	StreamID    string
 	Revision    uint64 // 0-based position in its stream

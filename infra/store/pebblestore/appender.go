@@ -201,9 +201,8 @@ type pendingEvent struct {
 
 // touchedStream is the last event the group being built writes to a stream.
 type touchedStream struct {
-	rev   uint64
-	seq   uint64
-	value []byte // the record, in the batch's memory
+	rev uint64
+	seq uint64
 }
 
 // appender is the state owned by the single appender goroutine.
@@ -213,6 +212,9 @@ type appender struct {
 	heads   map[string]*streamState
 	pending map[uuid.UUID]pendingEvent
 	touched map[string]touchedStream // streams written by the group being built
+	logged  []eventstore.RecordedEvent // the group's log records in log order, decoded
+	dec     decoder                    // decodes logged
+	badLog  bool                       // a record of the group did not decode: logged is incomplete
 	batch   *pebble.Batch            // of the group being built
 	group   []*request
 	nowNano int64
@@ -380,6 +382,9 @@ func (a *appender) commit() bool {
 	b.Reset()
 	clear(a.pending)
 	clear(a.touched)
+	clear(a.logged)
+	a.logged, a.badLog = a.logged[:0], false
+	firstSeq := a.nextSeq
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			r.err = fmt.Errorf("%s %s: %w", r.op, r.stream, err)
@@ -397,7 +402,7 @@ func (a *appender) commit() bool {
 	if b.Count() == 0 {
 		return true
 	}
-	last, drop := a.lastEvents()
+	drop := a.dropped()
 	s.last.drop(drop) // before the group is visible
 	if err := a.commitBatch(b); err != nil {
 		s.failed.Store(&err)
@@ -412,8 +417,14 @@ func (a *appender) commit() bool {
 	}
 	a.groups.Add(1)
 	a.appends.Add(uint64(len(group)))
+	recs := a.logged
+	if a.badLog || (len(recs) > 0 && recs[0].Position.Commit != firstSeq) {
+		recs = nil
+		s.tail.reset()
+	}
+	s.tail.push(recs) // before the durable position moves past them
 	s.advance(a.nextSeq - 1)
-	s.last.update(last, nil) // durable now, and not yet answered
+	s.last.update(a.lastEvents(recs, firstSeq), nil) // durable now, and not yet answered
 	if len(a.heads) > s.opts.MaxCachedStreams {
 		// Everything is committed: any head can be reloaded from Pebble.
 		n := len(a.heads) / 2
@@ -427,28 +438,44 @@ func (a *appender) commit() bool {
 	return true
 }
 
-// lastEvents returns, for the group being built, the new last events of the
-// streams that Store.last may hold (copied out of the batch) and the streams
-// it must drop: those given metadata, deleted or tombstoned.
-func (a *appender) lastEvents() (map[string]lastEvent, []string) {
-	var put map[string]lastEvent
+// dropped returns the streams of the group being built that Store.last must
+// no longer hold: those given metadata, deleted or tombstoned, or whose last
+// event it cannot serve.
+func (a *appender) dropped() []string {
 	var drop []string
 	for stream, t := range a.touched {
 		if base, isMeta := eventstore.IsMetadataStream(stream); isMeta {
 			drop = append(drop, base)
 			continue
 		}
-		st := a.heads[stream]
-		if st == nil || st.tombstoned || st.metaLast >= 0 || st.last < 0 || uint64(st.last) != t.rev {
+		if !a.servable(stream, t) {
 			drop = append(drop, stream)
+		}
+	}
+	return drop
+}
+
+// servable reports whether Store.last may hold t as stream's last event.
+func (a *appender) servable(stream string, t touchedStream) bool {
+	st := a.heads[stream]
+	return st != nil && !st.tombstoned && st.metaLast < 0 && st.last >= 0 && uint64(st.last) == t.rev
+}
+
+// lastEvents returns, for the group just committed, the new last events of
+// the streams that Store.last may hold, out of recs (the group's records,
+// from position first).
+func (a *appender) lastEvents(recs []eventstore.RecordedEvent, first uint64) map[string]lastEvent {
+	if len(recs) == 0 {
+		return nil
+	}
+	put := make(map[string]lastEvent, len(a.touched))
+	for stream, t := range a.touched {
+		if _, isMeta := eventstore.IsMetadataStream(stream); isMeta || !a.servable(stream, t) || t.seq < first || t.seq-first >= uint64(len(recs)) {
 			continue
 		}
-		if put == nil {
-			put = make(map[string]lastEvent, len(a.touched))
-		}
-		put[stream] = lastEvent{seq: t.seq, value: append([]byte(nil), t.value...)}
+		put[stream] = lastEvent{seq: t.seq, ev: recs[t.seq-first]}
 	}
-	return put, drop
+	return put
 }
 
 // commitBatch commits b durably. Pebble answers a failed WAL write with
@@ -779,7 +806,11 @@ func (a *appender) put(stream string, rev uint64, ev *eventstore.EventData) uint
 	op := b.SetDeferred(9, rec.size())
 	putLogKey(op.Key, seq)
 	rec.encode(op.Value)
-	a.touched[stream] = touchedStream{rev: rev, seq: seq, value: op.Value}
+	a.touched[stream] = touchedStream{rev: rev, seq: seq}
+	a.logged = append(a.logged, eventstore.RecordedEvent{})
+	if err := a.dec.decode(seq, op.Value, &a.logged[len(a.logged)-1]); err != nil {
+		a.badLog = true // cannot happen: it was just encoded; Pebble's readers serve it
+	}
 	op.Finish()
 
 	op = b.SetDeferred(streamPrefixLen(stream)+8, 8)

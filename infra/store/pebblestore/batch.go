@@ -55,7 +55,7 @@ func (a *appender) appendBatch(r *request) {
 		defer func() { a.batch = group }()
 	}
 
-	nextSeq := a.nextSeq
+	nextSeq, logged := a.nextSeq, len(a.logged)
 	heads := map[string]*streamState{} // the heads touched, as they were (nil: not loaded)
 	prior := map[uuid.UUID]pendingEvent{}
 	var added []uuid.UUID
@@ -64,6 +64,8 @@ func (a *appender) appendBatch(r *request) {
 			group.Reset()
 		}
 		a.nextSeq = nextSeq
+		clear(a.logged[logged:])
+		a.logged = a.logged[:logged]
 		for name, st := range heads {
 			if st == nil {
 				delete(a.heads, name)

@@ -290,6 +290,9 @@ func TestDamageFoundWhileRunning(t *testing.T) {
 	sst := damagetest.Newest(t, dir, ".sst")
 	fi, _ := os.Stat(sst)
 	damagetest.Flip(t, sst, fi.Size()/3, 8)
+	// The recent events are also in memory (the log's tail), which a read
+	// of them needs no file for: empty it so the read goes to the files.
+	s.tail.reset()
 
 	var first error
 	for range 2 {

@@ -25,13 +25,14 @@ type lastEvents struct {
 	m  map[string]lastEvent
 }
 
-// lastEvent is a stream's last event: its log position and its record.
+// lastEvent is a stream's last event: its log position and the event,
+// decoded once (shared with the log's tail, read-only).
 type lastEvent struct {
-	seq   uint64
-	value []byte // the record as stored (owned: not the batch's memory)
+	seq uint64
+	ev  eventstore.RecordedEvent
 }
 
-// get decodes the last event of stream if it is held and durable at maxSeq.
+// get returns the last event of stream if it is held and durable at maxSeq.
 func (l *lastEvents) get(stream string, maxSeq uint64) (eventstore.RecordedEvent, bool) {
 	l.mu.RLock()
 	e, ok := l.m[stream]
@@ -39,12 +40,7 @@ func (l *lastEvents) get(stream string, maxSeq uint64) (eventstore.RecordedEvent
 	if !ok || e.seq > maxSeq {
 		return eventstore.RecordedEvent{}, false
 	}
-	var ev eventstore.RecordedEvent
-	var dec decoder
-	if err := dec.decode(e.seq, e.value, &ev); err != nil {
-		return eventstore.RecordedEvent{}, false // Pebble answers, with its error
-	}
-	return ev, true
+	return e.ev, true
 }
 
 // drop forgets streams.

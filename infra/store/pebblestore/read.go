@@ -307,6 +307,9 @@ func (s *Store) scanLog(ctx context.Context, start, end, count uint64, m *events
 		}
 		return out, last, 0, nil
 	}
+	if evs, last, scanned, ok := s.tail.scan(start, end, count, m, scanLimit, out); ok {
+		return evs, last, scanned, nil
+	}
 	if out == nil {
 		// Sized to what the range can hold: a subscription's catch-up
 		// after one group commit reads a few events, not a page.

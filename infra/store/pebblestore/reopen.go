@@ -188,6 +188,7 @@ func (a *appender) restart(last uint64, lastCreated int64) {
 	clear(a.heads)
 	clear(a.pending)
 	a.s.last.reset()
+	a.s.tail.reset()
 	a.batch = a.s.db.NewBatch()
 	a.nowNano = max(a.nowNano, lastCreated)
 }

@@ -108,6 +108,7 @@ type Store struct {
 
 	ap   appender   // appender-goroutine state
 	last lastEvents // the last events of recently appended streams
+	tail logTail    // the most recent records of the log
 }
 
 // ErrLocked is returned (wrapped, with the directory named) by Open when
