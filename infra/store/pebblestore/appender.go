@@ -211,11 +211,11 @@ type appender struct {
 	nextSeq uint64
 	heads   map[string]*streamState
 	pending map[uuid.UUID]pendingEvent
-	touched map[string]touchedStream // streams written by the group being built
+	touched map[string]touchedStream   // streams written by the group being built
 	logged  []eventstore.RecordedEvent // the group's log records in log order, decoded
 	dec     decoder                    // decodes logged
 	badLog  bool                       // a record of the group did not decode: logged is incomplete
-	batch   *pebble.Batch            // of the group being built
+	batch   *pebble.Batch              // of the group being built
 	group   []*request
 	nowNano int64
 
