@@ -7,3 +7,6 @@ func Specs() []domain.EventSpec {
 	return domain.SpecsOf(Registered{}, CustomerLinked{}, SupportPlanRecorded{}, SupportPlanEnded{},
 		AzureAccessGranted{}, AzureAccessRevoked{})
 }
+
+// known reports whether e is one of the partner stream's event types (Specs).
+var known = domain.KnownTo(Specs())

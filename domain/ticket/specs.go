@@ -10,3 +10,6 @@ func Specs() []domain.EventSpec {
 		InfoRequested{}, InfoProvided{}, BillingDisputeOpened{}, BillingDisputeResolved{}, FraudFlagged{},
 		FraudCleared{}, NoteAdded{}, Reassigned{}, Resolved{}, Reopened{}, Closed{}, SLANoticed{})
 }
+
+// known reports whether e is one of the ticket stream's event types (Specs).
+var known = domain.KnownTo(Specs())
