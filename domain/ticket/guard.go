@@ -97,21 +97,23 @@ func (t *Ticket) isParty(partner string) bool {
 	return partner != "" && (partner == t.partnerID || partner == t.providerID || partner == t.resellerID)
 }
 
+// statusConflicts says, for the statuses that have their own explanation,
+// which rule a command breaks there and how to go on; the format takes the
+// ticket id and the command.
+var statusConflicts = map[Status]struct {
+	rule   domain.Rule
+	format string
+}{
+	StatusRedirected:      {domain.RuleTicketRedirected, "ticket %q is a marketplace request redirected to the ISV: no vendor ticket exists, so you cannot %s it; contact the ISV, or open a new request if the vendor is involved"},
+	StatusClosed:          {domain.RuleTicketClosed, "ticket %q is closed for good, so you cannot %s it: open a new ticket and refer to this one"},
+	StatusResolved:        {domain.RuleInvalidTransition, "ticket %q is resolved, so you cannot %s it: the partner reopens it first (Reopen)"},
+	StatusAwaitingPartner: {domain.RuleInvalidTransition, "ticket %q is awaiting information from the partner, so you cannot %s it now: the partner answers first (ProvideInfo)"},
+}
+
 // statusConflict explains why cmd does not apply in the current status.
 func (t *Ticket) statusConflict(cmd string) error {
-	switch t.status {
-	case StatusRedirected:
-		return domain.Errorf(domain.KindConflict, domain.RuleTicketRedirected, "status",
-			"ticket %q is a marketplace request redirected to the ISV: no vendor ticket exists, so you cannot %s it; contact the ISV, or open a new request if the vendor is involved", t.id, cmd)
-	case StatusClosed:
-		return domain.Errorf(domain.KindConflict, domain.RuleTicketClosed, "status",
-			"ticket %q is closed for good, so you cannot %s it: open a new ticket and refer to this one", t.id, cmd)
-	case StatusResolved:
-		return domain.Errorf(domain.KindConflict, domain.RuleInvalidTransition, "status",
-			"ticket %q is resolved, so you cannot %s it: the partner reopens it first (Reopen)", t.id, cmd)
-	case StatusAwaitingPartner:
-		return domain.Errorf(domain.KindConflict, domain.RuleInvalidTransition, "status",
-			"ticket %q is awaiting information from the partner, so you cannot %s it now: the partner answers first (ProvideInfo)", t.id, cmd)
+	if c, ok := statusConflicts[t.status]; ok {
+		return domain.Errorf(domain.KindConflict, c.rule, "status", c.format, t.id, cmd)
 	}
 	return domain.Errorf(domain.KindConflict, domain.RuleInvalidTransition, "status",
 		"ticket %q is %s, so you cannot %s it: only a resolved ticket can be", t.id, t.status, cmd)
