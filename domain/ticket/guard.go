@@ -144,6 +144,30 @@ func text(field, s string, max int) (string, error) {
 	return s, nil
 }
 
+// texts trims and checks a command's text inputs one after the other
+// (text), keeping the first problem in err: once one input fails, the later
+// ones are not checked. Check err after the last.
+type texts struct{ err error }
+
+// get returns s trimmed, or "" when it or an earlier input failed.
+func (c *texts) get(field, s string, max int) string {
+	if c.err != nil {
+		return ""
+	}
+	v, err := text(field, s, max)
+	c.err = err
+	return v
+}
+
+// beginText is begin followed by the check of the command's one free-text
+// input (text, up to MaxText): the input trimmed, or the first rule broken.
+func (t *Ticket) beginText(cmd string, actor domain.Actor, occurredAt, now time.Time, roles may, allowed []Status, field, s string) (string, error) {
+	if err := t.begin(cmd, actor, occurredAt, now, roles, allowed...); err != nil {
+		return "", err
+	}
+	return text(field, s, MaxText)
+}
+
 // emailDomain returns the lower-cased domain of an e-mail address, or "" if
 // s is not one.
 func emailDomain(s string) string {
