@@ -70,6 +70,21 @@ type EventSpec struct {
 	Upcast func(fromVersion int, data json.RawMessage) (json.RawMessage, error)
 }
 
+// SpecsOf returns the specs of event types still at their first schema
+// version, one per event value given (Opened{}; a pointer counts as its value): Type is
+// what the value's EventType returns, Version is 1, Upcast is nil, and New
+// makes a pointer to a fresh zero value of the same Go type. A type whose
+// payload changed shape gets its EventSpec written out, with its Version and
+// Upcast, beside these.
+func SpecsOf(events ...Event) []EventSpec {
+	specs := make([]EventSpec, len(events))
+	for i, e := range events {
+		t := reflect.TypeOf(Value(e))
+		specs[i] = EventSpec{Type: e.EventType(), Version: 1, New: func() Event { return reflect.New(t).Interface().(Event) }}
+	}
+	return specs
+}
+
 // Value returns e with one level of pointer removed (*ticket.Opened becomes
 // ticket.Opened), the form aggregates and projections switch on.
 func Value(e Event) Event {

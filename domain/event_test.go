@@ -21,3 +21,21 @@ func TestValueAndTypeName(t *testing.T) {
 		t.Error("nil handling or type name wrong")
 	}
 }
+
+func TestSpecsOf(t *testing.T) {
+	specs := SpecsOf(evt{})
+	if len(specs) != 1 {
+		t.Fatalf("SpecsOf(evt{}) = %d specs, want 1", len(specs))
+	}
+	s := specs[0]
+	if s.Type != "test.evt" || s.Version != 1 || s.Upcast != nil {
+		t.Errorf("spec = %+v, want type test.evt, version 1, no upcast", s)
+	}
+	p, ok := s.New().(*evt)
+	if !ok || *p != (evt{}) {
+		t.Fatalf("New() = %#v, want a pointer to a zero evt", s.New())
+	}
+	if q := s.New().(*evt); q == p {
+		t.Error("New returns the same pointer twice, want a fresh value each call")
+	}
+}

@@ -1,6 +1,8 @@
 package calendar
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,12 +34,7 @@ var holidaySets = map[string][]*cal.Holiday{
 
 // HolidaySets lists the names a Spec may use in HolidaySet.
 func HolidaySets() []string {
-	names := make([]string, 0, len(holidaySets))
-	for n := range holidaySets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(holidaySets))
 }
 
 // Holiday is one non-working day of a calendar.

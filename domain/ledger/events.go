@@ -100,10 +100,5 @@ func (Sealed) EventType() string { return TypeSealed }
 
 // Specs lists the ledger's own event types for the catalog.
 func Specs() []domain.EventSpec {
-	return []domain.EventSpec{
-		{Type: TypeKeyAdded, Version: 1, New: func() domain.Event { return &KeyAdded{} }},
-		{Type: TypeKeyRetired, Version: 1, New: func() domain.Event { return &KeyRetired{} }},
-		{Type: TypeSealed, Version: 1, New: func() domain.Event { return &Sealed{} }},
-		{Type: TypeRestored, Version: 1, New: func() domain.Event { return &Restored{} }},
-	}
+	return domain.SpecsOf(KeyAdded{}, KeyRetired{}, Sealed{}, Restored{})
 }

@@ -83,34 +83,26 @@ func New(id string) *Partner {
 // (RulePartnerNotFound); so is a history that does not start with
 // Registered. Unknown event types are a KindInternal error.
 func Rebuild(id string, history []domain.Event) (*Partner, error) {
-	if len(history) == 0 {
-		return nil, domain.Errorf(domain.KindNotFound, domain.RulePartnerNotFound, "partnerId", "partner %q is not registered: register it first", id)
+	return domain.Rebuild(history, New(id), (*Partner).checkReplay, (*Partner).apply, func() error {
+		return domain.Errorf(domain.KindNotFound, domain.RulePartnerNotFound, "partnerId", "partner %q is not registered: register it first", id)
+	})
+}
+
+// checkReplay checks that event i of the partner's history may stand there
+// (Registered first, and only first; a partner event).
+func (p *Partner) checkReplay(i int, e domain.Event) error {
+	if _, ok := e.(Registered); ok != (i == 0) {
+		return fmt.Errorf("rebuild partner %s: event %d (%s): a partner stream starts with one %s", p.id, i, domain.TypeName(e), TypeRegistered)
 	}
-	p := New(id)
-	for i, e := range history {
-		e = domain.Value(e)
-		if _, ok := e.(Registered); ok != (i == 0) {
-			return nil, fmt.Errorf("rebuild partner %s: event %d (%s): a partner stream starts with one %s", id, i, domain.TypeName(e), TypeRegistered)
-		}
-		if !known(e) {
-			return nil, fmt.Errorf("rebuild partner %s: event %d: unknown event %s", id, i, domain.TypeName(e))
-		}
-		p.apply(e)
+	if !known(e) {
+		return fmt.Errorf("rebuild partner %s: event %d: unknown event %s", p.id, i, domain.TypeName(e))
 	}
-	return p, nil
+	return nil
 }
 
 // WithWindow sets the backdating window the commands check occurred-at
 // against (zero fields take the defaults) and returns p.
 func (p *Partner) WithWindow(w domain.Window) *Partner { p.window = w; return p }
-
-func known(e domain.Event) bool {
-	switch e.(type) {
-	case Registered, CustomerLinked, SupportPlanRecorded, SupportPlanEnded, AzureAccessGranted, AzureAccessRevoked:
-		return true
-	}
-	return false
-}
 
 // apply changes the state by one event. It never fails; unknown events are
 // counted and otherwise ignored (Rebuild refuses them before).

@@ -37,27 +37,27 @@ func New(id string) *Token { return &Token{id: id} }
 // (RuleTokenNotFound); a history that does not start with TokenIssued, or
 // holds an unknown event, is a KindInternal error.
 func Rebuild(id string, history []domain.Event) (*Token, error) {
-	if len(history) == 0 {
-		return nil, domain.Errorf(domain.KindNotFound, domain.RuleTokenNotFound, "tokenId", "token %q was never issued: check the token id", id)
-	}
-	t := New(id)
-	for i, e := range history {
-		e = domain.Value(e)
-		switch e.(type) {
-		case TokenIssued:
-			if i != 0 {
-				return nil, fmt.Errorf("rebuild token %s: event %d: a token stream holds one %s, first", id, i, TypeTokenIssued)
-			}
-		case TokenRevoked:
-			if i == 0 {
-				return nil, fmt.Errorf("rebuild token %s: event 0 (%s): a token stream starts with %s", id, domain.TypeName(e), TypeTokenIssued)
-			}
-		default:
-			return nil, fmt.Errorf("rebuild token %s: event %d: unknown event %s", id, i, domain.TypeName(e))
+	return domain.Rebuild(history, New(id), (*Token).checkReplay, (*Token).apply, func() error {
+		return domain.Errorf(domain.KindNotFound, domain.RuleTokenNotFound, "tokenId", "token %q was never issued: check the token id", id)
+	})
+}
+
+// checkReplay checks that event i of the token's history may stand there
+// (TokenIssued first, and only first; a token event).
+func (t *Token) checkReplay(i int, e domain.Event) error {
+	switch e.(type) {
+	case TokenIssued:
+		if i != 0 {
+			return fmt.Errorf("rebuild token %s: event %d: a token stream holds one %s, first", t.id, i, TypeTokenIssued)
 		}
-		t.apply(e)
+	case TokenRevoked:
+		if i == 0 {
+			return fmt.Errorf("rebuild token %s: event 0 (%s): a token stream starts with %s", t.id, domain.TypeName(e), TypeTokenIssued)
+		}
+	default:
+		return fmt.Errorf("rebuild token %s: event %d: unknown event %s", t.id, i, domain.TypeName(e))
 	}
-	return t, nil
+	return nil
 }
 
 // ID returns the token id.

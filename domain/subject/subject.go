@@ -45,9 +45,7 @@ func (Erased) EventType() string { return TypeErased }
 
 // Specs lists the erasure stream's event types with their schema versions.
 func Specs() []domain.EventSpec {
-	return []domain.EventSpec{
-		{Type: TypeErased, Version: 1, New: func() domain.Event { return &Erased{} }},
-	}
+	return domain.SpecsOf(Erased{})
 }
 
 // Erase decides the erasure of subject id by actor, given the subject's

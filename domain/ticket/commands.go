@@ -124,10 +124,7 @@ func (t *Ticket) Escalate(actor domain.Actor, occurredAt, now time.Time, reason 
 // partner until it answers. With no first response yet, it also records one
 // (a question is a response). Only vendor support.
 func (t *Ticket) RequestInfo(actor domain.Actor, occurredAt, now time.Time, question string) ([]domain.Event, error) {
-	if err := t.begin("request information on", actor, occurredAt, now, vendor, active...); err != nil {
-		return nil, err
-	}
-	q, err := text("question", question, MaxText)
+	q, err := t.beginText("request information on", actor, occurredAt, now, vendor, active, "question", question)
 	if err != nil {
 		return nil, err
 	}
@@ -167,13 +164,11 @@ func (t *Ticket) OpenBillingDispute(actor domain.Actor, occurredAt, now time.Tim
 	if err := t.begin("open a billing dispute on", actor, occurredAt, now, partners, active...); err != nil {
 		return nil, err
 	}
-	id, err := text("disputeId", in.DisputeID, maxShortString)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := text("invoiceRef", in.InvoiceRef, maxShortString)
-	if err != nil {
-		return nil, err
+	var f texts
+	id := f.get("disputeId", in.DisputeID, maxShortString)
+	inv := f.get("invoiceRef", in.InvoiceRef, maxShortString)
+	if f.err != nil {
+		return nil, f.err
 	}
 	if in.AmountCents <= 0 {
 		return nil, required("amountCents", "the disputed amount must be positive (minor units, e.g. 1250 for 12.50)")
@@ -257,10 +252,7 @@ func (t *Ticket) ResolveBillingDispute(actor domain.Actor, occurredAt, now time.
 // FlagFraud flags suspected fraud. Flagging a flagged ticket is a conflict
 // (add a note with new indicators). Only partners.
 func (t *Ticket) FlagFraud(actor domain.Actor, occurredAt, now time.Time, reason string, indicators []string) ([]domain.Event, error) {
-	if err := t.begin("flag fraud on", actor, occurredAt, now, partners, active...); err != nil {
-		return nil, err
-	}
-	reason, err := text("reason", reason, MaxText)
+	reason, err := t.beginText("flag fraud on", actor, occurredAt, now, partners, active, "reason", reason)
 	if err != nil {
 		return nil, err
 	}
@@ -298,10 +290,7 @@ func (t *Ticket) ClearFraud(actor domain.Actor, occurredAt, now time.Time, reaso
 // may add notes until the ticket is closed. A note may be backdated to any
 // time since the opening (within the window).
 func (t *Ticket) AddNote(actor domain.Actor, occurredAt, now time.Time, note string) ([]domain.Event, error) {
-	if err := t.begin("add a note to", actor, occurredAt, now, partners|vendor|system, live...); err != nil {
-		return nil, err
-	}
-	n, err := text("text", note, MaxText)
+	n, err := t.beginText("add a note to", actor, occurredAt, now, partners|vendor|system, live, "text", note)
 	if err != nil {
 		return nil, err
 	}
@@ -345,10 +334,7 @@ func (t *Ticket) Resolve(actor domain.Actor, occurredAt, now time.Time, resoluti
 // Reopen reopens a resolved ticket; it is open again (its first response
 // and deadlines stay as they were). Only partners.
 func (t *Ticket) Reopen(actor domain.Actor, occurredAt, now time.Time, reason string) ([]domain.Event, error) {
-	if err := t.begin("reopen", actor, occurredAt, now, partners, StatusResolved); err != nil {
-		return nil, err
-	}
-	reason, err := text("reason", reason, MaxText)
+	reason, err := t.beginText("reopen", actor, occurredAt, now, partners, []Status{StatusResolved}, "reason", reason)
 	if err != nil {
 		return nil, err
 	}

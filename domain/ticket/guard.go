@@ -97,21 +97,23 @@ func (t *Ticket) isParty(partner string) bool {
 	return partner != "" && (partner == t.partnerID || partner == t.providerID || partner == t.resellerID)
 }
 
+// statusConflicts says, for the statuses that have their own explanation,
+// which rule a command breaks there and how to go on; the format takes the
+// ticket id and the command.
+var statusConflicts = map[Status]struct {
+	rule   domain.Rule
+	format string
+}{
+	StatusRedirected:      {domain.RuleTicketRedirected, "ticket %q is a marketplace request redirected to the ISV: no vendor ticket exists, so you cannot %s it; contact the ISV, or open a new request if the vendor is involved"},
+	StatusClosed:          {domain.RuleTicketClosed, "ticket %q is closed for good, so you cannot %s it: open a new ticket and refer to this one"},
+	StatusResolved:        {domain.RuleInvalidTransition, "ticket %q is resolved, so you cannot %s it: the partner reopens it first (Reopen)"},
+	StatusAwaitingPartner: {domain.RuleInvalidTransition, "ticket %q is awaiting information from the partner, so you cannot %s it now: the partner answers first (ProvideInfo)"},
+}
+
 // statusConflict explains why cmd does not apply in the current status.
 func (t *Ticket) statusConflict(cmd string) error {
-	switch t.status {
-	case StatusRedirected:
-		return domain.Errorf(domain.KindConflict, domain.RuleTicketRedirected, "status",
-			"ticket %q is a marketplace request redirected to the ISV: no vendor ticket exists, so you cannot %s it; contact the ISV, or open a new request if the vendor is involved", t.id, cmd)
-	case StatusClosed:
-		return domain.Errorf(domain.KindConflict, domain.RuleTicketClosed, "status",
-			"ticket %q is closed for good, so you cannot %s it: open a new ticket and refer to this one", t.id, cmd)
-	case StatusResolved:
-		return domain.Errorf(domain.KindConflict, domain.RuleInvalidTransition, "status",
-			"ticket %q is resolved, so you cannot %s it: the partner reopens it first (Reopen)", t.id, cmd)
-	case StatusAwaitingPartner:
-		return domain.Errorf(domain.KindConflict, domain.RuleInvalidTransition, "status",
-			"ticket %q is awaiting information from the partner, so you cannot %s it now: the partner answers first (ProvideInfo)", t.id, cmd)
+	if c, ok := statusConflicts[t.status]; ok {
+		return domain.Errorf(domain.KindConflict, c.rule, "status", c.format, t.id, cmd)
 	}
 	return domain.Errorf(domain.KindConflict, domain.RuleInvalidTransition, "status",
 		"ticket %q is %s, so you cannot %s it: only a resolved ticket can be", t.id, t.status, cmd)
@@ -140,6 +142,30 @@ func text(field, s string, max int) (string, error) {
 		return "", required(field, "%s is %d characters long: keep it to %d", field, n, max)
 	}
 	return s, nil
+}
+
+// texts trims and checks a command's text inputs one after the other
+// (text), keeping the first problem in err: once one input fails, the later
+// ones are not checked. Check err after the last.
+type texts struct{ err error }
+
+// get returns s trimmed, or "" when it or an earlier input failed.
+func (c *texts) get(field, s string, max int) string {
+	if c.err != nil {
+		return ""
+	}
+	v, err := text(field, s, max)
+	c.err = err
+	return v
+}
+
+// beginText is begin followed by the check of the command's one free-text
+// input (text, up to MaxText): the input trimmed, or the first rule broken.
+func (t *Ticket) beginText(cmd string, actor domain.Actor, occurredAt, now time.Time, roles may, allowed []Status, field, s string) (string, error) {
+	if err := t.begin(cmd, actor, occurredAt, now, roles, allowed...); err != nil {
+		return "", err
+	}
+	return text(field, s, MaxText)
 }
 
 // emailDomain returns the lower-cased domain of an e-mail address, or "" if

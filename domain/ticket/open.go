@@ -371,17 +371,12 @@ func (t *Ticket) RedirectToISV(actor domain.Actor, occurredAt, now time.Time, re
 	if err := t.fresh(); err != nil {
 		return nil, err
 	}
-	title, err := text("title", req.Title, MaxTitle)
-	if err != nil {
-		return nil, err
-	}
-	product, err := text("productName", req.ProductName, maxShortString)
-	if err != nil {
-		return nil, err
-	}
-	isv, err := text("isv", req.ISV, maxShortString)
-	if err != nil {
-		return nil, err
+	var f texts
+	title := f.get("title", req.Title, MaxTitle)
+	product := f.get("productName", req.ProductName, maxShortString)
+	isv := f.get("isv", req.ISV, maxShortString)
+	if f.err != nil {
+		return nil, f.err
 	}
 	c := ISVContact{SupportURL: strings.TrimSpace(req.ISVContact.SupportURL), SupportEmail: strings.TrimSpace(req.ISVContact.SupportEmail), SupportPhone: strings.TrimSpace(req.ISVContact.SupportPhone)}
 	if c == (ISVContact{}) {

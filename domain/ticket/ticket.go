@@ -85,43 +85,33 @@ type dispute struct {
 // starting point of Open and RedirectToISV.
 func New(id string) *Ticket { return &Ticket{id: id, disputes: map[string]dispute{}} }
 
-// Rebuild replays a ticket's history (its stream's events in order, as
-// values or pointers). An empty history is a KindNotFound error
-// (RuleTicketNotFound). A history that does not start with Opened or
-// RedirectedToISV, or holds an unknown event, is a KindInternal error.
-func Rebuild(history []domain.Event) (*Ticket, error) {
-	if len(history) == 0 {
-		return nil, domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "the ticket has no history: open it first, or check the ticket id")
-	}
-	t := New("")
-	for i, e := range history {
-		e = domain.Value(e)
-		_, opened := e.(Opened)
-		_, redirected := e.(RedirectedToISV)
-		if first := opened || redirected; first != (i == 0) {
-			return nil, fmt.Errorf("rebuild ticket: event %d (%s): a ticket stream starts with one %s or %s", i, domain.TypeName(e), TypeOpened, TypeRedirectedToISV)
-		}
-		if !known(e) {
-			return nil, fmt.Errorf("rebuild ticket %s: event %d: unknown event %s", t.id, i, domain.TypeName(e))
-		}
-		t.apply(e)
-	}
-	return t, nil
-}
-
 // WithWindow sets the backdating window commands check occurred-at against
 // (zero fields take the defaults: 30 days back, 2 minutes ahead) and
 // returns t.
 func (t *Ticket) WithWindow(w domain.Window) *Ticket { t.window = w; return t }
 
-func known(e domain.Event) bool {
-	switch e.(type) {
-	case Opened, RedirectedToISV, FirstResponseRecorded, SeverityChanged, Escalated, InfoRequested, InfoProvided,
-		BillingDisputeOpened, BillingDisputeResolved, FraudFlagged, FraudCleared, NoteAdded, Reassigned,
-		Resolved, Reopened, Closed, SLANoticed:
-		return true
+// Rebuild replays a ticket's history (its stream's events in order, as
+// values or pointers). An empty history is a KindNotFound error
+// (RuleTicketNotFound). A history that does not start with Opened or
+// RedirectedToISV, or holds an unknown event, is a KindInternal error.
+func Rebuild(history []domain.Event) (*Ticket, error) {
+	return domain.Rebuild(history, New(""), (*Ticket).checkReplay, (*Ticket).apply, func() error {
+		return domain.Errorf(domain.KindNotFound, domain.RuleTicketNotFound, "ticketId", "the ticket has no history: open it first, or check the ticket id")
+	})
+}
+
+// checkReplay checks that event i of the ticket's history may stand there
+// (Opened or RedirectedToISV first, and only first; a ticket event).
+func (t *Ticket) checkReplay(i int, e domain.Event) error {
+	_, opened := e.(Opened)
+	_, redirected := e.(RedirectedToISV)
+	if first := opened || redirected; first != (i == 0) {
+		return fmt.Errorf("rebuild ticket: event %d (%s): a ticket stream starts with one %s or %s", i, domain.TypeName(e), TypeOpened, TypeRedirectedToISV)
 	}
-	return false
+	if !known(e) {
+		return fmt.Errorf("rebuild ticket %s: event %d: unknown event %s", t.id, i, domain.TypeName(e))
+	}
+	return nil
 }
 
 // apply changes the state by one event. It never fails.

@@ -43,24 +43,23 @@ func New(id string) *Subscription { return &Subscription{id: id} }
 // Rebuild replays a subscription's history. An empty history is a
 // KindNotFound error (RuleSubscriptionNotFound).
 func Rebuild(id string, history []domain.Event) (*Subscription, error) {
-	if len(history) == 0 {
-		return nil, notFound(id)
+	return domain.Rebuild(history, New(id), (*Subscription).checkReplay, (*Subscription).apply, func() error { return notFound(id) })
+}
+
+// checkReplay checks that event i of the subscription's history may stand there
+// (Subscribed first, and only first; a subscription event, not a delivery
+// one).
+func (s *Subscription) checkReplay(i int, e domain.Event) error {
+	_, first := e.(Subscribed)
+	if first != (i == 0) {
+		return fmt.Errorf("rebuild subscription %s: event %d (%s): a subscription stream starts with one %s", s.id, i, domain.TypeName(e), TypeSubscribed)
 	}
-	s := New(id)
-	for i, e := range history {
-		e = domain.Value(e)
-		_, first := e.(Subscribed)
-		if first != (i == 0) {
-			return nil, fmt.Errorf("rebuild subscription %s: event %d (%s): a subscription stream starts with one %s", id, i, domain.TypeName(e), TypeSubscribed)
-		}
-		switch e.(type) {
-		case Subscribed, SecretRotated, Paused, Resumed, Deleted:
-		default:
-			return nil, fmt.Errorf("rebuild subscription %s: event %d: unknown event %s", id, i, domain.TypeName(e))
-		}
-		s.apply(e)
+	switch e.(type) {
+	case Subscribed, SecretRotated, Paused, Resumed, Deleted:
+	default:
+		return fmt.Errorf("rebuild subscription %s: event %d: unknown event %s", s.id, i, domain.TypeName(e))
 	}
-	return s, nil
+	return nil
 }
 
 func notFound(id string) error {
