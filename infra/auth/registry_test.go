@@ -13,6 +13,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/infratest"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
 
@@ -170,11 +171,11 @@ func TestReplicaFollows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { _, err := replica.Lookup(after.Secret); return err == nil }, "issued token reaches the replica")
+	infratest.WaitFor(t, "issued token reaches the replica", func() bool { _, err := replica.Lookup(after.Secret); return err == nil })
 	if err := toks.Revoke(ctx, adminActor, before.TokenID, "left the company"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { _, err := replica.Lookup(before.Secret); return errors.Is(err, ErrRevoked) }, "revocation reaches the replica")
+	infratest.WaitFor(t, "revocation reaches the replica", func() bool { _, err := replica.Lookup(before.Secret); return errors.Is(err, ErrRevoked) })
 	clk.set(t0.Add(time.Minute))
 	cancel()
 	if err := <-done; err != nil {
@@ -190,17 +191,6 @@ func TestReplicaFollows(t *testing.T) {
 	}
 	if n := len(replica.Tokens()); n != 2 {
 		t.Fatalf("replica knows %d tokens, want 2", n)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
