@@ -14,7 +14,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/infratest"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/pebbletest"
 )
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -31,20 +31,10 @@ func (c *clock) add(d time.Duration) {
 
 var adminActor = domain.Actor{ID: "ops#t0", Role: domain.RoleAdmin, Auth: domain.AuthToken}
 
-func openStore(t *testing.T) eventstore.Store {
-	t.Helper()
-	st, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 // newTokens returns a store, a clock at t0, a registry and the token
 // service on them.
 func newTokens(t *testing.T) (eventstore.Store, *clock, *Registry, *Tokens) {
-	st := openStore(t)
+	st := pebbletest.Open(t)
 	clk := newClock(t0)
 	reg := NewRegistry(clk.now)
 	return st, clk, reg, NewTokens(st, reg, clk.now)
@@ -137,7 +127,7 @@ func TestIssueLookupRevoke(t *testing.T) {
 func TestReplicaFollows(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := openStore(t)
+	st := pebbletest.Open(t)
 	clk := newClock(t0)
 	toks := NewTokens(st, NewRegistry(clk.now), clk.now)
 	before, err := toks.Issue(ctx, adminActor, IssueRequest{Role: domain.RoleAuditor, Name: "aud"})

@@ -9,13 +9,18 @@ import (
 )
 
 // Open opens an empty embedded store in a new temporary directory of t,
-// with default options, and closes it when t ends. Failing to open fails t.
+// with default options, and closes it when t ends. Failing to open or to
+// close fails t.
 func Open(t testing.TB) *pebblestore.Store {
 	t.Helper()
 	st, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = st.Close() })
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close the test store: %v", err)
+		}
+	})
 	return st
 }
