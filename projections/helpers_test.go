@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"bytes"
+	"testing"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -61,4 +63,22 @@ func fold(evs []domain.Recorded) (*Tickets, *Audit) {
 		a.Apply(e)
 	}
 	return t, a
+}
+
+// snapshot returns a snapshot of p; failing to take it fails t.
+func snapshot(t testing.TB, p Projection) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := p.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// roundTrip restores to from a snapshot of from.
+func roundTrip(t testing.TB, from, to Projection) {
+	t.Helper()
+	if err := to.Restore(bytes.NewReader(snapshot(t, from))); err != nil {
+		t.Fatal(err)
+	}
 }

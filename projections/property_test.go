@@ -31,17 +31,6 @@ func dump(t *testing.T, tk *Tickets, a *Audit) []any {
 	return []any{tp, slas, rep, ap, ap2, ts, as}
 }
 
-func restart(t *testing.T, p Projection, fresh Projection) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := p.Snapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if err := fresh.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Rebuilding from zero equals the state maintained incrementally across any
 // interleaving of restarts (snapshot, restore into a new process, resume
 // from an older checkpoint so that events are delivered again).
@@ -95,27 +84,21 @@ func TestRebuildEqualsIncrementalWithRestarts(t *testing.T) {
 func TestSnapshotRoundTripAndCorruption(t *testing.T) {
 	evs := projectionstest.Generate(projectionstest.Options{Tickets: 200, Seed: 5})
 	tk, a := fold(evs)
-	var bt, ba bytes.Buffer
-	if err := tk.Snapshot(&bt); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Snapshot(&ba); err != nil {
-		t.Fatal(err)
-	}
+	bt, ba := snapshot(t, tk), snapshot(t, a)
 	tk2, a2 := NewTickets(TicketsOptions{}), NewAudit()
-	restart(t, tk, tk2)
-	restart(t, a, a2)
+	roundTrip(t, tk, tk2)
+	roundTrip(t, a, a2)
 	if !reflect.DeepEqual(dump(t, tk, a), dump(t, tk2, a2)) {
 		t.Fatal("restored state differs")
 	}
 	// truncated snapshots are refused and leave the model as it was
-	for _, n := range []int{0, 5, bt.Len() / 2, bt.Len() - 1} {
-		if err := tk2.Restore(bytes.NewReader(bt.Bytes()[:n])); err == nil {
+	for _, n := range []int{0, 5, len(bt) / 2, len(bt) - 1} {
+		if err := tk2.Restore(bytes.NewReader(bt[:n])); err == nil {
 			t.Errorf("tickets: truncated at %d accepted", n)
 		}
 	}
-	for _, n := range []int{0, 5, ba.Len() / 2, ba.Len() - 1} {
-		if err := a2.Restore(bytes.NewReader(ba.Bytes()[:n])); err == nil {
+	for _, n := range []int{0, 5, len(ba) / 2, len(ba) - 1} {
+		if err := a2.Restore(bytes.NewReader(ba[:n])); err == nil {
 			t.Errorf("audit: truncated at %d accepted", n)
 		}
 	}
@@ -123,13 +106,13 @@ func TestSnapshotRoundTripAndCorruption(t *testing.T) {
 		t.Error("a failed restore changed the model")
 	}
 	// a snapshot of one model does not restore into the other
-	if err := a2.Restore(bytes.NewReader(bt.Bytes())); err == nil {
+	if err := a2.Restore(bytes.NewReader(bt)); err == nil {
 		t.Error("tickets snapshot restored into audit")
 	}
 	// random bit flips never panic
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 200; i++ {
-		b := append([]byte(nil), bt.Bytes()...)
+		b := append([]byte(nil), bt...)
 		b[rng.IntN(len(b))] ^= byte(1 << rng.IntN(8))
 		x := NewTickets(TicketsOptions{})
 		if x.Restore(bytes.NewReader(b)) == nil {
@@ -138,7 +121,7 @@ func TestSnapshotRoundTripAndCorruption(t *testing.T) {
 				x.SLA(x.id(x.at(j)), projectionstest.Epoch)
 			}
 		}
-		b = append([]byte(nil), ba.Bytes()...)
+		b = append([]byte(nil), ba...)
 		b[rng.IntN(len(b))] ^= byte(1 << rng.IntN(8))
 		y := NewAudit()
 		if y.Restore(bytes.NewReader(b)) == nil {

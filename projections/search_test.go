@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"bytes"
 	"runtime"
 	"testing"
 	"time"
@@ -60,14 +59,8 @@ func TestTicketsSearch(t *testing.T) {
 			t.Errorf("%s: got %q want %q", c.name, got, c.want)
 		}
 	}
-	var b bytes.Buffer
-	if err := tk.Snapshot(&b); err != nil {
-		t.Fatal(err)
-	}
 	back := NewTickets(TicketsOptions{})
-	if err := back.Restore(&b); err != nil {
-		t.Fatal(err)
-	}
+	roundTrip(t, tk, back)
 	if v, _ := back.Get("c3"); v.Title != "Billing: duplicate storage charge" {
 		t.Errorf("title after restore: %q", v.Title)
 	}

@@ -107,7 +107,7 @@ func TestSearchIndexEqualsScan(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 17))
 		tk, ids, parties := searchLedger(rng, 300+rng.IntN(300))
 		back := NewTickets(TicketsOptions{})
-		restart(t, tk, back)
+		roundTrip(t, tk, back)
 		found := 0
 		for range 400 {
 			f := TicketFilter{Search: searchQuery(rng, ids, parties)}

@@ -70,13 +70,10 @@ func TestEachSLA(t *testing.T) {
 func TestSLAFactsSurviveSnapshot(t *testing.T) {
 	w := slaWorld()
 	tk, _ := fold(w.g.Events)
-	var snap bytes.Buffer
-	if err := tk.Snapshot(&snap); err != nil {
-		t.Fatal(err)
-	}
+	snap := snapshot(t, tk)
 	r := NewTickets(TicketsOptions{})
 	r.Apply(w.open("stale", domain.SeverityA, t0)) // replaced by the restore
-	if err := r.Restore(bytes.NewReader(snap.Bytes())); err != nil {
+	if err := r.Restore(bytes.NewReader(snap)); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := facts(r), facts(tk); !reflect.DeepEqual(got, want) || r.Position() != tk.Position() {
@@ -94,11 +91,7 @@ func TestSLAFactsSurviveSnapshot(t *testing.T) {
 func TestSLAFactsRestoreRejectsBadSnapshots(t *testing.T) {
 	w := slaWorld()
 	tk, _ := fold(w.g.Events)
-	var snap bytes.Buffer
-	if err := tk.Snapshot(&snap); err != nil {
-		t.Fatal(err)
-	}
-	good := snap.Bytes()
+	good := snapshot(t, tk)
 	cases := map[string][]byte{
 		"empty":    nil,
 		"old JSON": []byte(`{"version":1,"position":3,"tickets":{}}`),

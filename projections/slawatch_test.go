@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
@@ -50,14 +49,8 @@ func TestSLAWatchAndNotices(t *testing.T) {
 		}
 	}
 	check(tk)
-	var buf bytes.Buffer
-	if err := tk.Snapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
 	back := NewTickets(TicketsOptions{})
-	if err := back.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
+	roundTrip(t, tk, back)
 	check(back)
 
 	// A severity change sets a new deadline, recorded later: no notice of it yet.

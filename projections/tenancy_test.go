@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"bytes"
 	"slices"
 	"testing"
 	"time"
@@ -122,18 +121,6 @@ func TestTicketsTenancy(t *testing.T) {
 }
 
 const time2h = 2 * time.Hour
-
-// roundTrip restores to from a snapshot of from.
-func roundTrip(t *testing.T, from, to Projection) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := from.Snapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if err := to.Restore(&buf); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestAuditTenancy(t *testing.T) {
 	w, sees := tenancyWorld()

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,115 +13,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/app/apptest"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
-
-var (
-	now0     = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	system   = domain.Actor{ID: "onboarding", Role: domain.RoleSystem}
-	provider = apptest.Provider
-	reseller = domain.Actor{ID: "rob@r1.example", Role: domain.RoleIndirectReseller, Partner: "r1"}
-	vendor   = apptest.Vendor
-	auditor  = domain.Actor{ID: "audrey@audit.example", Role: domain.RoleAuditor}
-)
-
-// hookStore wraps a store so tests can interfere with appends and reads,
-// and see the reads.
-type hookStore struct {
-	eventstore.Store
-	mu           sync.Mutex
-	beforeAppend func(stream string)
-	tamper       func([]eventstore.RecordedEvent)
-	reads        []readCall
-}
-
-// readCall is one ReadStream call: its arguments and how many events came.
-type readCall struct {
-	stream string
-	dir    eventstore.Direction
-	from   eventstore.StreamPos
-	count  uint64
-	got    int
-}
-
-// takeReads returns the reads since the last call and forgets them.
-func (h *hookStore) takeReads() []readCall {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	r := h.reads
-	h.reads = nil
-	return r
-}
-
-func (h *hookStore) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
-	h.mu.Lock()
-	f := h.beforeAppend
-	h.beforeAppend = nil
-	h.mu.Unlock()
-	if f != nil {
-		f(stream)
-	}
-	return h.Store.Append(ctx, stream, exp, evs...)
-}
-
-func (h *hookStore) ReadStream(ctx context.Context, stream string, dir eventstore.Direction, from eventstore.StreamPos, n uint64) ([]eventstore.RecordedEvent, error) {
-	evs, err := h.Store.ReadStream(ctx, stream, dir, from, n)
-	if h.tamper != nil && err == nil {
-		h.tamper(evs)
-	}
-	h.mu.Lock()
-	h.reads = append(h.reads, readCall{stream: stream, dir: dir, from: from, count: n, got: len(evs)})
-	h.mu.Unlock()
-	return evs, err
-}
-
-type fixture struct {
-	svc   *app.Service
-	store *hookStore
-	now   time.Time
-}
-
-func setup(t *testing.T) *fixture {
-	t.Helper()
-	st, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return setupOn(t, st)
-}
-
-// setupOn is setup on a given store.
-func setupOn(t *testing.T, st eventstore.Store) *fixture {
-	t.Helper()
-	f := &fixture{store: &hookStore{Store: st}, now: now0}
-	f.svc = f.service(t, f.store, app.Config{})
-	apptest.Onboard(t, f.svc, system)
-	return f
-}
-
-// service returns another Service on st with the fixture's clock: with
-// the store itself (not the hooked one), another process.
-func (f *fixture) service(t *testing.T, st eventstore.Store, cfg app.Config) *app.Service {
-	t.Helper()
-	cfg.Store, cfg.Now = st, func() time.Time { return f.now }
-	svc, err := app.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc
-}
-
-var must = apptest.Must
-
-func openReq() app.OpenTicket {
-	return app.OpenTicket{OpenRequest: ticket.OpenRequest{
-		Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityA,
-		Title: "VMs down", Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter,
-		Contact:  ticket.Contact{Name: "Alice", Email: "alice@p1.example", Organisation: "p1"},
-		Language: "en", Locale: "en-US",
-	}}
-}
 
 func TestOpenWritesMetadataAndDeadline(t *testing.T) {
 	f := setup(t)
@@ -334,11 +225,7 @@ func TestRefusalsCarryTheRule(t *testing.T) {
 func TestResellerAzureAccess(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	must(t)(f.svc.RegisterPartner(ctx, app.Command{Actor: provider}, "r1", partner.Registration{Name: "Reseller One", Role: domain.RoleIndirectReseller, ProviderID: "p1", Email: "help@r1.example"}))
-	must(t)(f.svc.LinkCustomer(ctx, app.Command{Actor: reseller}, "r1", partner.Link{CustomerID: "c7", Name: "Fabrikam", Domain: "fabrikam.example"}))
-	req := openReq()
-	req.CustomerID = "c7"
-	req.Contact = ticket.Contact{Name: "Rob", Email: "rob@r1.example", Organisation: "r1"}
+	req := apptest.OnboardReseller(t, f.svc)
 	if _, err := f.svc.Open(ctx, app.Command{Actor: reseller}, req); domain.RuleOf(err) != domain.RuleResellerAzureNeedsGrant {
 		t.Fatalf("without grant: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -13,47 +12,10 @@ import (
 	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/app/apptest"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/kurrentwire"
-	"github.com/ticketledger/ticketledger/infra/store/kurrent"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
-
-// wireStore is the KurrentDB adapter on a fresh embedded store served over
-// loopback gRPC.
-func wireStore(t *testing.T) eventstore.Store {
-	t.Helper()
-	backing, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := kurrentwire.NewServer(backing, kurrentwire.Options{})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(lis) }()
-	t.Cleanup(func() {
-		srv.GracefulStop()
-		<-done
-		backing.Close()
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ks, err := kurrent.Dial(ctx, fmt.Sprintf("esdb://%s?tls=false", lis.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ks.Close() })
-	return ks
-}
-
-// onBothStores runs f on the embedded store and on the KurrentDB adapter.
-func onBothStores(t *testing.T, f func(t *testing.T, fx *fixture)) {
-	t.Run("pebble", func(t *testing.T) { f(t, setup(t)) })
-	t.Run("kurrent", func(t *testing.T) { f(t, setupOn(t, wireStore(t))) })
-}
 
 func TestWritePathReadsTheHeadOnly(t *testing.T) {
 	f := setup(t)
@@ -162,11 +124,7 @@ func TestPartnerFactsCountAtOnce(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	a, b := f.svc, f.service(t, f.store.Store, app.Config{})
-	must(t)(a.RegisterPartner(ctx, app.Command{Actor: provider}, "r1", partner.Registration{Name: "Reseller One", Role: domain.RoleIndirectReseller, ProviderID: "p1", Email: "help@r1.example"}))
-	must(t)(a.LinkCustomer(ctx, app.Command{Actor: reseller}, "r1", partner.Link{CustomerID: "c7", Name: "Fabrikam", Domain: "fabrikam.example"}))
-	req := openReq()
-	req.CustomerID = "c7"
-	req.Contact = ticket.Contact{Name: "Rob", Email: "rob@r1.example", Organisation: "r1"}
+	req := apptest.OnboardReseller(t, a)
 	if _, err := a.Open(ctx, app.Command{Actor: reseller}, req); domain.RuleOf(err) != domain.RuleResellerAzureNeedsGrant {
 		t.Fatalf("without grant: %v", err)
 	}
@@ -296,9 +254,7 @@ func TestConcurrentCommands(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make(chan error, workers)
 			for w := range workers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					for n := 0; n < notes; {
 						_, err := svc.Act(ctx, app.Command{Actor: provider}, id, ticket.Note{Text: fmt.Sprintf("note %d/%d", w, n)})
 						var ce *app.ConflictError
@@ -315,7 +271,7 @@ func TestConcurrentCommands(t *testing.T) {
 							return
 						}
 					}
-				}()
+				})
 			}
 			wg.Wait()
 			close(errs)
@@ -336,13 +292,4 @@ func TestConcurrentCommands(t *testing.T) {
 			}
 		})
 	}
-}
-
-// twoProcesses returns the fixture's service and a second one on the same
-// store (another ledger process, with caches of its own), and a ticket the
-// first one opened.
-func (f *fixture) twoProcesses(t *testing.T) (a, b *app.Service, ticketID string) {
-	t.Helper()
-	a, b = f.svc, f.service(t, f.store.Store, app.Config{})
-	return a, b, must(t)(a.Open(context.Background(), app.Command{Actor: provider}, openReq())).TicketID
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/infratest"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/pebbletest"
 )
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -30,20 +31,10 @@ func (c *clock) add(d time.Duration) {
 
 var adminActor = domain.Actor{ID: "ops#t0", Role: domain.RoleAdmin, Auth: domain.AuthToken}
 
-func openStore(t *testing.T) eventstore.Store {
-	t.Helper()
-	st, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 // newTokens returns a store, a clock at t0, a registry and the token
 // service on them.
 func newTokens(t *testing.T) (eventstore.Store, *clock, *Registry, *Tokens) {
-	st := openStore(t)
+	st := pebbletest.Open(t)
 	clk := newClock(t0)
 	reg := NewRegistry(clk.now)
 	return st, clk, reg, NewTokens(st, reg, clk.now)
@@ -136,7 +127,7 @@ func TestIssueLookupRevoke(t *testing.T) {
 func TestReplicaFollows(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := openStore(t)
+	st := pebbletest.Open(t)
 	clk := newClock(t0)
 	toks := NewTokens(st, NewRegistry(clk.now), clk.now)
 	before, err := toks.Issue(ctx, adminActor, IssueRequest{Role: domain.RoleAuditor, Name: "aud"})
@@ -170,11 +161,11 @@ func TestReplicaFollows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { _, err := replica.Lookup(after.Secret); return err == nil }, "issued token reaches the replica")
+	infratest.WaitFor(t, "issued token reaches the replica", func() bool { _, err := replica.Lookup(after.Secret); return err == nil })
 	if err := toks.Revoke(ctx, adminActor, before.TokenID, "left the company"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { _, err := replica.Lookup(before.Secret); return errors.Is(err, ErrRevoked) }, "revocation reaches the replica")
+	infratest.WaitFor(t, "revocation reaches the replica", func() bool { _, err := replica.Lookup(before.Secret); return errors.Is(err, ErrRevoked) })
 	clk.set(t0.Add(time.Minute))
 	cancel()
 	if err := <-done; err != nil {
@@ -190,17 +181,6 @@ func TestReplicaFollows(t *testing.T) {
 	}
 	if n := len(replica.Tokens()); n != 2 {
 		t.Fatalf("replica knows %d tokens, want 2", n)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

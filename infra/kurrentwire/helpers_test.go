@@ -89,6 +89,30 @@ func drain(rs *esdb.ReadStream, err error) ([]*esdb.ResolvedEvent, error) {
 	}
 }
 
+// subscribeStream subscribes c to stream; failing to fails t, and the
+// subscription is closed when t ends.
+func subscribeStream(t testing.TB, ctx context.Context, c *esdb.Client, stream string, opts esdb.SubscribeToStreamOptions) *esdb.Subscription {
+	t.Helper()
+	sub, err := c.SubscribeToStream(ctx, stream, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Close() })
+	return sub
+}
+
+// subscribeAll subscribes c to $all; failing to fails t, and the
+// subscription is closed when t ends.
+func subscribeAll(t testing.TB, ctx context.Context, c *esdb.Client, opts esdb.SubscribeToAllOptions) *esdb.Subscription {
+	t.Helper()
+	sub, err := c.SubscribeToAll(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Close() })
+	return sub
+}
+
 func errCode(err error) esdb.ErrorCode {
 	var e *esdb.Error
 	if errors.As(err, &e) {

@@ -334,21 +334,9 @@ func TestSubscribeStream(t *testing.T) {
 	appendN(t, c, "mine", 2)
 	appendN(t, c, "other", 2)
 
-	sub, err := c.SubscribeToStream(ctx, "mine", esdb.SubscribeToStreamOptions{From: esdb.Start{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
-	fromEnd, err := c.SubscribeToStream(ctx, "mine", esdb.SubscribeToStreamOptions{From: esdb.End{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fromEnd.Close()
-	fromRev, err := c.SubscribeToStream(ctx, "mine", esdb.SubscribeToStreamOptions{From: esdb.Revision(0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fromRev.Close()
+	sub := subscribeStream(t, ctx, c, "mine", esdb.SubscribeToStreamOptions{From: esdb.Start{}})
+	fromEnd := subscribeStream(t, ctx, c, "mine", esdb.SubscribeToStreamOptions{From: esdb.End{}})
+	fromRev := subscribeStream(t, ctx, c, "mine", esdb.SubscribeToStreamOptions{From: esdb.Revision(0)})
 
 	expectEvents(t, sub, "mine", 0, 1)
 	expectCaughtUp(t, sub)
@@ -474,16 +462,8 @@ func TestResubscribeAfterStoreDrop(t *testing.T) {
 	ctx := testCtx(t)
 	appendN(t, c, "s", 10)
 
-	all, err := c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: esdb.Start{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer all.Close()
-	one, err := c.SubscribeToStream(ctx, "s", esdb.SubscribeToStreamOptions{From: esdb.Start{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer one.Close()
+	all := subscribeAll(t, ctx, c, esdb.SubscribeToAllOptions{From: esdb.Start{}})
+	one := subscribeStream(t, ctx, c, "s", esdb.SubscribeToStreamOptions{From: esdb.Start{}})
 	for _, sub := range []*esdb.Subscription{all, one} {
 		expectEvents(t, sub, "s", 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 		expectCaughtUp(t, sub)
@@ -588,11 +568,7 @@ func TestIdleSubscriptionSurvivesKeepalive(t *testing.T) {
 	c, _, _ := setup(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	sub, err := c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: esdb.End{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	sub := subscribeAll(t, ctx, c, esdb.SubscribeToAllOptions{From: esdb.End{}})
 	expectCaughtUp(t, sub)
 	time.Sleep(45 * time.Second)
 	appendN(t, c, "after-idle", 1)

@@ -15,10 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketledger/ticketledger/domain"
 	domledger "github.com/ticketledger/ticketledger/domain/ledger"
-	"github.com/ticketledger/ticketledger/domain/partner"
-	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/backup"
 	"github.com/ticketledger/ticketledger/infra/codec"
@@ -28,8 +25,6 @@ import (
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/tools/demo"
 )
-
-var sysCmd = app.Command{Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}}
 
 // demoLedger opens a signed, sealing ledger in a new directory and records
 // a small demo history in it.
@@ -114,7 +109,7 @@ func TestOnlineBackupWhileAppending(t *testing.T) {
 				default:
 				}
 				id := fmt.Sprintf("conc-%d-%d", g, i)
-				if _, err := l.Service.RegisterPartner(context.Background(), sysCmd, id, partner.Registration{Name: "P " + id, Role: domain.RoleIndirectProvider, Email: "s@" + id + ".example"}); err != nil {
+				if err := registerProvider(l, id); err != nil {
 					t.Error(err)
 					return
 				}
@@ -306,7 +301,7 @@ func TestRestoreOverNewerLedger(t *testing.T) {
 	}
 	for i := range 5 {
 		id := fmt.Sprintf("later-%d", i)
-		if _, err := l.Service.RegisterPartner(context.Background(), sysCmd, id, partner.Registration{Name: "P " + id, Role: domain.RoleIndirectProvider, Email: "s@" + id + ".example"}); err != nil {
+		if err := registerProvider(l, id); err != nil {
 			t.Fatal(err)
 		}
 	}

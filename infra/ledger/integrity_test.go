@@ -13,18 +13,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/ticket"
-	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/http/server"
+	"github.com/ticketledger/ticketledger/infra/infratest"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
 
@@ -46,27 +44,20 @@ func TestSealerSealsAndCloseSealsLast(t *testing.T) {
 	if l.Sealer == nil || l.HeadFile != HeadFile(dir) {
 		t.Fatalf("sealer %v, head file %q", l.Sealer, l.HeadFile)
 	}
-	sys := app.Command{Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}}
-	if _, err := l.Service.RegisterPartner(ctx, sys, "p1", partner.Registration{Name: "P One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
+	if err := registerProvider(l, "p1"); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if h, ok := l.Sealer.Head(); ok && h.Size >= 2 { // key_added, partner registered
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no seal within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	infratest.WaitFor(t, "a seal", func() bool {
+		h, ok := l.Sealer.Head()
+		return ok && h.Size >= 2 // key_added, partner registered
+	})
 	first, _ := l.Sealer.Head()
 	published, err := os.ReadFile(l.HeadFile)
 	if err != nil || !strings.Contains(string(published), "ticketledger") {
 		t.Fatalf("published head: %q %v", published, err)
 	}
 	// Appended just before Close: only the final seal covers it.
-	if _, err := l.Service.RegisterPartner(ctx, sys, "p2", partner.Registration{Name: "P Two", Role: domain.RoleIndirectProvider, Email: "s@p2.example"}); err != nil {
+	if err := registerProvider(l, "p2"); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Close(); err != nil {
@@ -380,28 +371,14 @@ func TestAuditRotateKey(t *testing.T) {
 // is posted to the URL; a witness that fails now and then is retried, and
 // the failures are counted in the registry.
 func TestHeadPostURL(t *testing.T) {
-	var mu sync.Mutex
-	var posted [][]byte
-	calls := 0
-	witness := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if calls++; calls == 1 {
-			http.Error(w, "down for a moment", http.StatusBadGateway)
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		posted = append(posted, b)
-	}))
-	defer witness.Close()
+	witness := infratest.NewReceiver(t, 1)
 	key, _ := integrity.GenerateSigningKey()
 	l, err := Open(context.Background(), Config{DataDir: filepath.Join(t.TempDir(), "d"), NoSnapshots: true, SigningKey: key,
 		SealInterval: time.Hour, HeadPostURL: witness.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys := app.Command{Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}}
-	if _, err := l.Service.RegisterPartner(context.Background(), sys, "p1", partner.Registration{Name: "P", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
+	if err := registerProvider(l, "p1"); err != nil {
 		t.Fatal(err)
 	}
 	reg := l.Registry
@@ -409,8 +386,7 @@ func TestHeadPostURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	final, _ := l.Sealer.Head()
-	mu.Lock()
-	defer mu.Unlock()
+	posted := witness.Bodies()
 	if len(posted) != 1 || !bytes.Equal(posted[0], final.Checkpoint) {
 		t.Fatalf("posted %q, want the final head %q", posted, final.Checkpoint)
 	}

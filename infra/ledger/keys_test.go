@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/partner"
-	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 )
@@ -36,10 +33,9 @@ func TestRotateKeyWhileRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys := app.Command{Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}}
 	register := func(id string) {
 		t.Helper()
-		if _, err := l.Service.RegisterPartner(ctx, sys, id, partner.Registration{Name: id, Role: domain.RoleIndirectProvider, Email: "s@" + id + ".example"}); err != nil {
+		if err := registerProvider(l, id); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,10 +22,8 @@ func TestRedact(t *testing.T) {
 
 func TestLoadPolicies(t *testing.T) {
 	dir := t.TempDir()
-	cal := filepath.Join(dir, "c.json")
-	os.WriteFile(cal, []byte(`{"id":"acme-SE","base":"sv-SE"}`), 0o644)
-	pol := filepath.Join(dir, "p.json")
-	os.WriteFile(pol, []byte(`[{"version":"w1","base":"2026-01","breakFix":{"A":"1h"}},{"version":"w2","base":"w1"}]`), 0o644)
+	cal := writeFile(t, dir, "c.json", `{"id":"acme-SE","base":"sv-SE"}`)
+	pol := writeFile(t, dir, "p.json", `[{"version":"w1","base":"2026-01","breakFix":{"A":"1h"}},{"version":"w2","base":"w1"}]`)
 	ps, err := LoadPolicies(cal, []string{pol})
 	if err != nil {
 		t.Fatal(err)

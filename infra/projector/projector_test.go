@@ -15,6 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/infratest"
 	"github.com/ticketledger/ticketledger/projections"
 	"github.com/ticketledger/ticketledger/projections/projectionstest"
 )
@@ -54,17 +55,6 @@ func start(t testing.TB, r *Runner) (stop func() error) {
 			return nil
 		}
 		return err
-	}
-}
-
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -113,7 +103,7 @@ func TestRunnerFollowsLogAndServesQueriesConcurrently(t *testing.T) {
 		t.Fatal("never ready")
 	}
 	l.add(evs[len(evs)/2:]...)
-	waitFor(t, "all events", func() bool { return m.au.Position() == uint64(len(evs)) })
+	infratest.WaitFor(t, "all events", func() bool { return m.au.Position() == uint64(len(evs)) })
 	lag, err := r.Lag(context.Background())
 	if err != nil || lag.Events != 0 || !lag.CaughtUp {
 		t.Errorf("lag %+v %v", lag, err)
@@ -173,7 +163,7 @@ func TestRunnerRestartsFromSnapshot(t *testing.T) {
 	r1 := newRunner(t, l, m1, snap)
 	stop := start(t, r1)
 	<-r1.Ready()
-	waitFor(t, "first third", func() bool { return m1.au.Position() == uint64(third) })
+	infratest.WaitFor(t, "first third", func() bool { return m1.au.Position() == uint64(third) })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +181,7 @@ func TestRunnerRestartsFromSnapshot(t *testing.T) {
 	l.drop = 50 // the next subscription drops: the runner resubscribes
 	l.mu.Unlock()
 	stop = start(t, r2)
-	waitFor(t, "all events", func() bool { return m2.au.Position() == uint64(len(evs)) })
+	infratest.WaitFor(t, "all events", func() bool { return m2.au.Position() == uint64(len(evs)) })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +310,7 @@ func TestRebuildWhileRunning(t *testing.T) {
 		g.Add(e.Stream+"-new", e.Meta, e.Event)
 	}
 	l.add(g.Events...)
-	waitFor(t, "live event after rebuild", func() bool { return m.au.Len() == len(evs)+len(g.Events) })
+	infratest.WaitFor(t, "live event after rebuild", func() bool { return m.au.Len() == len(evs)+len(g.Events) })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +445,7 @@ func TestAppliedWakesWaiters(t *testing.T) {
 	stop := start(t, r)
 	defer stop()
 	<-r.Ready()
-	waitFor(t, "the first events", func() bool { return m.au.Position() == 10 })
+	infratest.WaitFor(t, "the first events", func() bool { return m.au.Position() == 10 })
 	ch := r.Applied()
 	select {
 	case <-ch:

@@ -16,7 +16,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/projector"
 	"github.com/ticketledger/ticketledger/infra/slawatch"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/pebbletest"
 	"github.com/ticketledger/ticketledger/projections"
 )
 
@@ -88,11 +88,7 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	st, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := pebbletest.Open(t)
 	f := &fixture{st: st, clock: newClock(t0)}
 	f.r = newReplica(t, st, f.clock)
 	apptest.Onboard(t, f.r.svc, ledgerA)

@@ -45,6 +45,15 @@ func openStore(t testing.TB, dir string) eventstore.Store {
 	return st
 }
 
+// newService is the webhook service on a fresh store, closed when t ends,
+// with the test key and the local receiver allowed.
+func newService(t testing.TB) (eventstore.Store, *webhook.Service) {
+	t.Helper()
+	st := openStore(t, t.TempDir())
+	t.Cleanup(func() { st.Close() })
+	return st, webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
+}
+
 // tickets appends ticket events through the codec, like the service does.
 type tickets struct {
 	t     testing.TB
@@ -230,18 +239,6 @@ func (r *receiver) setAnswer(f func(id string, attempt int, b webhook.Body) int)
 	r.mu.Unlock()
 }
 
-// waitFor polls cond for up to 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // fastConfig is a dispatcher configuration for tests: short lease, poll,
 // backoff and timeout, the local receiver allowed.
 func fastConfig(st eventstore.Store, holder string) webhook.DispatcherConfig {
@@ -285,9 +282,7 @@ type fixture struct {
 
 func setup(t *testing.T, actor domain.Actor, types ...string) fixture {
 	t.Helper()
-	st := openStore(t, t.TempDir())
-	t.Cleanup(func() { st.Close() })
-	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
+	st, svc := newService(t)
 	rcv := newReceiver(t)
 	sub, err := svc.Create(context.Background(), actor, dw.Creation{URL: rcv.srv.URL + "/hook", Types: types}, "")
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	dw "github.com/ticketledger/ticketledger/domain/webhook"
 	"github.com/ticketledger/ticketledger/infra/app"
+	"github.com/ticketledger/ticketledger/infra/infratest"
 	"github.com/ticketledger/ticketledger/infra/webhook"
 )
 
@@ -52,7 +53,7 @@ func TestDeliveriesSignedTenantScopedInOrder(t *testing.T) {
 	tk.add(mine, escalate(2))
 
 	start(t, fastConfig(st, "a"))
-	waitFor(t, "4 deliveries", func() bool { return len(rcv.received()) >= 4 })
+	infratest.WaitFor(t, "4 deliveries", func() bool { return len(rcv.received()) >= 4 })
 	time.Sleep(200 * time.Millisecond) // anything more would be wrong
 	got := rcv.received()
 	if len(rcv.bad) > 0 {
@@ -112,11 +113,11 @@ func TestRetryParkHoldReplaySkip(t *testing.T) {
 	b := tk.open("fabrikam")
 	d, _ := start(t, fastConfig(st, "a"))
 
-	waitFor(t, "the other ticket's delivery", func() bool {
+	infratest.WaitFor(t, "the other ticket's delivery", func() bool {
 		return slices.ContainsFunc(rcv.received(), func(g got) bool { return g.Body.Data.TicketID == b })
 	})
 	var dead []webhook.DeliveryView
-	waitFor(t, "a parked delivery", func() bool {
+	infratest.WaitFor(t, "a parked delivery", func() bool {
 		dead, _ = svc.DeadLetters(ctx, admin, sub.ID)
 		return len(dead) == 1
 	})
@@ -124,7 +125,7 @@ func TestRetryParkHoldReplaySkip(t *testing.T) {
 		t.Fatalf("dead letter %+v", dead[0])
 	}
 	var log []webhook.DeliveryView
-	waitFor(t, "the held delivery", func() bool {
+	infratest.WaitFor(t, "the held delivery", func() bool {
 		log, _ = svc.Deliveries(ctx, admin, sub.ID, 0)
 		return slices.ContainsFunc(log, func(v webhook.DeliveryView) bool { return v.Status == webhook.StatusHeld })
 	})
@@ -140,7 +141,7 @@ func TestRetryParkHoldReplaySkip(t *testing.T) {
 	// Later events of the parked ticket wait too; other tickets do not.
 	tk.add(a, escalate(3))
 	tk.add(b, escalate(1))
-	waitFor(t, "the other ticket's escalation", func() bool {
+	infratest.WaitFor(t, "the other ticket's escalation", func() bool {
 		return slices.ContainsFunc(rcv.received(), func(g got) bool { return g.Body.Data.TicketID == b && g.Sequence == 2 })
 	})
 	for _, g := range rcv.received() {
@@ -159,7 +160,7 @@ func TestRetryParkHoldReplaySkip(t *testing.T) {
 	if _, err := svc.Replay(ctx, admin, sub.ID, dead[0].DeliveryID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the parked and held deliveries", func() bool {
+	infratest.WaitFor(t, "the parked and held deliveries", func() bool {
 		n := 0
 		for _, g := range rcv.received() {
 			if g.Body.Data.TicketID == a {
@@ -186,7 +187,7 @@ func TestRetryParkHoldReplaySkip(t *testing.T) {
 	setDown(c)
 	tk.add(c, escalate(1))
 	tk.add(c, escalate(2))
-	waitFor(t, "a second parked delivery", func() bool {
+	infratest.WaitFor(t, "a second parked delivery", func() bool {
 		dead, _ = svc.DeadLetters(ctx, admin, sub.ID)
 		return len(dead) == 1
 	})
@@ -194,7 +195,7 @@ func TestRetryParkHoldReplaySkip(t *testing.T) {
 	if _, err := svc.Skip(ctx, admin, sub.ID, dead[0].DeliveryID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the delivery held behind the skipped one", func() bool {
+	infratest.WaitFor(t, "the delivery held behind the skipped one", func() bool {
 		return slices.ContainsFunc(rcv.received(), func(g got) bool { return g.Body.Data.TicketID == c && g.Sequence == 3 })
 	})
 	for _, g := range rcv.received() {
@@ -257,9 +258,7 @@ func TestSSRFRefusals(t *testing.T) {
 
 	// A subscription made under the test-only setting, delivered by a
 	// dispatcher without it: refused at the dial, and parked.
-	st := openStore(t, t.TempDir())
-	defer st.Close()
-	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
+	st, svc := newService(t)
 	sub, err := svc.Create(ctx, admin, dw.Creation{URL: rcv.srv.URL, Types: []string{ticket.TypeOpened}}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +267,7 @@ func TestSSRFRefusals(t *testing.T) {
 	cfg := fastConfig(st, "safe")
 	cfg.Guard = webhook.Guard{}
 	start(t, cfg)
-	waitFor(t, "the refused delivery parked", func() bool {
+	infratest.WaitFor(t, "the refused delivery parked", func() bool {
 		dead, _ := svc.DeadLetters(ctx, admin, sub.ID)
 		return len(dead) == 1 && strings.Contains(dead[0].Error, "refused")
 	})
@@ -278,10 +277,8 @@ func TestSSRFRefusals(t *testing.T) {
 }
 
 func TestSubscriptionTenancy(t *testing.T) {
-	st := openStore(t, t.TempDir())
-	defer st.Close()
+	st, svc := newService(t)
 	ctx := context.Background()
-	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
 	mine, err := svc.Create(ctx, contoso, dw.Creation{URL: "http://127.0.0.1:1/a", Types: []string{ticket.TypeOpened}}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +336,7 @@ func TestRotationSignsWithBothSecrets(t *testing.T) {
 		rcv.setSecrets(secret) // a receiver that knows only one of them
 		n := len(rcv.received())
 		tk.open("contoso")
-		waitFor(t, "a delivery verified with one secret", func() bool { return len(rcv.received()) > n })
+		infratest.WaitFor(t, "a delivery verified with one secret", func() bool { return len(rcv.received()) > n })
 	}
 	if len(rcv.bad) > 0 {
 		t.Errorf("refused: %v", rcv.bad)
@@ -363,7 +360,7 @@ func TestTwoDispatchersDeliverOnceAndHandOver(t *testing.T) {
 		tk.add(id, escalate(1))
 		ids = append(ids, id)
 	}
-	waitFor(t, "20 deliveries", func() bool { return len(rcv.received()) >= 20 })
+	infratest.WaitFor(t, "20 deliveries", func() bool { return len(rcv.received()) >= 20 })
 	// Stop whichever holds the lease: the other takes over.
 	first, stopFirst, other := a, stopA, b
 	if b.Stats().Leader {
@@ -376,7 +373,7 @@ func TestTwoDispatchersDeliverOnceAndHandOver(t *testing.T) {
 	for _, id := range ids {
 		tk.add(id, escalate(2))
 	}
-	waitFor(t, "30 deliveries", func() bool { return len(rcv.received()) >= 30 })
+	infratest.WaitFor(t, "30 deliveries", func() bool { return len(rcv.received()) >= 30 })
 	time.Sleep(300 * time.Millisecond)
 	seen := map[string]int{}
 	for _, g := range rcv.received() {
@@ -411,7 +408,7 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 		tk.open("contoso")
 	}
 	_, stop := start(t, fastConfig(st, "before"))
-	waitFor(t, "3 deliveries", func() bool { return len(rcv.received()) == 3 })
+	infratest.WaitFor(t, "3 deliveries", func() bool { return len(rcv.received()) == 3 })
 	stop()
 	st.Close()
 
@@ -422,7 +419,7 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 		tk.open("contoso")
 	}
 	start(t, fastConfig(st, "after"))
-	waitFor(t, "5 deliveries", func() bool { return len(rcv.received()) >= 5 })
+	infratest.WaitFor(t, "5 deliveries", func() bool { return len(rcv.received()) >= 5 })
 	time.Sleep(300 * time.Millisecond)
 	if n := len(rcv.received()); n != 5 {
 		t.Errorf("%d deliveries after the restart, want 5 (no event delivered twice)", n)
@@ -434,10 +431,8 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 // twice; the same key with another request is refused; another principal's
 // use of the same key is its own subscription.
 func TestCreateIdempotencyKey(t *testing.T) {
-	st := openStore(t, t.TempDir())
-	defer st.Close()
+	_, svc := newService(t)
 	ctx := context.Background()
-	svc := webhook.NewService(st, nil, testKey, webhook.Guard{Unsafe: true}, nil)
 	in := dw.Creation{URL: "http://127.0.0.1:1/a", Types: []string{ticket.TypeOpened}}
 	first, err := svc.Create(ctx, contoso, in, "key-1")
 	if err != nil {

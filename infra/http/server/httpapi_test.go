@@ -22,7 +22,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/auth"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/pebbletest"
 	"github.com/ticketledger/ticketledger/infra/subjects"
 	"github.com/ticketledger/ticketledger/infra/webhook"
 	"github.com/ticketledger/ticketledger/projections"
@@ -71,13 +71,10 @@ type env struct {
 
 func newEnv(t *testing.T, mutate ...func(*Config)) *env {
 	t.Helper()
-	st, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := pebbletest.Open(t)
 	e := &env{t: t, store: st, now: t0, obs: &recordingObserver{}, reads: &countingStore{Store: st}}
 	clock := func() time.Time { return e.now }
+	var err error
 	if e.keys, err = subjects.OpenFileStore(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}

@@ -15,18 +15,8 @@ import (
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/store/bulk"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/pebbletest"
 )
-
-func openStore(t *testing.T) *pebblestore.Store {
-	t.Helper()
-	s, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
 
 // note encodes note i of stream after prevHash, signed by s (nil: unsigned).
 func note(t *testing.T, stream, prevHash string, i int, s codec.Signer) (eventstore.EventData, string) {
@@ -58,7 +48,7 @@ func TestWriterStagesThenStoresSigned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := openStore(t)
+	st := pebbletest.Open(t)
 	const stream = "ticket-1"
 	var want [][]byte
 	prev := ""
@@ -124,7 +114,7 @@ func TestWriterStagesThenStoresSigned(t *testing.T) {
 // everything, and nothing of the failed batch is stored.
 func TestWriterFlushesInBatchesAndStopsOnFailure(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := pebbletest.Open(t)
 	w := bulk.New(st, bulk.Options{BatchEvents: 4})
 	for i := range 8 {
 		name := fmt.Sprint("ticket-", i)
@@ -161,7 +151,7 @@ func TestWriterFlushesInBatchesAndStopsOnFailure(t *testing.T) {
 // The writer refuses system streams: their metadata would not hold for
 // staged events.
 func TestWriterRefusesSystemStreams(t *testing.T) {
-	w := bulk.New(openStore(t), bulk.Options{})
+	w := bulk.New(pebbletest.Open(t), bulk.Options{})
 	d, _ := note(t, "x", "", 0, nil)
 	if _, err := w.Append(context.Background(), "$$ticket-1", eventstore.Any(), d); err == nil {
 		t.Fatal("appended to a metadata stream")
@@ -192,7 +182,7 @@ func must[T any](v T, err error) T {
 // A batch handed over for writing is written whole even when the context
 // it was started with has ended (an interrupt): what was accepted is stored.
 func TestWriterWritesAfterCancel(t *testing.T) {
-	st := openStore(t)
+	st := pebbletest.Open(t)
 	w := bulk.New(st, bulk.Options{BatchEvents: 2})
 	ctx, cancel := context.WithCancel(context.Background())
 	const name = "ticket-1"

@@ -24,7 +24,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire/kurrentwiretest"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/pebbletest"
 )
 
 // guardedEndpoint serves a fresh embedded store over the wire with the
@@ -33,11 +33,7 @@ import (
 // endpoint's address and "id:secret" of a token per principal kind.
 func guardedEndpoint(t *testing.T, writable bool, certFile, keyFile string) (string, map[string]string) {
 	t.Helper()
-	backing, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = backing.Close() })
+	backing := pebbletest.Open(t)
 	reg := auth.NewRegistry(nil)
 	tokens := auth.NewTokens(backing, reg, nil)
 	creds := map[string]string{}

@@ -15,7 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/kurrentwire"
 	"github.com/ticketledger/ticketledger/infra/kurrentwire/kurrentwiretest"
 	"github.com/ticketledger/ticketledger/infra/store/kurrent"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore/pebbletest"
 )
 
 // serveEmbedded serves a fresh pebblestore over the KurrentDB wire protocol
@@ -23,15 +23,7 @@ import (
 // store is returned too, for benchmarks that compare with direct access.
 func serveEmbedded(t testing.TB) (string, eventstore.Store) {
 	t.Helper()
-	backing, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := backing.Close(); err != nil {
-			t.Errorf("close backing store: %v", err)
-		}
-	})
+	backing := pebbletest.Open(t)
 	addr, _ := kurrentwiretest.Serve(t, backing, kurrentwire.Options{})
 	return "esdb://" + addr + "?tls=false", backing
 }

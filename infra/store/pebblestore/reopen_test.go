@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/infratest"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore/tmpfstest"
 )
 
@@ -141,18 +142,6 @@ func failedAttempts(f error) int {
 	return 0
 }
 
-// waitFor polls cond until it holds or 20 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // collect runs a subscription to $all from the start and returns the ids it
 // delivers, in order, through get.
 func collect(t *testing.T, s *Store) (get func() []uuid.UUID) {
@@ -236,7 +225,7 @@ func TestReopenAfterFatalError(t *testing.T) {
 				t.Fatalf("append with a failing WAL: %v", err)
 			}
 			mode.Store(2)
-			waitFor(t, "two failed reopen attempts", func() bool { return failedAttempts(s.Fault()) >= 2 })
+			infratest.WaitFor(t, "two failed reopen attempts", func() bool { return failedAttempts(s.Fault()) >= 2 })
 			if st := s.Stats().Faults; !st.Failed || st.Failures != 1 || st.Reopens != 0 {
 				t.Fatalf("stats while reopening: %+v", st)
 			}
@@ -245,7 +234,7 @@ func TestReopenAfterFatalError(t *testing.T) {
 			}
 
 			mode.Store(0)
-			waitFor(t, "the reopen", func() bool { return !s.Stats().Faults.Failed })
+			infratest.WaitFor(t, "the reopen", func() bool { return !s.Stats().Faults.Failed })
 			if st := s.Stats().Faults; st.Failures != 1 || st.Reopens != 1 || s.Fault() != nil {
 				t.Fatalf("stats after the reopen: %+v, fault %v", st, s.Fault())
 			}
@@ -259,7 +248,7 @@ func TestReopenAfterFatalError(t *testing.T) {
 			t.Logf("%s fault: %d of %d refused appends are in the log (whole)", tc.name, present, len(l.refused))
 
 			head := must(s.Head(context.Background())).Commit
-			waitFor(t, "the subscription to reach the head", func() bool { return uint64(len(delivered())) == head })
+			infratest.WaitFor(t, "the subscription to reach the head", func() bool { return uint64(len(delivered())) == head })
 			all := must(s.ReadAll(context.Background(), eventstore.Forwards, eventstore.AllStart(), 1<<20, nil))
 			for i, id := range delivered() {
 				if all[i].ID != id {
@@ -346,7 +335,7 @@ func TestReopenAfterDiskFull(t *testing.T) {
 				t.Fatalf("appends on a full tmpfs: %v, want ErrFailed with ENOSPC (%d acknowledged)", failure, len(l.acked))
 			}
 			t.Logf("%d events acknowledged, then: %v", len(l.acked), failure)
-			waitFor(t, "the reopen to wait on the full disk", func() bool {
+			infratest.WaitFor(t, "the reopen to wait on the full disk", func() bool {
 				f := s.Fault()
 				return f != nil && strings.Contains(f.Error(), tc.waiting)
 			})
@@ -362,7 +351,7 @@ func TestReopenAfterDiskFull(t *testing.T) {
 			if err := os.Remove(ballast); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "the reopen once space is back", func() bool { return !s.Stats().Faults.Failed })
+			infratest.WaitFor(t, "the reopen once space is back", func() bool { return !s.Stats().Faults.Failed })
 			for i := range 10 {
 				if err := l.append(s, fmt.Sprintf("t-%d", i%3), 1, 1000); err != nil {
 					t.Fatalf("append %d once space is back: %v", i, err)
@@ -370,7 +359,7 @@ func TestReopenAfterDiskFull(t *testing.T) {
 			}
 			present := l.check(t, s)
 			head := must(s.Head(context.Background())).Commit
-			waitFor(t, "the subscription to reach the head", func() bool { return uint64(len(delivered())) == head })
+			infratest.WaitFor(t, "the subscription to reach the head", func() bool { return uint64(len(delivered())) == head })
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
