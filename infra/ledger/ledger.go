@@ -374,10 +374,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	l.Registry.MustRegister(metrics.NewSLACollector(l.Tickets, now, metrics.SLACollectorOptions{}))
 	l.Registry.MustRegister(metrics.NewProjectionCollector(metrics.ProjectionSourceFunc(l.projectionStatus)))
 	if l.Pebble != nil {
-		l.Registry.MustRegister(metrics.StoreFaultCollectors(func() metrics.StoreFaults {
-			f := l.Pebble.Stats().Faults
-			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed, Failures: f.Failures, Reopens: f.Reopens}
-		})...)
+		l.Registry.MustRegister(metrics.StoreFaultCollectors(func() metrics.StoreFaults { return l.Pebble.Stats().Faults })...)
 	}
 	return l, nil
 }
