@@ -21,6 +21,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -221,10 +222,7 @@ type Ledger struct {
 // Runner.Run (serve) or Runner.CatchUp (one-shot commands) to bring them up
 // to date.
 func Open(ctx context.Context, cfg Config) (*Ledger, error) {
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
