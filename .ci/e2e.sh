@@ -14,6 +14,15 @@ head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$work/metrics.token"
 chmod 600 "$work/metrics.token"
 export TICKETLEDGER_METRICS_TOKEN_FILE="$work/metrics.token"
 
+# capture runs a command that may fail, without stopping the script: its
+# output (stdout and stderr) in $out, its exit status in $code.
+capture() {
+  set +e
+  out=$("$@" 2>&1)
+  code=$?
+  set -e
+}
+
 step "serve --demo (embedded store)"
 start --demo --demo-tickets 300
 curl -fsS "http://$addr/healthz" >/dev/null
@@ -22,10 +31,7 @@ curl -fsS "http://$addr/openapi.json" | python3 -c 'import json,sys; d=json.load
 grep -q 'admin token (demo): tl_' "$work/serve.log" || fail "serve --demo did not print the admin token"
 
 step "tour: without a token the API answers 401 (exit 8)"
-set +e
-out=$("$tl" list 2>&1)
-code=$?
-set -e
+capture "$tl" list
 echo "$out"
 [ "$code" = 8 ] || fail "list without a token: exit $code, want 8"
 grep -q 'tokens create' <<<"$out" || fail "the 401 does not say how to get a token"
@@ -54,11 +60,8 @@ id=$(awk '$1=="ticket"{print $2}' <<<"$out")
 [ -n "$id" ] || fail "no ticket id in open's output"
 
 step "tour: a phone request is refused with its rule (exit 3)"
-set +e
-out=$("$tl" open "${alice[@]}" --customer fabrikam --product azure --severity A --title "by phone" \
-  --contact-name Alice --contact-email alice@contoso.example --locale en-GB --channel phone 2>&1)
-code=$?
-set -e
+capture "$tl" open "${alice[@]}" --customer fabrikam --product azure --severity A --title "by phone" \
+  --contact-name Alice --contact-email alice@contoso.example --locale en-GB --channel phone
 echo "$out"
 [ "$code" = 3 ] || fail "phone request: exit code $code, want 3"
 grep -q 'no-phone-channel' <<<"$out" || fail "phone refusal does not name its rule"

@@ -26,10 +26,9 @@ func PartnerStream(partnerID string) (string, error) {
 	return partner.StreamPrefix + partnerID, nil
 }
 
-// partnerFacts returns a partner as it is now, for reading only (it may be
-// shared with other commands: never call its commands); nil when it was
-// never registered.
-func (s *Service) partnerFacts(ctx context.Context, id string) (*partner.Partner, error) {
+// partnerState reads the state of partner id's stream (an invalid id is a
+// KindInvalid error).
+func (s *Service) partnerState(ctx context.Context, id string) (*snapshot, error) {
 	stream, err := PartnerStream(id)
 	if err != nil {
 		return nil, err
@@ -37,6 +36,17 @@ func (s *Service) partnerFacts(ctx context.Context, id string) (*partner.Partner
 	l, err := s.state(ctx, stream)
 	if err != nil {
 		return nil, fmt.Errorf("load partner %s: %w", id, err)
+	}
+	return l, nil
+}
+
+// partnerFacts returns a partner as it is now, for reading only (it may be
+// shared with other commands: never call its commands); nil when it was
+// never registered.
+func (s *Service) partnerFacts(ctx context.Context, id string) (*partner.Partner, error) {
+	l, err := s.partnerState(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	if !l.exists() {
 		return nil, nil
@@ -52,13 +62,9 @@ func (s *Service) partnerFacts(ctx context.Context, id string) (*partner.Partner
 // stream's last revision. A partner never registered is a KindNotFound
 // error.
 func (s *Service) Partner(ctx context.Context, partnerID string) (*partner.Partner, uint64, error) {
-	stream, err := PartnerStream(partnerID)
+	l, err := s.partnerState(ctx, partnerID)
 	if err != nil {
 		return nil, 0, err
-	}
-	l, err := s.state(ctx, stream)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load partner %s: %w", partnerID, err)
 	}
 	p, err := partner.Rebuild(partnerID, l.history)
 	if err != nil {

@@ -246,12 +246,8 @@ func (c *Codec) DecodeAll(recs []eventstore.RecordedEvent, workers int) ([]domai
 		workers = len(recs) / 64 // not worth a goroutine for fewer
 	}
 	if workers <= 1 {
-		for i, r := range recs {
-			d, err := c.Decode(r)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = d
+		if err := c.decodeInto(out, recs, 0, len(recs)); err != nil {
+			return nil, err
 		}
 		return out, nil
 	}
@@ -260,16 +256,7 @@ func (c *Codec) DecodeAll(recs []eventstore.RecordedEvent, workers int) ([]domai
 	chunk := (len(recs) + workers - 1) / workers
 	for w := range workers {
 		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				d, err := c.Decode(recs[i])
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				out[i] = d
-			}
-		})
+		wg.Go(func() { errs[w] = c.decodeInto(out, recs, lo, hi) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -278,4 +265,17 @@ func (c *Codec) DecodeAll(recs []eventstore.RecordedEvent, workers int) ([]domai
 		}
 	}
 	return out, nil
+}
+
+// decodeInto decodes recs[lo:hi] into out[lo:hi], in order, stopping at
+// the first record that fails.
+func (c *Codec) decodeInto(out []domain.Recorded, recs []eventstore.RecordedEvent, lo, hi int) error {
+	for i := lo; i < hi; i++ {
+		d, err := c.Decode(recs[i])
+		if err != nil {
+			return err
+		}
+		out[i] = d
+	}
+	return nil
 }

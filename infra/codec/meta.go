@@ -170,21 +170,17 @@ func (s *metaScanner) int(dst *int) bool {
 // object scans `{ "key": value, … }`, calling member for each key with the
 // scanner positioned before the value.
 func (s *metaScanner) object(member func(key []byte) bool) bool {
-	if !s.tok('{') {
-		return false
-	}
-	if s.tok('}') {
-		return true
+	if members, ok := s.enter(); !members {
+		return ok
 	}
 	for {
 		k, ok := s.text()
 		if !ok || !s.tok(':') || !member(k) {
 			return false
 		}
-		if s.tok(',') {
-			continue
+		if !s.tok(',') {
+			return s.tok('}')
 		}
-		return s.tok('}')
 	}
 }
 

@@ -354,11 +354,8 @@ func (s *payloadScanner) intern(b []byte) string {
 }
 
 func (s *payloadScanner) object(p *payloadPlan, base unsafe.Pointer) bool {
-	if !s.tok('{') {
-		return false
-	}
-	if s.tok('}') {
-		return true
+	if members, ok := s.enter(); !members {
+		return ok
 	}
 	for {
 		k, ok := s.plain()
@@ -369,10 +366,9 @@ func (s *payloadScanner) object(p *payloadPlan, base unsafe.Pointer) bool {
 		if f == nil || !s.value(f, unsafe.Add(base, f.off)) {
 			return false
 		}
-		if s.tok(',') {
-			continue
+		if !s.tok(',') {
+			return s.tok('}')
 		}
-		return s.tok('}')
 	}
 }
 

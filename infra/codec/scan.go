@@ -41,6 +41,15 @@ type cursor struct {
 // ws skips white space.
 func (s *cursor) ws() { s.i = jsonscan.Space(s.b, s.i) }
 
+// enter consumes the `{` that opens an object and reports whether members
+// follow: ok is false when there is no `{`, members false for `{}`.
+func (s *cursor) enter() (members, ok bool) {
+	if !s.tok('{') {
+		return false, false
+	}
+	return !s.tok('}'), true
+}
+
 // tok consumes c (after white space) and reports whether it was there.
 func (s *cursor) tok(c byte) bool {
 	s.ws()

@@ -309,6 +309,24 @@ func Fault(err error) error {
 	return nil
 }
 
+// FaultStats counts a store's faults (ErrNoSpace, ErrDamaged, ErrFailed)
+// since it was opened, for a store that keeps them (the embedded one's
+// Stats.Faults) and for the metrics made of them.
+type FaultStats struct {
+	// NoSpace is true while appends are refused for lack of disk space;
+	// RefusedNoSpace counts the appends refused so.
+	NoSpace        bool
+	RefusedNoSpace uint64
+	// DamagedFiles is the number of damaged files found.
+	DamagedFiles int
+	// Failed is true while the store refuses appends after a failed
+	// commit, until it has reopened itself. Failures counts those
+	// failures, Reopens the reopens that succeeded.
+	Failed   bool
+	Failures uint64
+	Reopens  uint64
+}
+
 // ConflictError is returned when an append's expected revision does not hold.
 type ConflictError struct {
 	Stream   string

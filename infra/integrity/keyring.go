@@ -248,9 +248,9 @@ func (s singleKey) PublicKey(id string) (ed25519.PublicKey, bool) { return s.pub
 // an empty keyring.
 func LoadKeyring(ctx context.Context, store eventstore.Store) (*Keyring, error) {
 	r := &Keyring{}
-	recs, err := readStream(ctx, store, ledger.KeyringStream)
+	recs, err := eventstore.ReadWholeStream(ctx, store, ledger.KeyringStream)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read %s: %w", ledger.KeyringStream, err)
 	}
 	if err := codec.Verify(recs); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrKeyring, err)
@@ -326,18 +326,17 @@ var SystemActor = domain.Actor{ID: "ledger", Role: domain.RoleSystem}
 // appendSigned appends events to stream, chained to its last event and
 // signed by key.
 func appendSigned(ctx context.Context, store eventstore.Store, stream string, key codec.Signer, now time.Time, events ...domain.Event) (eventstore.AppendResult, error) {
-	last, err := store.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
+	last, err := eventstore.ReadLast(ctx, store, stream)
 	expected, prev := eventstore.NoStream(), ""
 	switch {
-	case errors.Is(err, eventstore.ErrStreamNotFound):
 	case err != nil:
 		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
-	case len(last) == 1:
-		m, err := codec.DecodeMeta(last[0].Metadata)
+	case last != nil:
+		m, err := codec.DecodeMeta(last.Metadata)
 		if err != nil {
 			return eventstore.AppendResult{}, fmt.Errorf("append to %s: last event: %w", stream, err)
 		}
-		expected, prev = eventstore.Exact(last[0].Revision), m.Hash
+		expected, prev = eventstore.Exact(last.Revision), m.Hash
 	}
 	metas := make([]domain.Meta, len(events))
 	for i := range metas {
@@ -352,26 +351,6 @@ func appendSigned(ctx context.Context, store eventstore.Store, stream string, ke
 		return res, fmt.Errorf("append to %s: %w", stream, err)
 	}
 	return res, nil
-}
-
-// readStream reads a whole stream forwards ([] when it does not exist).
-func readStream(ctx context.Context, store eventstore.Store, stream string) ([]eventstore.RecordedEvent, error) {
-	var out []eventstore.RecordedEvent
-	from := eventstore.StreamStart()
-	for {
-		page, err := store.ReadStream(ctx, stream, eventstore.Forwards, from, 1024)
-		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", stream, err)
-		}
-		out = append(out, page...)
-		if len(page) < 1024 {
-			return out, nil
-		}
-		from = eventstore.StreamRevision(page[len(page)-1].Revision + 1)
-	}
 }
 
 // sortedIDs returns the key ids of r, sorted (for messages).

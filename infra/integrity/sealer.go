@@ -106,13 +106,12 @@ func (s *Sealer) onProblem(p Problem) {
 // by the tree only; later ones by signature too) and then follows it in
 // the background until Close or ctx ends.
 func (s *Sealer) Start(ctx context.Context) error {
-	last, err := s.store.ReadStream(ctx, ledger.SealsStream, eventstore.Backwards, eventstore.StreamEnd(), 1)
+	last, err := eventstore.ReadLast(ctx, s.store, ledger.SealsStream)
 	switch {
-	case errors.Is(err, eventstore.ErrStreamNotFound):
 	case err != nil:
 		return fmt.Errorf("sealer: read the last seal: %w", err)
-	case len(last) == 1:
-		s.w.sigFrom = claimedSize(last[0])
+	case last != nil:
+		s.w.sigFrom = claimedSize(*last)
 	}
 	sub, err := s.store.SubscribeAll(ctx, eventstore.AllStart(), eventstore.SubscribeOptions{})
 	if err != nil {

@@ -61,19 +61,21 @@ func (o Options) withDefaults() Options {
 	if o.ServerVersion == "" {
 		o.ServerVersion = DefaultServerVersion
 	}
-	if o.KeepaliveMinTime <= 0 {
-		o.KeepaliveMinTime = DefaultKeepaliveMinTime
-	}
-	if o.MaxRecvMsgSize <= 0 {
-		o.MaxRecvMsgSize = DefaultMaxRecvMsgSize
-	}
-	if o.ReadBatchSize <= 0 {
-		o.ReadBatchSize = DefaultReadBatchSize
-	}
+	o.KeepaliveMinTime = positiveOr(o.KeepaliveMinTime, DefaultKeepaliveMinTime)
+	o.MaxRecvMsgSize = positiveOr(o.MaxRecvMsgSize, DefaultMaxRecvMsgSize)
+	o.ReadBatchSize = positiveOr(o.ReadBatchSize, DefaultReadBatchSize)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
+}
+
+// positiveOr returns v, or def when v is not positive (an unset option).
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // ServerOptions returns the grpc.ServerOptions the official clients need

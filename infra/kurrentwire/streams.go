@@ -123,44 +123,40 @@ func proposedEvent(srv api.Streams_AppendServer, m *api.AppendReq_ProposedMessag
 // official client dereferences it without checking.
 func (x *streamsService) Delete(ctx context.Context, req *api.DeleteReq) (*api.DeleteResp, error) {
 	o := req.GetOptions()
-	pos, err := x.remove(ctx, "Delete", o.GetStreamIdentifier(), o, o.GetExpectedStreamRevision() != nil, x.s.store.Delete)
-	if err != nil {
-		return nil, err
-	}
-	return &api.DeleteResp{PositionOption: &api.DeleteResp_Position_{Position: &api.DeleteResp_Position{
-		CommitPosition: pos.Commit, PreparePosition: pos.Prepare,
-	}}}, nil
+	return remove(ctx, x, "Delete", o.GetStreamIdentifier(), o, o.GetExpectedStreamRevision() != nil, x.s.store.Delete,
+		func(p eventstore.Position) *api.DeleteResp {
+			return &api.DeleteResp{PositionOption: &api.DeleteResp_Position_{Position: &api.DeleteResp_Position{CommitPosition: p.Commit, PreparePosition: p.Prepare}}}
+		})
 }
 
 // Tombstone hard-deletes a stream; the reply always carries a position.
 func (x *streamsService) Tombstone(ctx context.Context, req *api.TombstoneReq) (*api.TombstoneResp, error) {
 	o := req.GetOptions()
-	pos, err := x.remove(ctx, "Tombstone", o.GetStreamIdentifier(), o, o.GetExpectedStreamRevision() != nil, x.s.store.Tombstone)
-	if err != nil {
-		return nil, err
-	}
-	return &api.TombstoneResp{PositionOption: &api.TombstoneResp_Position_{Position: &api.TombstoneResp_Position{
-		CommitPosition: pos.Commit, PreparePosition: pos.Prepare,
-	}}}, nil
+	return remove(ctx, x, "Tombstone", o.GetStreamIdentifier(), o, o.GetExpectedStreamRevision() != nil, x.s.store.Tombstone,
+		func(p eventstore.Position) *api.TombstoneResp {
+			return &api.TombstoneResp{PositionOption: &api.TombstoneResp_Position_{Position: &api.TombstoneResp_Position{CommitPosition: p.Commit, PreparePosition: p.Prepare}}}
+		})
 }
 
-// remove authorizes and runs a Delete or Tombstone (del) of the stream.
-// KurrentDB reports the failures of both as "Delete".
-func (x *streamsService) remove(ctx context.Context, method string, id *shared.StreamIdentifier, o expectedOptions, set bool,
-	del func(context.Context, string, eventstore.ExpectedRevision) (eventstore.Position, error)) (eventstore.Position, error) {
+// remove authorizes and runs a Delete or Tombstone (del) of the stream and
+// answers with what reply makes of the position the removal was recorded
+// at. KurrentDB reports the failures of both as "Delete".
+func remove[R any](ctx context.Context, x *streamsService, method string, id *shared.StreamIdentifier, o expectedOptions, set bool,
+	del func(context.Context, string, eventstore.ExpectedRevision) (eventstore.Position, error), reply func(eventstore.Position) R) (R, error) {
+	var none R
 	stream := string(id.GetStreamName())
 	if err := x.s.authorizeWrite(ctx, method, stream); err != nil {
-		return eventstore.Position{}, err
+		return none, err
 	}
 	expected, err := expectedFromProto(o, set)
 	if err != nil {
-		return eventstore.Position{}, err
+		return none, err
 	}
 	pos, err := del(ctx, stream, expected)
 	if err != nil {
-		return eventstore.Position{}, x.s.unaryError(ctx, "Delete", stream, err)
+		return none, x.s.unaryError(ctx, "Delete", stream, err)
 	}
-	return pos, nil
+	return reply(pos), nil
 }
 
 // Read serves stream reads, $all reads (optionally filtered) and stream and

@@ -21,6 +21,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -221,10 +222,7 @@ type Ledger struct {
 // Runner.Run (serve) or Runner.CatchUp (one-shot commands) to bring them up
 // to date.
 func Open(ctx context.Context, cfg Config) (*Ledger, error) {
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -374,10 +372,7 @@ func Open(ctx context.Context, cfg Config) (*Ledger, error) {
 	l.Registry.MustRegister(metrics.NewSLACollector(l.Tickets, now, metrics.SLACollectorOptions{}))
 	l.Registry.MustRegister(metrics.NewProjectionCollector(metrics.ProjectionSourceFunc(l.projectionStatus)))
 	if l.Pebble != nil {
-		l.Registry.MustRegister(metrics.StoreFaultCollectors(func() metrics.StoreFaults {
-			f := l.Pebble.Stats().Faults
-			return metrics.StoreFaults{NoSpace: f.NoSpace, RefusedNoSpace: f.RefusedNoSpace, DamagedFiles: f.DamagedFiles, Failed: f.Failed, Failures: f.Failures, Reopens: f.Reopens}
-		})...)
+		l.Registry.MustRegister(metrics.StoreFaultCollectors(func() metrics.StoreFaults { return l.Pebble.Stats().Faults })...)
 	}
 	return l, nil
 }

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -37,27 +36,17 @@ func (t tail) expected() eventstore.ExpectedRevision {
 
 // read returns a stream's events, decoded (none for a missing stream).
 func (j journal) read(ctx context.Context, stream string) ([]domain.Recorded, tail, error) {
+	raw, err := eventstore.ReadWholeStream(ctx, j.store, stream)
+	if err != nil {
+		return nil, tail{}, fmt.Errorf("read %s: %w", stream, err)
+	}
 	var out []domain.Recorded
-	from := eventstore.StreamStart()
-	for {
-		raw, err := j.store.ReadStream(ctx, stream, eventstore.Forwards, from, 1024)
-		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return nil, tail{}, nil
-		}
+	for _, r := range raw {
+		rec, err := codec.Decode(r)
 		if err != nil {
 			return nil, tail{}, fmt.Errorf("read %s: %w", stream, err)
 		}
-		for _, r := range raw {
-			rec, err := codec.Decode(r)
-			if err != nil {
-				return nil, tail{}, fmt.Errorf("read %s: %w", stream, err)
-			}
-			out = append(out, rec)
-		}
-		if len(raw) < 1024 {
-			break
-		}
-		from = eventstore.StreamRevision(raw[len(raw)-1].Revision + 1)
+		out = append(out, rec)
 	}
 	if len(out) == 0 {
 		return nil, tail{}, nil
@@ -68,14 +57,14 @@ func (j journal) read(ctx context.Context, stream string) ([]domain.Recorded, ta
 
 // last returns the tail of stream and its last event (nil when empty).
 func (j journal) last(ctx context.Context, stream string) (tail, *domain.Recorded, error) {
-	raw, err := j.store.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
-	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(raw) == 0) {
-		return tail{}, nil, nil
-	}
+	raw, err := eventstore.ReadLast(ctx, j.store, stream)
 	if err != nil {
 		return tail{}, nil, fmt.Errorf("read %s: %w", stream, err)
 	}
-	rec, err := codec.Decode(raw[0])
+	if raw == nil {
+		return tail{}, nil, nil
+	}
+	rec, err := codec.Decode(*raw)
 	if err != nil {
 		return tail{}, nil, fmt.Errorf("read %s: %w", stream, err)
 	}

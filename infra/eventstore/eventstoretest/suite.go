@@ -66,43 +66,48 @@ type env struct {
 
 type test struct {
 	name     string
+	suite    suite
 	parallel bool // mostly sleeps: run alongside the other sleepers
 	f        func(*env)
 }
 
-// portTests use only eventstore.Store.
-var portTests = []test{
+// suite says which entry point runs a test.
+type suite int
+
+const (
+	portSuite suite = iota // Run: uses only eventstore.Store
+	wireSuite              // RunWire: needs the operations kurrentwire.Store adds to the port
+)
+
+// tests is the conformance suite, Run's tests then RunWire's.
+var tests = []test{
 	// First: it appends, then goes parallel itself, so its events age
 	// while the tests below run.
-	{"StreamMetadataMaxAge", false, testMaxAge},
-	{"AppendExpectedRevision", false, testExpectedRevision},
-	{"AppendIdempotent", false, testIdempotent},
-	{"AppendPayloads", false, testAppendPayloads},
-	{"ConcurrentExactWriters", false, testConcurrentWriters},
-	{"ReadStream", false, testReadStream},
-	{"ReadStreamNotFound", false, testReadStreamNotFound},
-	{"ReadAllPaging", false, testReadAllPaging},
-	{"ReadAllFilters", false, testReadAllFilters},
-	{"SubscribeAllHandover", false, testSubscribeAllHandover},
-	{"SubscribeAllFromEnd", false, testSubscribeAllFromEnd},
-	{"SubscribeAllFilterCheckpoints", false, testSubscribeAllCheckpoints},
-	{"SubscriptionCloseAndCancel", false, testSubscriptionCancel},
-	{"StreamMetadata", false, testStreamMetadata},
-	{"Head", false, testHead},
-	{"CreatedTime", false, testCreated},
-	{"ContextCancellation", false, testContextCancellation},
-	{"SubscriptionIdle", true, testSubscriptionIdle},
-}
-
-// wireTests need the operations kurrentwire.Store adds to the port.
-var wireTests = []test{
-	{"SubscribeStreamHandover", false, testSubscribeStreamHandover},
-	{"SubscribeStreamFrom", false, testSubscribeStreamFrom},
-	{"SubscribeStreamCloseAndCancel", false, testSubscribeStreamCancel},
-	{"SoftDelete", false, testSoftDelete},
-	{"Tombstone", false, testTombstone},
-	{"DeleteContextCancellation", false, testDeleteContextCancellation},
-	{"SubscribeStreamIdle", true, testSubscribeStreamIdle},
+	{"StreamMetadataMaxAge", portSuite, false, testMaxAge},
+	{"AppendExpectedRevision", portSuite, false, testExpectedRevision},
+	{"AppendIdempotent", portSuite, false, testIdempotent},
+	{"AppendPayloads", portSuite, false, testAppendPayloads},
+	{"ConcurrentExactWriters", portSuite, false, testConcurrentWriters},
+	{"ReadStream", portSuite, false, testReadStream},
+	{"ReadStreamNotFound", portSuite, false, testReadStreamNotFound},
+	{"ReadAllPaging", portSuite, false, testReadAllPaging},
+	{"ReadAllFilters", portSuite, false, testReadAllFilters},
+	{"SubscribeAllHandover", portSuite, false, testSubscribeAllHandover},
+	{"SubscribeAllFromEnd", portSuite, false, testSubscribeAllFromEnd},
+	{"SubscribeAllFilterCheckpoints", portSuite, false, testSubscribeAllCheckpoints},
+	{"SubscriptionCloseAndCancel", portSuite, false, testSubscriptionCancel},
+	{"StreamMetadata", portSuite, false, testStreamMetadata},
+	{"Head", portSuite, false, testHead},
+	{"CreatedTime", portSuite, false, testCreated},
+	{"ContextCancellation", portSuite, false, testContextCancellation},
+	{"SubscriptionIdle", portSuite, true, testSubscriptionIdle},
+	{"SubscribeStreamHandover", wireSuite, false, testSubscribeStreamHandover},
+	{"SubscribeStreamFrom", wireSuite, false, testSubscribeStreamFrom},
+	{"SubscribeStreamCloseAndCancel", wireSuite, false, testSubscribeStreamCancel},
+	{"SoftDelete", wireSuite, false, testSoftDelete},
+	{"Tombstone", wireSuite, false, testTombstone},
+	{"DeleteContextCancellation", wireSuite, false, testDeleteContextCancellation},
+	{"SubscribeStreamIdle", wireSuite, true, testSubscribeStreamIdle},
 }
 
 // Run runs the conformance suite of the event-store port as sub-tests of t.
@@ -112,7 +117,7 @@ var wireTests = []test{
 // each other after the other sub-tests; the $maxAge test's wait, from its
 // first append on, alongside everything else.
 func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store, opts Options) {
-	run(t, portTests, opts, func(t *testing.T) (eventstore.Store, kurrentwire.Store) { return newStore(t), nil })
+	run(t, portSuite, opts, func(t *testing.T) (eventstore.Store, kurrentwire.Store) { return newStore(t), nil })
 }
 
 // RunWire runs the conformance suite of what kurrentwire.Store adds to the
@@ -120,15 +125,18 @@ func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store, opts Option
 // Its sub-test names differ from Run's, so one test may call both with the
 // same store: their sleepers then run in parallel together.
 func RunWire(t *testing.T, newStore func(t *testing.T) kurrentwire.Store, opts Options) {
-	run(t, wireTests, opts, func(t *testing.T) (eventstore.Store, kurrentwire.Store) {
+	run(t, wireSuite, opts, func(t *testing.T) (eventstore.Store, kurrentwire.Store) {
 		s := newStore(t)
 		return s, s
 	})
 }
 
-func run(t *testing.T, tests []test, opts Options, newStore func(t *testing.T) (eventstore.Store, kurrentwire.Store)) {
+func run(t *testing.T, which suite, opts Options, newStore func(t *testing.T) (eventstore.Store, kurrentwire.Store)) {
 	opts = opts.withDefaults()
 	for _, tc := range tests {
+		if tc.suite != which {
+			continue
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.parallel {
 				t.Parallel()
@@ -874,22 +882,23 @@ func (e *env) cancelAndClose(open func(ctx context.Context) (eventstore.Subscrip
 	done2 := drainUntilErr(sub2)
 	time.Sleep(50 * time.Millisecond)
 	cancel()
+	e.wantNextErr(done, "the context was cancelled", "the subscription's context was cancelled")
+	sub2.Close()
+	e.wantNextErr(done2, "Close", "Close")
+}
+
+// wantNextErr fails the test unless done, fed by a subscription's Next,
+// yields an error within the timeout. noErr and timedOut say what was done
+// to the subscription, as the failure message puts it when Next returned
+// no error and when it did not return.
+func (e *env) wantNextErr(done <-chan error, noErr, timedOut string) {
 	select {
 	case err := <-done:
 		if err == nil {
-			e.t.Fatal("Next returned no error after the context was cancelled")
+			e.t.Fatal("Next returned no error after " + noErr)
 		}
 	case <-time.After(e.opts.Timeout):
-		e.t.Fatal("Next did not return after the subscription's context was cancelled")
-	}
-	sub2.Close()
-	select {
-	case err := <-done2:
-		if err == nil {
-			e.t.Fatal("Next returned no error after Close")
-		}
-	case <-time.After(e.opts.Timeout):
-		e.t.Fatal("Next did not return after Close")
+		e.t.Fatal("Next did not return after " + timedOut)
 	}
 }
 

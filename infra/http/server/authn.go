@@ -78,6 +78,16 @@ func actorOf(r *http.Request) (domain.Actor, error) {
 	return p.Actor(), nil
 }
 
+// callerAndBody returns the caller of a route that is not a command (see
+// actorOf) and decodes the request's body into body, strictly.
+func callerAndBody(r *http.Request, body any) (domain.Actor, error) {
+	act, err := actorOf(r)
+	if err != nil {
+		return act, err
+	}
+	return act, decodeBody(r, body)
+}
+
 // adminOf returns the actor of a request on an admin-only route.
 func adminOf(r *http.Request) (domain.Actor, error) {
 	act, err := actorOf(r)

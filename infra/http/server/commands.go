@@ -283,6 +283,15 @@ func cmdRoute[B any, P interface {
 		resp: CommandResult[domain.Event]{}, status: http.StatusOK, exec: exec}
 }
 
+// ticketCmd declares the command route POST /v1/tickets/{id}/<suffix>
+// of the ticket tag: an action on one ticket (see cmdRoute).
+func ticketCmd[B any, P interface {
+	*B
+	Base() *CommandBase
+}](suffix, op, summary string, run func(c call, b *B) (app.Result, error)) route {
+	return cmdRoute[B, P](http.MethodPost, "/v1/tickets/{id}/"+suffix, op, summary, "tickets", run)
+}
+
 // fingerprint is what a command request asked, for telling a retry under
 // an Idempotency-Key from another request under the same key: a digest of
 // the operation, the path and the decoded body (re-encoded, so spacing and

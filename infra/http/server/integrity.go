@@ -118,12 +118,9 @@ func (a *API) listKeys(w http.ResponseWriter, _ *http.Request, _ *query) error {
 }
 
 func (a *API) rotateKey(w http.ResponseWriter, r *http.Request, _ *query) error {
-	act, err := actorOf(r)
-	if err != nil {
-		return err
-	}
 	var b RotateKeyBody
-	if err := decodeBody(r, &b); err != nil {
+	act, err := callerAndBody(r, &b)
+	if err != nil {
 		return err
 	}
 	if a.keys == nil {
@@ -168,27 +165,45 @@ type ConsistencyView struct {
 	Checkpoint string   `json:"checkpoint,omitempty"`
 }
 
-// provable returns the signed head and the tree size a proof is asked for
-// (the head's size unless treeSize names a smaller, sealed one).
-func (a *API) provable(q *query, name string) (integrity.SignedHead, *integrity.Tree, uint64, error) {
+// provable returns the tree and the tree size a proof is asked for (the
+// signed head's size unless the parameter name asks for a smaller, sealed
+// one), and the checkpoint a proof view carries: the signed head's when
+// the size is its size, else "".
+func (a *API) provable(q *query, name string) (tree *integrity.Tree, n uint64, checkpoint string, err error) {
 	if a.integ == nil {
-		return integrity.SignedHead{}, nil, 0, errNoIntegrity("this ledger runs no sealer (no signing key): there is no tree to prove against")
+		return nil, 0, "", errNoIntegrity("this ledger runs no sealer (no signing key): there is no tree to prove against")
 	}
 	h, ok := a.integ.Head()
 	if !ok {
-		return h, nil, 0, errNoIntegrity("no tree head signed yet: the first seal follows the first events")
+		return nil, 0, "", errNoIntegrity("no tree head signed yet: the first seal follows the first events")
 	}
-	n := uint64(q.int(name))
+	n = uint64(q.int(name))
 	if q.err != nil {
-		return h, nil, 0, q.err
+		return nil, 0, "", q.err
 	}
 	if n == 0 {
 		n = h.Size
 	}
 	if n > h.Size {
-		return h, nil, 0, badRequest(name, "%s=%d is beyond the latest signed tree head (size %d): ask for at most %d, or wait for the next seal", name, n, h.Size, h.Size)
+		return nil, 0, "", badRequest(name, "%s=%d is beyond the latest signed tree head (size %d): ask for at most %d, or wait for the next seal", name, n, h.Size, h.Size)
 	}
-	return h, a.integ.Tree(), n, nil
+	if n == h.Size {
+		checkpoint = string(h.Checkpoint)
+	}
+	return a.integ.Tree(), n, checkpoint, nil
+}
+
+// rootsAt returns the roots of tree at the sizes ns, in base64.
+func rootsAt(tree *integrity.Tree, ns ...uint64) ([]string, error) {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		r, err := tree.RootAt(n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = base64.StdEncoding.EncodeToString(r)
+	}
+	return out, nil
 }
 
 func b64s(hs [][]byte) []string {
@@ -200,7 +215,7 @@ func b64s(hs [][]byte) []string {
 }
 
 func (a *API) inclusion(w http.ResponseWriter, _ *http.Request, q *query) error {
-	h, tree, n, err := a.provable(q, "treeSize")
+	tree, n, checkpoint, err := a.provable(q, "treeSize")
 	if err != nil {
 		return err
 	}
@@ -227,20 +242,16 @@ func (a *API) inclusion(w http.ResponseWriter, _ *http.Request, q *query) error 
 	if err != nil {
 		return err
 	}
-	root, err := tree.RootAt(n)
+	root, err := rootsAt(tree, n)
 	if err != nil {
 		return err
 	}
-	v := InclusionView{Position: commit, LeafIndex: i, TreeSize: n, LeafHash: base64.StdEncoding.EncodeToString(leaf),
-		Hashes: b64s(path), Root: base64.StdEncoding.EncodeToString(root)}
-	if n == h.Size {
-		v.Checkpoint = string(h.Checkpoint)
-	}
-	return writeJSON(w, http.StatusOK, v)
+	return writeJSON(w, http.StatusOK, InclusionView{Position: commit, LeafIndex: i, TreeSize: n, LeafHash: base64.StdEncoding.EncodeToString(leaf),
+		Hashes: b64s(path), Root: root[0], Checkpoint: checkpoint})
 }
 
 func (a *API) consistency(w http.ResponseWriter, _ *http.Request, q *query) error {
-	h, tree, n, err := a.provable(q, "to")
+	tree, n, checkpoint, err := a.provable(q, "to")
 	if err != nil {
 		return err
 	}
@@ -258,17 +269,9 @@ func (a *API) consistency(w http.ResponseWriter, _ *http.Request, q *query) erro
 	if err != nil {
 		return err
 	}
-	r1, err := tree.RootAt(m)
+	roots, err := rootsAt(tree, m, n)
 	if err != nil {
 		return err
 	}
-	r2, err := tree.RootAt(n)
-	if err != nil {
-		return err
-	}
-	v := ConsistencyView{From: m, To: n, Hashes: b64s(path), RootFrom: base64.StdEncoding.EncodeToString(r1), RootTo: base64.StdEncoding.EncodeToString(r2)}
-	if n == h.Size {
-		v.Checkpoint = string(h.Checkpoint)
-	}
-	return writeJSON(w, http.StatusOK, v)
+	return writeJSON(w, http.StatusOK, ConsistencyView{From: m, To: n, Hashes: b64s(path), RootFrom: roots[0], RootTo: roots[1], Checkpoint: checkpoint})
 }

@@ -241,12 +241,9 @@ type WhatIfBody struct {
 }
 
 func (a *API) whatIf(w http.ResponseWriter, r *http.Request, _ *query) error {
-	actor, err := actorOf(r)
-	if err != nil {
-		return err
-	}
 	var b WhatIfBody
-	if err := decodeBody(r, &b); err != nil {
+	actor, err := callerAndBody(r, &b)
+	if err != nil {
 		return err
 	}
 	var p *sla.Policy

@@ -55,11 +55,10 @@ func (a *API) webhookCall(r *http.Request, body any) (domain.Actor, error) {
 		return domain.Actor{}, &httpError{status: http.StatusNotFound, rule: RuleNoRoute,
 			msg: "this ledger runs no webhooks (serve without a webhook key directory): give serve --webhook-key FILE"}
 	}
-	act, err := actorOf(r)
-	if err != nil || body == nil {
-		return act, err
+	if body == nil {
+		return actorOf(r)
 	}
-	return act, decodeBody(r, body)
+	return callerAndBody(r, body)
 }
 
 func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, _ *query) error {
@@ -78,22 +77,6 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, _ *query) er
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return writeJSON(w, http.StatusCreated, res)
-}
-
-func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, q *query) error {
-	deleted := q.bool("deleted")
-	if q.err != nil {
-		return q.err
-	}
-	act, err := a.webhookCall(r, nil)
-	if err != nil {
-		return err
-	}
-	subs, err := a.webhooks.List(r.Context(), act, deleted)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, WebhookList{Subscriptions: subs})
 }
 
 func (a *API) getWebhook(w http.ResponseWriter, r *http.Request, _ *query) error {
@@ -139,6 +122,11 @@ func webhookChange(change func(s *webhook.Service, r *http.Request, act domain.A
 }
 
 var (
+	listWebhooks = webhookQuery(func(q *query) bool { return q.bool("deleted") },
+		func(s *webhook.Service, r *http.Request, act domain.Actor, deleted bool) (WebhookList, error) {
+			subs, err := s.List(r.Context(), act, deleted)
+			return WebhookList{Subscriptions: subs}, err
+		})
 	pauseWebhook = webhookChange(func(s *webhook.Service, r *http.Request, act domain.Actor, id, reason string) (webhook.View, error) {
 		return s.Pause(r.Context(), act, id, reason)
 	})
@@ -162,10 +150,12 @@ var (
 	})
 )
 
-// deliveryList serves the delivery log and the dead-letter list.
-func deliveryList(f func(s *webhook.Service, r *http.Request, act domain.Actor, id string, limit int) ([]webhook.DeliveryView, error)) func(*API, http.ResponseWriter, *http.Request, *query) error {
+// webhookQuery serves a webhook route that reads a list: param reads the
+// route's query parameter; once it is valid and the caller is known, read
+// gives the answer (200).
+func webhookQuery[P, V any](param func(q *query) P, read func(s *webhook.Service, r *http.Request, act domain.Actor, p P) (V, error)) func(*API, http.ResponseWriter, *http.Request, *query) error {
 	return func(a *API, w http.ResponseWriter, r *http.Request, q *query) error {
-		limit := q.int("limit")
+		p := param(q)
 		if q.err != nil {
 			return q.err
 		}
@@ -173,12 +163,21 @@ func deliveryList(f func(s *webhook.Service, r *http.Request, act domain.Actor, 
 		if err != nil {
 			return err
 		}
-		ds, err := f(a.webhooks, r, act, r.PathValue("id"), limit)
+		v, err := read(a.webhooks, r, act, p)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, DeliveryList{Deliveries: ds})
+		return writeJSON(w, http.StatusOK, v)
 	}
+}
+
+// deliveryList serves the delivery log and the dead-letter list.
+func deliveryList(f func(s *webhook.Service, r *http.Request, act domain.Actor, id string, limit int) ([]webhook.DeliveryView, error)) func(*API, http.ResponseWriter, *http.Request, *query) error {
+	return webhookQuery(func(q *query) int { return q.int("limit") },
+		func(s *webhook.Service, r *http.Request, act domain.Actor, limit int) (DeliveryList, error) {
+			ds, err := f(s, r, act, r.PathValue("id"), limit)
+			return DeliveryList{Deliveries: ds}, err
+		})
 }
 
 // webhookResolve serves the replay and skip routes.

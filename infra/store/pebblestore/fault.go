@@ -40,21 +40,9 @@ type Damage struct {
 	Detail string
 }
 
-// FaultStats counts the store's faults since Open (Stats.Faults).
-type FaultStats struct {
-	// NoSpace is true while appends are refused for lack of disk space;
-	// RefusedNoSpace counts the appends refused so.
-	NoSpace        bool
-	RefusedNoSpace uint64
-	// DamagedFiles is the number of damaged files found since Open.
-	DamagedFiles int
-	// Failed is true while the store refuses appends after a failed
-	// commit (a fatal Pebble error), until it has reopened Pebble.
-	// Failures counts those failures, Reopens the reopens that succeeded.
-	Failed   bool
-	Failures uint64
-	Reopens  uint64
-}
+// FaultStats counts the store's faults since Open (Stats.Faults): a
+// failure is a fatal Pebble error, and the store reopens Pebble after it.
+type FaultStats = eventstore.FaultStats
 
 // faults is the store's fault state, shared by the appender, the readers
 // and Pebble's event listener (which may call it before Open returns).

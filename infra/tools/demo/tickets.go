@@ -365,14 +365,7 @@ func (g *gen) plan(k *tk, sc int) {
 	infoFirst := sc == scInfo || (sc < 0 && g.chance(0.12))
 	cursor := respond
 	if infoFirst {
-		q := pick(g, questions)
-		g.schedule(k, "request-info", g.vendor(), respond, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.Act(g.ctx, cmd, id, ticket.InfoRequest{Question: q})
-		})
-		cursor = g.after(respond, 3*time.Hour, 0.8, sc)
-		g.schedule(k, "provide-info", pa, cursor, time.Time{}, func(cmd app.Command) (app.Result, error) {
-			return g.t.Act(g.ctx, cmd, id, ticket.InfoAnswer{Answer: "Requested details attached: correlation IDs and timestamps."})
-		})
+		cursor = g.scheduleInfoRound(k, respond, 3*time.Hour, sc, "Requested details attached: correlation IDs and timestamps.")
 	} else {
 		recordAt := respond
 		if sc < 0 && g.chance(0.1) {
@@ -384,14 +377,7 @@ func (g *gen) plan(k *tk, sc int) {
 		})
 		if sc < 0 && g.chance(0.1) {
 			cursor = g.after(cursor, 5*time.Hour, 0.7, sc)
-			q := pick(g, questions)
-			g.schedule(k, "request-info", g.vendor(), cursor, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.Act(g.ctx, cmd, id, ticket.InfoRequest{Question: q})
-			})
-			cursor = g.after(cursor, 4*time.Hour, 0.8, sc)
-			g.schedule(k, "provide-info", pa, cursor, time.Time{}, func(cmd app.Command) (app.Result, error) {
-				return g.t.Act(g.ctx, cmd, id, ticket.InfoAnswer{Answer: "Here is the output of the diagnostic script."})
-			})
+			cursor = g.scheduleInfoRound(k, cursor, 4*time.Hour, sc, "Here is the output of the diagnostic script.")
 		}
 	}
 	last := cursor // the last step that needs the ticket active
@@ -528,6 +514,21 @@ func (g *gen) plan(k *tk, sc int) {
 			})
 		}
 	}
+}
+
+// scheduleInfoRound schedules vendor support asking k's partner for
+// information at at (a question picked at random) and the partner's answer
+// a log-normal wait of the median later; it returns when the answer is.
+func (g *gen) scheduleInfoRound(k *tk, at time.Time, median time.Duration, sc int, answer string) time.Time {
+	q := pick(g, questions)
+	g.schedule(k, "request-info", g.vendor(), at, time.Time{}, func(cmd app.Command) (app.Result, error) {
+		return g.t.Act(g.ctx, cmd, k.id, ticket.InfoRequest{Question: q})
+	})
+	answered := g.after(at, median, 0.8, sc)
+	g.schedule(k, "provide-info", k.partnerActor(), answered, time.Time{}, func(cmd app.Command) (app.Result, error) {
+		return g.t.Act(g.ctx, cmd, k.id, ticket.InfoAnswer{Answer: answer})
+	})
+	return answered
 }
 
 // scheduleClear clears a fraud flag between the flag and before, the step
