@@ -225,3 +225,64 @@ func TestRevocationReachesTheOtherReplica(t *testing.T) {
 	took := waitStatus(401, time.Second)
 	t.Logf("replica B refused the revoked token %v after A's answer", took)
 }
+
+// TestForgetReachesTheOtherReplicaAtOnce: two replicas on one log sharing
+// one subject key store, both having read (and so cached the key of) a
+// contact. Once an admin's forget on A has answered, B reads the contact
+// as erased on its very next read: a key one replica holds in memory does
+// not outlive its erasure by another.
+func TestForgetReachesTheOtherReplicaAtOnce(t *testing.T) {
+	keys := t.TempDir()
+	baseA, baseB := startReplicas(t, "--subject-keys", keys)
+	ctx := context.Background()
+	onA := client.New(baseA)
+	onA.Token = testAdminSecret
+	a := onA.Target()
+	onboardP1(t, a)
+	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
+	open, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, annOpens("VMs unreachable"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var iss server.IssuedToken
+	if err := onA.Post(ctx, "/v1/tokens", server.IssueTokenBody{Role: string(domain.RoleAuditor), Name: "audrey@audit.example"}, &iss); err != nil {
+		t.Fatal(err)
+	}
+	email := func(base string) (string, error) {
+		c := client.New(base)
+		c.Token = iss.Secret
+		var h struct {
+			Entries []struct {
+				Payload struct {
+					Contact map[string]string `json:"contact"`
+				} `json:"payload"`
+			} `json:"entries"`
+		}
+		if err := c.Get(ctx, "/v1/tickets/"+open.TicketID+"/history", nil, &h); err != nil {
+			return "", err
+		}
+		if len(h.Entries) == 0 {
+			return "", errors.New("no history entries")
+		}
+		return h.Entries[0].Payload.Contact["email"], nil
+	}
+	for _, base := range []string{baseA, baseB} {
+		var got string
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if got, err = email(base); err == nil || time.Now().After(deadline) {
+				break // B learns the token and the ticket from the log
+			}
+		}
+		if err != nil || got != "ann@p1.example" {
+			t.Fatalf("before forget %s reads the contact's e-mail as %q (%v)", base, got, err)
+		}
+	}
+	if _, err := a.Forget(ctx, app.Command{Actor: domain.Actor{ID: "dpo", Role: domain.RoleAdmin}}, "ann@p1.example", "erasure request"); err != nil {
+		t.Fatal(err)
+	}
+	for name, base := range map[string]string{"A": baseA, "B": baseB} {
+		if got, err := email(base); err != nil || got != app.ErasedValue {
+			t.Fatalf("right after forget on A, replica %s reads the e-mail as %q (%v), want %s", name, got, err, app.ErasedValue)
+		}
+	}
+}

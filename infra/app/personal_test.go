@@ -172,3 +172,62 @@ func TestForgetRefusals(t *testing.T) {
 		t.Fatalf("contact after refused Forgets: %+v", c)
 	}
 }
+
+// Two services on one log, each with its own key store on one shared key
+// directory (two replicas): both have the contact's key in memory after
+// reading the ticket; once one forgets the contact, the other reads it as
+// erased on its very next read, and a new ticket by the same e-mail there
+// gets a new subject.
+func TestForgetReachesTheOtherServiceAtOnce(t *testing.T) {
+	f := setup(t)
+	dir := t.TempDir()
+	open := func() *subjects.FileStore {
+		keys, err := subjects.OpenFileStore(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	a := f.service(t, f.store, app.Config{Subjects: open()})
+	b := f.service(t, f.store, app.Config{Subjects: open()})
+	ctx := context.Background()
+	req := openReq()
+	req.Contact = ticket.Contact{Name: "Zoë Quill", Email: "zoe.quill@p1.example", Organisation: "p1"}
+	res := must(t)(a.Open(ctx, app.Command{Actor: provider}, req))
+	read := func(svc *app.Service, tid string) ticket.Contact {
+		t.Helper()
+		recs, err := svc.Recorded(ctx, tid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return openedContact(t, recs)
+	}
+	for _, svc := range []*app.Service{a, b} {
+		if c := read(svc, res.TicketID); c.Name != "Zoë Quill" {
+			t.Fatalf("before Forget the contact reads %+v", c)
+		}
+	}
+	res2 := must(t)(b.Open(ctx, app.Command{Actor: provider}, req)) // b's Subject path is cached too
+	er, err := a.Forget(ctx, app.Command{Actor: admin}, "zoe.quill@p1.example", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tid := range []string{res.TicketID, res2.TicketID} {
+		for name, svc := range map[string]*app.Service{"the forgetting service": a, "the other service": b} {
+			if c := read(svc, tid); c.Name != app.ErasedValue || c.Email != app.ErasedValue {
+				t.Fatalf("after Forget, %s reads %+v", name, c)
+			}
+		}
+	}
+	res3 := must(t)(b.Open(ctx, app.Command{Actor: provider}, req))
+	if c := read(a, res3.TicketID); c.Email != "zoe.quill@p1.example" {
+		t.Fatalf("a new ticket after the erasure reads %+v", c)
+	}
+	raw, err := f.store.Store.ReadStream(ctx, res3.Stream, eventstore.Forwards, eventstore.StreamStart(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw[0].Data, []byte(er.SubjectID)) {
+		t.Fatalf("a ticket filed after the erasure is sealed for the erased subject %s", er.SubjectID)
+	}
+}

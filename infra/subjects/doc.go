@@ -25,8 +25,11 @@
 // Destroy removes both files of a subject (and syncs the directories), so
 // after it neither the key nor the link from the e-mail to the subject id
 // exists in the store. Files are written to a temporary name, synced and
-// renamed. Nothing is cached in memory: a subject destroyed by one process
-// is gone for every process sharing the directory at its next read.
+// renamed. A FileStore keeps the keys it has read or made in memory (up to
+// 16,384), but before each use of one it checks that the subject's key file
+// still exists (a stat: no open, no read), so a subject destroyed by one
+// process is unusable in every process sharing the directory at its next
+// use; the process that destroys it forgets it before removing the file.
 //
 // A backup of the directory holds every key it held when taken, for as long
 // as the backup is kept: back the key store up separately from the data,

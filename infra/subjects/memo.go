@@ -3,11 +3,13 @@ package subjects
 import "sync"
 
 // Memo is a FileStore that keeps in memory the subjects and keys it has
-// read or made, so that a writer sealing and revealing the contacts of many
-// tickets reads each key file once. Use it only where one process owns the
-// key store for its lifetime (offline generation, `demo --data`): a key
-// another process destroys stays in a Memo's memory. Destroy through the
-// Memo forgets the key here too. Safe for concurrent use.
+// read or made and, unlike the FileStore's own cache, uses them without
+// checking that their key files still exist, so that a writer sealing and
+// revealing the contacts of many tickets touches each key file once. Use it
+// only where one process owns the key store for its lifetime (offline
+// generation, `demo --data`): a key another process destroys stays usable
+// in a Memo. Destroy through the Memo forgets the key here too. Safe for
+// concurrent use.
 type Memo struct {
 	fs *FileStore
 

@@ -31,11 +31,15 @@ const (
 var ErrUnknown = errors.New("unknown subject")
 
 // FileStore is the key store on a directory (see the package documentation).
-// It is safe for concurrent use within a process.
+// It keeps the keys it has read or made in memory, and before each use of
+// one confirms that its key file still exists, so a subject destroyed by
+// any process sharing the directory is unusable here at once. It is safe
+// for concurrent use within a process.
 type FileStore struct {
 	dir    string
 	secret []byte
 	mu     sync.Mutex // serialises Subject's find-or-create and Destroy
+	cache  keyCache
 }
 
 // OpenFileStore opens the key store in dir, creating it (mode 0700) and its
@@ -46,7 +50,7 @@ func OpenFileStore(dir string) (*FileStore, error) {
 			return nil, fmt.Errorf("subject key store %s: %w (give a writable directory)", dir, err)
 		}
 	}
-	s := &FileStore{dir: dir}
+	s := &FileStore{dir: dir, cache: newKeyCache(cacheKeys)}
 	path := filepath.Join(dir, secretFile)
 	secret, err := os.ReadFile(path)
 	switch {
@@ -93,16 +97,16 @@ func (s *FileStore) mac(email string) string {
 }
 
 // Lookup returns the id of the subject of a contact e-mail, if the store
-// holds one.
+// holds one. It reads the e-mail's index entry, whatever is cached.
 func (s *FileStore) Lookup(email string) (string, bool, error) {
-	id, _, ok, err := s.find(email)
+	id, _, ok, err := s.find(s.mac(email))
 	return id, ok, err
 }
 
-// find returns the subject of a contact e-mail and its key, if the store
-// holds them.
-func (s *FileStore) find(email string) (id string, key []byte, ok bool, err error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, indexDir, s.mac(email)))
+// find returns the subject whose index entry is mac and its key, if the
+// store holds them.
+func (s *FileStore) find(mac string) (id string, key []byte, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, indexDir, mac))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil, false, nil
 	}
@@ -116,12 +120,24 @@ func (s *FileStore) find(email string) (id string, key []byte, ok bool, err erro
 	return id, key, true, nil
 }
 
-// Key returns the key of subject id, if the store holds it.
+// Key returns the key of subject id, if the store holds it: from memory
+// when it is cached and its key file still exists.
 func (s *FileStore) Key(id string) ([]byte, bool, error) {
 	if !ValidID(id) {
 		return nil, false, nil
 	}
-	key, _, ok, err := s.read(id)
+	switch key, st, err := s.cache.key(id); {
+	case err != nil:
+		return nil, false, err
+	case st == cacheHit:
+		return key, true, nil
+	case st == cacheGone:
+		return nil, false, nil
+	}
+	key, mac, ok, err := s.read(id)
+	if ok {
+		s.cache.put(id, mac, filepath.Join(s.dir, keysDir, id), key)
+	}
 	return key, ok, err
 }
 
@@ -149,22 +165,27 @@ func (s *FileStore) Subject(email string) (string, []byte, error) {
 	if NormalizeEmail(email) == "" {
 		return "", nil, errors.New("subject key store: no e-mail to key a subject by")
 	}
+	mac := s.mac(email)
+	if id, key, st, err := s.cache.byMail(mac); err != nil || st == cacheHit {
+		return id, key, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id, key, ok, err := s.find(email); err != nil || ok {
+	if id, key, ok, err := s.find(mac); err != nil || ok {
 		return id, key, err
 	}
 	raw := make([]byte, 16+KeySize)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, err
 	}
-	id, key, mac := idPrefix+hex.EncodeToString(raw[:16]), raw[16:], s.mac(email)
+	id, key := idPrefix+hex.EncodeToString(raw[:16]), raw[16:]
 	if err := writeFile(filepath.Join(s.dir, keysDir), id, []byte(hex.EncodeToString(key)+"\n"+mac+"\n")); err != nil {
 		return "", nil, fmt.Errorf("subject key store: %w", err)
 	}
 	if err := writeFile(filepath.Join(s.dir, indexDir), mac, []byte(id+"\n")); err != nil {
 		return "", nil, fmt.Errorf("subject key store: %w", err)
 	}
+	s.cache.put(id, mac, filepath.Join(s.dir, keysDir, id), key)
 	return id, key, nil
 }
 
@@ -176,6 +197,7 @@ func (s *FileStore) Destroy(id string) error {
 	if !ValidID(id) {
 		return fmt.Errorf("%w %q", ErrUnknown, id)
 	}
+	s.cache.drop(id) // unusable here before the file goes (a use racing this one finds the file gone)
 	_, mac, ok, err := s.read(id)
 	if err != nil {
 		return err

@@ -181,3 +181,170 @@ func TestMemo(t *testing.T) {
 		t.Fatalf("destroy twice: %v, want ErrUnknown", err)
 	}
 }
+
+// A FileStore keeps the keys it has read in memory — a key file changed
+// behind its back does not matter to it — but a subject destroyed by
+// another process sharing the directory (another store on it) is unusable
+// at its next use: Key, Subject and Lookup all see it gone, and the e-mail
+// gets a new subject.
+func TestCachedKeyDoesNotOutliveItsErasureElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	here, other := openStore(t, dir), openStore(t, dir)
+	id, key, err := here.Subject("zoe.quill@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := bytes.Clone(key)
+	// Cached: a key file that no longer parses is not read again.
+	path := filepath.Join(dir, "keys", id)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := here.Key(id); err != nil || !ok || !bytes.Equal(got, keep) {
+		t.Fatalf("cached Key = %x %t %v, want the key it made", got, ok, err)
+	}
+	if got, got2, err := here.Subject("Zoe.Quill@example.org"); err != nil || got != id || !bytes.Equal(got2, keep) {
+		t.Fatalf("cached Subject = %s %x %v", got, got2, err)
+	}
+	if _, _, err := other.Key(id); err == nil {
+		t.Fatal("a fresh store read the malformed key file without complaint")
+	}
+	if err := os.WriteFile(path, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := other.Destroy(id); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := here.Key(id); err != nil || ok || got != nil {
+		t.Fatalf("after another store destroyed it, Key = %x %t %v", got, ok, err)
+	}
+	if _, ok, err := here.Lookup("zoe.quill@example.org"); err != nil || ok {
+		t.Fatalf("after another store destroyed it, Lookup = %t %v", ok, err)
+	}
+	id2, key2, err := here.Subject("zoe.quill@example.org")
+	if err != nil || id2 == id || bytes.Equal(key2, keep) {
+		t.Fatalf("after another store destroyed it, Subject = %s (%v): want a new subject and key", id2, err)
+	}
+	if !bytes.Equal(key, keep) {
+		t.Fatal("forgetting a cached key wiped the copy a caller holds")
+	}
+	// And the other way round, with the Subject path cached: destroyed here,
+	// gone for the other store, which had cached it too.
+	if got, _, err := other.Subject("zoe.quill@example.org"); err != nil || got != id2 {
+		t.Fatalf("the other store finds %s (%v), want %s", got, err, id2)
+	}
+	if err := here.Destroy(id2); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := other.Key(id2); err != nil || ok {
+		t.Fatalf("destroyed here, Key on the other store = %t %v", ok, err)
+	}
+	if _, ok, err := here.Key(id2); err != nil || ok {
+		t.Fatalf("destroyed here, Key here = %t %v", ok, err)
+	}
+}
+
+// Concurrent uses of a cached subject and its destruction elsewhere: once
+// Destroy has returned, no use sees the key.
+func TestCachedKeyDestroyedDuringUse(t *testing.T) {
+	dir := t.TempDir()
+	here, other := openStore(t, dir), openStore(t, dir)
+	id, _, err := here.Subject("bo@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	destroyed := make(chan struct{})
+	done := make(chan error)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-destroyed:
+					_, ok, err := here.Key(id)
+					if err == nil && ok {
+						err = errors.New("key usable after Destroy returned")
+					}
+					done <- err
+					return
+				default:
+					if _, _, err := here.Key(id); err != nil {
+						done <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	if err := other.Destroy(id); err != nil {
+		t.Fatal(err)
+	}
+	close(destroyed)
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSealContact is what sealing a known contact costs: the subject
+// and its key (cached), and the three values sealed.
+func BenchmarkSealContact(b *testing.B) {
+	st, err := subjects.OpenFileStore(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := st.Subject("alex@bench.example"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		id, key, err := st.Subject("alex@bench.example")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range [][2]string{{"contact.name", "Alex Doe"}, {"contact.email", "alex@bench.example"}, {"contact.phone", "+44 20 7946 0018"}} {
+			if _, err := subjects.Seal(key, id, f[0], f[1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkRevealContact is what opening a sealed contact costs: the
+// subject's key (cached) and the three values opened.
+func BenchmarkRevealContact(b *testing.B) {
+	st, err := subjects.OpenFileStore(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, key, err := st.Subject("alex@bench.example")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sealed [3][2]string
+	for i, f := range [][2]string{{"contact.name", "Alex Doe"}, {"contact.email", "alex@bench.example"}, {"contact.phone", "+44 20 7946 0018"}} {
+		s, err := subjects.Seal(key, id, f[0], f[1])
+		if err != nil {
+			b.Fatal(err)
+		}
+		sealed[i] = [2]string{f[0], s}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		sid, _ := subjects.SubjectOf(sealed[1][1])
+		key, ok, err := st.Key(sid)
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		for _, f := range sealed {
+			if _, err := subjects.Unseal(key, f[0], f[1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
