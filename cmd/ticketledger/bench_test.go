@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -83,12 +85,26 @@ func TestBenchJSONAndOnly(t *testing.T) {
 	}
 }
 
-// TestBenchHTTP runs the HTTP bench briefly against an in-process ledger,
-// with the query phase: every command of the mix is accepted, the ledger's
-// own figures agree with the client's, and the store-direct rate is there.
+// benchChildEnv, set to 1, has the test binary run as ticketledger itself
+// (TestMain), so that bench http can start its serve as a child process
+// from os.Executable().
+const benchChildEnv = "GO_TEST_BENCH_CHILD_IS_TICKETLEDGER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(benchChildEnv) == "1" {
+		main() // exits
+	}
+	os.Exit(m.Run())
+}
+
+// TestBenchHTTP runs the HTTP bench briefly against a serve process of its
+// own, with the query phase: every command of the mix is accepted, the
+// ledger's own figures agree with the client's, both CPU figures and the
+// store-direct rate are there; then in-process, as a table.
 func TestBenchHTTP(t *testing.T) {
 	clearEnv(t)
-	r := runCLI(t, "bench", "http", "--clients", "4", "--duration", "300ms", "--queries", "2", "--dir", t.TempDir(), "-o", "json")
+	t.Setenv(benchChildEnv, "1")
+	r := runCLI(t, "bench", "http", "--clients", "4", "--duration", "300ms", "--queries", "2", "--peer-rate", "1000", "--dir", t.TempDir(), "-o", "json")
 	if r.code != 0 {
 		t.Fatalf("bench http: %+v", r)
 	}
@@ -96,7 +112,7 @@ func TestBenchHTTP(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &res); err != nil {
 		t.Fatalf("json: %v\n%s", err, r.out)
 	}
-	if !res.InProcess || res.Clients != 4 || len(res.Phases) != 2 || res.StoreDirect <= 0 || res.HTTPToStore <= 0 {
+	if res.InProcess || res.Mode != bench.ModeChild || res.Clients != 4 || len(res.Phases) != 2 || res.StoreDirect <= 0 || res.HTTPToStore <= 0 {
 		t.Fatalf("results: %+v", res)
 	}
 	for _, ph := range res.Phases {
@@ -106,29 +122,57 @@ func TestBenchHTTP(t *testing.T) {
 		if ph.Ledger.AppendsOK != ph.Commands || ph.Ledger.AppendsConflict != 0 {
 			t.Fatalf("%s: the ledger counted %+v for %d accepted commands", ph.Name, ph.Ledger, ph.Commands)
 		}
+		if ph.LedgerCPUSource != "/proc" || ph.LedgerCPUSeconds <= 0 || ph.LedgerCPUPerCommand <= 0 || ph.LoadGenCPUSeconds <= 0 || ph.LoadGenCPUPerCommand <= 0 {
+			t.Fatalf("%s: CPU figures: ledger %v s (%q), %v µs/command; load generator %v s, %v µs/command", ph.Name,
+				ph.LedgerCPUSeconds, ph.LedgerCPUSource, ph.LedgerCPUPerCommand, ph.LoadGenCPUSeconds, ph.LoadGenCPUPerCommand)
+		}
+		if ph.CommandP99 <= 0 {
+			t.Fatalf("%s: command p99 %v", ph.Name, ph.CommandP99)
+		}
 		for _, o := range ph.Ops {
 			if o.Count > 0 && (o.P50 <= 0 || o.P50 > o.P90 || o.P90 > o.P99 || o.P99 > o.Max) {
 				t.Fatalf("%s %s: latencies %+v", ph.Name, o.Op, o)
 			}
 		}
 	}
-	if q := res.Phases[1]; q.QueryClients != 2 || q.Queries <= res.Phases[0].Queries {
-		t.Fatalf("the query phase answered %d queries, the first %d", q.Queries, res.Phases[0].Queries)
+	without, with := res.Phases[0], res.Phases[1]
+	if with.QueryClients != 2 || with.Queries <= without.Queries || with.QueryP99 <= 0 {
+		t.Fatalf("the query phase answered %d queries (p99 %v ms), the first %d", with.Queries, with.QueryP99, without.Queries)
 	}
-	contains(t, r.err, "http: 4 command clients: ", "store direct: append 1 event × 4 writers")
+	q := res.Queries
+	if q == nil || q.CommandP99Without != without.CommandP99 || q.CommandP99With != with.CommandP99 || q.QueryP99 != with.QueryP99 ||
+		math.Abs(q.CommandsDropPercent-100*(1-with.CommandsPerSecond/without.CommandsPerSecond)) > 1e-9 {
+		t.Fatalf("query effect %+v of phases %+v and %+v", q, without, with)
+	}
+	if res.PeerRate != 1000 || math.Abs(res.HTTPToPeer-without.CommandsPerSecond/1000) > 1e-12 {
+		t.Fatalf("peer ratio %v of %v/s against %v", res.HTTPToPeer, without.CommandsPerSecond, res.PeerRate)
+	}
+	contains(t, r.err, "against a serve process of its own", "http: 4 command clients: ", "store direct: append 1 event × 4 writers")
 
-	r = runCLI(t, "bench", "http", "--clients", "2", "--duration", "100ms", "--dir", t.TempDir())
+	r = runCLI(t, "bench", "http", "--in-process", "--clients", "2", "--duration", "100ms", "--queries", "1", "--dir", t.TempDir())
 	if r.code != 0 {
 		t.Fatalf("bench http table: %+v", r)
 	}
-	contains(t, r.out, "PHASE", "OPERATION", "P99 MS", "open", "HTTP ÷ store", "load generator")
+	contains(t, r.out, "PHASE", "OPERATION", "P99 MS", "open", "HTTP ÷ store", "load generator CPU per command", "ledger CPU per command",
+		"not known apart (in-process", "queries' effect on commands", "command p99")
+	if strings.Contains(r.out, "PostgreSQL") {
+		t.Fatalf("no --peer-rate, yet a peer ratio:\n%s", r.out)
+	}
 }
 
-func TestBenchHTTPServerNeedsToken(t *testing.T) {
+func TestBenchHTTPUsage(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	r := runCLI(t, "bench", "http", "--server", "http://127.0.0.1:1")
 	if r.code != 2 || !strings.Contains(r.err, "--token-file") {
 		t.Fatalf("bench http --server without a token: %+v", r)
+	}
+	r = runCLI(t, "bench", "http", "--server", "http://127.0.0.1:1", "--in-process")
+	if r.code != 2 || !strings.Contains(r.err, "--in-process starts a ledger of its own") {
+		t.Fatalf("bench http --server --in-process: %+v", r)
+	}
+	r = runCLI(t, "bench", "http", "--peer-rate", "-5")
+	if r.code != 2 || !strings.Contains(r.err, "--peer-rate") {
+		t.Fatalf("bench http --peer-rate -5: %+v", r)
 	}
 }

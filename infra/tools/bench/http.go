@@ -2,14 +2,15 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,13 +52,21 @@ const (
 // HTTPOptions configures RunHTTP.
 type HTTPOptions struct {
 	// Server is the base URL of a running ledger ("http://host:8080") and
-	// Token an admin token of it. Empty Server: RunHTTP opens a ledger on a
-	// temporary directory under Dir and serves its API on a loopback port,
-	// with authentication and event signatures on, as serve runs it.
+	// Token an admin token of it. Empty Server: RunHTTP starts a ledger
+	// of its own on a temporary directory under Dir, with authentication,
+	// event signatures and the sealer on, as serve runs it: as a child
+	// process when ServeCommand is set, else in this process.
 	Server, Token string
-	// Dir is where the in-process ledger and the store-direct measurement
-	// live (a fresh subdirectory, removed at the end). Empty: the system's
-	// temporary directory.
+	// ServeCommand is the program (and any leading arguments) whose
+	// `serve` RunHTTP starts as the ledger's own process, e.g. the path of
+	// the ticketledger binary. Its CPU time then comes from the system's
+	// accounting apart from the load generator's. Empty: the ledger runs
+	// in this process (go test -bench), and its CPU cannot be told from
+	// the load generator's.
+	ServeCommand []string
+	// Dir is where the ledger RunHTTP starts and the store-direct
+	// measurement live (a fresh subdirectory, removed at the end). Empty:
+	// the system's temporary directory.
 	Dir string
 	// Clients is the number of concurrent command clients
 	// (DefaultHTTPClients if 0), Duration how long each phase runs
@@ -68,9 +77,20 @@ type HTTPOptions struct {
 	// clients looping GET ticket / SLA report / audit beside the command
 	// clients, to show whether queries starve commands.
 	Queries int
+	// PeerRate, when positive, is a PostgreSQL figure (appends/s of the
+	// peer run on this machine) the first phase's command rate is divided
+	// by.
+	PeerRate float64
 	// NewProgress returns the progress display of one step; nil shows none.
 	NewProgress func(desc string) Progress
 }
+
+// The ways RunHTTP reaches its ledger (HTTPResults.Mode).
+const (
+	ModeChild     = "child"      // serve of ServeCommand, a process of its own
+	ModeInProcess = "in-process" // in the bench's process
+	ModeServer    = "server"     // a running ledger (Server)
+)
 
 // OpStats are the figures of one operation in one phase. Latencies are in
 // milliseconds, measured by the client (request sent to answer read).
@@ -103,12 +123,24 @@ type HTTPPhase struct {
 	Queries          int64   `json:"queries"`
 	QueriesPerSecond float64 `json:"queriesPerSecond"`
 	Errors           int64   `json:"errors"`
-	// CPUSeconds is this process's CPU time during the phase and
-	// CPUPerCommand that per accepted command, in microseconds: the ledger
-	// and the load generator together when the ledger runs in-process,
-	// the load generator alone against --server.
-	CPUSeconds    float64 `json:"cpuSeconds"`
-	CPUPerCommand float64 `json:"cpuPerCommandMicros"`
+	// CommandP99 and QueryP99 are the 99th percentiles of all the phase's
+	// commands and of all its queries, in milliseconds.
+	CommandP99 float64 `json:"commandP99Ms"`
+	QueryP99   float64 `json:"queryP99Ms"`
+	// LoadGenCPUSeconds is the bench process's CPU time during the phase
+	// and LoadGenCPUPerCommand that per accepted command, in microseconds:
+	// the load generator's alone, except in-process, where the ledger's
+	// is in it too.
+	LoadGenCPUSeconds    float64 `json:"loadGeneratorCpuSeconds"`
+	LoadGenCPUPerCommand float64 `json:"loadGeneratorCpuPerCommandMicros"`
+	// LedgerCPUSeconds and LedgerCPUPerCommand are the ledger's own CPU
+	// time during the phase, from LedgerCPUSource: "/proc" (the child's
+	// process accounting) or "/metrics" (process_cpu_seconds_total of a
+	// running server); no source (in-process, or a server without the
+	// metric): zero.
+	LedgerCPUSeconds    float64 `json:"ledgerCpuSeconds"`
+	LedgerCPUPerCommand float64 `json:"ledgerCpuPerCommandMicros"`
+	LedgerCPUSource     string  `json:"ledgerCpuSource,omitempty"`
 	// Ledger are the ledger's own figures of the phase, from its /metrics.
 	Ledger LedgerFigures `json:"ledger"`
 	Ops    []OpStats     `json:"ops"`
@@ -122,12 +154,32 @@ type LedgerFigures struct {
 	AppendsConflict     int64 `json:"appendsConflict"`
 	AppendsError        int64 `json:"appendsError"`
 	ProjectionLagEvents int64 `json:"projectionLagEvents"`
+	// cpu is process_cpu_seconds_total, when the page has it.
+	cpu    float64
+	hasCPU bool
+}
+
+// QueryEffect compares the phase with query clients to the one without:
+// what the queries cost the commands.
+type QueryEffect struct {
+	// CommandsDropPercent is how much lower the command rate was with the
+	// query clients (negative: higher).
+	CommandsDropPercent float64 `json:"commandsDropPercent"`
+	// CommandP99Without and CommandP99With are the commands' p99 without
+	// and with the query clients, QueryP99 the queries' p99 with them, in
+	// milliseconds.
+	CommandP99Without float64 `json:"commandP99WithoutMs"`
+	CommandP99With    float64 `json:"commandP99WithMs"`
+	QueryP99          float64 `json:"queryP99Ms"`
 }
 
 // HTTPResults is the outcome of RunHTTP.
 type HTTPResults struct {
-	Started    time.Time   `json:"started"`
-	Target     string      `json:"target"`
+	Started time.Time `json:"started"`
+	Target  string    `json:"target"`
+	// Mode is how the bench reached the ledger: ModeChild, ModeInProcess
+	// or ModeServer; InProcess is Mode == ModeInProcess.
+	Mode       string      `json:"mode"`
 	InProcess  bool        `json:"inProcess"`
 	Clients    int         `json:"clients"`
 	Duration   string      `json:"duration"`
@@ -135,12 +187,19 @@ type HTTPResults struct {
 	GoVersion  string      `json:"goVersion"`
 	CPUNote    string      `json:"cpuNote"`
 	Phases     []HTTPPhase `json:"phases"`
+	// Queries is the effect of the query clients on the commands (nil
+	// without a query phase).
+	Queries *QueryEffect `json:"queryEffect,omitempty"`
 	// StoreDirect is the durable single-event append rate of the embedded
 	// store called directly with Clients writers on this machine's disk,
 	// measured in the same run; HTTPToStore is the first phase's command
 	// rate ÷ that rate.
 	StoreDirect float64 `json:"storeDirectAppendsPerSecond"`
 	HTTPToStore float64 `json:"httpToStore"`
+	// PeerRate is the PostgreSQL figure given (HTTPOptions.PeerRate) and
+	// HTTPToPeer the first phase's command rate ÷ it; zero without one.
+	PeerRate   float64 `json:"peerRate,omitempty"`
+	HTTPToPeer float64 `json:"httpToPeer,omitempty"`
 }
 
 // RunHTTP drives a ledger over its HTTP API with the mix of commands and
@@ -170,20 +229,37 @@ func RunHTTP(ctx context.Context, opts HTTPOptions) (*HTTPResults, error) {
 	out := &HTTPResults{Started: time.Now().UTC(), Clients: opts.Clients, Duration: opts.Duration.String(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(), Phases: []HTTPPhase{}}
 	base, token := opts.Server, opts.Token
-	if base == "" {
+	var ledgerCPU func() (time.Duration, bool) // the ledger's CPU from its process accounting
+	switch {
+	case base != "":
+		out.Mode, out.Target = ModeServer, base
+		out.CPUNote = "the ledger's from its /metrics (process_cpu_seconds_total), the load generator's from this process"
+	case len(opts.ServeCommand) > 0:
+		ch, err := startChild(ctx, opts.ServeCommand, dir)
+		if err != nil {
+			return nil, err
+		}
+		defer ch.close()
+		base, token, ledgerCPU = ch.url, ch.token, ch.cpu
+		out.Mode, out.Target = ModeChild, fmt.Sprintf("%s serve (pid %d) on %s", opts.ServeCommand[0], ch.cmd.Process.Pid, ch.dir)
+		out.CPUNote = "the ledger's from its process accounting, the load generator's from this process"
+	default:
 		srv, err := startLedger(ctx, filepath.Join(dir, "ledger"))
 		if err != nil {
 			return nil, err
 		}
 		defer srv.close()
-		base, token, out.InProcess = srv.url, srv.token, true
-		out.Target = "in-process ledger on " + srv.dir
-		out.CPUNote = "process CPU: the ledger and the load generator together"
-	} else {
-		out.Target = base
-		out.CPUNote = "client CPU only (the ledger runs elsewhere)"
+		base, token = srv.url, srv.token
+		out.Mode, out.Target = ModeInProcess, "in-process ledger on "+srv.dir
+		out.CPUNote = "in-process: the load generator's figure is the ledger and the load generator together"
 	}
-	d, err := newDesk(ctx, adminClient(base, token, opts.Clients), opts.Clients)
+	out.InProcess = out.Mode == ModeInProcess
+	if !out.InProcess {
+		// The load generator's heap is small and short-lived: fewer
+		// collections of it leave more of the machine to the ledger.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	d, err := newDesk(ctx, adminClient(base, token, opts.Clients+opts.Queries), opts.Clients)
 	if err != nil {
 		return out, err
 	}
@@ -192,11 +268,21 @@ func RunHTTP(ctx context.Context, opts HTTPOptions) (*HTTPResults, error) {
 		phases = append(phases, opts.Queries)
 	}
 	for _, q := range phases {
-		ph, err := d.phase(ctx, opts, q)
+		ph, err := d.phase(ctx, opts, q, ledgerCPU)
 		if err != nil {
 			return out, err
 		}
 		out.Phases = append(out.Phases, ph)
+	}
+	if len(out.Phases) == 2 {
+		without, with := out.Phases[0], out.Phases[1]
+		out.Queries = &QueryEffect{CommandP99Without: without.CommandP99, CommandP99With: with.CommandP99, QueryP99: with.QueryP99}
+		if without.CommandsPerSecond > 0 {
+			out.Queries.CommandsDropPercent = 100 * (1 - with.CommandsPerSecond/without.CommandsPerSecond)
+		}
+	}
+	if opts.PeerRate > 0 {
+		out.PeerRate, out.HTTPToPeer = opts.PeerRate, out.Phases[0].CommandsPerSecond/opts.PeerRate
 	}
 
 	st, err := pebblestore.Open(filepath.Join(dir, "store-direct"), pebblestore.Options{})
@@ -216,13 +302,14 @@ func RunHTTP(ctx context.Context, opts HTTPOptions) (*HTTPResults, error) {
 	return out, nil
 }
 
-// adminClient is the API client of the admin token, with idle connections
-// kept for every client of the bench.
-func adminClient(base, token string, clients int) *client.Client {
+// adminClient is the API client of the admin token; its transport keeps an
+// idle connection for each of conns clients (and then some), and it has no
+// per-request timeout (a timer each): the phases bound their calls.
+func adminClient(base, token string, conns int) *client.Client {
 	admin := client.New(base)
 	admin.Token = token
-	admin.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: 4 * clients, MaxIdleConnsPerHost: 4 * clients, IdleConnTimeout: 90 * time.Second}}
+	admin.HTTP = &http.Client{Transport: &http.Transport{
+		MaxIdleConns: 2*conns + 8, MaxIdleConnsPerHost: 2*conns + 8, IdleConnTimeout: 90 * time.Second}}
 	return admin
 }
 
@@ -288,33 +375,29 @@ func startLedger(ctx context.Context, dir string) (*inProcess, error) {
 
 // sample is what one client measured in a phase.
 type sample struct {
-	lat    map[string][]time.Duration
-	errs   map[string]map[string]int64
+	lat    [nOps][]time.Duration
+	errs   [nOps]map[string]int64
 	events int64
 }
 
-func newSample() *sample {
-	return &sample{lat: map[string][]time.Duration{}, errs: map[string]map[string]int64{}}
-}
-
-func (s *sample) record(op string, el time.Duration, err error) {
+func (s *sample) record(o op, el time.Duration, err error) {
 	if err == nil {
-		s.lat[op] = append(s.lat[op], el)
+		s.lat[o] = append(s.lat[o], el)
 		return
 	}
-	status := "transport"
-	var ce *client.Error
-	if errors.As(err, &ce) && !ce.Unavailable {
-		status = strconv.Itoa(ce.Problem.Status)
+	if s.errs[o] == nil {
+		s.errs[o] = map[string]int64{}
 	}
-	if s.errs[op] == nil {
-		s.errs[op] = map[string]int64{}
-	}
-	s.errs[op][status]++
+	s.errs[o][errStatus(err)]++
 }
 
-// phase runs the mix for opts.Duration with queries extra query clients.
-func (d *desk) phase(ctx context.Context, opts HTTPOptions, queries int) (HTTPPhase, error) {
+// callGrace is how long past its duration a phase's calls may take before
+// they are cancelled (a ledger that stopped answering).
+const callGrace = 2 * time.Minute
+
+// phase runs the mix for opts.Duration with queries extra query clients;
+// ledgerCPU, when not nil, reads the ledger's CPU time.
+func (d *desk) phase(ctx context.Context, opts HTTPOptions, queries int, ledgerCPU func() (time.Duration, bool)) (HTTPPhase, error) {
 	name := fmt.Sprintf("%d command clients", len(d.clients))
 	if queries > 0 {
 		name += fmt.Sprintf(" + %d query clients", queries)
@@ -323,37 +406,47 @@ func (d *desk) phase(ctx context.Context, opts HTTPOptions, queries int) (HTTPPh
 	if err != nil {
 		return HTTPPhase{}, err
 	}
+	// One timer for the phase, not one per call.
+	pctx, cancel := context.WithTimeoutCause(ctx, opts.Duration+callGrace,
+		fmt.Errorf("bench http: the ledger did not answer within %s after the phase's end", callGrace))
+	defer cancel()
 	samples := make([]*sample, len(d.clients)+queries)
+	var lcpu0 time.Duration
+	lcpuOK := false
+	if ledgerCPU != nil {
+		lcpu0, lcpuOK = ledgerCPU()
+	}
 	cpu0 := benchkit.CPUTime()
 	_, el, _ := timed(opts.NewProgress("http: "+name), opts.Duration, func(more func() bool) (int64, error) {
 		var wg sync.WaitGroup
 		for i, c := range d.clients {
-			s := newSample()
+			s := &sample{}
 			samples[i] = s
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for more() && ctx.Err() == nil {
-					op := c.pick()
+				for more() && pctx.Err() == nil {
+					o := c.pick()
 					t0 := time.Now()
-					n, _, err := d.do(ctx, c, op)
-					s.record(op, time.Since(t0), err)
+					n, err := d.do(pctx, c, o)
+					s.record(o, time.Since(t0), err)
 					s.events += int64(n)
 				}
 			}()
 		}
 		for i := range queries {
-			s := newSample()
+			s := &sample{}
 			samples[len(d.clients)+i] = s
-			c := &deskClient{rnd: rand.New(rand.NewPCG(uint64(i), 7)), tickets: slices.Clone(d.clients[i%len(d.clients)].tickets)}
+			from := d.clients[i%len(d.clients)]
+			c := &deskClient{n: -1 - i, rnd: rand.New(rand.NewPCG(uint64(i), 7)), tickets: slices.Clone(from.tickets), auditorHdr: headers(d.auditor)}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for k := 0; more() && ctx.Err() == nil; k++ {
-					op := []string{OpGetTicket, OpSLAReport, OpAudit}[k%3]
+				for k := 0; more() && pctx.Err() == nil; k++ {
+					o := opGetTicket + op(k%3)
 					t0 := time.Now()
-					err := d.query(ctx, c, op)
-					s.record(op, time.Since(t0), err)
+					err := d.query(pctx, c, o)
+					s.record(o, time.Since(t0), err)
 				}
 			}()
 		}
@@ -361,55 +454,75 @@ func (d *desk) phase(ctx context.Context, opts HTTPOptions, queries int) (HTTPPh
 		return 0, nil
 	})
 	cpu := benchkit.CPUTime() - cpu0
+	var lcpu time.Duration
+	if lcpuOK {
+		var lcpu1 time.Duration
+		if lcpu1, lcpuOK = ledgerCPU(); lcpuOK {
+			lcpu = lcpu1 - lcpu0
+		}
+	}
 	if err := ctx.Err(); err != nil {
+		return HTTPPhase{}, err
+	}
+	if err := context.Cause(pctx); err != nil && pctx.Err() == context.DeadlineExceeded {
 		return HTTPPhase{}, err
 	}
 	after, err := d.ledgerFigures(ctx)
 	if err != nil {
 		return HTTPPhase{}, err
 	}
-	ph := HTTPPhase{Name: name, Clients: len(d.clients), QueryClients: queries, Seconds: el.Seconds(), CPUSeconds: cpu.Seconds(),
+	ph := HTTPPhase{Name: name, Clients: len(d.clients), QueryClients: queries, Seconds: el.Seconds(), LoadGenCPUSeconds: cpu.Seconds(),
 		Ledger: LedgerFigures{AppendsOK: after.AppendsOK - before.AppendsOK, AppendsConflict: after.AppendsConflict - before.AppendsConflict,
 			AppendsError: after.AppendsError - before.AppendsError, ProjectionLagEvents: after.ProjectionLagEvents}}
-	lat := map[string][]time.Duration{}
-	errs := map[string]map[string]int64{}
+	switch {
+	case lcpuOK:
+		ph.LedgerCPUSeconds, ph.LedgerCPUSource = lcpu.Seconds(), "/proc"
+	case ledgerCPU == nil && opts.Server != "" && before.hasCPU && after.hasCPU:
+		ph.LedgerCPUSeconds, ph.LedgerCPUSource = after.cpu-before.cpu, "/metrics"
+	}
+	var lat [nOps][]time.Duration
+	var errs [nOps]map[string]int64
 	for _, s := range samples {
 		ph.Events += s.events
-		for op, l := range s.lat {
-			lat[op] = append(lat[op], l...)
-		}
-		for op, m := range s.errs {
-			if errs[op] == nil {
-				errs[op] = map[string]int64{}
-			}
-			for k, v := range m {
-				errs[op][k] += v
+		for o := range nOps {
+			lat[o] = append(lat[o], s.lat[o]...)
+			for k, v := range s.errs[o] {
+				if errs[o] == nil {
+					errs[o] = map[string]int64{}
+				}
+				errs[o][k] += v
 			}
 		}
 	}
-	for _, op := range []string{OpOpen, OpFirstResponse, OpSeverity, OpNote, OpEscalate, OpDispute, OpFraud, OpGetTicket, OpSLAReport, OpAudit} {
-		l := lat[op]
-		if len(l) == 0 && errs[op] == nil {
+	var commands, queryLat []time.Duration
+	for o := range nOps {
+		l := lat[o]
+		if len(l) == 0 && errs[o] == nil {
 			continue
 		}
 		slices.Sort(l)
-		st := OpStats{Op: op, Count: int64(len(l)), PerSecond: float64(len(l)) / el.Seconds(), Errors: errs[op],
+		st := OpStats{Op: o.String(), Count: int64(len(l)), PerSecond: float64(len(l)) / el.Seconds(), Errors: errs[o],
 			P50: ms(quantile(l, 0.50)), P90: ms(quantile(l, 0.90)), P99: ms(quantile(l, 0.99)), Max: ms(quantile(l, 1))}
 		ph.Ops = append(ph.Ops, st)
-		switch op {
-		case OpGetTicket, OpSLAReport, OpAudit:
+		if o.query() {
 			ph.Queries += st.Count
-		default:
+			queryLat = append(queryLat, l...)
+		} else {
 			ph.Commands += st.Count
+			commands = append(commands, l...)
 		}
 		for _, v := range st.Errors {
 			ph.Errors += v
 		}
 	}
+	slices.Sort(commands)
+	slices.Sort(queryLat)
+	ph.CommandP99, ph.QueryP99 = ms(quantile(commands, 0.99)), ms(quantile(queryLat, 0.99))
 	ph.CommandsPerSecond = float64(ph.Commands) / el.Seconds()
 	ph.QueriesPerSecond = float64(ph.Queries) / el.Seconds()
 	if ph.Commands > 0 {
-		ph.CPUPerCommand = float64(cpu.Microseconds()) / float64(ph.Commands)
+		ph.LoadGenCPUPerCommand = float64(cpu.Microseconds()) / float64(ph.Commands)
+		ph.LedgerCPUPerCommand = ph.LedgerCPUSeconds * 1e6 / float64(ph.Commands)
 	}
 	return ph, nil
 }
@@ -425,8 +538,8 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// ledgerFigures reads the ledger's append counts and projection lag from
-// its /metrics.
+// ledgerFigures reads the ledger's append counts, projection lag and CPU
+// time from its /metrics.
 func (d *desk) ledgerFigures(ctx context.Context) (LedgerFigures, error) {
 	page, err := d.admin.Raw(ctx, "/metrics")
 	if err != nil {
@@ -450,6 +563,8 @@ func (d *desk) ledgerFigures(ctx context.Context) (LedgerFigures, error) {
 			}
 		case "ticketledger_projection_lag_events":
 			f.ProjectionLagEvents = max(f.ProjectionLagEvents, int64(value))
+		case "process_cpu_seconds_total":
+			f.cpu, f.hasCPU = value, true
 		}
 	}
 	return f, nil
@@ -497,16 +612,42 @@ func (r *HTTPResults) Rows() render.Rows {
 func (r *HTTPResults) Pairs() [][2]string {
 	p := [][2]string{{"target", r.Target}, {"clients", strconv.Itoa(r.Clients)}, {"duration per phase", r.Duration}}
 	for _, ph := range r.Phases {
+		ledgerCPU := "not known (" + r.CPUNote + ")"
+		switch {
+		case ph.LedgerCPUSource != "":
+			ledgerCPU = fmt.Sprintf("%.0f µs (%.1f s CPU, from %s)", ph.LedgerCPUPerCommand, ph.LedgerCPUSeconds, ph.LedgerCPUSource)
+		case r.Mode == ModeServer:
+			ledgerCPU = "not known (its /metrics has no process_cpu_seconds_total)"
+		case r.InProcess:
+			ledgerCPU = "not known apart (in-process: see the load generator's, which includes it)"
+		}
 		p = append(p,
 			[2]string{ph.Name + ": commands/s", fmt.Sprintf("%.0f (%s commands, %s events, %s errors)", ph.CommandsPerSecond, Thousands(ph.Commands), Thousands(ph.Events), Thousands(ph.Errors))},
 			[2]string{ph.Name + ": queries/s", fmt.Sprintf("%.0f", ph.QueriesPerSecond)},
-			[2]string{ph.Name + ": CPU per command", fmt.Sprintf("%.0f µs (%.1f s CPU; %s)", ph.CPUPerCommand, ph.CPUSeconds, r.CPUNote)},
+			[2]string{ph.Name + ": p99", fmt.Sprintf("commands %.1f ms, queries %.1f ms", ph.CommandP99, ph.QueryP99)},
+			[2]string{ph.Name + ": ledger CPU per command", ledgerCPU},
+			[2]string{ph.Name + ": load generator CPU per command", fmt.Sprintf("%.0f µs (%.1f s CPU, this process%s)", ph.LoadGenCPUPerCommand, ph.LoadGenCPUSeconds, inProcessNote(r.InProcess))},
 			[2]string{ph.Name + ": ledger appends", fmt.Sprintf("%s ok, %s conflicts, %s errors; projection lag at the end: %d events",
 				Thousands(ph.Ledger.AppendsOK), Thousands(ph.Ledger.AppendsConflict), Thousands(ph.Ledger.AppendsError), ph.Ledger.ProjectionLagEvents)})
 	}
+	if q := r.Queries; q != nil && len(r.Phases) == 2 {
+		p = append(p, [2]string{"queries' effect on commands", fmt.Sprintf("throughput %s %.1f %% (%.0f → %.0f commands/s), command p99 %.1f → %.1f ms, query p99 %.1f ms",
+			map[bool]string{true: "down", false: "up"}[q.CommandsDropPercent >= 0], math.Abs(q.CommandsDropPercent),
+			r.Phases[0].CommandsPerSecond, r.Phases[1].CommandsPerSecond, q.CommandP99Without, q.CommandP99With, q.QueryP99)})
+	}
 	p = append(p, [2]string{"store direct: appends/s", fmt.Sprintf("%.0f (1 event × %d writers, durable, this machine's disk)", r.StoreDirect, r.Clients)},
 		[2]string{"HTTP ÷ store", fmt.Sprintf("%.3f", r.HTTPToStore)})
+	if r.PeerRate > 0 {
+		p = append(p, [2]string{"HTTP ÷ PostgreSQL peer", fmt.Sprintf("%.2f (%.0f commands/s ÷ %.0f/s given by --peer-rate)", r.HTTPToPeer, r.Phases[0].CommandsPerSecond, r.PeerRate)})
+	}
 	return p
+}
+
+func inProcessNote(in bool) string {
+	if in {
+		return ": the ledger and the load generator together"
+	}
+	return ""
 }
 
 func errText(m map[string]int64) string {

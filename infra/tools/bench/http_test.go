@@ -41,7 +41,7 @@ func BenchmarkHTTPCommands(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		c := d.clients[next.Add(1)-1]
 		for pb.Next() {
-			if _, _, err := d.do(ctx, c, c.pick()); err != nil {
+			if _, err := d.do(ctx, c, c.pick()); err != nil {
 				if failed.Add(1) == 1 {
 					b.Error(err)
 				}
