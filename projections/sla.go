@@ -356,7 +356,11 @@ func selectK(v []int64, k int) {
 
 // Report computes SLA compliance over the tickets opened in [q.From, q.To),
 // in total and per group.
-func (t *Tickets) Report(q ReportQuery) (Report, error) {
+func (t *Tickets) Report(q ReportQuery) (Report, error) { return t.report(q, true) }
+
+// report is Report, from the aggregates when they serve q and useAgg
+// (false: always by visiting the tickets, as the tests compare).
+func (t *Tickets) report(q ReportQuery, useAgg bool) (Report, error) {
 	dims := make([]string, len(q.GroupBy))
 	for i, d := range q.GroupBy {
 		dims[i] = strings.ToLower(d)
@@ -379,6 +383,17 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 		return Report{}, domain.Errorf(domain.KindInvalid, "invalid-filter", "slices", "slices=%d: give from and to (from before to) and at most %d slices", q.Slices, MaxSlices)
 	}
 	rep := Report{From: q.From, To: q.To, Now: q.Now, HorizonSeconds: q.Horizon.Seconds(), GroupBy: dims, Groups: []ReportGroup{}}
+	if useAgg && aggServes(&q, dims) {
+		t.reportAgg(&rep, dims, unixNano(q.Now), int64(q.Horizon))
+		return rep, nil
+	}
+	t.reportScan(&rep, &q, &m, dims)
+	return rep, nil
+}
+
+// reportScan fills rep by visiting every ticket m selects; the read lock
+// is held.
+func (t *Tickets) reportScan(rep *Report, q *ReportQuery, m *match, dims []string) {
 	now, risk := unixNano(q.Now), sla.LeadTime(q.Horizon)
 	over := make([]acc, q.Slices)
 	from, span := unixNano(q.From), unixNano(q.To)-unixNano(q.From)
@@ -479,6 +494,12 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 		}
 		rep.Over = append(rep.Over, sl)
 	}
+	sortGroups(rep, keys)
+}
+
+// sortGroups orders rep.Groups by their keys' values (keys[i] are those of
+// rep.Groups[i], in GroupBy order).
+func sortGroups(rep *Report, keys [][]string) {
 	order := make([]int, len(rep.Groups))
 	for i := range order {
 		order[i] = i
@@ -489,7 +510,6 @@ func (t *Tickets) Report(q ReportQuery) (Report, error) {
 		sorted[i] = rep.Groups[g]
 	}
 	rep.Groups = sorted
-	return rep, nil
 }
 
 // AtRiskQuery asks for the open unanswered tickets at risk or already

@@ -130,6 +130,7 @@ type Tickets struct {
 	ids        idtab        // ticket ids; index = ticket index
 	search     *searchIndex // the words of titles, partner and customer ids
 	hist       []dlRec      // earlier deadlines, linked from dlRec.prev
+	agg        *slaAgg      // the SLA report's aggregates, per severity × product × locale
 	// providers maps a registered reseller to its indirect provider
 	// (interned ids), from partner.registered: the tenancy relation.
 	providers map[uint32]uint32
@@ -152,6 +153,7 @@ func NewTickets(opts TicketsOptions) *Tickets {
 func (t *Tickets) reset() {
 	t.clear()
 	t.strs, t.ids, t.hist, t.search = newStrtab(), newIDTab(), nil, newSearchIndex()
+	t.agg = newSLAAgg()
 	t.providers = map[uint32]uint32{}
 }
 
@@ -183,6 +185,7 @@ func (t *Tickets) fold(rec domain.Recorded) {
 		r := t.addID(id)
 		t.open(r, e, &ev)
 		t.search.add(&t.strs, r)
+		t.agg.apply(slaPartOf(r), 1)
 	case ticket.RedirectedToISV:
 		if _, dup := t.ids.get(id); dup {
 			t.stats.Orphans++
@@ -208,10 +211,12 @@ func (t *Tickets) fold(rec domain.Recorded) {
 			return
 		}
 		r := t.at(int(i))
+		before := slaPartOf(r)
 		if !t.change(r, e) {
 			t.stats.Unknown++
 			return
 		}
+		t.agg.update(before, slaPartOf(r))
 	}
 	t.stats.Applied++
 	if t.onChange != nil {
@@ -463,10 +468,11 @@ func (t *Tickets) Restore(rd io.Reader) error {
 	if d.err != nil {
 		return d.err
 	}
+	n.agg.build(n)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.pos, t.stats, t.strs, t.chunks, t.n, t.ids, t.hist = n.pos, n.stats, n.strs, n.chunks, n.n, n.ids, n.hist
-	t.providers, t.search = n.providers, n.search
+	t.providers, t.search, t.agg = n.providers, n.search, n.agg
 	return nil
 }
 
