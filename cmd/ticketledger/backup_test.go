@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -60,19 +59,6 @@ func TestBackupRestoreOffline(t *testing.T) {
 	}
 }
 
-// demoDataDir clears the environment and records a demo history of tickets
-// into base/data, offline; it returns both.
-func demoDataDir(t *testing.T, tickets int) (base, dir string) {
-	t.Helper()
-	clearEnv(t)
-	base = t.TempDir()
-	dir = filepath.Join(base, "data")
-	if r := runCLI(t, "demo", "--data", dir, "--tickets", strconv.Itoa(tickets)); r.code != 0 {
-		t.Fatalf("demo: %+v", r)
-	}
-	return base, dir
-}
-
 // progressDone matches the last progress line of desc on stderr when it is
 // not a terminal: "backup: 981816/981816 done in 12ms".
 func progressDone(t *testing.T, stderr, desc string) (done, total int64) {
@@ -105,17 +91,8 @@ func TestBackupProgress(t *testing.T) {
 	}
 
 	stream := func(to string) (*http.Response, []byte) {
-		req, _ := http.NewRequest(http.MethodPost, url+"/v1/admin/backups", strings.NewReader(`{"to":"`+to+`"}`))
-		req.Header.Set("Authorization", "Bearer "+testAdminSecret)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", server.BackupStreamType)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp, body
+		return authRequest(t, http.MethodPost, url+"/v1/admin/backups", testAdminSecret, strings.NewReader(`{"to":"`+to+`"}`),
+			"Content-Type", "application/json", "Accept", server.BackupStreamType)
 	}
 	resp, body := stream("streamed")
 	if resp.StatusCode != 201 || resp.Header.Get("Content-Type") != server.BackupStreamType {

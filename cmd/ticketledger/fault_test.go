@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,27 +14,6 @@ import (
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore/damagetest"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore/tmpfstest"
 )
-
-// postAdmin POSTs body as JSON with the admin token and returns the status,
-// the Retry-After header and the body.
-func postAdmin(t *testing.T, url string, body any) (int, string, []byte) {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+testAdminSecret)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Retry-After"), out
-}
-
-func registerPartner(t *testing.T, base, id string) (int, string, []byte) {
-	return postAdmin(t, base+"/v1/partners", map[string]any{"partnerId": id, "name": "Partner " + id, "role": "indirect_provider", "email": "support@" + id + ".example"})
-}
 
 // TestServeDiskFull runs serve on a real 16 MiB tmpfs and fills it: appends
 // answer 503 store-full with Retry-After, reads, /metrics and /readyz

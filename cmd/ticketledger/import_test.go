@@ -3,16 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 )
@@ -53,11 +49,7 @@ func writeImport(t *testing.T, lines ...map[string]any) string {
 		b.Write(js)
 		b.WriteByte('\n')
 	}
-	path := filepath.Join(t.TempDir(), "history.jsonl")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeFile(t, t.TempDir(), "history.jsonl", []byte(b.String()))
 }
 
 // deskHistory is a closed ticket filed at opened: answered an hour later
@@ -308,11 +300,10 @@ func TestImportOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
-	if _, err := l.Service.RegisterPartner(context.Background(), ops, "contoso", partnerReg()); err != nil {
+	if _, err := l.Service.RegisterPartner(context.Background(), onboarding, "contoso", partnerReg()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Service.LinkCustomer(context.Background(), ops, "contoso", customerLink()); err != nil {
+	if _, err := l.Service.LinkCustomer(context.Background(), onboarding, "contoso", customerLink()); err != nil {
 		t.Fatal(err)
 	}
 	l.Close()
@@ -346,32 +337,6 @@ func TestImportOffline(t *testing.T) {
 	if err != nil || len(recs) != 5 || recs[0].Meta.ImportedBy == nil || recs[0].Meta.ImportedBy.ID != "ops@vendor.example" {
 		t.Fatalf("offline import: %d events, %v", len(recs), err)
 	}
-}
-
-// getAuth GETs path from the env's server with its admin token.
-func getAuth(t *testing.T, e *env, path string) (int, []byte) {
-	t.Helper()
-	tok, err := os.ReadFile(e.adminFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
-}
-
-func partnerReg() partner.Registration {
-	return partner.Registration{Name: "Contoso", Role: domain.RoleIndirectProvider, Email: "support@contoso.example"}
-}
-
-func customerLink() partner.Link {
-	return partner.Link{CustomerID: "fabrikam", Name: "Fabrikam", Domain: "fabrikam.example", AdminRights: true}
 }
 
 // TestImportLargerThanABody: the import endpoint streams its body, so a

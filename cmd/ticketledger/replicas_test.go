@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/partner"
 	"github.com/ticketledger/ticketledger/domain/ticket"
-	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/http/client"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 )
@@ -37,26 +35,6 @@ func startReplicas(t *testing.T, extra ...string) (baseA, baseB string) {
 	return baseA, baseB
 }
 
-// onboardP1 registers provider p1 serving customer c1 through target a.
-func onboardP1(t *testing.T, a *client.Target) {
-	t.Helper()
-	ctx, ops := context.Background(), app.Command{Actor: domain.Actor{ID: "onboarding", Role: domain.RoleAdmin}}
-	if _, err := a.RegisterPartner(ctx, ops, "p1", partner.Registration{Name: "Partner One", Role: domain.RoleIndirectProvider, Email: "s@p1.example"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.LinkCustomer(ctx, ops, "p1", partner.Link{CustomerID: "c1", Name: "Contoso", Domain: "contoso.example", AdminRights: true}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// annOpens is Ann's request (partner p1, for customer c1) titled title.
-func annOpens(title string) app.OpenTicket {
-	return app.OpenTicket{OpenRequest: ticket.OpenRequest{
-		Context: ticket.ContextCustomer, CustomerID: "c1", Product: ticket.ProductAzure, Severity: domain.SeverityB,
-		Title: title, Channel: ticket.ChannelWeb, Route: ticket.RoutePartnerCenter, Language: "en", Locale: "en-GB",
-		Contact: ticket.Contact{Name: "Ann", Email: "ann@p1.example", Organisation: "p1"}}}
-}
-
 // TestTwoReplicasUnderConcurrentCommands: two serve processes on one log
 // (the second through the first's KurrentDB endpoint) take concurrent
 // commands on one ticket, each command sent to both replicas under one
@@ -67,25 +45,17 @@ func annOpens(title string) app.OpenTicket {
 func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
 	baseA, baseB := startReplicas(t)
 	ctx := context.Background()
-	onA := client.New(baseA)
-	onA.Token = testAdminSecret
-	a := onA.Target()
+	a := tokenClient(baseA, testAdminSecret).Target()
 	onboardP1(t, a)
-	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
-	open, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, annOpens("VMs unreachable"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	open := annOpen(t, a, "VMs unreachable")
 
 	// The agent's one token, issued on A, known to B from the log.
 	var iss server.IssuedToken
-	admin := client.New(baseA)
-	admin.Token = testAdminSecret
-	if err := admin.Post(ctx, "/v1/tokens", server.IssueTokenBody{Role: string(agent.Role), Partner: agent.Partner, Name: agent.ID}, &iss); err != nil {
+	admin := tokenClient(baseA, testAdminSecret)
+	if err := admin.Post(ctx, "/v1/tokens", server.IssueTokenBody{Role: string(ann.Role), Partner: ann.Partner, Name: ann.ID}, &iss); err != nil {
 		t.Fatal(err)
 	}
-	as := func(base string) *client.Client { c := client.New(base); c.Token = iss.Secret; return c }
-	ca, cb := as(baseA), as(baseB)
+	ca, cb := tokenClient(baseA, iss.Secret), tokenClient(baseB, iss.Secret)
 	note := func(c *client.Client, key string) (client.CommandResult, error) {
 		path, body, err := server.ActionRequest(open.TicketID, ticket.Note{Text: "note " + key}, server.CommandBase{})
 		if err != nil {
@@ -182,14 +152,12 @@ func TestTwoReplicasUnderConcurrentCommands(t *testing.T) {
 func TestRevocationReachesTheOtherReplica(t *testing.T) {
 	baseA, baseB := startReplicas(t)
 	ctx := context.Background()
-	admin := client.New(baseA)
-	admin.Token = testAdminSecret
+	admin := tokenClient(baseA, testAdminSecret)
 	var iss server.IssuedToken
 	if err := admin.Post(ctx, "/v1/tokens", server.IssueTokenBody{Role: string(domain.RoleAuditor), Name: "audrey@audit.example"}, &iss); err != nil {
 		t.Fatal(err)
 	}
-	onB := client.New(baseB)
-	onB.Token = iss.Secret
+	onB := tokenClient(baseB, iss.Secret)
 	status := func() int {
 		var ce *client.Error
 		if err := onB.Get(ctx, "/v1/tickets", nil, nil); errors.As(err, &ce) {
@@ -216,8 +184,7 @@ func TestRevocationReachesTheOtherReplica(t *testing.T) {
 	if err := admin.Post(ctx, "/v1/tokens/"+iss.TokenID+"/revocation", server.RevokeTokenBody{Reason: "left the audit firm"}, &rev); err != nil || !rev.Revoked {
 		t.Fatalf("revoke on A: %+v, %v", rev, err)
 	}
-	onA := client.New(baseA)
-	onA.Token = iss.Secret
+	onA := tokenClient(baseA, iss.Secret)
 	var ce *client.Error
 	if err := onA.Get(ctx, "/v1/tickets", nil, nil); !errors.As(err, &ce) || ce.Problem.Status != 401 {
 		t.Fatalf("A accepts the token it revoked: %v", err)

@@ -1,135 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/projections"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's log writer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startServe runs `ticketledger serve` in-process on 127.0.0.1:0 and returns
-// its base URL, a stop function (the SIGTERM equivalent: cancel the context)
-// returning the exit code, and the log.
-func startServe(t *testing.T, args ...string) (base string, stop func() int, logs *syncBuffer) {
-	t.Helper()
-	clearEnv(t)
-	// The deployment hands the admin token in; the CLI runs with it.
-	t.Setenv("TICKETLEDGER_ADMIN_TOKEN", testAdminSecret)
-	t.Setenv("TICKETLEDGER_TOKEN", testAdminSecret)
-	t.Setenv(integrity.KeyEnv, testSigningKeyPEM)
-	addr := make(chan string, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	ctx = withServeReady(ctx, func(a string) { addr <- a })
-	logs = &syncBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- runIO(ctx, append([]string{"serve", "--http", "127.0.0.1:0"}, args...), io.Discard, logs)
-	}()
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case code := <-done:
-		cancel()
-		t.Fatalf("serve exited %d before listening:\n%s", code, logs)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatalf("serve did not listen:\n%s", logs)
-	}
-	var once sync.Once
-	code := -1
-	stop = func() int {
-		once.Do(func() {
-			cancel()
-			select {
-			case code = <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not stop:\n%s", logs)
-			}
-		})
-		return code
-	}
-	t.Cleanup(func() { stop() })
-	// An auditor token for get: the admin reads no ticket data.
-	readerFile := filepath.Join(t.TempDir(), "auditor.token")
-	if r := runCLI(t, "tokens", "create", "--server", base, "--role", "auditor", "--name", "carol@audit.example", "--out", readerFile); r.code != 0 {
-		t.Fatalf("issue the test's auditor token: %+v\n%s", r, logs)
-	}
-	secret, err := os.ReadFile(readerFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	readers.Store(base, strings.TrimSpace(string(secret)))
-	return base, stop, logs
-}
-
-// readers maps a startServe base URL to its auditor token's secret.
-var readers sync.Map
-
-// testAdminSecret is the admin token startServe hands in.
-const testAdminSecret = "tl_test-admin-secret-0123456789abcdefghijklmnop"
-
-// get fetches url with the auditor token of the server it names.
-func get(t *testing.T, url string) (int, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	secret := testAdminSecret
-	readers.Range(func(base, s any) bool {
-		if strings.HasPrefix(url, base.(string)+"/") {
-			secret = s.(string)
-		}
-		return true
-	})
-	req.Header.Set("Authorization", "Bearer "+secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-// waitReady polls /readyz until it answers 200.
-func waitReady(t *testing.T, base string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if code, _ := get(t, base+"/readyz"); code == http.StatusOK {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("/readyz never became ready")
-}
 
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
@@ -216,10 +98,8 @@ func TestServeErrors(t *testing.T) {
 
 func TestServeCalendarsAndPolicies(t *testing.T) {
 	dir := t.TempDir()
-	cal := filepath.Join(dir, "calendars.json")
-	os.WriteFile(cal, []byte(`[{"id":"acme-SE","base":"sv-SE","hours":["09:00-12:00","13:00-18:00"]}]`), 0o644)
-	pol := filepath.Join(dir, "policy.json")
-	os.WriteFile(pol, []byte(`{"version":"2026-07-whatif","base":"2026-01","breakFix":{"A":"1h"}}`), 0o644)
+	cal := writeFile(t, dir, "calendars.json", []byte(`[{"id":"acme-SE","base":"sv-SE","hours":["09:00-12:00","13:00-18:00"]}]`))
+	pol := writeFile(t, dir, "policy.json", []byte(`{"version":"2026-07-whatif","base":"2026-01","breakFix":{"A":"1h"}}`))
 	base, _, logs := startServe(t, "--data", filepath.Join(dir, "data"), "--calendars", cal, "--policy", pol)
 	waitReady(t, base)
 	contains(t, logs.String(), "policy=2026-01+calendars-")
@@ -251,8 +131,7 @@ func TestServeCalendarsAndPolicies(t *testing.T) {
 	contains(t, r.out, "business hours of calendar acme-SE", "policy 2026-01+calendars-")
 
 	// A bad calendar file is a clear startup error.
-	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(`{"id":"x","zone":"Mars/Olympus"}`), 0o644)
+	bad := writeFile(t, dir, "bad.json", []byte(`{"id":"x","zone":"Mars/Olympus"}`))
 	r = runCLI(t, "serve", "--data", filepath.Join(dir, "d2"), "--calendars", bad, "--http", "127.0.0.1:0")
 	if r.code == 0 || !strings.Contains(r.err, "--calendars") {
 		t.Fatalf("bad calendars: %+v", r)
@@ -303,14 +182,3 @@ func TestServeBootstrapsAdminToken(t *testing.T) {
 	cancel()
 	<-done
 }
-
-// testSigningKeyPEM is the signing key startServe gives serve through
-// $TICKETLEDGER_SIGNING_KEY (one key, so a restarted or replica serve finds
-// it in the keyring).
-var testSigningKeyPEM = func() string {
-	k, err := integrity.GenerateSigningKey()
-	if err != nil {
-		panic(err)
-	}
-	return string(k.MarshalPEM())
-}()

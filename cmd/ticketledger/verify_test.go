@@ -23,18 +23,13 @@ import (
 // with the raw store, with a correct hash chain but no signature, is
 // reported as unsigned at its stream and revision, exit 1.
 func TestVerifyForgedAppend(t *testing.T) {
-	clearEnv(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if r := runCLI(t, "demo", "--data", dir, "--tickets", "5"); r.code != 0 {
-		t.Fatalf("demo: %+v", r)
-	}
+	_, dir := demoDataDir(t, 5)
 	contains(t, runCLI(t, "demo", "--data", filepath.Join(t.TempDir(), "d2"), "--tickets", "1").err, "demo signing key")
-	saved := filepath.Join(t.TempDir(), "saved.head")
 	head, err := os.ReadFile(ledger.HeadFile(dir))
 	if err != nil {
 		t.Fatalf("no head published beside the data directory: %v", err)
 	}
-	os.WriteFile(saved, head, 0o644)
+	saved := writeFile(t, t.TempDir(), "saved.head", head)
 	r := runCLI(t, "verify", "--data", dir, "--against", saved, "--all-signatures")
 	if r.code != 0 || strings.Contains(r.out, "PROBLEM") {
 		t.Fatalf("clean verify: %+v", r)

@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/ticket"
-	"github.com/ticketledger/ticketledger/infra/app"
-	"github.com/ticketledger/ticketledger/infra/http/client"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 	"github.com/ticketledger/ticketledger/infra/webhook"
@@ -40,22 +37,16 @@ func TestTwoReplicasDeliverWebhooksOnce(t *testing.T) {
 	baseA, baseB := startReplicas(t, "--webhooks-allow-unsafe-targets", "--webhook-key", key)
 
 	ctx := context.Background()
-	onB := client.New(baseB)
-	onB.Token = testAdminSecret
+	onB := tokenClient(baseB, testAdminSecret)
 	var sub webhook.WithSecret
 	if err := onB.Post(ctx, "/v1/webhooks", server.CreateWebhookBody{URL: rcv.URL, Types: []string{ticket.TypeOpened, ticket.TypeEscalated}}, &sub); err != nil {
 		t.Fatal(err)
 	}
-	onA := client.New(baseA)
-	onA.Token = testAdminSecret
-	a := onA.Target()
+	a := tokenClient(baseA, testAdminSecret).Target()
 	onboardP1(t, a)
-	agent := domain.Actor{ID: "ann@p1.example", Role: domain.RoleIndirectProvider, Partner: "p1"}
 	const tickets = 6
 	for i := range tickets {
-		if _, err := a.Open(ctx, app.Command{Actor: agent, OnBehalfOf: "c1"}, annOpens(fmt.Sprintf("VMs unreachable %d", i))); err != nil {
-			t.Fatal(err)
-		}
+		annOpen(t, a, fmt.Sprintf("VMs unreachable %d", i))
 	}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		mu.Lock()
