@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/ticket"
+	"github.com/ticketledger/ticketledger/infra/app"
 	"github.com/ticketledger/ticketledger/infra/http/client"
 	"github.com/ticketledger/ticketledger/infra/http/server"
 )
