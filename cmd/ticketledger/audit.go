@@ -43,7 +43,6 @@ the event) or, with --axis occurred, the occurred-at axis (when it happened).`,
 			default:
 				return usagef(c, "--axis %q: want recorded or occurred", axis)
 			}
-			page.query(q)
 			return fetchPages(c, g, "/v1/audit", q, &page, auditListing)
 		},
 	}
@@ -76,9 +75,6 @@ func auditRows(res projections.AuditPage, f render.Format) render.Rows {
 }
 
 // auditListing reads and joins pages of the audit index.
-var auditListing = listing[projections.AuditPage]{rows: auditRows,
-	next: func(p projections.AuditPage) string { return p.Next },
-	join: func(acc *projections.AuditPage, more projections.AuditPage) int {
-		acc.Entries, acc.Next = append(acc.Entries, more.Entries...), more.Next
-		return len(more.Entries)
-	}}
+var auditListing = pageListing(auditRows, func(p *projections.AuditPage) (*[]projections.AuditEntry, *string) {
+	return &p.Entries, &p.Next
+})

@@ -29,7 +29,9 @@ func addClientCommands(root *cobra.Command, g *globals) {
 		newRespondCmd(g), newSeverityCmd(g), newEscalateCmd(g), newInfoCmd(g), newDisputeCmd(g), newFraudCmd(g),
 		newNoteCmd(g), newReassignCmd(g), newResolveCmd(g), newReopenCmd(g), newCloseCmd(g),
 		newPartnerCmd(g), newTokensCmd(g), newWebhooksCmd(g), newImportCmd(g),
-		newShowCmd(g), newListCmd(g), newHistoryCmd(g), newAuditCmd(g), newSLACmd(g), newEvidenceCmd(g),
+		newShowCmd(g), newListCmd(g), newHistoryCmd(g), newAuditCmd(g), newEvidenceCmd(g),
+		commandGroup("sla", "SLA compliance: reports, what-if under another policy, at-risk tickets, policies", "",
+			newSLAReportCmd(g), newSLAWhatIfCmd(g), newSLAAtRiskCmd(g), newSLAPoliciesCmd(g)),
 	)
 }
 

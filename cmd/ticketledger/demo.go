@@ -62,8 +62,7 @@ Running it twice with the same --seed records nothing twice.`,
 	f.IntVar(&d.tickets, "tickets", demo.DefaultTickets, "number of service requests to file")
 	f.Uint64Var(&d.seed, "seed", 1, "seed: the same seed gives the same history")
 	f.DurationVar(&d.window, "window", demo.DefaultWindow, "how far back the history starts (at most 29 days)")
-	f.StringVar(&d.signingKey, "signing-key", "", "with --data: the ledger's signing key file (default: $TICKETLEDGER_SIGNING_KEY, else DATA.signing-key, generated if missing)")
-	_ = f.SetAnnotation("signing-key", noEnv, nil)
+	signingKeyFlag(f, &d.signingKey, "with --data: the ledger's signing key file (default: $TICKETLEDGER_SIGNING_KEY, else DATA.signing-key, generated if missing)")
 	return c
 }
 
@@ -162,17 +161,9 @@ func demoSummary(s demo.Summary, elapsed time.Duration) demoResult {
 
 func demoPairs(s demo.Summary, elapsed time.Duration) [][2]string {
 	r := demoSummary(s, elapsed)
-	return [][2]string{
-		{"tickets", fmt.Sprint(s.Tickets)},
-		{"redirects", fmt.Sprint(s.Redirects)},
-		{"partners", fmt.Sprint(s.Partners)},
-		{"customers", fmt.Sprint(s.Customers)},
-		{"commands", fmt.Sprint(s.Commands)},
-		{"replayed", fmt.Sprint(s.Replayed)},
-		{"events", fmt.Sprint(r.EventsTotal)},
-		{"elapsed", elapsed.Round(time.Millisecond).String()},
-		{"events/s", fmt.Sprintf("%.0f", r.EventsPerSec)},
-	}
+	return kvPairs("tickets", s.Tickets, "redirects", s.Redirects, "partners", s.Partners, "customers", s.Customers,
+		"commands", s.Commands, "replayed", s.Replayed, "events", r.EventsTotal,
+		"elapsed", elapsed.Round(time.Millisecond).String(), "events/s", fmt.Sprintf("%.0f", r.EventsPerSec))
 }
 
 // seedDemo fills an empty ledger with demo data (serve --demo).

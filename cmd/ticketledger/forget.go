@@ -55,8 +55,7 @@ func newForgetCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.store.subjectKeys, "subject-keys", "", "with --data: the subject key store (default: DATA/subject-keys)")
 	f.StringVar(&o.reason, "reason", "", "why, e.g. the erasure request's reference (recorded; no personal data)")
 	f.StringVar(&o.by, "by", auth.InternalID, "with --data: who erases, as recorded (the operator's id)")
-	f.StringVar(&o.signingKey, "signing-key", "", "with --data: the ledger's signing key file (default: $TICKETLEDGER_SIGNING_KEY, else DATA.signing-key)")
-	_ = f.SetAnnotation("signing-key", noEnv, nil)
+	signingKeyFlag(f, &o.signingKey, "with --data: the ledger's signing key file (default: $TICKETLEDGER_SIGNING_KEY, else DATA.signing-key)")
 	return c
 }
 

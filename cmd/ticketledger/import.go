@@ -62,8 +62,7 @@ func newImportCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.store.subjectKeys, "subject-keys", "", "with --data: the subject key store (default: DATA/subject-keys)")
 	f.StringVar(&o.store.calendars, "calendars", "", "with --data: JSON file of user business calendars, as serve takes it")
 	f.StringVar(&o.by, "by", auth.InternalID, "with --data: who imports, as recorded in every event (the operator's id)")
-	f.StringVar(&o.signingKey, "signing-key", "", "with --data: the ledger's signing key file (default: $TICKETLEDGER_SIGNING_KEY, else DATA.signing-key)")
-	_ = f.SetAnnotation("signing-key", noEnv, nil)
+	signingKeyFlag(f, &o.signingKey, "with --data: the ledger's signing key file (default: $TICKETLEDGER_SIGNING_KEY, else DATA.signing-key)")
 	o.window.register(c, false)
 	return c
 }
@@ -177,16 +176,9 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 // printImport writes the run's summary, then its refused lines, and says
 // so when the run appended nothing because everything was imported before.
 func printImport(c *cobra.Command, f render.Format, s importer.Summary) error {
-	pairs := [][2]string{
-		{"lines read", fmt.Sprint(s.Lines)},
-		{"tickets", fmt.Sprint(s.Tickets)},
-		{"tickets created", fmt.Sprint(s.TicketsCreated)},
-		{"lines imported", fmt.Sprint(s.Imported)},
-		{"events appended", fmt.Sprint(s.Events)},
-		{"skipped (imported before)", fmt.Sprint(s.Skipped)},
-		{"refused", fmt.Sprint(s.Refused)},
-		{"run id", s.RunID},
-	}
+	pairs := kvPairs("lines read", s.Lines, "tickets", s.Tickets, "tickets created", s.TicketsCreated,
+		"lines imported", s.Imported, "events appended", s.Events, "skipped (imported before)", s.Skipped,
+		"refused", s.Refused, "run id", s.RunID)
 	if err := render.KV(c.OutOrStdout(), f, s, pairs); err != nil {
 		return err
 	}

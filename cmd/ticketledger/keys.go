@@ -17,10 +17,8 @@ import (
 // newKeysCmd is `keys list|rotate`: the keyring and the signing key, offline
 // on a data directory or through a running ledger.
 func newKeysCmd(g *globals) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "keys",
-		Short: "The ledger's signing keys: list the keyring, rotate the key",
-		Long: `Every event and seal is signed with the ledger's Ed25519 key; the public keys
+	return commandGroup("keys", "The ledger's signing keys: list the keyring, rotate the key",
+		`Every event and seal is signed with the ledger's Ed25519 key; the public keys
 are recorded in the keyring stream (ledger-keys). A rotation seals the log
 with the current key, adds the new key (signed by the current one) and
 retires the current key (signed by the new one) at that log position: old
@@ -30,9 +28,7 @@ retirement as forged.
 With --data DIR the commands work offline on a stopped ledger; without it
 they ask the running ledger (--server; keys list: auditors and admins, keys
 rotate: admins).`,
-	}
-	c.AddCommand(newKeysListCmd(g), newKeysRotateCmd(g))
-	return c
+		newKeysListCmd(g), newKeysRotateCmd(g))
 }
 
 func newKeysListCmd(g *globals) *cobra.Command {
@@ -126,8 +122,7 @@ rotation is reported as forged.`,
 	}
 	f := c.Flags()
 	f.StringVar(&k.data, "data", "", "rotate offline on this data directory (the server stopped)")
-	f.StringVar(&k.signingKey, "signing-key", "", "offline: the current key file (default: $"+integrity.KeyEnv+", else the demo key beside the data directory)")
-	_ = f.SetAnnotation("signing-key", noEnv, nil)
+	signingKeyFlag(f, &k.signingKey, "offline: the current key file (default: $"+integrity.KeyEnv+", else the demo key beside the data directory)")
 	f.StringVar(&k.newKey, "new-key", "", "offline: the new key file, loaded if it exists, else generated there (mode 0600); outside the data directory")
 	f.StringVar(&k.headFile, "head-file", "", "offline: where the seals publish the signed tree head (default: DATA.head beside the data directory)")
 	f.StringVar(&k.reason, "reason", "", "why (recorded with the rotation)")

@@ -146,8 +146,7 @@ func newInfoCmd(g *globals) *cobra.Command {
 }
 
 func newDisputeCmd(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "dispute", Short: "Billing disputes: open and resolve"}
-	c.AddCommand(
+	return commandGroup("dispute", "Billing disputes: open and resolve", "",
 		body(onTicket, g, "open", "Open a billing dispute on a ticket", "/disputes",
 			`  ticketledger dispute open 7d1c… --dispute-id D-1 --invoice INV-77 --amount-cents 125000 --currency EUR --reason "double charge"`,
 			func(f *pflag.FlagSet, b *server.DisputeBody) {
@@ -169,14 +168,11 @@ func newDisputeCmd(g *globals) *cobra.Command {
 				f.StringVar(&b.Currency, "currency", "", "currency of the credit")
 				f.StringVar(&b.Explanation, "explanation", "", "the decision's reasons")
 				return sub(onTicket, &disputeID, "dispute-id", "/disputes/", "/resolution", &b.CommandBase, occ, b)
-			}),
-	)
-	return c
+			}))
 }
 
 func newFraudCmd(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "fraud", Short: "Fraud: flag a suspicion, clear it"}
-	c.AddCommand(
+	return commandGroup("fraud", "Fraud: flag a suspicion, clear it", "",
 		body(onTicket, g, "flag", "Flag suspected fraud", "/fraud-flags",
 			`  ticketledger fraud flag 7d1c… --reason "card testing" --indicators velocity,new_tenant`,
 			func(f *pflag.FlagSet, b *server.FraudFlagBody) {
@@ -187,9 +183,7 @@ func newFraudCmd(g *globals) *cobra.Command {
 			`  ticketledger fraud clear 7d1c… --reason "customer verified"`,
 			func(f *pflag.FlagSet, b *server.ReasonBody) {
 				f.StringVar(&b.Reason, "reason", "", "why the flag is cleared")
-			}),
-	)
-	return c
+			}))
 }
 
 func newNoteCmd(g *globals) *cobra.Command {

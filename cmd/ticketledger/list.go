@@ -39,9 +39,26 @@ type listing[R any] struct {
 	join func(acc *R, more R) int
 }
 
+// pageListing is the listing of pages of type R whose rows are written by
+// rows; parts gives a page's entries and its cursor to the next page.
+func pageListing[R, E any](rows func(R, render.Format) render.Rows, parts func(*R) (*[]E, *string)) listing[R] {
+	return listing[R]{rows: rows,
+		next: func(p R) string {
+			_, next := parts(&p)
+			return *next
+		},
+		join: func(acc *R, more R) int {
+			entries, next := parts(acc)
+			moreEntries, moreNext := parts(&more)
+			*entries, *next = append(*entries, *moreEntries...), *moreNext
+			return len(*moreEntries)
+		}}
+}
+
 // fetchPages is fetch of one page, or with --all of every page from the
-// cursor on, written as one.
+// cursor on, written as one; q gets the page flags (pageFlags.query).
 func fetchPages[R any](c *cobra.Command, g *globals, path string, q url.Values, p *pageFlags, l listing[R]) error {
+	p.query(q)
 	if !p.all {
 		return fetch(c, g, path, q, l.rows, l.next)
 	}
@@ -96,6 +113,29 @@ func setIf(q url.Values, k, v string) {
 	}
 }
 
+// queryFilters are string flags that each become a query parameter when
+// given.
+type queryFilters struct {
+	params []string
+	values []*string
+}
+
+// add registers --flag (help usage) on c as the filter for query
+// parameter param.
+func (fs *queryFilters) add(c *cobra.Command, flag, param, usage string) {
+	fs.params = append(fs.params, param)
+	fs.values = append(fs.values, c.Flags().String(flag, "", usage))
+}
+
+// query is the filters given, as query parameters.
+func (fs *queryFilters) query() url.Values {
+	q := url.Values{}
+	for i, p := range fs.params {
+		setIf(q, p, *fs.values[i])
+	}
+	return q
+}
+
 // params is a query of the given name, value pairs that have a value.
 func params(kv ...string) url.Values {
 	q := url.Values{}
@@ -113,6 +153,17 @@ func getAs[R any](c *cobra.Command, g *globals, path string, q url.Values) (R, r
 		return res, f, err
 	}
 	return res, f, g.client().Get(c.Context(), path, q, &res)
+}
+
+// postAs is getAs for a command: it POSTs body to path and decodes the
+// answer into a value of type R, with the --output format.
+func postAs[R any](c *cobra.Command, g *globals, path string, body any) (R, render.Format, error) {
+	var res R
+	f, err := g.format()
+	if err != nil {
+		return res, f, err
+	}
+	return res, f, g.client().Post(c.Context(), path, body, &res)
 }
 
 // fetch GETs path?q into a value of type R and writes it in the --output
@@ -148,7 +199,7 @@ func printNext(c *cobra.Command, _ render.Format, next string) {
 
 func newListCmd(g *globals) *cobra.Command {
 	var page pageFlags
-	var partner, customer, status, severity, product, sla, horizon string
+	var filters queryFilters
 	var from, to timeFlag
 	c := &cobra.Command{
 		Use:   "list",
@@ -158,22 +209,19 @@ func newListCmd(g *globals) *cobra.Command {
   ticketledger list --sla at_risk --horizon 2h`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			q := params("partnerId", partner, "customerId", customer, "status", status, "severity", severity,
-				"product", product, "sla", sla, "horizon", horizon)
+			q := filters.query()
 			setTime(q, "openedFrom", &from)
 			setTime(q, "openedTo", &to)
-			page.query(q)
 			return fetchPages(c, g, "/v1/tickets", q, &page, ticketListing)
 		},
 	}
-	fl := c.Flags()
-	fl.StringVar(&partner, "partner-id", "", "filing partner (--partner is the acting partner)")
-	fl.StringVar(&customer, "customer", "", "customer id")
-	fl.StringVar(&status, "status", "", "open, in_progress, awaiting_info, resolved, closed, redirected_to_isv")
-	fl.StringVar(&severity, "severity", "", "A, B or C")
-	fl.StringVar(&product, "product", "", "azure, office365, dynamics365, ems, billing, marketplace")
-	fl.StringVar(&sla, "sla", "", "met, breached, pending, at_risk or breached_unanswered")
-	fl.StringVar(&horizon, "horizon", "", "at-risk horizon for --sla at_risk (e.g. 2h)")
+	filters.add(c, "partner-id", "partnerId", "filing partner (--partner is the acting partner)")
+	filters.add(c, "customer", "customerId", "customer id")
+	filters.add(c, "status", "status", "open, in_progress, awaiting_info, resolved, closed, redirected_to_isv")
+	filters.add(c, "severity", "severity", "A, B or C")
+	filters.add(c, "product", "product", "azure, office365, dynamics365, ems, billing, marketplace")
+	filters.add(c, "sla", "sla", "met, breached, pending, at_risk or breached_unanswered")
+	filters.add(c, "horizon", "horizon", "at-risk horizon for --sla at_risk (e.g. 2h)")
 	addTime(c, &from, "from", "opened at or after")
 	addTime(c, &to, "to", "opened before")
 	page.register(c)
@@ -181,12 +229,9 @@ func newListCmd(g *globals) *cobra.Command {
 }
 
 // ticketListing reads and joins pages of tickets.
-var ticketListing = listing[projections.TicketPage]{rows: ticketRows,
-	next: func(p projections.TicketPage) string { return p.Next },
-	join: func(acc *projections.TicketPage, more projections.TicketPage) int {
-		acc.Tickets, acc.Next = append(acc.Tickets, more.Tickets...), more.Next
-		return len(more.Tickets)
-	}}
+var ticketListing = pageListing(ticketRows, func(p *projections.TicketPage) (*[]projections.Ticket, *string) {
+	return &p.Tickets, &p.Next
+})
 
 // ticketRows is the table of a page of tickets. SLA is the state at the
 // listing's instant (breached_unanswered, at_risk, …) and LEFT the time to

@@ -11,11 +11,7 @@ import (
 )
 
 func newPartnerCmd(g *globals) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "partner",
-		Short: "Partner organisations: registration, customers, support plans, reseller Azure access",
-	}
-	c.AddCommand(
+	return commandGroup("partner", "Partner organisations: registration, customers, support plans, reseller Azure access", "",
 		onPartner.command(g, "register", "Register a partner organisation (indirect provider or reseller)",
 			`  ticketledger partner register contoso --name "Contoso" --partner-role indirect_provider --email support@contoso.example --token-file data/admin.token`,
 			func(c *cobra.Command, occ *timeFlag) request {
@@ -63,9 +59,7 @@ func newPartnerCmd(g *globals) *cobra.Command {
 		reasonAt(onPartner, g, "revoke-access", "Revoke a reseller's Azure access to a customer",
 			`  ticketledger partner revoke-access reseller1 --customer fabrikam --reason "reseller left"`,
 			"customer", "customer id (required)", "/azure-access/", "/revocation"),
-		newPartnerShowCmd(g),
-	)
-	return c
+		newPartnerShowCmd(g))
 }
 
 func newPartnerShowCmd(g *globals) *cobra.Command {

@@ -73,18 +73,10 @@ func (r *rebuildCmd) run(c *cobra.Command) error {
 		"tickets": l.Tickets.Len(), "auditEntries": l.Audit.Len(),
 		"elapsedSeconds": elapsed.Seconds(), "eventsPerSecond": rate,
 	}
-	return render.KV(c.OutOrStdout(), f, out, [][2]string{
-		{"store", l.Description},
-		{"snapshot", l.SnapshotPath},
-		{"events applied", fmt.Sprint(st.Applied)},
-		{"skipped (unknown type)", fmt.Sprint(st.SkippedUnknown)},
-		{"decode errors", fmt.Sprint(st.DecodeErrors)},
-		{"checkpoint", fmt.Sprint(st.Checkpoint.Commit)},
-		{"tickets", fmt.Sprint(l.Tickets.Len())},
-		{"audit entries", fmt.Sprint(l.Audit.Len())},
-		{"elapsed", elapsed.Round(time.Millisecond).String()},
-		{"events/s", fmt.Sprintf("%.0f", rate)},
-	})
+	return render.KV(c.OutOrStdout(), f, out, kvPairs("store", l.Description, "snapshot", l.SnapshotPath,
+		"events applied", st.Applied, "skipped (unknown type)", st.SkippedUnknown, "decode errors", st.DecodeErrors,
+		"checkpoint", st.Checkpoint.Commit, "tickets", l.Tickets.Len(), "audit entries", l.Audit.Len(),
+		"elapsed", elapsed.Round(time.Millisecond).String(), "events/s", fmt.Sprintf("%.0f", rate)))
 }
 
 // offlineHint adds what to do when an offline command finds the data

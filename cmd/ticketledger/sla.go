@@ -15,12 +15,6 @@ import (
 	"github.com/ticketledger/ticketledger/projections"
 )
 
-func newSLACmd(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "sla", Short: "SLA compliance: reports, what-if under another policy, at-risk tickets, policies"}
-	c.AddCommand(newSLAReportCmd(g), newSLAWhatIfCmd(g), newSLAAtRiskCmd(g), newSLAPoliciesCmd(g))
-	return c
-}
-
 func newSLAReportCmd(g *globals) *cobra.Command {
 	var from, to timeFlag
 	var groupBy []string

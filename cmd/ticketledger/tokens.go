@@ -15,16 +15,12 @@ import (
 // newTokensCmd is `tokens create|list|revoke`: the admin-only /v1/tokens
 // routes.
 func newTokensCmd(g *globals) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "tokens",
-		Short: "Ledger tokens (admin only): create, list, revoke",
-		Long: `Ledger tokens authenticate API callers ("Authorization: Bearer <token>").
+	return commandGroup("tokens", "Ledger tokens (admin only): create, list, revoke",
+		`Ledger tokens authenticate API callers ("Authorization: Bearer <token>").
 Only an admin manages them; the first serve writes an admin token to
 <data>/admin.token. Issuing and revoking are events in the ledger; a revoked
 token stops working at once.`,
-	}
-	c.AddCommand(newTokensCreateCmd(g), newTokensListCmd(g), newTokensRevokeCmd(g))
-	return c
+		newTokensCreateCmd(g), newTokensListCmd(g), newTokensRevokeCmd(g))
 }
 
 func newTokensCreateCmd(g *globals) *cobra.Command {
@@ -47,12 +43,8 @@ func newTokensCreateCmd(g *globals) *cobra.Command {
 				}
 				b.ExpiresAt = &server.Timestamp{Time: t}
 			}
-			f, err := g.format()
+			res, f, err := postAs[server.IssuedToken](c, g, "/v1/tokens", b)
 			if err != nil {
-				return err
-			}
-			var res server.IssuedToken
-			if err := g.client().Post(c.Context(), "/v1/tokens", b, &res); err != nil {
 				return err
 			}
 			if out != "" {
@@ -97,12 +89,8 @@ func newTokensListCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List tokens (no secrets)", Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := g.format()
+			res, f, err := getAs[server.TokenList](c, g, "/v1/tokens", nil)
 			if err != nil {
-				return err
-			}
-			var res server.TokenList
-			if err := g.client().Get(c.Context(), "/v1/tokens", nil, &res); err != nil {
 				return err
 			}
 			return render.Write(c.OutOrStdout(), f, res, tokenRows(res.Tokens))

@@ -17,16 +17,13 @@ import (
 // newWebhooksCmd is `webhooks create|list|rotate-secret|pause|resume|delete|
 // deliveries|dead-letters|replay|skip`: the /v1/webhooks routes.
 func newWebhooksCmd(g *globals) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "webhooks",
-		Short: "Webhook subscriptions, their delivery log and the dead-letter list",
-		Long: `Webhooks deliver ticket events and SLA notices to an https endpoint, signed as
+	return commandGroup("webhooks", "Webhook subscriptions, their delivery log and the dead-letter list",
+		`Webhooks deliver ticket events and SLA notices to an https endpoint, signed as
 Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). A partner
 subscribes to its own tickets and manages its own subscriptions; an admin
 subscribes ledger-wide (or for a partner), and replays or skips parked
-deliveries. Types: ` + typesList() + `.`,
-	}
-	c.AddCommand(newWebhooksCreateCmd(g), newWebhooksListCmd(g), newWebhooksRotateCmd(g),
+deliveries. Types: `+typesList()+`.`,
+		newWebhooksCreateCmd(g), newWebhooksListCmd(g), newWebhooksRotateCmd(g),
 		webhookStateCmd(g, "pause", "Pause deliveries (events meanwhile are not delivered later)", "pause", true),
 		webhookStateCmd(g, "resume", "Resume deliveries with the next event", "resume", false),
 		webhookStateCmd(g, "delete", "Delete a subscription for good", "deletion", true),
@@ -34,7 +31,6 @@ deliveries. Types: ` + typesList() + `.`,
 		newWebhooksDeliveriesCmd(g, "dead-letters", "Parked deliveries, oldest first: each holds back its ticket's later ones", "dead-letters"),
 		webhookResolveCmd(g, "replay", "Try a parked delivery again (admin); its ticket's held deliveries follow in order"),
 		webhookResolveCmd(g, "skip", "Give a parked delivery up (admin); its ticket's held deliveries go on"))
-	return c
 }
 
 func typesList() string {
@@ -57,12 +53,8 @@ func newWebhooksCreateCmd(g *globals) *cobra.Command {
   ticketledger --token-file data/admin.token webhooks create --url https://ops.example/hooks --type ticket.opened,sla.at_risk,sla.breached`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := g.format()
+			res, f, err := postAs[webhook.WithSecret](c, g, "/v1/webhooks", b)
 			if err != nil {
-				return err
-			}
-			var res webhook.WithSecret
-			if err := g.client().Post(c.Context(), "/v1/webhooks", b, &res); err != nil {
 				return err
 			}
 			return writeSecret(c, f, res)
@@ -91,16 +83,12 @@ func newWebhooksListCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use: "list", Short: "List the subscriptions you manage (no secrets)", Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := g.format()
-			if err != nil {
-				return err
-			}
-			var res server.WebhookList
 			q := url.Values{}
 			if deleted {
 				q.Set("deleted", "true")
 			}
-			if err := g.client().Get(c.Context(), "/v1/webhooks", q, &res); err != nil {
+			res, f, err := getAs[server.WebhookList](c, g, "/v1/webhooks", q)
+			if err != nil {
 				return err
 			}
 			return render.Write(c.OutOrStdout(), f, res, webhookRows(res.Subscriptions))
