@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
@@ -43,12 +41,9 @@ type ChainProblem struct {
 
 // EvidenceItem is one stored record.
 type EvidenceItem struct {
-	Revision    uint64    `json:"revision"`
-	Position    uint64    `json:"position"`
-	ID          uuid.UUID `json:"id"`
-	Type        string    `json:"type"`
-	ContentType string    `json:"contentType"`
-	Created     time.Time `json:"created"`
+	Revision uint64 `json:"revision"`
+	Position uint64 `json:"position"`
+	eventstore.RecordInfo
 	// Data and Metadata are the stored bytes, exactly; verify these.
 	Data     []byte `json:"data"`
 	Metadata []byte `json:"metadata"`
@@ -70,8 +65,8 @@ func (s *Service) ExportEvidence(ctx context.Context, ticketID string) (Evidence
 	ev := Evidence{Stream: stream, TicketID: id, ExportedAt: s.now().UTC(), HashScheme: codec.HashTag, Verified: true,
 		Events: make([]EvidenceItem, len(raw))}
 	for i, r := range raw {
-		item := EvidenceItem{Revision: r.Revision, Position: r.Position.Commit, ID: r.ID, Type: r.Type, ContentType: r.ContentType,
-			Created: r.Created, Data: r.Data, Metadata: r.Metadata}
+		item := EvidenceItem{Revision: r.Revision, Position: r.Position.Commit,
+			RecordInfo: eventstore.RecordInfo{ID: r.ID, Type: r.Type, ContentType: r.ContentType, Created: r.Created}, Data: r.Data, Metadata: r.Metadata}
 		if json.Valid(r.Data) {
 			item.Payload = r.Data
 		}

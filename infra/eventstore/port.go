@@ -78,6 +78,15 @@ type RecordedEvent struct {
 	Created     time.Time // when the store committed it (UTC)
 }
 
+// RecordInfo is what a store keeps of an event beside its bytes and its
+// place (of RecordedEvent), in the JSON form the evidence exports write.
+type RecordInfo struct {
+	ID          uuid.UUID `json:"id"`
+	Type        string    `json:"type"`
+	ContentType string    `json:"contentType"`
+	Created     time.Time `json:"created"`
+}
+
 // Position is a place in the global log. Zero is "before everything";
 // stored events have strictly increasing positions with Commit > 0.
 // Implementations without a separate prepare position set Prepare = Commit.

@@ -66,8 +66,8 @@ func Build(s Source) (*Bundle, error) {
 	}
 	for _, rec := range s.Records {
 		data, meta := EventFile(rec.Revision)
-		b.Events.Events = append(b.Events.Events, EventEntry{Revision: rec.Revision, ID: rec.ID, Type: rec.Type, ContentType: rec.ContentType,
-			Created: rec.Created.UTC(), Position: rec.Position.Commit, PreparePosition: rec.Position.Prepare, Data: data, Metadata: meta})
+		b.Events.Events = append(b.Events.Events, EventEntry{Revision: rec.Revision,
+			RecordInfo: eventstore.RecordInfo{ID: rec.ID, Type: rec.Type, ContentType: rec.ContentType, Created: rec.Created.UTC()}, Position: rec.Position.Commit, PreparePosition: rec.Position.Prepare, Data: data, Metadata: meta})
 		b.Files[data], b.Files[meta] = rec.Data, rec.Metadata
 		i, ok := s.LeafIndex(rec.Position)
 		if !ok || i >= s.Head.Size {

@@ -11,11 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ticketledger/ticketledger/domain/calendar"
 	"github.com/ticketledger/ticketledger/domain/ledger"
 	"github.com/ticketledger/ticketledger/domain/sla"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/projections"
 )
@@ -71,11 +70,8 @@ type Manifest struct {
 // EventEntry is one event of events.json: the record's fields the store
 // keeps beside the bytes, and the entry names of the bytes.
 type EventEntry struct {
-	Revision    uint64    `json:"revision"`
-	ID          uuid.UUID `json:"id"`
-	Type        string    `json:"type"`
-	ContentType string    `json:"contentType"`
-	Created     time.Time `json:"created"`
+	Revision uint64 `json:"revision"`
+	eventstore.RecordInfo
 	// Position and PreparePosition are the event's place in the global
 	// log (equal on the embedded store); informative, not hashed.
 	Position        uint64 `json:"position"`
