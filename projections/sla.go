@@ -242,6 +242,17 @@ type Percentiles struct {
 
 type groupKey [5]uint32
 
+// nameKey returns the names of key's values by dimension, as the report's
+// group key and in the order of dims.
+func (t *Tickets) nameKey(dims []string, key groupKey) (map[string]string, []string) {
+	byDim, names := make(map[string]string, len(dims)), make([]string, len(dims))
+	for j, d := range dims {
+		names[j] = t.strs.str(key[j])
+		byDim[d] = names[j]
+	}
+	return byDim, names
+}
+
 // acc accumulates the counters of one group; the response times of its
 // tickets are gathered afterwards into one shared array.
 type acc struct {
@@ -478,12 +489,7 @@ func (t *Tickets) reportScan(rep *Report, q *ReportQuery, m *match, dims []strin
 	for g := range accs {
 		a := &accs[g]
 		grp := a.finish(wall[a.off:a.off+a.cnt], counted[a.off:a.off+a.cnt])
-		grp.Key = make(map[string]string, len(dims))
-		keys[g] = make([]string, len(dims))
-		for j, d := range dims {
-			keys[g][j] = t.strs.str(a.key[j])
-			grp.Key[d] = keys[g][j]
-		}
+		grp.Key, keys[g] = t.nameKey(dims, a.key)
 		rep.Groups = append(rep.Groups, grp)
 	}
 	rep.Total = total.finish(wall, counted)

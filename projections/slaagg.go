@@ -413,12 +413,7 @@ func (t *Tickets) reportAgg(rep *Report, dims []string, now int64, horizon int64
 	keys := make([][]string, len(groups))
 	for i, gr := range groups {
 		g := finish(gr)
-		g.Key = make(map[string]string, len(dims))
-		keys[i] = make([]string, len(dims))
-		for j, d := range dims {
-			keys[i][j] = t.strs.str(gr.key[j])
-			g.Key[d] = keys[i][j]
-		}
+		g.Key, keys[i] = t.nameKey(dims, gr.key)
 		rep.Groups = append(rep.Groups, g)
 	}
 	rep.Total = finish(&total)
