@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/json"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -167,6 +168,12 @@ func (s *metaScanner) int(dst *int) bool {
 	return true
 }
 
+// time decodes an instant as encoding/json does (an RFC 3339 string).
+func (s *metaScanner) time(dst *time.Time) bool {
+	q, ok := s.quoted()
+	return ok && dst.UnmarshalJSON(q) == nil
+}
+
 // object scans `{ "key": value, … }`, calling member for each key with the
 // scanner positioned before the value.
 func (s *metaScanner) object(member func(key []byte) bool) bool {
@@ -208,11 +215,9 @@ func (s *metaScanner) meta(m *domain.Meta) bool {
 		case "causationId":
 			return s.unique(uniqueCausation)
 		case "occurredAt":
-			q, ok := s.quoted()
-			return ok && m.OccurredAt.UnmarshalJSON(q) == nil
+			return s.time(&m.OccurredAt)
 		case "recordedAt":
-			q, ok := s.quoted()
-			return ok && m.RecordedAt.UnmarshalJSON(q) == nil
+			return s.time(&m.RecordedAt)
 		case "policyVersion":
 			return s.str(&m.PolicyVersion)
 		case "prevHash":
