@@ -69,20 +69,16 @@ func startChild(ctx context.Context, argv []string, dir string) (*childLedger, e
 	}
 	deadline := time.NewTimer(startTimeout)
 	defer deadline.Stop()
-	select {
-	case ch.url = <-w.listening:
-	case <-ch.exited:
-		return fail("stopped before it listened", ch.exitErr())
-	case <-deadline.C:
-		return fail("did not listen", fmt.Errorf("no word in %s", startTimeout))
-	case <-ctx.Done():
-		return fail("was interrupted", ctx.Err())
+	var what string
+	if ch.url, what, err = awaitStart(ctx, ch, deadline, w.listening, "listened", "did not listen", fmt.Errorf("no word in %s", startTimeout)); err != nil {
+		return fail(what, err)
 	}
 	if ch.token, err = auth.ReadSecretFile(filepath.Join(data, "admin.token")); err != nil {
 		return fail("wrote no admin token", err)
 	}
 	// Ready: the projections caught up (GET /readyz answers 200).
 	hc := &http.Client{Timeout: 5 * time.Second}
+	notReady := fmt.Errorf("GET /readyz did not answer 200 within %s", startTimeout)
 	for {
 		resp, err := hc.Get(ch.url + "/readyz")
 		if err == nil {
@@ -91,15 +87,26 @@ func startChild(ctx context.Context, argv []string, dir string) (*childLedger, e
 				return ch, nil
 			}
 		}
-		select {
-		case <-ch.exited:
-			return fail("stopped before it was ready", ch.exitErr())
-		case <-deadline.C:
-			return fail("was not ready", fmt.Errorf("GET /readyz did not answer 200 within %s", startTimeout))
-		case <-ctx.Done():
-			return fail("was interrupted", ctx.Err())
-		case <-time.After(20 * time.Millisecond):
+		if _, what, err := awaitStart(ctx, ch, deadline, time.After(20*time.Millisecond), "was ready", "was not ready", notReady); err != nil {
+			return fail(what, err)
 		}
+	}
+}
+
+// awaitStart waits, during the start of ch, for c to deliver. When the child
+// exits, the start deadline fires or ctx ends first, it returns what went
+// wrong in words and why: the child "stopped before it <done>", or it
+// <missed> (late is the cause), or it "was interrupted".
+func awaitStart[T any](ctx context.Context, ch *childLedger, deadline *time.Timer, c <-chan T, done, missed string, late error) (v T, what string, err error) {
+	select {
+	case v = <-c:
+		return v, "", nil
+	case <-ch.exited:
+		return v, "stopped before it " + done, ch.exitErr()
+	case <-deadline.C:
+		return v, missed, late
+	case <-ctx.Done():
+		return v, "was interrupted", ctx.Err()
 	}
 }
 
