@@ -71,20 +71,11 @@ func (s *metaScanner) finish(m *domain.Meta) {
 	for _, p := range s.pend[:s.np] {
 		sb.Write(p.v)
 	}
+	dst := [...]*string{uniqueCorrelation: &m.CorrelationID, uniqueCausation: &m.CausationID, uniquePrevHash: &m.PrevHash, uniqueHash: &m.Hash}
 	all, off := sb.String(), 0
 	for _, p := range s.pend[:s.np] {
-		v := all[off : off+len(p.v)]
+		*dst[p.field] = all[off : off+len(p.v)]
 		off += len(p.v)
-		switch p.field {
-		case uniqueCorrelation:
-			m.CorrelationID = v
-		case uniqueCausation:
-			m.CausationID = v
-		case uniquePrevHash:
-			m.PrevHash = v
-		case uniqueHash:
-			m.Hash = v
-		}
 	}
 }
 
