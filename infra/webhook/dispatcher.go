@@ -526,6 +526,10 @@ func (p ticketParties) list() []string {
 }
 
 func (d *Dispatcher) planTicket(ctx context.Context, r eventstore.RecordedEvent) ([]work, error) {
+	entries := d.dir.all()
+	if len(entries) == 0 {
+		return nil, nil // no subscription: nothing to decode, no one to tell
+	}
 	meta, err := codec.DecodeMeta(r.Metadata)
 	if err != nil {
 		return nil, fmt.Errorf("%s@%d: metadata: %w", r.StreamID, r.Revision, err)
@@ -537,7 +541,7 @@ func (d *Dispatcher) planTicket(ctx context.Context, r eventstore.RecordedEvent)
 	_ = json.Unmarshal(r.Data, &fields) // not JSON: no parties, no notice
 	tk := strings.TrimPrefix(r.StreamID, ticket.StreamPrefix)
 	var subs []entry
-	for _, e := range d.dir.all() {
+	for _, e := range entries {
 		if _, ok := e.sub.Wants(r.Type, fields.Notice); ok && e.sub.Active() && e.since < r.Position.Commit {
 			subs = append(subs, e)
 		}
