@@ -41,7 +41,7 @@ func CheckOutcome(t testing.TB, agg Versioned, before int, got []domain.Event, e
 }
 
 // Command is the when of a given/when/then case: command (a method
-// expression, such as (*ticket.Ticket).Reopen) run on the aggregate by actor
+// expression, such as (*partner.Partner).LinkCustomer) run on the aggregate by actor
 // for something that happened at occurredAt, recorded at now, with its one
 // argument.
 func Command[T, A any](command func(agg T, actor domain.Actor, occurredAt, now time.Time, arg A) ([]domain.Event, error), actor domain.Actor, occurredAt, now time.Time, arg A) func(T) ([]domain.Event, error) {

@@ -15,10 +15,13 @@ var active = []Status{StatusOpen, StatusAwaitingPartner}
 // live are the statuses in which a ticket still takes notes and housekeeping.
 var live = []Status{StatusOpen, StatusAwaitingPartner, StatusResolved}
 
-// RecordFirstResponse records vendor support's first response at occurredAt
+// FirstResponse records vendor support's first response.
+type FirstResponse struct{ Summary string }
+
+// Decide records vendor support's first response at occurredAt
 // (RespondedAt). Met is whether it came no later than the deadline in force
 // at that instant. Only once; only vendor support.
-func (t *Ticket) RecordFirstResponse(actor domain.Actor, occurredAt, now time.Time, summary string) ([]domain.Event, error) {
+func (a FirstResponse) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("record a first response on", actor, occurredAt, now, vendor, active...); err != nil {
 		return nil, err
 	}
@@ -26,7 +29,7 @@ func (t *Ticket) RecordFirstResponse(actor domain.Actor, occurredAt, now time.Ti
 		return nil, domain.Errorf(domain.KindConflict, domain.RuleFirstResponseRecorded, "respondedAt",
 			"the first response on ticket %q was already recorded at %s: record later replies as notes", t.id, t.respondedAt.UTC().Format(time.RFC3339))
 	}
-	s := strings.TrimSpace(summary)
+	s := strings.TrimSpace(a.Summary)
 	if len([]rune(s)) > MaxText {
 		return nil, required("summary", "summary is longer than %d characters", MaxText)
 	}
@@ -49,7 +52,14 @@ func (t *Ticket) respondFirst(actor domain.Actor, at time.Time, summary string) 
 	return []domain.Event{t.firstResponse(actor, at, summary)}
 }
 
-// ChangeSeverity changes the business impact while the ticket is open or
+// SeverityChange changes the severity; the deadline is recomputed from the
+// opening under the policy.
+type SeverityChange struct {
+	To     domain.Severity
+	Reason string
+}
+
+// Decide changes the business impact while the ticket is open or
 // awaiting the partner. The deadline is recomputed with policy from the
 // ticket's creation (OpenedAt: "retroactive start") under the new
 // severity; the old promise stays in Previous. BreachedOnChange is set when
@@ -57,17 +67,17 @@ func (t *Ticket) respondFirst(actor domain.Actor, at time.Time, summary string) 
 // After the first response the change is still recorded (with its
 // deadline, AfterFirstResponse set) but no longer decides compliance.
 // Changing to the current severity emits nothing. Only partners.
-func (t *Ticket) ChangeSeverity(actor domain.Actor, occurredAt, now time.Time, to domain.Severity, reason string, policy DeadlinePolicy) ([]domain.Event, error) {
+func (a SeverityChange) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, policy DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("change the severity of", actor, occurredAt, now, partners, active...); err != nil {
 		return nil, err
 	}
-	if !to.Valid() {
-		return nil, required("severity", "severity %q is not A, B or C", to)
+	if !a.To.Valid() {
+		return nil, required("severity", "severity %q is not A, B or C", a.To)
 	}
-	if to == t.severity {
+	if a.To == t.severity {
 		return nil, nil
 	}
-	reason, err := text("reason", reason, MaxText)
+	reason, err := text("reason", a.Reason, MaxText)
 	if err != nil {
 		return nil, err
 	}
@@ -79,27 +89,33 @@ func (t *Ticket) ChangeSeverity(actor domain.Actor, occurredAt, now time.Time, t
 	if policy == nil {
 		return nil, domain.Errorf(domain.KindInternal, domain.RuleRequiredField, "policy", "no SLA policy was given to recompute the first-response deadline")
 	}
-	d, err := policy.Deadline(sla.Request{Class: t.class, Severity: to, Language: t.language, Locale: t.locale, OpenedAt: t.openedAt})
+	d, err := policy.Deadline(sla.Request{Class: t.class, Severity: a.To, Language: t.language, Locale: t.locale, OpenedAt: t.openedAt})
 	if err != nil {
 		return nil, fmt.Errorf("change severity of ticket %s: first-response deadline: %w", t.id, err)
 	}
 	return t.emit(SeverityChanged{
-		From: t.severity, To: to, Reason: reason, Previous: t.Deadline(), Deadline: d,
+		From: t.severity, To: a.To, Reason: reason, Previous: t.Deadline(), Deadline: d,
 		BreachedOnChange: !t.responded && occurredAt.After(d.At), ChangedAt: occurredAt,
 		AfterFirstResponse: t.responded,
 	}), nil
 }
 
-// Escalate escalates the ticket to the vendor (domain.md rule 6): it needs
+// Escalation escalates the request with the escalation criteria met.
+type Escalation struct {
+	Reason   string
+	Criteria []string
+}
+
+// Decide escalates the ticket to the vendor (domain.md rule 6): it needs
 // a reason and at least one escalation criterion met. Escalating again
 // needs a reason not given before. Only partners.
-func (t *Ticket) Escalate(actor domain.Actor, occurredAt, now time.Time, reason string, criteria []string) ([]domain.Event, error) {
+func (a Escalation) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("escalate", actor, occurredAt, now, partners, active...); err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
+	reason := strings.TrimSpace(a.Reason)
 	var met []string
-	for _, c := range criteria {
+	for _, c := range a.Criteria {
 		if c = strings.TrimSpace(c); c != "" {
 			met = append(met, c)
 		}
@@ -120,11 +136,14 @@ func (t *Ticket) Escalate(actor domain.Actor, occurredAt, now time.Time, reason 
 	return t.emit(Escalated{Level: len(t.escalations) + 1, Reason: reason, CriteriaMet: met}), nil
 }
 
-// RequestInfo asks the partner for information; the ticket awaits the
+// InfoRequest is vendor support asking the partner for information.
+type InfoRequest struct{ Question string }
+
+// Decide asks the partner for information; the ticket awaits the
 // partner until it answers. With no first response yet, it also records one
 // (a question is a response). Only vendor support.
-func (t *Ticket) RequestInfo(actor domain.Actor, occurredAt, now time.Time, question string) ([]domain.Event, error) {
-	q, err := t.beginText("request information on", actor, occurredAt, now, vendor, active, "question", question)
+func (a InfoRequest) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
+	q, err := t.beginText("request information on", actor, occurredAt, now, vendor, active, "question", a.Question)
 	if err != nil {
 		return nil, err
 	}
@@ -132,9 +151,12 @@ func (t *Ticket) RequestInfo(actor domain.Actor, occurredAt, now time.Time, ques
 	return t.emit(evs...), nil
 }
 
-// ProvideInfo answers a pending information request; the ticket is open
+// InfoAnswer is the partner's answer to an information request.
+type InfoAnswer struct{ Answer string }
+
+// Decide answers a pending information request; the ticket is open
 // again. Only partners.
-func (t *Ticket) ProvideInfo(actor domain.Actor, occurredAt, now time.Time, answer string) ([]domain.Event, error) {
+func (a InfoAnswer) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("provide information on", actor, occurredAt, now, partners, active...); err != nil {
 		return nil, err
 	}
@@ -142,14 +164,14 @@ func (t *Ticket) ProvideInfo(actor domain.Actor, occurredAt, now time.Time, answ
 		return nil, domain.Errorf(domain.KindConflict, domain.RuleNoInfoRequested, "status",
 			"vendor support has not asked for information on ticket %q: add it as a note instead", t.id)
 	}
-	a, err := text("answer", answer, MaxText)
+	answer, err := text("answer", a.Answer, MaxText)
 	if err != nil {
 		return nil, err
 	}
-	return t.emit(InfoProvided{Answer: a}), nil
+	return t.emit(InfoProvided{Answer: answer}), nil
 }
 
-// Dispute is the input of OpenBillingDispute.
+// Dispute opens a billing dispute.
 type Dispute struct {
 	DisputeID   string
 	InvoiceRef  string
@@ -158,9 +180,9 @@ type Dispute struct {
 	Reason      string
 }
 
-// OpenBillingDispute opens a billing dispute on the ticket. A dispute id is
+// Decide opens a billing dispute on the ticket. A dispute id is
 // used once per ticket. Only partners.
-func (t *Ticket) OpenBillingDispute(actor domain.Actor, occurredAt, now time.Time, in Dispute) ([]domain.Event, error) {
+func (in Dispute) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("open a billing dispute on", actor, occurredAt, now, partners, active...); err != nil {
 		return nil, err
 	}
@@ -195,7 +217,7 @@ const (
 	OutcomePartial  = "partial"  // part of the amount is credited
 )
 
-// Decision is the input of ResolveBillingDispute.
+// Decision decides a billing dispute.
 type Decision struct {
 	DisputeID         string
 	Outcome           string // upheld | rejected | partial
@@ -204,10 +226,10 @@ type Decision struct {
 	Explanation       string
 }
 
-// ResolveBillingDispute decides an open billing dispute. A rejected dispute
+// Decide decides an open billing dispute. A rejected dispute
 // credits nothing; an upheld or partial one credits a positive amount no
 // larger than the disputed one (partial: smaller). Only vendor support.
-func (t *Ticket) ResolveBillingDispute(actor domain.Actor, occurredAt, now time.Time, in Decision) ([]domain.Event, error) {
+func (in Decision) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("resolve a billing dispute on", actor, occurredAt, now, vendor, active...); err != nil {
 		return nil, err
 	}
@@ -249,10 +271,16 @@ func (t *Ticket) ResolveBillingDispute(actor domain.Actor, occurredAt, now time.
 	return t.emit(BillingDisputeResolved{DisputeID: in.DisputeID, Outcome: in.Outcome, CreditAmountCents: in.CreditAmountCents, Currency: cur, Explanation: expl}), nil
 }
 
-// FlagFraud flags suspected fraud. Flagging a flagged ticket is a conflict
+// FraudFlag flags suspected fraud.
+type FraudFlag struct {
+	Reason     string
+	Indicators []string
+}
+
+// Decide flags suspected fraud. Flagging a flagged ticket is a conflict
 // (add a note with new indicators). Only partners.
-func (t *Ticket) FlagFraud(actor domain.Actor, occurredAt, now time.Time, reason string, indicators []string) ([]domain.Event, error) {
-	reason, err := t.beginText("flag fraud on", actor, occurredAt, now, partners, active, "reason", reason)
+func (a FraudFlag) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
+	reason, err := t.beginText("flag fraud on", actor, occurredAt, now, partners, active, "reason", a.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +289,7 @@ func (t *Ticket) FlagFraud(actor domain.Actor, occurredAt, now time.Time, reason
 			"fraud is already flagged on ticket %q: add a note with the new indicators", t.id)
 	}
 	var ind []string
-	for _, i := range indicators {
+	for _, i := range a.Indicators {
 		if i = strings.TrimSpace(i); i != "" {
 			ind = append(ind, i)
 		}
@@ -269,9 +297,12 @@ func (t *Ticket) FlagFraud(actor domain.Actor, occurredAt, now time.Time, reason
 	return t.emit(FraudFlagged{Reason: reason, Indicators: ind}), nil
 }
 
-// ClearFraud clears a fraud flag. Only vendor support; the ticket must be
+// FraudClearance clears a fraud flag.
+type FraudClearance struct{ Reason string }
+
+// Decide clears a fraud flag. Only vendor support; the ticket must be
 // flagged.
-func (t *Ticket) ClearFraud(actor domain.Actor, occurredAt, now time.Time, reason string) ([]domain.Event, error) {
+func (a FraudClearance) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("clear fraud on", actor, occurredAt, now, vendor, live...); err != nil {
 		return nil, err
 	}
@@ -279,51 +310,60 @@ func (t *Ticket) ClearFraud(actor domain.Actor, occurredAt, now time.Time, reaso
 		return nil, domain.Errorf(domain.KindConflict, domain.RuleFraudNotFlagged, "status",
 			"no fraud is flagged on ticket %q (never flagged, or already cleared): there is nothing to clear", t.id)
 	}
-	reason, err := text("reason", reason, MaxText)
+	reason, err := text("reason", a.Reason, MaxText)
 	if err != nil {
 		return nil, err
 	}
 	return t.emit(FraudCleared{Reason: reason}), nil
 }
 
-// AddNote adds a free-text note. Partners, vendor support and the system
+// Note adds a free-text note.
+type Note struct{ Text string }
+
+// Decide adds a free-text note. Partners, vendor support and the system
 // may add notes until the ticket is closed. A note may be backdated to any
 // time since the opening (within the window).
-func (t *Ticket) AddNote(actor domain.Actor, occurredAt, now time.Time, note string) ([]domain.Event, error) {
-	n, err := t.beginText("add a note to", actor, occurredAt, now, partners|vendor|system, live, "text", note)
+func (a Note) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
+	n, err := t.beginText("add a note to", actor, occurredAt, now, partners|vendor|system, live, "text", a.Text)
 	if err != nil {
 		return nil, err
 	}
 	return t.emit(NoteAdded{Text: n}), nil
 }
 
-// Reassign moves the ticket to another owner (engineer or queue).
+// Reassignment moves the request to another engineer or queue.
+type Reassignment struct{ To, Reason string }
+
+// Decide moves the ticket to another owner (engineer or queue).
 // Reassigning to the current owner emits nothing. Only vendor support.
-func (t *Ticket) Reassign(actor domain.Actor, occurredAt, now time.Time, to, reason string) ([]domain.Event, error) {
+func (a Reassignment) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("reassign", actor, occurredAt, now, vendor, live...); err != nil {
 		return nil, err
 	}
-	to, err := text("to", to, maxShortString)
+	to, err := text("to", a.To, maxShortString)
 	if err != nil {
 		return nil, err
 	}
 	if to == t.owner {
 		return nil, nil
 	}
-	return t.emit(Reassigned{From: t.owner, To: to, Reason: strings.TrimSpace(reason)}), nil
+	return t.emit(Reassigned{From: t.owner, To: to, Reason: strings.TrimSpace(a.Reason)}), nil
 }
 
-// Resolve resolves the ticket. With no first response yet, it also records
+// Resolution resolves the request, saying how.
+type Resolution struct{ Text string }
+
+// Decide resolves the ticket. With no first response yet, it also records
 // one. A ticket with an open billing dispute cannot be resolved. Only vendor
 // support.
-func (t *Ticket) Resolve(actor domain.Actor, occurredAt, now time.Time, resolution string) ([]domain.Event, error) {
+func (a Resolution) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	if err := t.begin("resolve", actor, occurredAt, now, vendor, active...); err != nil {
 		return nil, err
 	}
 	if err := t.noOpenDispute("resolve"); err != nil {
 		return nil, err
 	}
-	r, err := text("resolution", resolution, MaxText)
+	r, err := text("resolution", a.Text, MaxText)
 	if err != nil {
 		return nil, err
 	}
@@ -331,21 +371,27 @@ func (t *Ticket) Resolve(actor domain.Actor, occurredAt, now time.Time, resoluti
 	return t.emit(evs...), nil
 }
 
-// Reopen reopens a resolved ticket; it is open again (its first response
+// Reopening reopens a resolved request.
+type Reopening struct{ Reason string }
+
+// Decide reopens a resolved ticket; it is open again (its first response
 // and deadlines stay as they were). Only partners.
-func (t *Ticket) Reopen(actor domain.Actor, occurredAt, now time.Time, reason string) ([]domain.Event, error) {
-	reason, err := t.beginText("reopen", actor, occurredAt, now, partners, []Status{StatusResolved}, "reason", reason)
+func (a Reopening) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
+	reason, err := t.beginText("reopen", actor, occurredAt, now, partners, []Status{StatusResolved}, "reason", a.Reason)
 	if err != nil {
 		return nil, err
 	}
 	return t.emit(Reopened{Reason: reason}), nil
 }
 
-// Close closes the ticket for good. The partners may close it when resolved
+// Closure closes the request for good.
+type Closure struct{ Reason string }
+
+// Decide closes the ticket for good. The partners may close it when resolved
 // or withdraw it while open or awaiting them; the system closes only
 // resolved tickets (auto-close). A ticket with an open billing dispute
 // cannot be closed.
-func (t *Ticket) Close(actor domain.Actor, occurredAt, now time.Time, reason string) ([]domain.Event, error) {
+func (a Closure) Decide(t *Ticket, actor domain.Actor, occurredAt, now time.Time, _ DeadlinePolicy) ([]domain.Event, error) {
 	allowed := live
 	if actor.Role == domain.RoleSystem {
 		allowed = []Status{StatusResolved}
@@ -356,7 +402,7 @@ func (t *Ticket) Close(actor domain.Actor, occurredAt, now time.Time, reason str
 	if err := t.noOpenDispute("close"); err != nil {
 		return nil, err
 	}
-	reason, err := text("reason", reason, MaxText)
+	reason, err := text("reason", a.Reason, MaxText)
 	if err != nil {
 		return nil, err
 	}

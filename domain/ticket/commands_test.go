@@ -12,21 +12,19 @@ import (
 type cmdFn = func(*Ticket) ([]domain.Event, error)
 
 func respond(a domain.Actor, when time.Time) cmdFn {
-	return cmd((*Ticket).RecordFirstResponse, a, when, " on it ")
+	return act(a, when, FirstResponse{Summary: " on it "})
 }
 
 func severity(a domain.Actor, when time.Time, to domain.Severity) cmdFn {
-	return func(t *Ticket) ([]domain.Event, error) {
-		return t.ChangeSeverity(a, when, now, to, "worse", fakePolicy{})
-	}
+	return act(a, when, SeverityChange{To: to, Reason: "worse"})
 }
 
 func escalate(a domain.Actor, reason string, criteria ...string) cmdFn {
-	return func(t *Ticket) ([]domain.Event, error) { return t.Escalate(a, at(2*time.Hour), now, reason, criteria) }
+	return act(a, at(2*time.Hour), Escalation{Reason: reason, Criteria: criteria})
 }
 
 func note(a domain.Actor, when time.Time) cmdFn {
-	return cmd((*Ticket).AddNote, a, when, " called them ")
+	return act(a, when, Note{Text: " called them "})
 }
 
 // commandCases covers every command after Open: its happy path, who may
@@ -37,7 +35,7 @@ func commandCases() []tcase {
 		return FirstResponseRecorded{Responder: "eng1", RespondedAt: at(d), Deadline: dl, Met: met, Summary: "on it"}
 	}
 	return []tcase{
-		// RecordFirstResponse.
+		// FirstResponse.
 		{name: "first response in time", given: given(evOpened), when: respond(vendorA, at(time.Hour)),
 			then: []domain.Event{respondedAt(time.Hour, dB, true)}},
 		{name: "first response exactly at the deadline meets it", given: given(evOpened), when: respond(vendorA, dB.At),
@@ -61,12 +59,10 @@ func commandCases() []tcase {
 		{name: "auditor records the first response", given: given(evOpened), when: respond(auditorA, at(time.Hour)), kind: domain.KindForbidden, rule: domain.RuleAuditorReadOnly},
 		{name: "first response in the future", given: given(evOpened), when: respond(vendorA, now.Add(time.Hour)), kind: domain.KindInvalid, rule: domain.RuleOccurredAtInFuture},
 		{name: "first response summary too long", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.RecordFirstResponse(vendorA, at(time.Hour), now, strings.Repeat("x", MaxText+1))
-			},
+			when: act(vendorA, at(time.Hour), FirstResponse{Summary: strings.Repeat("x", MaxText+1)}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 
-		// ChangeSeverity.
+		// SeverityChange.
 		{name: "raise severity in time", given: given(evOpened), when: severity(provA, at(time.Hour), domain.SeverityA),
 			then: []domain.Event{SeverityChanged{From: "B", To: "A", Reason: "worse", Previous: dB, Deadline: dA, ChangedAt: at(time.Hour)}}},
 		{name: "raise severity after the new deadline passed breaches on change", given: given(evOpened), when: severity(provA, at(3*time.Hour), domain.SeverityA),
@@ -85,13 +81,11 @@ func commandCases() []tcase {
 			when:  severity(provA, at(time.Hour), domain.SeverityC), kind: domain.KindConflict, rule: domain.RuleOutOfOrder},
 		{name: "bad severity", given: given(evOpened), when: severity(provA, at(time.Hour), "Z"), kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "severity change without reason", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.ChangeSeverity(provA, at(time.Hour), now, "A", " ", fakePolicy{})
-			},
+			when: act(provA, at(time.Hour), SeverityChange{To: "A", Reason: " "}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "severity change without policy", given: given(evOpened),
 			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.ChangeSeverity(provA, at(time.Hour), now, "A", "worse", nil)
+				return SeverityChange{To: "A", Reason: "worse"}.Decide(t, provA, at(time.Hour), now, nil)
 			},
 			kind: domain.KindInternal, rule: domain.RuleRequiredField},
 		{name: "severity change the policy refuses", given: given(opened(func(e *Opened) { e.Locale = "xx" })),
@@ -100,7 +94,7 @@ func commandCases() []tcase {
 		{name: "stranger changes severity", given: given(evOpened), when: severity(otherA, at(time.Hour), "A"), kind: domain.KindForbidden, rule: domain.RuleNotOwnTicket},
 		{name: "severity of a resolved ticket", given: given(evOpened, evResolved), when: severity(provA, at(time.Hour), "A"), kind: domain.KindConflict, rule: domain.RuleInvalidTransition},
 
-		// Escalate (rule 6).
+		// Escalation (rule 6).
 		{name: "escalate", given: given(evOpened), when: escalate(provA, " outage continues ", "production down", " "),
 			then: []domain.Event{evEscalated}},
 		{name: "escalate again for a new reason", given: given(evOpened, evEscalated), when: escalate(provA, "data loss", "production down"),
@@ -114,74 +108,56 @@ func commandCases() []tcase {
 		{name: "vendor escalates", given: given(evOpened), when: escalate(vendorA, "x", "y"), kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "escalate a resolved ticket", given: given(evOpened, evResolved), when: escalate(provA, "x", "y"), kind: domain.KindConflict, rule: domain.RuleInvalidTransition},
 
-		// RequestInfo / ProvideInfo.
+		// InfoRequest / InfoAnswer.
 		{name: "request info after the first response", given: given(evOpened, evResponded),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.RequestInfo(vendorA, at(2*time.Hour), now, " logs? ")
-			},
+			when: act(vendorA, at(2*time.Hour), InfoRequest{Question: " logs? "}),
 			then: []domain.Event{evInfoReq}},
 		{name: "request info is a first response", given: given(evOpened),
-			when: cmd((*Ticket).RequestInfo, vendorA, at(5*time.Hour), "logs?"),
+			when: act(vendorA, at(5*time.Hour), InfoRequest{Question: "logs?"}),
 			then: []domain.Event{FirstResponseRecorded{Responder: "eng1", RespondedAt: at(5 * time.Hour), Deadline: dB, Met: false, Summary: "information requested"}, evInfoReq}},
 		{name: "request info without question", given: given(evOpened, evResponded),
-			when: cmd((*Ticket).RequestInfo, vendorA, at(2*time.Hour), ""),
+			when: act(vendorA, at(2*time.Hour), InfoRequest{}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "partner requests info", given: given(evOpened),
-			when: cmd((*Ticket).RequestInfo, provA, at(2*time.Hour), "x"),
+			when: act(provA, at(2*time.Hour), InfoRequest{Question: "x"}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "provide info", given: given(evOpened, evResponded, evInfoReq),
-			when: cmd((*Ticket).ProvideInfo, provA, at(3*time.Hour), "here"),
+			when: act(provA, at(3*time.Hour), InfoAnswer{Answer: "here"}),
 			then: []domain.Event{evInfo}},
 		{name: "provide info nobody asked for", given: given(evOpened, evResponded),
-			when: cmd((*Ticket).ProvideInfo, provA, at(3*time.Hour), "here"),
+			when: act(provA, at(3*time.Hour), InfoAnswer{Answer: "here"}),
 			kind: domain.KindConflict, rule: domain.RuleNoInfoRequested},
 		{name: "provide info on a resolved ticket", given: given(evOpened, evResolved),
-			when: cmd((*Ticket).ProvideInfo, provA, at(3*time.Hour), "here"),
+			when: act(provA, at(3*time.Hour), InfoAnswer{Answer: "here"}),
 			kind: domain.KindConflict, rule: domain.RuleInvalidTransition},
 		{name: "provide empty info", given: given(evOpened, evResponded, evInfoReq),
-			when: cmd((*Ticket).ProvideInfo, provA, at(3*time.Hour), " "),
+			when: act(provA, at(3*time.Hour), InfoAnswer{Answer: " "}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 
 		// Billing disputes.
 		{name: "open a dispute", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.OpenBillingDispute(provA, at(time.Hour), now, Dispute{DisputeID: "d1", InvoiceRef: "INV-1", AmountCents: 10000, Currency: "eur", Reason: "double charge"})
-			},
+			when: act(provA, at(time.Hour), Dispute{DisputeID: "d1", InvoiceRef: "INV-1", AmountCents: 10000, Currency: "eur", Reason: "double charge"}),
 			then: []domain.Event{evDispute}},
 		{name: "open a dispute id twice", given: given(evOpened, evDispute, evDisputeDone),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.OpenBillingDispute(provA, at(time.Hour), now, Dispute{DisputeID: "d1", InvoiceRef: "INV-1", AmountCents: 1, Currency: "EUR", Reason: "x"})
-			},
+			when: act(provA, at(time.Hour), Dispute{DisputeID: "d1", InvoiceRef: "INV-1", AmountCents: 1, Currency: "EUR", Reason: "x"}),
 			kind: domain.KindConflict, rule: domain.RuleDisputeExists},
 		{name: "dispute without amount", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.OpenBillingDispute(provA, at(time.Hour), now, Dispute{DisputeID: "d1", InvoiceRef: "INV-1", Currency: "EUR", Reason: "x"})
-			},
+			when: act(provA, at(time.Hour), Dispute{DisputeID: "d1", InvoiceRef: "INV-1", Currency: "EUR", Reason: "x"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "dispute with a bad currency", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.OpenBillingDispute(provA, at(time.Hour), now, Dispute{DisputeID: "d1", InvoiceRef: "INV-1", AmountCents: 1, Currency: "E1R", Reason: "x"})
-			},
+			when: act(provA, at(time.Hour), Dispute{DisputeID: "d1", InvoiceRef: "INV-1", AmountCents: 1, Currency: "E1R", Reason: "x"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "dispute without id", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.OpenBillingDispute(provA, at(time.Hour), now, Dispute{InvoiceRef: "INV-1", AmountCents: 1, Currency: "EUR", Reason: "x"})
-			},
+			when: act(provA, at(time.Hour), Dispute{InvoiceRef: "INV-1", AmountCents: 1, Currency: "EUR", Reason: "x"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "dispute without invoice", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.OpenBillingDispute(provA, at(time.Hour), now, Dispute{DisputeID: "d1", AmountCents: 1, Currency: "EUR", Reason: "x"})
-			},
+			when: act(provA, at(time.Hour), Dispute{DisputeID: "d1", AmountCents: 1, Currency: "EUR", Reason: "x"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "dispute without reason", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.OpenBillingDispute(provA, at(time.Hour), now, Dispute{DisputeID: "d1", InvoiceRef: "I", AmountCents: 1, Currency: "EUR"})
-			},
+			when: act(provA, at(time.Hour), Dispute{DisputeID: "d1", InvoiceRef: "I", AmountCents: 1, Currency: "EUR"}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "vendor opens a dispute", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.OpenBillingDispute(vendorA, at(time.Hour), now, Dispute{})
-			},
+			when: act(vendorA, at(time.Hour), Dispute{}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "resolve a dispute", given: given(evOpened, evDispute), when: decide(Decision{DisputeID: "d1", Outcome: OutcomeRejected, Explanation: " single charge "}),
 			then: []domain.Event{evDisputeDone}},
@@ -198,43 +174,39 @@ func commandCases() []tcase {
 		{name: "unknown outcome", given: given(evOpened, evDispute), when: decide(Decision{DisputeID: "d1", Outcome: "maybe", Explanation: "x"}), kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "decision without explanation", given: given(evOpened, evDispute), when: decide(Decision{DisputeID: "d1", Outcome: OutcomeRejected}), kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "partner resolves a dispute", given: given(evOpened, evDispute),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.ResolveBillingDispute(provA, at(time.Hour), now, Decision{})
-			},
+			when: act(provA, at(time.Hour), Decision{}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 
 		// Fraud.
 		{name: "flag fraud", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.FlagFraud(provA, at(time.Hour), now, "odd orders", []string{" new card ", ""})
-			},
+			when: act(provA, at(time.Hour), FraudFlag{Reason: "odd orders", Indicators: []string{" new card ", ""}}),
 			then: []domain.Event{evFraud}},
 		{name: "flag fraud twice", given: given(evOpened, evFraud),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.FlagFraud(provA, at(time.Hour), now, "again", nil) },
+			when: act(provA, at(time.Hour), FraudFlag{Reason: "again"}),
 			kind: domain.KindConflict, rule: domain.RuleFraudAlreadyFlagged},
 		{name: "flag fraud again after clearing", given: given(evOpened, evFraud, evFraudClear),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.FlagFraud(provA, at(time.Hour), now, "again", nil) },
+			when: act(provA, at(time.Hour), FraudFlag{Reason: "again"}),
 			then: []domain.Event{FraudFlagged{Reason: "again"}}},
 		{name: "flag fraud without reason", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.FlagFraud(provA, at(time.Hour), now, "", nil) },
+			when: act(provA, at(time.Hour), FraudFlag{}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "vendor flags fraud", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.FlagFraud(vendorA, at(time.Hour), now, "x", nil) },
+			when: act(vendorA, at(time.Hour), FraudFlag{Reason: "x"}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "clear fraud", given: given(evOpened, evFraud),
-			when: cmd((*Ticket).ClearFraud, vendorA, at(time.Hour), "verified"),
+			when: act(vendorA, at(time.Hour), FraudClearance{Reason: "verified"}),
 			then: []domain.Event{evFraudClear}},
 		{name: "clear fraud never flagged", given: given(evOpened),
-			when: cmd((*Ticket).ClearFraud, vendorA, at(time.Hour), "x"),
+			when: act(vendorA, at(time.Hour), FraudClearance{Reason: "x"}),
 			kind: domain.KindConflict, rule: domain.RuleFraudNotFlagged},
 		{name: "clear fraud already cleared", given: given(evOpened, evFraud, evFraudClear),
-			when: cmd((*Ticket).ClearFraud, vendorA, at(time.Hour), "x"),
+			when: act(vendorA, at(time.Hour), FraudClearance{Reason: "x"}),
 			kind: domain.KindConflict, rule: domain.RuleFraudNotFlagged},
 		{name: "clear fraud without reason", given: given(evOpened, evFraud),
-			when: cmd((*Ticket).ClearFraud, vendorA, at(time.Hour), ""),
+			when: act(vendorA, at(time.Hour), FraudClearance{}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "partner clears fraud", given: given(evOpened, evFraud),
-			when: cmd((*Ticket).ClearFraud, provA, at(time.Hour), "x"),
+			when: act(provA, at(time.Hour), FraudClearance{Reason: "x"}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 
 		// Notes.
@@ -248,30 +220,26 @@ func commandCases() []tcase {
 		{name: "auditor adds a note", given: given(evOpened), when: note(auditorA, at(time.Hour)), kind: domain.KindForbidden, rule: domain.RuleAuditorReadOnly},
 		{name: "stranger adds a note", given: given(evOpened), when: note(otherA, at(time.Hour)), kind: domain.KindForbidden, rule: domain.RuleNotOwnTicket},
 		{name: "empty note", given: given(evOpened),
-			when: cmd((*Ticket).AddNote, provA, at(time.Hour), " "),
+			when: act(provA, at(time.Hour), Note{Text: " "}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 
-		// Reassign.
+		// Reassignment.
 		{name: "reassign", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.Reassign(vendorA, at(time.Hour), now, " queue-a ", "")
-			},
+			when: act(vendorA, at(time.Hour), Reassignment{To: " queue-a "}),
 			then: []domain.Event{evAssigned}},
 		{name: "reassign onwards", given: given(evOpened, evAssigned),
-			when: func(t *Ticket) ([]domain.Event, error) {
-				return t.Reassign(vendorA, at(time.Hour), now, "eng2", " expert ")
-			},
+			when: act(vendorA, at(time.Hour), Reassignment{To: "eng2", Reason: " expert "}),
 			then: []domain.Event{Reassigned{From: "queue-a", To: "eng2", Reason: "expert"}}},
 		{name: "reassign to the current owner emits nothing", given: given(evOpened, evAssigned),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Reassign(vendorA, at(time.Hour), now, "queue-a", "") }},
+			when: act(vendorA, at(time.Hour), Reassignment{To: "queue-a"})},
 		{name: "reassign to nobody", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Reassign(vendorA, at(time.Hour), now, "", "") },
+			when: act(vendorA, at(time.Hour), Reassignment{}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "partner reassigns", given: given(evOpened),
-			when: func(t *Ticket) ([]domain.Event, error) { return t.Reassign(provA, at(time.Hour), now, "x", "") },
+			when: act(provA, at(time.Hour), Reassignment{To: "x"}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 
-		// Resolve.
+		// Resolution.
 		{name: "resolve", given: given(evOpened, evResponded), when: resolve(vendorA),
 			then: []domain.Event{evResolved}},
 		{name: "resolve is a first response", given: given(evOpened), when: resolve(vendorA),
@@ -282,27 +250,27 @@ func commandCases() []tcase {
 		{name: "resolve a resolved ticket", given: given(evOpened, evResolved), when: resolve(vendorA), kind: domain.KindConflict, rule: domain.RuleInvalidTransition},
 		{name: "resolve a closed ticket", given: given(evOpened, evResolved, evClosed), when: resolve(vendorA), kind: domain.KindConflict, rule: domain.RuleTicketClosed},
 		{name: "resolve without resolution", given: given(evOpened),
-			when: cmd((*Ticket).Resolve, vendorA, at(time.Hour), ""),
+			when: act(vendorA, at(time.Hour), Resolution{}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "partner resolves", given: given(evOpened), when: resolve(provA), kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 
-		// Reopen.
+		// Reopening.
 		{name: "reopen", given: given(evOpened, evResponded, evResolved),
-			when: cmd((*Ticket).Reopen, provA, at(5*time.Hour), "back"),
+			when: act(provA, at(5*time.Hour), Reopening{Reason: "back"}),
 			then: []domain.Event{evReopened}},
 		{name: "reopen an open ticket", given: given(evOpened),
-			when: cmd((*Ticket).Reopen, provA, at(5*time.Hour), "back"),
+			when: act(provA, at(5*time.Hour), Reopening{Reason: "back"}),
 			kind: domain.KindConflict, rule: domain.RuleInvalidTransition},
 		{name: "reopen without reason", given: given(evOpened, evResolved),
-			when: cmd((*Ticket).Reopen, provA, at(5*time.Hour), ""),
+			when: act(provA, at(5*time.Hour), Reopening{}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "vendor reopens", given: given(evOpened, evResolved),
-			when: cmd((*Ticket).Reopen, vendorA, at(5*time.Hour), "x"),
+			when: act(vendorA, at(5*time.Hour), Reopening{Reason: "x"}),
 			kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "respond after reopening", given: given(evOpened, evResponded, evResolved, evReopened), when: respond(vendorA, at(6*time.Hour)),
 			kind: domain.KindConflict, rule: domain.RuleFirstResponseRecorded},
 
-		// Close.
+		// Closure.
 		{name: "partner closes a resolved ticket", given: given(evOpened, evResolved), when: closeBy(provA), then: []domain.Event{evClosed}},
 		{name: "partner withdraws an open ticket", given: given(evOpened), when: closeBy(provA), then: []domain.Event{evClosed}},
 		{name: "system closes a resolved ticket", given: given(evOpened, evResolved), when: closeBy(systemA), then: []domain.Event{evClosed}},
@@ -311,29 +279,27 @@ func commandCases() []tcase {
 		{name: "close a closed ticket", given: given(evOpened, evResolved, evClosed), when: closeBy(provA), kind: domain.KindConflict, rule: domain.RuleTicketClosed},
 		{name: "close with an open dispute", given: given(evOpened, evDispute), when: closeBy(provA), kind: domain.KindConflict, rule: domain.RuleDisputeOpen},
 		{name: "close without reason", given: given(evOpened, evResolved),
-			when: cmd((*Ticket).Close, provA, at(5*time.Hour), ""),
+			when: act(provA, at(5*time.Hour), Closure{}),
 			kind: domain.KindInvalid, rule: domain.RuleRequiredField},
 		{name: "vendor closes", given: given(evOpened, evResolved), when: closeBy(vendorA), kind: domain.KindForbidden, rule: domain.RuleRoleNotAllowed},
 		{name: "auditor closes", given: given(evOpened, evResolved), when: closeBy(auditorA), kind: domain.KindForbidden, rule: domain.RuleAuditorReadOnly},
 		{name: "stranger closes", given: given(evOpened, evResolved), when: closeBy(otherA), kind: domain.KindForbidden, rule: domain.RuleNotOwnTicket},
 		{name: "close backdated too far", given: given(evOpened, evResolved),
-			when: cmd((*Ticket).Close, provA, now.AddDate(0, 0, -40), "x"),
+			when: act(provA, now.AddDate(0, 0, -40), Closure{Reason: "x"}),
 			kind: domain.KindInvalid, rule: domain.RuleBackdatedTooFar},
 	}
 }
 
 func decide(d Decision) cmdFn {
-	return func(t *Ticket) ([]domain.Event, error) {
-		return t.ResolveBillingDispute(vendorA, at(time.Hour), now, d)
-	}
+	return act(vendorA, at(time.Hour), d)
 }
 
 func resolve(a domain.Actor) cmdFn {
-	return cmd((*Ticket).Resolve, a, at(3*time.Hour), " fixed ")
+	return act(a, at(3*time.Hour), Resolution{Text: " fixed "})
 }
 
 func closeBy(a domain.Actor) cmdFn {
-	return cmd((*Ticket).Close, a, at(5*time.Hour), "done")
+	return act(a, at(5*time.Hour), Closure{Reason: "done"})
 }
 
 func TestCommands(t *testing.T) { run(t, commandCases()) }

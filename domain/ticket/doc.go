@@ -11,26 +11,25 @@
 // (same severity, same owner). Read Version before a command for the
 // expected revision of the append.
 //
-// Every command on an existing ticket is also a value, an Action
+// Every command on an existing ticket is a value, an Action
 // (FirstResponse, SeverityChange, …, Closure; Dispute and Decision), whose
-// Decide calls the method: what the HTTP API decodes and the application
+// Decide holds its rules: what the HTTP API decodes and the application
 // service runs.
 //
 // The state machine (Status):
 //
 //	(new)                    --Open-->           open
 //	(new)                    --RedirectToISV-->  redirected (terminal)
-//	open                     --RequestInfo-->    awaiting_partner
-//	awaiting_partner         --ProvideInfo-->    open
-//	open, awaiting_partner   --Resolve-->        resolved
-//	resolved                 --Reopen-->         open
-//	resolved                 --Close-->          closed (final)
-//	open, awaiting_partner   --Close-->          closed (the partner withdraws)
+//	open                     --InfoRequest-->    awaiting_partner
+//	awaiting_partner         --InfoAnswer-->     open
+//	open, awaiting_partner   --Resolution-->     resolved
+//	resolved                 --Reopening-->      open
+//	resolved                 --Closure-->        closed (final)
+//	open, awaiting_partner   --Closure-->        closed (the partner withdraws)
 //
-// The other commands keep the status: RecordFirstResponse, ChangeSeverity,
-// Escalate, OpenBillingDispute, FlagFraud and ResolveBillingDispute apply
-// while open or awaiting the partner; ClearFraud, AddNote and Reassign also
-// while resolved. A ticket with an open billing dispute cannot be resolved
+// The other commands keep the status: FirstResponse, SeverityChange,
+// Escalation, Dispute, FraudFlag and Decision apply while open or awaiting
+// the partner; FraudClearance, Note and Reassignment also while resolved. A ticket with an open billing dispute cannot be resolved
 // or closed.
 //
 // Anything else is a KindConflict error naming the rule (ticket-closed,
@@ -42,11 +41,11 @@
 // # Who may act
 //
 //   - Partners (indirect provider, indirect reseller): Open, RedirectToISV,
-//     ChangeSeverity, Escalate, ProvideInfo, OpenBillingDispute, FlagFraud,
-//     AddNote, Reopen, Close.
-//   - Vendor support: RecordFirstResponse, RequestInfo, Resolve,
-//     ResolveBillingDispute, ClearFraud, Reassign, AddNote.
-//   - The system: AddNote, and Close of a resolved ticket (auto-close).
+//     SeverityChange, Escalation, InfoAnswer, Dispute, FraudFlag, Note,
+//     Reopening, Closure.
+//   - Vendor support: FirstResponse, InfoRequest, Resolution, Decision,
+//     FraudClearance, Reassignment, Note.
+//   - The system: Note, and Closure of a resolved ticket (auto-close).
 //   - Auditors: nothing (auditor-read-only).
 //
 // A partner acts only on tickets of its own chain: the filer, the filer's
@@ -70,7 +69,7 @@
 // marketplace products get RedirectToISV, never a vendor ticket
 // (marketplace-isv-only, isv-contact-required); the partner (or the named
 // reseller of a filing provider) serves the customer
-// (partner-must-serve-customer). Escalate needs a reason and a criterion met
+// (partner-must-serve-customer). An Escalation needs a reason and a criterion met
 // (escalation-needs-reason-and-criteria).
 //
 // # Time
@@ -86,7 +85,7 @@
 //
 // Open asks the DeadlinePolicy for the deadline (class break_fix; billing
 // and NonCritical requests non_critical) from occurredAt and records it in
-// Opened.Deadline. ChangeSeverity recomputes it from the ticket's creation
+// Opened.Deadline. A SeverityChange recomputes it from the ticket's creation
 // time under the new severity ("retroactive start", as ServiceNow does): a
 // B ticket raised to A after three hours gets the A deadline of creation +
 // 2 h, already passed, which the event records as BreachedOnChange. The old
@@ -94,7 +93,7 @@
 // history. Severity may change while the ticket is open or awaiting the
 // partner, also after the first response: the change and its deadline are
 // recorded (AfterFirstResponse) but no longer decide compliance.
-// RecordFirstResponse judges the response against the deadline in force at
+// A FirstResponse is judged against the deadline in force at
 // the response's occurred-at (Met = respondedAt <= deadline). Asking for
 // information or resolving before any first response also records the first
 // response: the first contact from vendor support counts.

@@ -129,6 +129,12 @@ func cmd[A any](command func(*Ticket, domain.Actor, time.Time, time.Time, A) ([]
 	return domaintest.Command(command, a, occurredAt, now, arg)
 }
 
+// act is the when of action a run by actor, for something that happened at
+// occurredAt, under fakePolicy.
+func act(actor domain.Actor, occurredAt time.Time, a Action) func(*Ticket) ([]domain.Event, error) {
+	return func(t *Ticket) ([]domain.Event, error) { return a.Decide(t, actor, occurredAt, now, fakePolicy{}) }
+}
+
 // tcase is one given/when/then case.
 type tcase struct {
 	name  string

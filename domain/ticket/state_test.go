@@ -128,7 +128,7 @@ func TestRebuild(t *testing.T) {
 
 func TestWindowOption(t *testing.T) {
 	tk, _ := Rebuild(given(evOpened))
-	_, err := tk.WithWindow(domain.Window{MaxBackdate: time.Hour}).AddNote(provA, now.Add(-2*time.Hour), now, "late")
+	_, err := Note{Text: "late"}.Decide(tk.WithWindow(domain.Window{MaxBackdate: time.Hour}), provA, now.Add(-2*time.Hour), now, nil)
 	if domain.RuleOf(err) != domain.RuleBackdatedTooFar {
 		t.Fatalf("custom window: %v", err)
 	}
