@@ -166,8 +166,8 @@ type Result struct {
 	// Events are the events the command emitted, with their metadata; empty
 	// when nothing changed. Position is set on the last one only.
 	Events []domain.Recorded
-	// Deadline is the first-response deadline set by the command (Open,
-	// ChangeSeverity), nil otherwise.
+	// Deadline is the first-response deadline set by the command (Open, a
+	// SeverityChange), nil otherwise.
 	Deadline *sla.Deadline
 	// Replayed is true when an idempotency key found the events of an
 	// earlier run of the command, which this result describes.
