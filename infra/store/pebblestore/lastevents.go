@@ -1,6 +1,7 @@
 package pebblestore
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
@@ -78,12 +79,23 @@ func (l *lastEvents) update(put map[string]lastEvent, drop []string) {
 		l.m[s] = e
 	}
 	if len(l.m) > lastEventStreams {
-		n := len(l.m) / 2
-		for k := range l.m {
+		l.evictOlderHalf()
+	}
+}
+
+// evictOlderHalf forgets the streams whose last append is older than the
+// median's, keeping those that commands are working on now (a command reads
+// the head of a stream it or another command just appended to).
+func (l *lastEvents) evictOlderHalf() {
+	seqs := make([]uint64, 0, len(l.m))
+	for _, e := range l.m {
+		seqs = append(seqs, e.seq)
+	}
+	slices.Sort(seqs)
+	cut := seqs[len(seqs)/2]
+	for k, e := range l.m {
+		if e.seq < cut {
 			delete(l.m, k)
-			if n--; n == 0 {
-				break
-			}
 		}
 	}
 }

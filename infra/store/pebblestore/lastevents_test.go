@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -78,4 +79,35 @@ func TestHeadReadFollowsTheStream(t *testing.T) {
 		t.Fatal("conflict accepted")
 	}
 	same("after a conflict", "d")
+}
+
+// Past its bound the memory keeps the streams appended to most recently:
+// a stream commands are working on stays held while new ones arrive.
+func TestHeadMemoryKeepsTheRecentStreams(t *testing.T) {
+	var l lastEvents
+	seq := uint64(0)
+	put := func(stream string) {
+		seq++
+		l.update(map[string]lastEvent{stream: {seq: seq}}, nil)
+	}
+	for i := range 3 * lastEventStreams {
+		put("new-" + strconv.Itoa(i))
+		if i%64 == 0 {
+			put("hot")
+		}
+		if len(l.m) > lastEventStreams {
+			t.Fatalf("%d streams held, bound %d", len(l.m), lastEventStreams)
+		}
+	}
+	if _, ok := l.get("hot", seq); !ok {
+		t.Fatal("the stream appended to every 64 appends was forgotten")
+	}
+	for i := 3*lastEventStreams - lastEventStreams/4; i < 3*lastEventStreams; i++ {
+		if _, ok := l.get("new-"+strconv.Itoa(i), seq); !ok {
+			t.Fatalf("stream new-%d, among the latest quarter, was forgotten", i)
+		}
+	}
+	if _, ok := l.get("new-0", seq); ok {
+		t.Fatal("the oldest stream is still held")
+	}
 }
