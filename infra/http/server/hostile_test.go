@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/principal"
-	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
 
 // TestHostileRequests: each class of bad input gets its status, its rule
@@ -143,40 +141,6 @@ func TestHostileRequests(t *testing.T) {
 	})
 }
 
-// head is the store's last position.
-func (e *env) head(t *testing.T) eventstore.Position {
-	t.Helper()
-	p, err := e.store.Head(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// raw sends body as it is, from the trusted proxy address, without feeding
-// the projections (safe to call from several goroutines).
-func (e *env) raw(method, path string, h hdr, body string) resp {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range h {
-		req.Header.Set(k, v)
-	}
-	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, req)
-	return resp{code: w.Code, h: w.Header(), body: w.Body.Bytes()}
-}
-
-// revision is the ticket's current revision, from its ETag.
-func (e *env) revision(t *testing.T, id string) uint64 {
-	t.Helper()
-	rev, err := parseETag(e.must(200, e.do("GET", "/v1/tickets/"+id, auditorH, nil)).h.Get("ETag"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rev
-}
-
-// TestSlowBodyIsCutOff: a client that sends its headers and then trickles
 // (or stalls) its body is cut off by the server's read timeout: the
 // connection does not stay held, and nothing is appended.
 func TestSlowBodyIsCutOff(t *testing.T) {
