@@ -35,7 +35,7 @@ func TestUnauthenticatedIs401WithChallenge(t *testing.T) {
 func TestTokenAuthenticatesAndIsRecordedAsActor(t *testing.T) {
 	e := newEnv(t)
 	id := e.seed()
-	tok := e.issue(domain.RoleIndirectProvider, "p1", "alice@p1.example", principal.ScopeFull)
+	tok := e.tokenFor(prov)
 	r := e.must(200, e.do("POST", "/v1/tickets/"+id+"/notes", bearer(tok), map[string]any{"text": "via token"}))
 	var res clientResult
 	r.json(t, &res)

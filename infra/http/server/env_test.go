@@ -295,4 +295,12 @@ func (e *env) issue(role domain.Role, partner, name string, scope principal.Scop
 	return iss.Secret
 }
 
+// tokenFor issues a full-scope ledger token for the actor the proxy-mode
+// headers h name and returns its secret: that actor, for a request that
+// does not come from the trusted proxy.
+func (e *env) tokenFor(h hdr) string {
+	e.t.Helper()
+	return e.issue(domain.Role(h[HeaderActorRole]), h[HeaderActorPartner], h[HeaderActorID], principal.ScopeFull)
+}
+
 func bearer(secret string) hdr { return hdr{"Authorization": "Bearer " + secret} }

@@ -10,9 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/principal"
 )
 
 // TestHostileRequests: each class of bad input gets its status, its rule
@@ -157,7 +154,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 	defer conn.Close()
 	// An authenticated partner who may add the note: the request gets as
 	// far as reading the body, and the body stalls.
-	secret := e.issue(domain.RoleIndirectProvider, "p1", "slow@p1.example", principal.ScopeFull)
+	secret := e.tokenFor(prov)
 	before := e.head(t)
 	fmt.Fprintf(conn, "POST /v1/tickets/%s/notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nAuthorization: Bearer %s\r\n\r\n{\"text\":", id, secret)
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
