@@ -20,12 +20,8 @@ func benchLog(b *testing.B, n int) string {
 	b.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(b.TempDir(), "data")
-	key, _ := ParseSigningKey([]byte("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="))
-	st := openStore(b, dir)
+	st, key := keyedStore(b, dir)
 	defer st.Close()
-	if _, err := EnsureKey(ctx, st, key, tNow); err != nil {
-		b.Fatal(err)
-	}
 	const perStream = 20
 	evs := make([]domain.Event, perStream)
 	metas := make([]domain.Meta, perStream)

@@ -40,6 +40,22 @@ func openStore(t testing.TB, dir string) *pebblestore.Store {
 	return st
 }
 
+// keyedStore opens a store in dir whose keyring holds the tests' fixed
+// signing key, and returns the store and the key.
+func keyedStore(t testing.TB, dir string) (*pebblestore.Store, *SigningKey) {
+	t.Helper()
+	key, err := ParseSigningKey([]byte("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, dir)
+	if _, err := EnsureKey(context.Background(), st, key, tNow); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	return st, key
+}
+
 func noteEv(s string) ticket.NoteAdded { return ticket.NoteAdded{Text: s} }
 
 func waitCaughtUp(t testing.TB, s *Sealer, st eventstore.Store) {
@@ -61,15 +77,9 @@ func newFixture(t testing.TB) *fixture {
 	ctx := context.Background()
 	base := t.TempDir()
 	f := &fixture{dir: filepath.Join(base, "data"), headFile: filepath.Join(base, "head.txt")}
-	var err error
-	if f.key, err = ParseSigningKey([]byte("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=")); err != nil {
-		t.Fatal(err)
-	}
-	st := openStore(t, f.dir)
+	st, key := keyedStore(t, f.dir)
 	defer st.Close()
-	if _, err := EnsureKey(ctx, st, f.key, tNow); err != nil {
-		t.Fatal(err)
-	}
+	f.key = key
 	s := NewSealer(st, f.key, SealerOptions{Interval: time.Hour, Sink: FileSink{Path: f.headFile}, Now: func() time.Time { return tNow }})
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)

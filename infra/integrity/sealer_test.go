@@ -14,13 +14,8 @@ import (
 // meets late in the log.
 func TestSealerLaggingBehindItsOwnSealsChainsToTheLatest(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	key, _ := ParseSigningKey([]byte("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="))
-	st := openStore(t, dir)
+	st, key := keyedStore(t, t.TempDir())
 	defer st.Close()
-	if _, err := EnsureKey(ctx, st, key, tNow); err != nil {
-		t.Fatal(err)
-	}
 	s := NewSealer(st, key, SealerOptions{Interval: time.Hour, Now: func() time.Time { return tNow }})
 	read := 0 // how many records of $all the sealer has been handed
 	feed := func(n int) {

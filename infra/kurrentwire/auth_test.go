@@ -1,7 +1,6 @@
 package kurrentwire_test
 
 import (
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -9,9 +8,7 @@ import (
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -50,14 +47,10 @@ func serveGuarded(t *testing.T, writable bool) guarded {
 	}
 	a := auth.New(auth.Config{Tokens: reg, FailureBurst: 3, Logger: slog.New(slog.DiscardHandler)})
 	certFile, keyFile := kurrentwiretest.SelfSigned(t)
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	g.ca = certFile
 	g.addr, _ = startServer(t, store, kurrentwire.Options{
 		Access:      &kurrentwire.Access{Authenticate: kurrentwire.Basic(a), Writable: writable},
-		GRPCOptions: []grpc.ServerOption{grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}}))},
+		GRPCOptions: kurrentwiretest.TLSOptions(t, certFile, keyFile),
 	})
 	return g
 }

@@ -20,6 +20,20 @@ func openStore(t *testing.T, dir string) *subjects.FileStore {
 	return st
 }
 
+// sharedStores opens two key stores on one directory (two processes
+// sharing it) and makes the subject of email in the first. It returns the
+// directory, the two stores, and the subject's id and key.
+func sharedStores(t *testing.T, email string) (dir string, here, other *subjects.FileStore, id string, key []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	here, other = openStore(t, dir), openStore(t, dir)
+	id, key, err := here.Subject(email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, here, other, id, key
+}
+
 func TestSealUnseal(t *testing.T) {
 	id, key, err := openStore(t, t.TempDir()).Subject("  Zoe.Quill@Example.org ")
 	if err != nil {
@@ -188,12 +202,7 @@ func TestMemo(t *testing.T) {
 // at its next use: Key, Subject and Lookup all see it gone, and the e-mail
 // gets a new subject.
 func TestCachedKeyDoesNotOutliveItsErasureElsewhere(t *testing.T) {
-	dir := t.TempDir()
-	here, other := openStore(t, dir), openStore(t, dir)
-	id, key, err := here.Subject("zoe.quill@example.org")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, here, other, id, key := sharedStores(t, "zoe.quill@example.org")
 	keep := bytes.Clone(key)
 	// Cached: a key file that no longer parses is not read again.
 	path := filepath.Join(dir, "keys", id)
@@ -252,12 +261,7 @@ func TestCachedKeyDoesNotOutliveItsErasureElsewhere(t *testing.T) {
 // Concurrent uses of a cached subject and its destruction elsewhere: once
 // Destroy has returned, no use sees the key.
 func TestCachedKeyDestroyedDuringUse(t *testing.T) {
-	dir := t.TempDir()
-	here, other := openStore(t, dir), openStore(t, dir)
-	id, _, err := here.Subject("bo@example.org")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, here, other, id, _ := sharedStores(t, "bo@example.org")
 	destroyed := make(chan struct{})
 	done := make(chan error)
 	for range 4 {

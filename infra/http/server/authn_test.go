@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"strings"
@@ -11,19 +10,6 @@ import (
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/infra/auth"
 )
-
-// issue issues a ledger token as the internal principal and returns its
-// secret.
-func (e *env) issue(role domain.Role, partner, name string, scope principal.Scope) string {
-	e.t.Helper()
-	iss, err := e.tokens.Issue(context.Background(), auth.Internal().Actor(), auth.IssueRequest{Role: role, Partner: partner, Name: name, Scope: scope})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return iss.Secret
-}
-
-func bearer(secret string) hdr { return hdr{"Authorization": "Bearer " + secret} }
 
 func TestUnauthenticatedIs401WithChallenge(t *testing.T) {
 	e := newEnv(t)
@@ -49,7 +35,7 @@ func TestUnauthenticatedIs401WithChallenge(t *testing.T) {
 func TestTokenAuthenticatesAndIsRecordedAsActor(t *testing.T) {
 	e := newEnv(t)
 	id := e.seed()
-	tok := e.issue(domain.RoleIndirectProvider, "p1", "alice@p1.example", principal.ScopeFull)
+	tok := e.tokenFor(prov)
 	r := e.must(200, e.do("POST", "/v1/tickets/"+id+"/notes", bearer(tok), map[string]any{"text": "via token"}))
 	var res clientResult
 	r.json(t, &res)

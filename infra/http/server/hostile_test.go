@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -11,10 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/ticketledger/ticketledger/domain"
-	"github.com/ticketledger/ticketledger/domain/principal"
-	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
 
 // TestHostileRequests: each class of bad input gets its status, its rule
@@ -143,40 +138,6 @@ func TestHostileRequests(t *testing.T) {
 	})
 }
 
-// head is the store's last position.
-func (e *env) head(t *testing.T) eventstore.Position {
-	t.Helper()
-	p, err := e.store.Head(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// raw sends body as it is, from the trusted proxy address, without feeding
-// the projections (safe to call from several goroutines).
-func (e *env) raw(method, path string, h hdr, body string) resp {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range h {
-		req.Header.Set(k, v)
-	}
-	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, req)
-	return resp{code: w.Code, h: w.Header(), body: w.Body.Bytes()}
-}
-
-// revision is the ticket's current revision, from its ETag.
-func (e *env) revision(t *testing.T, id string) uint64 {
-	t.Helper()
-	rev, err := parseETag(e.must(200, e.do("GET", "/v1/tickets/"+id, auditorH, nil)).h.Get("ETag"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rev
-}
-
-// TestSlowBodyIsCutOff: a client that sends its headers and then trickles
 // (or stalls) its body is cut off by the server's read timeout: the
 // connection does not stay held, and nothing is appended.
 func TestSlowBodyIsCutOff(t *testing.T) {
@@ -193,7 +154,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 	defer conn.Close()
 	// An authenticated partner who may add the note: the request gets as
 	// far as reading the body, and the body stalls.
-	secret := e.issue(domain.RoleIndirectProvider, "p1", "slow@p1.example", principal.ScopeFull)
+	secret := e.tokenFor(prov)
 	before := e.head(t)
 	fmt.Fprintf(conn, "POST /v1/tickets/%s/notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nAuthorization: Bearer %s\r\n\r\n{\"text\":", id, secret)
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))

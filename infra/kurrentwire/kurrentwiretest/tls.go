@@ -7,6 +7,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -16,6 +17,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 // SelfSigned writes a self-signed certificate for 127.0.0.1, ::1 and
@@ -56,4 +60,17 @@ func SelfSigned(t testing.TB) (certFile, keyFile string) {
 		t.Fatal(err)
 	}
 	return certFile, keyFile
+}
+
+// TLSOptions are the gRPC server options that serve TLS with the
+// certificate and key in certFile and keyFile (as SelfSigned writes them):
+// kurrentwire.Options.GRPCOptions of an endpoint the official clients send
+// credentials to.
+func TLSOptions(t testing.TB, certFile, keyFile string) []grpc.ServerOption {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}}))}
 }

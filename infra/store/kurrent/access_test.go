@@ -2,18 +2,14 @@ package kurrent_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
 	"github.com/ticketledger/ticketledger/domain"
@@ -53,20 +49,10 @@ func guardedEndpoint(t *testing.T, writable bool, certFile, keyFile string) (str
 		Writable:     writable,
 	}}
 	if certFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.GRPCOptions = []grpc.ServerOption{grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}}))}
+		opts.GRPCOptions = kurrentwiretest.TLSOptions(t, certFile, keyFile)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := kurrentwire.NewServer(backing, opts)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	return lis.Addr().String(), creds
+	addr, _ := kurrentwiretest.Serve(t, backing, opts)
+	return addr, creds
 }
 
 func dialErr(conn string) error {

@@ -9,12 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/cockroachdb/pebble/v2/vfs"
-	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/store/pebblestore/damagetest"
@@ -72,45 +67,6 @@ func TestAppendsRefusedWhileDiskFull(t *testing.T) {
 	if len(all) != 4 {
 		t.Errorf("log after recovery: %d events, want 4", len(all))
 	}
-}
-
-// TestFatalWALWriteIsNotAPanic: Pebble answers a failed WAL write with
-// Logger.Fatalf; the store turns it into ErrFailed for the appends of the
-// group and every later one until it has reopened Pebble, and reads of what
-// was durable go on until the reopen starts.
-func TestFatalWALWriteIsNotAPanic(t *testing.T) {
-	var fail atomic.Bool
-	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
-		if fail.Load() && strings.HasSuffix(op.Path, ".log") && op.Kind.ReadOrWrite() == errorfs.OpIsWrite {
-			return syscall.ENOSPC
-		}
-		return nil
-	}))
-	// The reopen (TestReopenAfterFatalError) is put off for this test.
-	s, err := Open("/data", Options{FS: fs, ReopenBackoff: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := s.Append(ctx, "a", eventstore.NoStream(), ev("x")); err != nil {
-		t.Fatal(err)
-	}
-	fail.Store(true)
-	_, err = s.Append(ctx, "a", eventstore.Exact(0), ev("x"))
-	if !errors.Is(err, eventstore.ErrFailed) || !strings.Contains(err.Error(), "no space left on device") || !strings.Contains(err.Error(), "reopens by itself") {
-		t.Fatalf("append with a failing WAL: %v", err)
-	}
-	if _, err := s.Append(ctx, "b", eventstore.Any(), ev("y")); !errors.Is(err, eventstore.ErrFailed) {
-		t.Fatalf("append after the failure: %v", err)
-	}
-	if !s.Stats().Faults.Failed || !errors.Is(s.Fault(), eventstore.ErrFailed) {
-		t.Errorf("the failure is not reported: %+v %v", s.Stats().Faults, s.Fault())
-	}
-	if evs, err := s.ReadStream(ctx, "a", eventstore.Forwards, eventstore.StreamStart(), 10); err != nil || len(evs) != 1 {
-		t.Errorf("read after the failure: %d events, %v", len(evs), err)
-	}
-	// Pebble's commit pipeline is broken now; Close still returns.
-	_ = s.Close()
 }
 
 // writeDir fills a store in a real directory with n events over a few

@@ -3,7 +3,6 @@
 package browsertest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -224,9 +223,7 @@ func (l *ledgerProc) parse() bool {
 	}
 	out, _ := os.ReadFile(l.outPath)
 	l.Logins = map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
+	for line := range strings.SplitSeq(string(out), "\n") {
 		if m := adminRe.FindStringSubmatch(line); m != nil {
 			l.AdminToken = m[1]
 		}

@@ -2,12 +2,41 @@ package integrity
 
 import (
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ticketledger/ticketledger/infra/codec"
 )
+
+func TestParsePublicKey(t *testing.T) {
+	k, err := GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(k.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, in := range map[string]string{
+		"pem":    string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+		"base64": "  " + base64.StdEncoding.EncodeToString(k.Public()) + "\n",
+	} {
+		got, err := ParsePublicKey([]byte(in))
+		if err != nil || !got.Equal(k.Public()) {
+			t.Errorf("%s: %v %x", name, err, got)
+		}
+	}
+	for _, bad := range []string{"", "AAAA", string(k.MarshalPEM())} {
+		if _, err := ParsePublicKey([]byte(bad)); err == nil || !strings.Contains(err.Error(), "public key") {
+			t.Errorf("%q: %v", bad[:min(len(bad), 20)], err)
+		}
+	}
+}
 
 // TestSigningKeyRemembersWhatItSigned: a key knows the event signatures it
 // made lately, exactly (another signature or hash is not one), forgets the
