@@ -72,14 +72,9 @@ func (o *openCmd) run(c *cobra.Command) error {
 	return o.g.post(c, "/v1/tickets", b) // the ledger fills in what is left out (ticket.OpenRequest.WithDefaults)
 }
 
-type redirectCmd struct {
-	g        *globals
-	b        server.RedirectBody
-	occurred timeFlag
-}
-
 func newRedirectCmd(g *globals) *cobra.Command {
-	r := &redirectCmd{g: g}
+	var b server.RedirectBody
+	var occurred timeFlag
 	c := &cobra.Command{
 		Use:   "redirect-isv",
 		Short: "Record a commercial-marketplace request redirected to the ISV (no vendor ticket)",
@@ -90,18 +85,18 @@ with at least one of the ISV's support URL, e-mail or phone.`,
     --isv-url https://support.acme.example --title "Backups fail"`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			r.b.CommandBase = cmdBase(&r.occurred)
-			return r.g.post(c, "/v1/tickets/isv-redirects", r.b)
+			b.CommandBase = cmdBase(&occurred)
+			return g.post(c, "/v1/tickets/isv-redirects", b)
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&r.b.CustomerID, "customer", "", "customer id")
-	f.StringVar(&r.b.ProductName, "product-name", "", "the marketplace product")
-	f.StringVar(&r.b.ISV, "isv", "", "the ISV that publishes it")
-	f.StringVar(&r.b.ISVContact.SupportURL, "isv-url", "", "ISV support URL")
-	f.StringVar(&r.b.ISVContact.SupportEmail, "isv-email", "", "ISV support e-mail")
-	f.StringVar(&r.b.ISVContact.SupportPhone, "isv-phone", "", "ISV support phone")
-	f.StringVar(&r.b.Title, "title", "", "short title")
-	addTime(c, &r.occurred, "occurred-at", "when the request was made (default: now)")
+	f.StringVar(&b.CustomerID, "customer", "", "customer id")
+	f.StringVar(&b.ProductName, "product-name", "", "the marketplace product")
+	f.StringVar(&b.ISV, "isv", "", "the ISV that publishes it")
+	f.StringVar(&b.ISVContact.SupportURL, "isv-url", "", "ISV support URL")
+	f.StringVar(&b.ISVContact.SupportEmail, "isv-email", "", "ISV support e-mail")
+	f.StringVar(&b.ISVContact.SupportPhone, "isv-phone", "", "ISV support phone")
+	f.StringVar(&b.Title, "title", "", "short title")
+	addTime(c, &occurred, "occurred-at", "when the request was made (default: now)")
 	return c
 }
