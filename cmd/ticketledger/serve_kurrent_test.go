@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/auth"
-	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
@@ -117,11 +115,7 @@ func TestServeKurrentFlags(t *testing.T) {
 // is flagged by the running sealer and reported by verify as forged (no
 // signature), at its stream and revision.
 func TestForgedAppendThroughTheWireEndpoint(t *testing.T) {
-	clearEnv(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if r := runCLI(t, "demo", "--data", dir, "--tickets", "5"); r.code != 0 {
-		t.Fatalf("demo: %+v", r)
-	}
+	_, dir := demoDataDir(t, 5)
 	creds := issueTokens(t, dir)
 	_, stop, logs := startServe(t, "--data", dir, "--signing-key", integrity.DemoKeyPath(dir),
 		"--kurrent-listen", "127.0.0.1:0", "--kurrent-writable", "--log-format", "json")
@@ -136,35 +130,16 @@ func TestForgedAppendThroughTheWireEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wire.Close()
-	evs, err := wire.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1,
-		&eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{"ticket-"}})
-	if err != nil || len(evs) != 1 {
-		t.Fatalf("find a ticket through the endpoint: %v", err)
-	}
-	stream := evs[0].StreamID
-	last, err := wire.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prev, err := codec.Decode(last[0])
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A backdated "met" first response, chained to the stream's last hash,
 	// with the metadata a vendor engineer's command would carry.
-	at := prev.Meta.OccurredAt.Add(time.Minute)
-	meta := prev.Meta
-	meta.EventID, meta.OccurredAt, meta.RecordedAt = uuid.New(), at, at
-	meta.Actor = domain.Actor{ID: "eng1@vendor.example", Role: domain.RoleVendorSupport, Auth: domain.AuthToken}
-	data, _, err := codec.EncodeChainSigned(stream, prev.Meta.Hash,
-		[]domain.Event{ticket.FirstResponseRecorded{Responder: "eng1@vendor.example", RespondedAt: at, Met: true}}, []domain.Meta{meta}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wire.Append(ctx, stream, eventstore.Exact(last[0].Revision), data...); err != nil {
-		t.Fatalf("append through the writable endpoint: %v", err)
-	}
-	forged := stream + "@" + strconv.FormatUint(last[0].Revision+1, 10)
+	stream, rev := forgeNext(t, ctx, wire, nil, func(prev domain.Recorded) (domain.Event, domain.Meta) {
+		at := prev.Meta.OccurredAt.Add(time.Minute)
+		meta := prev.Meta
+		meta.EventID, meta.OccurredAt, meta.RecordedAt = uuid.New(), at, at
+		meta.Actor = domain.Actor{ID: "eng1@vendor.example", Role: domain.RoleVendorSupport, Auth: domain.AuthToken}
+		return ticket.FirstResponseRecorded{Responder: "eng1@vendor.example", RespondedAt: at, Met: true}, meta
+	})
+	forged := stream + "@" + strconv.FormatUint(rev, 10)
 	// The running sealer checks the signature before it seals the event.
 	deadline := time.Now().Add(15 * time.Second)
 	for !strings.Contains(logs.String(), "unsigned "+forged) {
