@@ -219,13 +219,7 @@ func TestForgetReachesTheOtherReplicaAtOnce(t *testing.T) {
 	email := func(base string) (string, error) {
 		c := client.New(base)
 		c.Token = iss.Secret
-		var h struct {
-			Entries []struct {
-				Payload struct {
-					Contact map[string]string `json:"contact"`
-				} `json:"payload"`
-			} `json:"entries"`
-		}
+		var h contactHistory
 		if err := c.Get(ctx, "/v1/tickets/"+open.TicketID+"/history", nil, &h); err != nil {
 			return "", err
 		}
