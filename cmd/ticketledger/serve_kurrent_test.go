@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,7 +46,36 @@ func issueTokens(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-var kurrentLogRe = regexp.MustCompile(`"kurrent":"esdb://TOKEN_ID:SECRET@([^?"]+)\?tls=false"`)
+// kurrentLogRe finds, in serve's text or JSON log, the connection string
+// of its KurrentDB endpoint (--kurrent-listen), with TOKEN_ID:SECRET in
+// place of the credentials.
+var kurrentLogRe = regexp.MustCompile(`kurrent"?[=:]"?(esdb://[^"\s]+)`)
+
+// kurrentEndpoint is the connection string of the KurrentDB endpoint serve
+// logged in logs, with the credentials of token ("": none).
+func kurrentEndpoint(t *testing.T, logs *syncBuffer, token string) string {
+	t.Helper()
+	m := kurrentLogRe.FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no kurrent address logged:\n%s", logs)
+	}
+	if token == "" {
+		return strings.Replace(m[1], "TOKEN_ID:SECRET@", "", 1)
+	}
+	return strings.Replace(m[1], "TOKEN_ID:SECRET", token, 1)
+}
+
+// dialEndpoint connects with the credentials of token to the KurrentDB
+// endpoint serve logged in logs, for as long as the test runs.
+func dialEndpoint(t *testing.T, ctx context.Context, logs *syncBuffer, token string) *kurrent.Store {
+	t.Helper()
+	s, err := kurrent.Dial(ctx, kurrentEndpoint(t, logs, token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
 
 // The replica itself is TestServeOnKurrentWire. An auditor reads the
 // ledger through the endpoint and may not write; without credentials, or
@@ -56,20 +84,9 @@ func TestServeKurrentAccess(t *testing.T) {
 	dir := t.TempDir()
 	creds := issueTokens(t, dir)
 	_, _, logs := startServe(t, "--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable", "--log-format", "json")
-	m := kurrentLogRe.FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no kurrent address in the log:\n%s", logs)
-	}
-	addr := m[1]
-	conn := func(who string) string { return fmt.Sprintf("esdb://%s@%s?tls=false", creds[who], addr) }
-
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	auditor, err := kurrent.Dial(ctx, conn("auditor"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer auditor.Close()
+	auditor := dialEndpoint(t, ctx, logs, creds["auditor"])
 	evs, err := auditor.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 100, auth.TokenFilter())
 	// The tokens issued above, the admin token startServe hands in and
 	// the auditor token it issues for get.
@@ -81,11 +98,7 @@ func TestServeKurrentAccess(t *testing.T) {
 	}
 
 	for who, want := range map[string]string{"": "credentials required", "reseller": "no tenancy filter"} {
-		url := "esdb://" + addr + "?tls=false"
-		if who != "" {
-			url = conn(who)
-		}
-		r := runCLI(t, "serve", "--store", url, "--http", "127.0.0.1:0", "--snapshots", t.TempDir())
+		r := runCLI(t, "serve", "--store", kurrentEndpoint(t, logs, creds[who]), "--http", "127.0.0.1:0", "--snapshots", t.TempDir())
 		if r.code != 1 || !strings.Contains(r.err, want) {
 			t.Fatalf("serve --store as %q: %+v, want exit 1 saying %q", who, r, want)
 		}
@@ -119,17 +132,9 @@ func TestForgedAppendThroughTheWireEndpoint(t *testing.T) {
 	creds := issueTokens(t, dir)
 	_, stop, logs := startServe(t, "--data", dir, "--signing-key", integrity.DemoKeyPath(dir),
 		"--kurrent-listen", "127.0.0.1:0", "--kurrent-writable", "--log-format", "json")
-	m := kurrentLogRe.FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no kurrent address in the log:\n%s", logs)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	wire, err := kurrent.Dial(ctx, fmt.Sprintf("esdb://%s@%s?tls=false", creds["replica"], m[1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wire.Close()
+	wire := dialEndpoint(t, ctx, logs, creds["replica"])
 	// A backdated "met" first response, chained to the stream's last hash,
 	// with the metadata a vendor engineer's command would carry.
 	stream, rev := forgeNext(t, ctx, wire, nil, func(prev domain.Recorded) (domain.Event, domain.Meta) {
