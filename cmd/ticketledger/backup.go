@@ -15,9 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/cli/render"
 	"github.com/ticketledger/ticketledger/infra/http/client"
 	"github.com/ticketledger/ticketledger/infra/http/server"
-	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
-	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 )
 
 type backupCmd struct {
@@ -116,7 +114,7 @@ func (b *backupCmd) run(c *cobra.Command) error {
 	dir, _ := filepath.Abs(b.to)
 	verified := "skipped (--no-verify)"
 	if !b.noVerify {
-		if verified, err = verifyBackup(c, dir, m, b.quiet); err != nil {
+		if verified, err = verifyBackup(c, dir, m.Head, b.quiet); err != nil {
 			return err
 		}
 	}
@@ -155,29 +153,6 @@ func (b *backupCmd) online(c *cobra.Command) (server.BackupView, error) {
 		return server.BackupView{}, errors.New("the server's backup answer ended without the backup: check the server's log, and ticketledger verify --data on the backup")
 	}
 	return *v, nil
-}
-
-// verifyBackup checks the log of the backup in dir (every chain, the
-// keyring, the seals) with a progress display, and says how it went.
-func verifyBackup(c *cobra.Command, dir string, m backup.Manifest, quiet bool) (string, error) {
-	s, err := pebblestore.Open(dir, pebblestore.Options{})
-	if err != nil {
-		return "", fmt.Errorf("open the backup to verify it: %w", err)
-	}
-	defer s.Close()
-	set, finish := lazyProgress(c.ErrOrStderr(), "verify backup", "events", quiet)
-	total := int64(m.Head)
-	rep, err := integrity.VerifyLog(c.Context(), s, integrity.VerifyOptions{Progress: func(done uint64) {
-		set(int64(done), max(total, int64(done)))
-	}})
-	finish()
-	if err != nil {
-		return "", fmt.Errorf("verify the backup: %w", err)
-	}
-	if !rep.OK() {
-		return "", fmt.Errorf("the backup in %s does not verify (%d problems; the first: %s): the data directory it was taken from has the same damage; run ticketledger verify --data on it", dir, len(rep.Problems), rep.Problems[0])
-	}
-	return fmt.Sprintf("ok: %d events, %d seals, %d events after the last seal", rep.Events, rep.Seals, rep.Unsealed), nil
 }
 
 func backupView(dir string, m backup.Manifest) server.BackupView {

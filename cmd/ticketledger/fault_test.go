@@ -49,15 +49,7 @@ func TestServeDiskFull(t *testing.T) {
 		t.Fatalf("the CLI on a full disk: %+v", r)
 	}
 	t.Logf("the CLI on a full disk: exit %d: %s", r.code, r.err)
-	code, body := get(t, base+"/readyz")
-	var h server.Health
-	if err := json.Unmarshal(body, &h); err != nil || code != 200 || h.Status != "degraded" || !strings.Contains(h.Detail, "--min-free-bytes") {
-		t.Fatalf("readyz on a full disk: %d %s", code, body)
-	}
-	code, body = get(t, base+"/metrics")
-	if code != 200 || !strings.Contains(string(body), "ticketledger_store_disk_full 1") || !strings.Contains(string(body), "ticketledger_store_appends_refused_total 3") {
-		t.Fatalf("/metrics on a full disk: %d\n%s", code, grepLines(string(body), "ticketledger_store_"))
-	}
+	checkDegraded(t, base, "on a full disk", "--min-free-bytes", "ticketledger_store_disk_full 1", "ticketledger_store_appends_refused_total 3")
 	if n := strings.Count(logs.String(), "disk nearly full"); n != 1 { // 3 refusals, one line
 		t.Fatalf("%d log lines about the full disk, want 1:\n%s", n, logs)
 	}
@@ -84,19 +76,45 @@ func TestServeDiskFull(t *testing.T) {
 		t.Fatalf("a panic in the log:\n%s", logs)
 	}
 
-	base, stop, logs = startServe(t, "--data", data, "--min-free-bytes", fmt.Sprint(4<<20))
+	checkAcknowledged(t, data, acked, "--min-free-bytes", fmt.Sprint(4<<20))
+}
+
+// checkDegraded checks, for the situation named while, that serve at base
+// answers /readyz degraded with detail in the detail and /metrics with each
+// of the lines metrics.
+func checkDegraded(t *testing.T, base, while, detail string, metrics ...string) {
+	t.Helper()
+	code, body := get(t, base+"/readyz")
+	var h server.Health
+	if err := json.Unmarshal(body, &h); err != nil || code != 200 || h.Status != "degraded" || !strings.Contains(h.Detail, detail) {
+		t.Fatalf("readyz %s: %d %s", while, code, body)
+	}
+	code, body = get(t, base+"/metrics")
+	for _, m := range metrics {
+		if code != 200 || !strings.Contains(string(body), m) {
+			t.Fatalf("/metrics %s, want %q: %d\n%s", while, m, code, grepLines(string(body), "ticketledger_store_"))
+		}
+	}
+}
+
+// checkAcknowledged restarts serve on the stopped ledger in data (with the
+// flags extra) and checks that every acknowledged partner is there and one
+// never registered is not; then, stopped again, that the ledger verifies.
+func checkAcknowledged(t *testing.T, data string, acked []string, extra ...string) {
+	t.Helper()
+	base, stop, logs := startServe(t, append([]string{"--data", data}, extra...)...)
 	waitReady(t, base)
 	for _, id := range acked {
 		if code, body := get(t, base+"/v1/partners/"+id); code != 200 {
 			t.Fatalf("acknowledged partner %s after a restart: %d %s\n%s", id, code, body, logs)
 		}
 	}
-	if code, body := get(t, base+"/v1/partners/p5"); code != 404 {
+	if code, body := get(t, base+"/v1/partners/never-registered"); code != 404 {
 		t.Fatalf("a partner never registered: %d %s", code, body)
 	}
 	stop()
 	if r := runCLI(t, "verify", "--data", data); r.code != 0 {
-		t.Fatalf("verify after the full disk: %+v", r)
+		t.Fatalf("verify after the restart: %+v", r)
 	}
 }
 
@@ -114,11 +132,7 @@ func grepLines(s, sub string) string {
 // events end in an sstable once reopened) and returns it.
 func damagedDir(t *testing.T) string {
 	t.Helper()
-	clearEnv(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if r := runCLI(t, "demo", "--data", dir, "--tickets", "60"); r.code != 0 {
-		t.Fatalf("demo: %+v", r)
-	}
+	_, dir := demoDataDir(t, 60)
 	if r := runCLI(t, "verify", "--data", dir); r.code != 0 { // replays the WAL into an sstable
 		t.Fatalf("verify of the intact ledger: %+v", r)
 	}
@@ -161,11 +175,7 @@ func TestDamagedSSTableCLI(t *testing.T) {
 // and verify name the log file (not the wrong hint about a writable
 // directory); a WAL cut short, as a crash leaves it, is no error.
 func TestDamagedWALCLI(t *testing.T) {
-	clearEnv(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if r := runCLI(t, "demo", "--data", dir, "--tickets", "60"); r.code != 0 {
-		t.Fatalf("demo: %+v", r)
-	}
+	_, dir := demoDataDir(t, 60)
 	torn := dir + "-torn"
 	if out, err := exec.Command("cp", "-a", dir, torn).CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v %s", err, out)
@@ -226,15 +236,7 @@ func TestServeReopenAfterDiskFull(t *testing.T) {
 	if err := json.Unmarshal(failed, &p); err != nil || p.Rule != "store-failed" || !strings.Contains(p.Detail, "reopening itself") {
 		t.Fatalf("the command that met the full disk: %s", failed)
 	}
-	code, body := get(t, base+"/readyz")
-	var h server.Health
-	if err := json.Unmarshal(body, &h); err != nil || code != 200 || h.Status != "degraded" || !strings.Contains(h.Detail, "reopen") {
-		t.Fatalf("readyz while the store reopens: %d %s", code, body)
-	}
-	code, body = get(t, base+"/metrics")
-	if code != 200 || !strings.Contains(string(body), "ticketledger_store_failed 1") || !strings.Contains(string(body), "ticketledger_store_failures_total 1") {
-		t.Fatalf("/metrics while the store reopens: %d\n%s", code, grepLines(string(body), "ticketledger_store_"))
-	}
+	checkDegraded(t, base, "while the store reopens", "reopen", "ticketledger_store_failed 1", "ticketledger_store_failures_total 1")
 
 	if err := os.Remove(ballast); err != nil {
 		t.Fatal(err)
@@ -278,15 +280,5 @@ func TestServeReopenAfterDiskFull(t *testing.T) {
 	}
 	t.Logf("%d commands acknowledged around the failure", len(acked))
 
-	base, stop, logs = startServe(t, "--data", data, "--min-free-bytes", "0")
-	waitReady(t, base)
-	for _, id := range acked {
-		if code, body := get(t, base+"/v1/partners/"+id); code != 200 {
-			t.Fatalf("acknowledged partner %s after a restart: %d %s\n%s", id, code, body, logs)
-		}
-	}
-	stop()
-	if r := runCLI(t, "verify", "--data", data); r.code != 0 {
-		t.Fatalf("verify after the reopen: %+v", r)
-	}
+	checkAcknowledged(t, data, acked, "--min-free-bytes", "0")
 }

@@ -66,13 +66,7 @@ func TestForgetOverTheAPI(t *testing.T) {
 	e := newPartnerEnv(t)
 	id := e.openTicket("--title", pdTitle, "--contact-name", pdName, "--contact-email", pdEmail, "--contact-phone", pdPhone)
 	contact := func() map[string]string {
-		var h struct {
-			Entries []struct {
-				Payload struct {
-					Contact map[string]string `json:"contact"`
-				} `json:"payload"`
-			} `json:"entries"`
-		}
+		var h contactHistory
 		if err := json.Unmarshal([]byte(e.ok(with(auditor, "history", id, "-o", "json")...)), &h); err != nil || len(h.Entries) == 0 {
 			t.Fatalf("history: %v", err)
 		}
@@ -105,6 +99,16 @@ func TestForgetOverTheAPI(t *testing.T) {
 		t.Fatalf("the evidence export holds personal data: %v", found)
 	}
 	e.fails(exitConflict, "subject-erased", "--token-file", e.adminFile, "forget", strings.TrimPrefix(streamOf(out), "subject-"))
+}
+
+// contactHistory is a ticket's history (history -o json, GET
+// /v1/tickets/ID/history) as far as the contact in each entry's payload.
+type contactHistory struct {
+	Entries []struct {
+		Payload struct {
+			Contact map[string]string `json:"contact"`
+		} `json:"payload"`
+	} `json:"entries"`
 }
 
 // streamOf is the stream line of a command's table output.

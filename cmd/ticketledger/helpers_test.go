@@ -2,8 +2,8 @@ package main
 
 // The fixtures the command tests share: an in-process ledger behind an
 // httptest server (env), serve run in-process (startServe), authenticated
-// HTTP requests, demo data directories and the partners and requests the
-// tests file.
+// HTTP requests, demo data directories, events appended behind the
+// ledger's back, and the partners and requests the tests file.
 
 import (
 	"bytes"
@@ -23,6 +23,8 @@ import (
 
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/infra/auth"
+	"github.com/ticketledger/ticketledger/infra/codec"
+	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/http/client"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
@@ -414,4 +416,36 @@ func writeFile(t *testing.T, dir, name string, content []byte) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// forgeNext appends to s, as no ledger would, the next event of its first
+// ticket stream: the event and metadata next makes from the stream's last
+// event (a zero event id gets a new one, as codec.Encode does), correctly
+// chained to it and signed by signer (nil: unsigned). It returns the stream
+// and the event's revision.
+func forgeNext(t *testing.T, ctx context.Context, s eventstore.Store, signer codec.Signer, next func(prev domain.Recorded) (domain.Event, domain.Meta)) (string, uint64) {
+	t.Helper()
+	evs, err := s.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1,
+		&eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{"ticket-"}})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("find a ticket: %v", err)
+	}
+	stream := evs[0].StreamID
+	last, err := s.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := codec.Decode(last[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, meta := next(prev)
+	data, _, err := codec.EncodeChainSigned(stream, prev.Meta.Hash, []domain.Event{ev}, []domain.Meta{meta}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, stream, eventstore.Exact(last[0].Revision), data...); err != nil {
+		t.Fatalf("append the forged event to %s: %v", stream, err)
+	}
+	return stream, last[0].Revision + 1
 }

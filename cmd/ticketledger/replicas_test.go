@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,11 +25,7 @@ func startReplicas(t *testing.T, extra ...string) (baseA, baseB string) {
 	creds := issueTokens(t, dir)
 	baseA, _, logs := startServe(t, append([]string{"--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable"}, extra...)...)
 	waitReady(t, baseA)
-	m := regexp.MustCompile(`kurrent="?(esdb://[^"\s]+)`).FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no kurrent address logged:\n%s", logs)
-	}
-	baseB, _, _ = startServe(t, append([]string{"--store", strings.Replace(m[1], "TOKEN_ID:SECRET", creds["replica"], 1), "--snapshots", t.TempDir(), "--no-seal"}, extra...)...)
+	baseB, _, _ = startServe(t, append([]string{"--store", kurrentEndpoint(t, logs, creds["replica"]), "--snapshots", t.TempDir(), "--no-seal"}, extra...)...)
 	waitReady(t, baseB)
 	return baseA, baseB
 }
@@ -219,13 +213,7 @@ func TestForgetReachesTheOtherReplicaAtOnce(t *testing.T) {
 	email := func(base string) (string, error) {
 		c := client.New(base)
 		c.Token = iss.Secret
-		var h struct {
-			Entries []struct {
-				Payload struct {
-					Contact map[string]string `json:"contact"`
-				} `json:"payload"`
-			} `json:"entries"`
-		}
+		var h contactHistory
 		if err := c.Get(ctx, "/v1/tickets/"+open.TicketID+"/history", nil, &h); err != nil {
 			return "", err
 		}

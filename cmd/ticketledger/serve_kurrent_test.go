@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,7 +14,6 @@ import (
 	"github.com/ticketledger/ticketledger/domain/principal"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/auth"
-	"github.com/ticketledger/ticketledger/infra/codec"
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
@@ -49,7 +46,36 @@ func issueTokens(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-var kurrentLogRe = regexp.MustCompile(`"kurrent":"esdb://TOKEN_ID:SECRET@([^?"]+)\?tls=false"`)
+// kurrentLogRe finds, in serve's text or JSON log, the connection string
+// of its KurrentDB endpoint (--kurrent-listen), with TOKEN_ID:SECRET in
+// place of the credentials.
+var kurrentLogRe = regexp.MustCompile(`kurrent"?[=:]"?(esdb://[^"\s]+)`)
+
+// kurrentEndpoint is the connection string of the KurrentDB endpoint serve
+// logged in logs, with the credentials of token ("": none).
+func kurrentEndpoint(t *testing.T, logs *syncBuffer, token string) string {
+	t.Helper()
+	m := kurrentLogRe.FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no kurrent address logged:\n%s", logs)
+	}
+	if token == "" {
+		return strings.Replace(m[1], "TOKEN_ID:SECRET@", "", 1)
+	}
+	return strings.Replace(m[1], "TOKEN_ID:SECRET", token, 1)
+}
+
+// dialEndpoint connects with the credentials of token to the KurrentDB
+// endpoint serve logged in logs, for as long as the test runs.
+func dialEndpoint(t *testing.T, ctx context.Context, logs *syncBuffer, token string) *kurrent.Store {
+	t.Helper()
+	s, err := kurrent.Dial(ctx, kurrentEndpoint(t, logs, token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
 
 // The replica itself is TestServeOnKurrentWire. An auditor reads the
 // ledger through the endpoint and may not write; without credentials, or
@@ -58,20 +84,9 @@ func TestServeKurrentAccess(t *testing.T) {
 	dir := t.TempDir()
 	creds := issueTokens(t, dir)
 	_, _, logs := startServe(t, "--data", dir, "--kurrent-listen", "127.0.0.1:0", "--kurrent-writable", "--log-format", "json")
-	m := kurrentLogRe.FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no kurrent address in the log:\n%s", logs)
-	}
-	addr := m[1]
-	conn := func(who string) string { return fmt.Sprintf("esdb://%s@%s?tls=false", creds[who], addr) }
-
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	auditor, err := kurrent.Dial(ctx, conn("auditor"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer auditor.Close()
+	auditor := dialEndpoint(t, ctx, logs, creds["auditor"])
 	evs, err := auditor.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 100, auth.TokenFilter())
 	// The tokens issued above, the admin token startServe hands in and
 	// the auditor token it issues for get.
@@ -83,11 +98,7 @@ func TestServeKurrentAccess(t *testing.T) {
 	}
 
 	for who, want := range map[string]string{"": "credentials required", "reseller": "no tenancy filter"} {
-		url := "esdb://" + addr + "?tls=false"
-		if who != "" {
-			url = conn(who)
-		}
-		r := runCLI(t, "serve", "--store", url, "--http", "127.0.0.1:0", "--snapshots", t.TempDir())
+		r := runCLI(t, "serve", "--store", kurrentEndpoint(t, logs, creds[who]), "--http", "127.0.0.1:0", "--snapshots", t.TempDir())
 		if r.code != 1 || !strings.Contains(r.err, want) {
 			t.Fatalf("serve --store as %q: %+v, want exit 1 saying %q", who, r, want)
 		}
@@ -117,54 +128,23 @@ func TestServeKurrentFlags(t *testing.T) {
 // is flagged by the running sealer and reported by verify as forged (no
 // signature), at its stream and revision.
 func TestForgedAppendThroughTheWireEndpoint(t *testing.T) {
-	clearEnv(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if r := runCLI(t, "demo", "--data", dir, "--tickets", "5"); r.code != 0 {
-		t.Fatalf("demo: %+v", r)
-	}
+	_, dir := demoDataDir(t, 5)
 	creds := issueTokens(t, dir)
 	_, stop, logs := startServe(t, "--data", dir, "--signing-key", integrity.DemoKeyPath(dir),
 		"--kurrent-listen", "127.0.0.1:0", "--kurrent-writable", "--log-format", "json")
-	m := kurrentLogRe.FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no kurrent address in the log:\n%s", logs)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	wire, err := kurrent.Dial(ctx, fmt.Sprintf("esdb://%s@%s?tls=false", creds["replica"], m[1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wire.Close()
-	evs, err := wire.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1,
-		&eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{"ticket-"}})
-	if err != nil || len(evs) != 1 {
-		t.Fatalf("find a ticket through the endpoint: %v", err)
-	}
-	stream := evs[0].StreamID
-	last, err := wire.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prev, err := codec.Decode(last[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	wire := dialEndpoint(t, ctx, logs, creds["replica"])
 	// A backdated "met" first response, chained to the stream's last hash,
 	// with the metadata a vendor engineer's command would carry.
-	at := prev.Meta.OccurredAt.Add(time.Minute)
-	meta := prev.Meta
-	meta.EventID, meta.OccurredAt, meta.RecordedAt = uuid.New(), at, at
-	meta.Actor = domain.Actor{ID: "eng1@vendor.example", Role: domain.RoleVendorSupport, Auth: domain.AuthToken}
-	data, _, err := codec.EncodeChainSigned(stream, prev.Meta.Hash,
-		[]domain.Event{ticket.FirstResponseRecorded{Responder: "eng1@vendor.example", RespondedAt: at, Met: true}}, []domain.Meta{meta}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wire.Append(ctx, stream, eventstore.Exact(last[0].Revision), data...); err != nil {
-		t.Fatalf("append through the writable endpoint: %v", err)
-	}
-	forged := stream + "@" + strconv.FormatUint(last[0].Revision+1, 10)
+	stream, rev := forgeNext(t, ctx, wire, nil, func(prev domain.Recorded) (domain.Event, domain.Meta) {
+		at := prev.Meta.OccurredAt.Add(time.Minute)
+		meta := prev.Meta
+		meta.EventID, meta.OccurredAt, meta.RecordedAt = uuid.New(), at, at
+		meta.Actor = domain.Actor{ID: "eng1@vendor.example", Role: domain.RoleVendorSupport, Auth: domain.AuthToken}
+		return ticket.FirstResponseRecorded{Responder: "eng1@vendor.example", RespondedAt: at, Met: true}, meta
+	})
+	forged := stream + "@" + strconv.FormatUint(rev, 10)
 	// The running sealer checks the signature before it seals the event.
 	deadline := time.Now().Add(15 * time.Second)
 	for !strings.Contains(logs.String(), "unsigned "+forged) {

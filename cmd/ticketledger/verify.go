@@ -15,6 +15,7 @@ import (
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
+	"github.com/ticketledger/ticketledger/infra/store/pebblestore"
 	"github.com/ticketledger/ticketledger/infra/tools/bench"
 )
 
@@ -283,4 +284,28 @@ func (v *verifyCmd) runOffline(c *cobra.Command, f render.Format) error {
 		return fmt.Errorf("%d integrity problems: the stored history was altered, forged or damaged (each is listed above with its place); export the evidence of the affected tickets (`ticketledger evidence ID`) and restore them from a backup", len(rep.Problems))
 	}
 	return nil
+}
+
+// verifyBackup checks the log of the backup in dir (every chain, the
+// keyring, the seals) with a progress display counting up to head, the
+// backup's log position, and says how it went.
+func verifyBackup(c *cobra.Command, dir string, head uint64, quiet bool) (string, error) {
+	s, err := pebblestore.Open(dir, pebblestore.Options{})
+	if err != nil {
+		return "", fmt.Errorf("open the backup to verify it: %w", err)
+	}
+	defer s.Close()
+	set, finish := lazyProgress(c.ErrOrStderr(), "verify backup", "events", quiet)
+	total := int64(head)
+	rep, err := integrity.VerifyLog(c.Context(), s, integrity.VerifyOptions{Progress: func(done uint64) {
+		set(int64(done), max(total, int64(done)))
+	}})
+	finish()
+	if err != nil {
+		return "", fmt.Errorf("verify the backup: %w", err)
+	}
+	if !rep.OK() {
+		return "", fmt.Errorf("the backup in %s does not verify (%d problems; the first: %s): the data directory it was taken from has the same damage; run ticketledger verify --data on it", dir, len(rep.Problems), rep.Problems[0])
+	}
+	return fmt.Sprintf("ok: %d events, %d seals, %d events after the last seal", rep.Events, rep.Seals, rep.Unsealed), nil
 }

@@ -9,12 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ticketledger/ticketledger/domain"
 	"github.com/ticketledger/ticketledger/domain/ticket"
 	"github.com/ticketledger/ticketledger/infra/codec"
-	"github.com/ticketledger/ticketledger/infra/eventstore"
+	"github.com/ticketledger/ticketledger/infra/integrity"
 	"github.com/ticketledger/ticketledger/infra/ledger"
 )
 
@@ -55,9 +53,63 @@ func TestVerifyForgedAppend(t *testing.T) {
 	}
 }
 
+// TestKeysRotateOffline: on a stopped demo ledger, keys rotate writes the
+// new key where asked (never inside the data directory), keys list shows
+// both keys with the old one retired at a log position, the log verifies;
+// an event signed afterwards with the retired key is reported as forged,
+// located, exit 1.
+func TestKeysRotateOffline(t *testing.T) {
+	base, dir := demoDataDir(t, 3)
+	old, err := integrity.LoadSigningKeyFile(integrity.DemoKeyPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, "keys", "rotate", "--data", dir+"-typo", "--signing-key", integrity.DemoKeyPath(dir)); r.code == 0 || !strings.Contains(r.err, "no data directory there") {
+		t.Fatalf("a data directory that does not exist: %+v", r)
+	}
+	r := runCLI(t, "keys", "rotate", "--data", dir, "--new-key", filepath.Join(dir, "new.key"))
+	if r.code == 0 || !strings.Contains(r.err, "inside the data directory") {
+		t.Fatalf("a key inside the data directory: %+v", r)
+	}
+	newFile := filepath.Join(base, "keys-ledger.key")
+	r = runCLI(t, "keys", "rotate", "--data", dir, "--new-key", newFile, "--reason", "test rotation")
+	if r.code != 0 {
+		t.Fatalf("rotate: %+v", r)
+	}
+	next, err := integrity.LoadSigningKeyFile(newFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, r.out, "retired key  "+old.ID(), "new key      "+next.ID(), "key file     "+newFile, "--signing-key "+newFile)
+
+	r = runCLI(t, "keys", "list", "--data", dir, "-o", "csv")
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	if r.code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[0], "KEY ID,FINGERPRINT,ALGORITHM,ACTIVE FROM,RETIRED AT") ||
+		!strings.HasPrefix(lines[1], old.ID()+",SHA256:") || strings.Contains(lines[1], ",-,") ||
+		!strings.HasPrefix(lines[2], next.ID()+",") || !strings.Contains(lines[2], ",-,") {
+		t.Fatalf("keys list: %+v", r)
+	}
+	if r := runCLI(t, "verify", "--data", dir, "--all-signatures", "--trusted-key", old.ID()); r.code != 0 {
+		t.Fatalf("verify after the rotation, the first key pinned: %+v", r)
+	}
+	if r := runCLI(t, "verify", "--data", dir, "--trusted-key", integrity.Fingerprint(next.Public())); r.code != 1 || !strings.Contains(r.out, "PROBLEM untrusted-anchor ledger-keys@0") {
+		t.Fatalf("verify with another anchor pinned: %+v", r)
+	}
+	if r := runCLI(t, "keys", "rotate", "--data", dir, "--signing-key", integrity.DemoKeyPath(dir), "--new-key", filepath.Join(base, "again.key")); r.code == 0 || !strings.Contains(r.err, "retired") {
+		t.Fatalf("rotating from the retired key: %+v", r)
+	}
+
+	stream, rev := forgeNote(t, dir, old)
+	r = runCLI(t, "verify", "--data", dir)
+	if r.code != 1 || !strings.Contains(r.out, "PROBLEM retired-key "+stream+"@"+strconv.FormatUint(rev, 10)) {
+		t.Fatalf("event signed by the retired key: %+v", r)
+	}
+	contains(t, r.out, "after it was retired at ledger-keys@2", "key "+old.ID())
+}
+
 // forgeNote appends, with the raw store of the stopped ledger in dir, the
-// next event of its first ticket stream, correctly chained and signed by
-// signer (nil: unsigned), and returns where it went.
+// next event of its first ticket stream, a note by the system actor, signed
+// by signer (nil: unsigned), and returns where it went (forgeNext).
 func forgeNote(t *testing.T, dir string, signer codec.Signer) (string, uint64) {
 	t.Helper()
 	ctx := context.Background()
@@ -66,28 +118,8 @@ func forgeNote(t *testing.T, dir string, signer codec.Signer) (string, uint64) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	evs, err := l.Raw.ReadAll(ctx, eventstore.Forwards, eventstore.AllStart(), 1,
-		&eventstore.Filter{On: eventstore.FilterStreamName, Prefixes: []string{"ticket-"}})
-	if err != nil || len(evs) != 1 {
-		t.Fatalf("find a ticket: %v", err)
-	}
-	stream := evs[0].StreamID
-	last, err := l.Raw.ReadStream(ctx, stream, eventstore.Backwards, eventstore.StreamEnd(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prev, err := codec.Decode(last[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	data, _, err := codec.EncodeChainSigned(stream, prev.Meta.Hash, []domain.Event{ticket.NoteAdded{Text: "forged"}},
-		[]domain.Meta{{EventID: uuid.New(), Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}, OccurredAt: now, RecordedAt: now}}, signer)
-	if err == nil {
-		_, err = l.Raw.Append(ctx, stream, eventstore.Exact(last[0].Revision), data...)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stream, last[0].Revision + 1
+	return forgeNext(t, ctx, l.Raw, signer, func(domain.Recorded) (domain.Event, domain.Meta) {
+		now := time.Now().UTC()
+		return ticket.NoteAdded{Text: "forged"}, domain.Meta{Actor: domain.Actor{ID: "system", Role: domain.RoleSystem}, OccurredAt: now, RecordedAt: now}
+	})
 }
