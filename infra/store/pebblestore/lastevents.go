@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ticketledger/ticketledger/infra/eventstore"
 )
@@ -21,9 +22,19 @@ const lastEventStreams = 1 << 13
 // deletes, tombstones or gives metadata before committing. A stream with
 // metadata is never held (its metadata decides what is visible), nor one that
 // was deleted; such reads, and reads of streams not held, go to Pebble.
+// Past its bound it forgets the half of its streams used least recently (a
+// put or a read is a use): a partner's stream, appended to once and read
+// before each of its openings, stays as long as it is read.
 type lastEvents struct {
-	mu sync.RWMutex
-	m  map[string]lastEvent
+	mu   sync.RWMutex
+	m    map[string]*heldEvent
+	tick atomic.Uint64 // the clock of uses
+}
+
+// heldEvent is a held last event and when it was last used.
+type heldEvent struct {
+	lastEvent
+	used atomic.Uint64
 }
 
 // lastEvent is a stream's last event: its log position and the event,
@@ -41,6 +52,7 @@ func (l *lastEvents) get(stream string, maxSeq uint64) (eventstore.RecordedEvent
 	if !ok || e.seq > maxSeq {
 		return eventstore.RecordedEvent{}, false
 	}
+	e.used.Store(l.tick.Add(1))
 	return e.ev, true
 }
 
@@ -70,31 +82,32 @@ func (l *lastEvents) update(put map[string]lastEvent, drop []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil {
-		l.m = make(map[string]lastEvent)
+		l.m = make(map[string]*heldEvent)
 	}
 	for _, s := range drop {
 		delete(l.m, s)
 	}
 	for s, e := range put {
-		l.m[s] = e
+		h := &heldEvent{lastEvent: e}
+		h.used.Store(l.tick.Add(1))
+		l.m[s] = h
 	}
 	if len(l.m) > lastEventStreams {
-		l.evictOlderHalf()
+		l.evictLeastUsedHalf()
 	}
 }
 
-// evictOlderHalf forgets the streams whose last append is older than the
-// median's, keeping those that commands are working on now (a command reads
-// the head of a stream it or another command just appended to).
-func (l *lastEvents) evictOlderHalf() {
-	seqs := make([]uint64, 0, len(l.m))
+// evictLeastUsedHalf forgets the streams used less recently than the
+// median one.
+func (l *lastEvents) evictLeastUsedHalf() {
+	uses := make([]uint64, 0, len(l.m))
 	for _, e := range l.m {
-		seqs = append(seqs, e.seq)
+		uses = append(uses, e.used.Load())
 	}
-	slices.Sort(seqs)
-	cut := seqs[len(seqs)/2]
+	slices.Sort(uses)
+	cut := uses[len(uses)/2]
 	for k, e := range l.m {
-		if e.seq < cut {
+		if e.used.Load() < cut {
 			delete(l.m, k)
 		}
 	}

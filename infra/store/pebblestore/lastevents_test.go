@@ -81,25 +81,30 @@ func TestHeadReadFollowsTheStream(t *testing.T) {
 	same("after a conflict", "d")
 }
 
-// Past its bound the memory keeps the streams appended to most recently:
-// a stream commands are working on stays held while new ones arrive.
-func TestHeadMemoryKeepsTheRecentStreams(t *testing.T) {
+// Past its bound the memory keeps the streams used most recently: a stream
+// commands append to, and one only read (a partner's, before each opening),
+// stay held while new streams arrive.
+func TestHeadMemoryKeepsTheRecentlyUsedStreams(t *testing.T) {
 	var l lastEvents
 	seq := uint64(0)
 	put := func(stream string) {
 		seq++
 		l.update(map[string]lastEvent{stream: {seq: seq}}, nil)
 	}
+	put("read-only")
 	for i := range 3 * lastEventStreams {
 		put("new-" + strconv.Itoa(i))
 		if i%64 == 0 {
-			put("hot")
+			put("appended")
+			if _, ok := l.get("read-only", seq); !ok {
+				t.Fatalf("after %d new streams, the stream read every 64 appends was forgotten", i)
+			}
 		}
 		if len(l.m) > lastEventStreams {
 			t.Fatalf("%d streams held, bound %d", len(l.m), lastEventStreams)
 		}
 	}
-	if _, ok := l.get("hot", seq); !ok {
+	if _, ok := l.get("appended", seq); !ok {
 		t.Fatal("the stream appended to every 64 appends was forgotten")
 	}
 	for i := 3*lastEventStreams - lastEventStreams/4; i < 3*lastEventStreams; i++ {
