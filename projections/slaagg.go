@@ -276,6 +276,39 @@ func (s *sortedSet) minMax() (int64, int64) {
 	return first[0], last[len(last)-1]
 }
 
+// setIndex counts the values ≤ x of a sorted set in logarithmic time, for
+// the many counts of percentilesOf: before[i] is the number of values in
+// the blocks before block i. It is built once per report and only read (the
+// set does not change while a report reads it).
+type setIndex struct {
+	s      *sortedSet
+	before []int
+}
+
+func indexOf(s *sortedSet) setIndex {
+	before := make([]int, len(s.blocks))
+	n := 0
+	for i, b := range s.blocks {
+		before[i] = n
+		n += len(b)
+	}
+	return setIndex{s: s, before: before}
+}
+
+// countLE is the number of values ≤ x, as sortedSet.countLE.
+func (x setIndex) countLE(v int64) int {
+	if v == math.MaxInt64 {
+		return x.s.n
+	}
+	b := x.s.blocks
+	i := sort.Search(len(b), func(i int) bool { return b[i][len(b[i])-1] > v })
+	if i == len(b) {
+		return x.s.n
+	}
+	j, _ := slices.BinarySearch(b[i], v+1)
+	return x.before[i] + j
+}
+
 // percentilesOf returns the nearest-rank percentiles of the union of sets,
 // as percentiles computes them over the same values.
 func percentilesOf(sets []*sortedSet) Percentiles {
@@ -295,6 +328,12 @@ func percentilesOf(sets []*sortedSet) Percentiles {
 		a, b := s.minMax()
 		lo, hi = min(lo, a), max(hi, b)
 	}
+	idx := make([]setIndex, len(live))
+	if len(live) > 1 {
+		for i, s := range live {
+			idx[i] = indexOf(s)
+		}
+	}
 	kth := func(k int) int64 {
 		if len(live) == 1 {
 			return live[0].kth(k)
@@ -304,8 +343,8 @@ func percentilesOf(sets []*sortedSet) Percentiles {
 		for l < h {
 			m := int64(uint64(l) + (uint64(h)-uint64(l))/2)
 			c := 0
-			for _, s := range live {
-				c += s.countLE(m)
+			for _, x := range idx {
+				c += x.countLE(m)
 			}
 			if c > k {
 				h = m

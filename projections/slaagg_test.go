@@ -230,6 +230,9 @@ func TestSortedSet(t *testing.T) {
 			if got := s.countLE(x); got != le {
 				t.Fatalf("countLE(%d) = %d, want %d", x, got, le)
 			}
+			if got := indexOf(&s).countLE(x); got != le {
+				t.Fatalf("indexed countLE(%d) = %d, want %d", x, got, le)
+			}
 			if len(ref) > 0 {
 				k := rng.IntN(len(ref))
 				if got := s.kth(k); got != ref[k] {
@@ -276,7 +279,11 @@ func TestPercentilesOfUnion(t *testing.T) {
 		var all []int64
 		for i := range sets {
 			sets[i] = &sortedSet{}
-			for range rng.IntN(50) {
+			n := rng.IntN(50)
+			if rng.IntN(4) == 0 {
+				n = rng.IntN(3 * setBlock) // several blocks
+			}
+			for range n {
 				v := int64(rng.IntN(100)) - 20
 				if rng.IntN(20) == 0 {
 					v = math.MinInt64 + int64(rng.IntN(3))
