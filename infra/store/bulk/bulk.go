@@ -31,10 +31,9 @@ import (
 // Options.BatchEvents is 0.
 const DefaultBatchEvents = 8192
 
-// knownStreams bounds the stream heads a Writer remembers between flushes
-// (each with its last event, about 1.5 KB); beyond it they are forgotten
-// and read again from the store when needed.
-const knownStreams = 1 << 16
+// DefaultKnownStreams bounds the stream heads a Writer remembers when
+// Options.KnownStreams is 0 (each with its last event, about 1.5 KB).
+const DefaultKnownStreams = 1 << 16
 
 // Options tunes a Writer.
 type Options struct {
@@ -47,6 +46,11 @@ type Options struct {
 	BatchEvents int
 	// Workers sign in parallel (0: GOMAXPROCS).
 	Workers int
+	// KnownStreams bounds the stream heads the Writer remembers (0:
+	// DefaultKnownStreams): past it, after a write, the heads of streams
+	// with nothing staged are forgotten and read again from the store when
+	// needed.
+	KnownStreams int
 }
 
 // Stats counts what a Writer stored.
@@ -96,6 +100,9 @@ func New(under eventstore.Store, opts Options) *Writer {
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.KnownStreams <= 0 {
+		opts.KnownStreams = DefaultKnownStreams
 	}
 	w := &Writer{under: under, opts: opts, streams: make(map[string]*stream)}
 	w.batcher, _ = under.(eventstore.BatchAppender)
@@ -292,10 +299,21 @@ func (w *Writer) wait() error {
 	}
 	w.stats.Batches++
 	w.stats.Appends += uint64(len(batch))
-	if len(w.streams) > knownStreams {
-		clear(w.streams)
+	if len(w.streams) > w.opts.KnownStreams {
+		w.forgetWritten()
 	}
 	return nil
+}
+
+// forgetWritten forgets the heads of the streams with nothing staged: their
+// last event is in the store. A stream with staged events (of the next
+// batch) keeps its view: the store does not have those events yet.
+func (w *Writer) forgetWritten() {
+	for name, st := range w.streams {
+		if len(st.staged) == 0 {
+			delete(w.streams, name)
+		}
+	}
 }
 
 // settle checks that the store numbered a written batch's events as they

@@ -148,6 +148,48 @@ func TestWriterFlushesInBatchesAndStopsOnFailure(t *testing.T) {
 	}
 }
 
+// Past its bound of known streams the writer forgets only the heads of
+// streams it has written: the streams of the batch being staged, whose
+// events the store does not have yet, keep theirs, and every stream's
+// events are stored in order.
+func TestWriterForgetsOnlyWrittenStreams(t *testing.T) {
+	ctx := context.Background()
+	st := pebbletest.Open(t)
+	w := bulk.New(st, bulk.Options{BatchEvents: 4, KnownStreams: 6})
+	prev := map[string]string{}
+	const streams, rounds = 20, 3
+	for r := range rounds {
+		for i := range streams {
+			name := fmt.Sprint("ticket-", i)
+			d, h := note(t, name, prev[name], r, nil)
+			exp := eventstore.NoStream()
+			if r > 0 {
+				exp = eventstore.Exact(uint64(r - 1))
+			}
+			if _, err := w.Append(ctx, name, exp, d); err != nil {
+				t.Fatalf("round %d, %s: %v", r, name, err)
+			}
+			prev[name] = h
+			if head := must(w.ReadStream(ctx, name, eventstore.Backwards, eventstore.StreamEnd(), 1)); len(head) != 1 || head[0].Revision != uint64(r) {
+				t.Fatalf("round %d, %s: head %v, want revision %d", r, name, revisions(head), r)
+			}
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range streams {
+		name := fmt.Sprint("ticket-", i)
+		recs := must(st.ReadStream(ctx, name, eventstore.Forwards, eventstore.StreamStart(), 10))
+		if got := revisions(recs); len(got) != rounds || got[0] != 0 || got[rounds-1] != rounds-1 {
+			t.Fatalf("%s stored as %v, want revisions 0..%d", name, got, rounds-1)
+		}
+	}
+	if s := w.Stats(); s.Events != streams*rounds {
+		t.Fatalf("stats %+v, want %d events", s, streams*rounds)
+	}
+}
+
 // The writer refuses system streams: their metadata would not hold for
 // staged events.
 func TestWriterRefusesSystemStreams(t *testing.T) {
