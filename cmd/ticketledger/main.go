@@ -20,8 +20,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -38,7 +41,21 @@ func run(ctx context.Context, args []string) int {
 
 // runIO is run with explicit standard output and error (tests).
 func runIO(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRoot()
+	return execute(ctx, newRoot(), args, stdout, stderr)
+}
+
+// execute runs root with args and returns the exit code. A panic in the
+// command is a bug: it is reported as an internal error with its stack, for
+// a bug report, instead of ending the process with Go's trace alone.
+func execute(ctx context.Context, root *cobra.Command, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "ticketledger: internal error: %v\n"+
+				"This is a bug: please report it with the lines below. Appends acknowledged before it are durable;\n"+
+				"check a data directory with: ticketledger verify --data DIR\n\n%s", r, debug.Stack())
+			code = exitInternal
+		}
+	}()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

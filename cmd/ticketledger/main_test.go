@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -70,6 +73,23 @@ func TestParseTime(t *testing.T) {
 	for _, bad := range []string{"", "yesterday", "now*2", "now-2x"} {
 		if _, err := parseTime(bad, now); err == nil {
 			t.Errorf("parseTime(%q): no error", bad)
+		}
+	}
+}
+
+// A panic in a command is reported as an internal error (exit 1) that says
+// it is a bug and how to check the data, with the stack for the report.
+func TestPanicIsAnInternalError(t *testing.T) {
+	root := &cobra.Command{Use: "ticketledger", SilenceUsage: true, SilenceErrors: true,
+		RunE: func(*cobra.Command, []string) error { panic("settle: no stream") }}
+	var out, errb strings.Builder
+	if code := execute(context.Background(), root, nil, &out, &errb); code != exitInternal {
+		t.Fatalf("exit %d, want %d", code, exitInternal)
+	}
+	msg := errb.String()
+	for _, want := range []string{"internal error: settle: no stream", "This is a bug", "ticketledger verify --data", "TestPanicIsAnInternalError"} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("stderr lacks %q:\n%s", want, msg)
 		}
 	}
 }
