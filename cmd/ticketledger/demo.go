@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -121,14 +122,23 @@ func (d *demoCmd) run(c *cobra.Command) error {
 	sum, err := demo.Generate(ctx, target, opts, func(done, total int) { bar.Set(int64(done), int64(total)) })
 	if writer != nil {
 		// What is still staged: stored only now (also after a refusal or
-		// an interrupt, so that a re-run resumes after the last accepted
-		// command).
+		// an interrupt: every command accepted is stored, and the data
+		// directory verifies).
 		err = errors.Join(err, writer.Flush(context.WithoutCancel(ctx)))
 	}
 	bar.Finish()
 	elapsed := time.Since(start)
+	if err != nil && errors.Is(err, context.Canceled) && c.Context().Err() != nil {
+		if d.data == "" {
+			return fmt.Errorf("demo interrupted after %s: what the ledger accepted before it is stored", elapsed.Round(time.Second))
+		}
+		return fmt.Errorf("demo interrupted after %s: what was accepted before it is stored and verifies (ticketledger verify --data %s); for the whole history, remove %s and run again", elapsed.Round(time.Second), d.data, d.data)
+	}
+	if err != nil && !strings.HasPrefix(err.Error(), "demo:") {
+		err = fmt.Errorf("demo: %w", err)
+	}
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return err
 	}
 	if l != nil {
 		// Bring the snapshot up to date, so the next serve starts from it.

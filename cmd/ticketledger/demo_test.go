@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -144,5 +147,56 @@ func TestVerifyBrokenChain(t *testing.T) {
 	// Offline, verify checks the whole log and names the problem and its place.
 	if r.code != 1 || !strings.Contains(r.out, "PROBLEM malformed "+stream+"@0") || !strings.Contains(r.err, "1 integrity problems") {
 		t.Fatalf("verify: %+v", r)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to write from the command and read
+// from the test at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// An interrupted demo --data says so, stores what was accepted before the
+// interrupt, and leaves a data directory that verifies.
+func TestDemoInterrupted(t *testing.T) {
+	clearEnv(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb lockedBuffer
+	go func() { // interrupt once generation has started
+		for !strings.Contains(errb.String(), "demo: 1/") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	code := runIO(ctx, []string{"demo", "--data", dir, "--tickets", "200000"}, &out, &errb)
+	if code == 0 {
+		t.Fatalf("an interrupted demo exited 0:\n%s", errb.String())
+	}
+	contains(t, errb.String(), "demo interrupted after", "ticketledger verify --data "+dir, "remove "+dir+" and run again")
+	r := runCLI(t, "verify", "--data", dir, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("verify after the interrupt: %+v", r)
+	}
+	var v struct {
+		Events   int   `json:"events"`
+		Problems []any `json:"problems"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &v); err != nil || v.Events == 0 || len(v.Problems) != 0 {
+		t.Fatalf("verify after the interrupt: %v %s", err, r.out)
 	}
 }
