@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -150,25 +148,6 @@ func TestVerifyBrokenChain(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe to write from the command and read
-// from the test at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // An interrupted demo --data says so, stores what was accepted before the
 // interrupt, and leaves a data directory that verifies.
 func TestDemoInterrupted(t *testing.T) {
@@ -176,7 +155,7 @@ func TestDemoInterrupted(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb lockedBuffer
+	var out, errb syncBuffer
 	go func() { // interrupt once generation has started
 		for !strings.Contains(errb.String(), "demo: 1/") {
 			time.Sleep(5 * time.Millisecond)
