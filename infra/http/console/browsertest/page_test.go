@@ -471,7 +471,9 @@ func (p *page) setValue(sel selector, value string) {
 		e.value = v;
 		e.dispatchEvent(new Event("input", {bubbles: true}));
 		e.dispatchEvent(new Event("change", {bubbles: true}));
-		return e.value === v;
+		// A datetime-local field shows a whole minute without its ":00"
+		// seconds: the same instant either way.
+		return e.value === v || (e.type === "datetime-local" && e.value !== "" && Date.parse(e.value) === Date.parse(v));
 	})(%s, %s)`, sel.js, jsString(value)))
 	if !ok {
 		p.t.Fatalf("set %s to %q: no such control, or it refused the value", sel.what, value)
