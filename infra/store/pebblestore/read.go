@@ -13,7 +13,7 @@ import (
 // lastIndexEntry returns the last revision of stream whose event has a
 // sequence number ≤ maxSeq, and that sequence number.
 func lastIndexEntry(db *pebble.DB, stream string, maxSeq uint64) (rev, seq uint64, ok bool, err error) {
-	it, err := db.NewIter(nil)
+	it, err := db.NewIter(probing)
 	if err != nil {
 		return 0, 0, false, err
 	}
@@ -22,11 +22,15 @@ func lastIndexEntry(db *pebble.DB, stream string, maxSeq uint64) (rev, seq uint6
 }
 
 // lastIndexEntryIn is lastIndexEntry on it, an iterator of the store's
-// keys that it bounds to the stream's index (a read reuses one iterator
-// for every lookup it makes: creating one costs more than the lookup).
+// keys opened with probing, that it bounds to the stream's index (a read
+// reuses one iterator for every lookup it makes: creating one costs more
+// than the lookup).
 func lastIndexEntryIn(it *pebble.Iterator, stream string, maxSeq uint64) (rev, seq uint64, ok bool, err error) {
 	lower, upper := streamBounds(stream)
 	it.SetBounds(lower, upper)
+	if neverWritten(it, stream) {
+		return 0, 0, false, it.Error()
+	}
 	for valid := it.Last(); valid; valid = it.Prev() {
 		seq = binary.BigEndian.Uint64(it.Value())
 		if seq <= maxSeq {
@@ -35,6 +39,28 @@ func lastIndexEntryIn(it *pebble.Iterator, stream string, maxSeq uint64) (rev, s
 		}
 	}
 	return 0, 0, false, it.Error()
+}
+
+// probing opens the iterators that look streams up: point lookups
+// (SeekPrefixGE) consult the bloom filters of every level, the last one
+// included, which Pebble skips by default.
+var probing = &pebble.IterOptions{UseL6Filters: true}
+
+// neverWritten reports whether stream has no index entry at all: none at
+// revision 0, where every stream starts, and no tombstone (a stream can be
+// tombstoned before its first event). Index entries are never deleted, so
+// this answers for every durable position. It takes two point lookups on
+// it (bounded to the stream's index), which bloom filters mostly answer
+// without reading a block, where finding a range's last entry reads a
+// block on every level; most lookups are of streams that do not exist (a
+// metadata stream, a ticket being opened).
+func neverWritten(it *pebble.Iterator, stream string) bool {
+	for _, rev := range [2]uint64{0, eventstore.DeletedStreamRevision} {
+		if it.SeekPrefixGE(streamKey(stream, rev)) {
+			return false
+		}
+	}
+	return it.Error() == nil
 }
 
 // readRecordData returns a copy of the data of the event at seq and whether
@@ -70,7 +96,7 @@ type streamView struct {
 // (or, for a metadata stream, its stream) is tombstoned, ErrStreamNotFound if
 // it has no event or is soft-deleted.
 func (s *Store) view(stream string, maxSeq uint64) (streamView, error) {
-	it, err := s.db.NewIter(nil)
+	it, err := s.db.NewIter(probing)
 	if err != nil {
 		return streamView{}, err
 	}
@@ -147,7 +173,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 // metadata ($maxCount, $tb, $maxAge, soft delete) is ignored.
 func (s *Store) readStream(ctx context.Context, stream string, dir eventstore.Direction, from eventstore.StreamPos, count, maxSeq uint64, honour bool) ([]eventstore.RecordedEvent, error) {
 	// One iterator serves the view's lookups and then the read.
-	it, err := s.db.NewIter(nil)
+	it, err := s.db.NewIter(probing)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +204,9 @@ func (s *Store) readStream(ctx context.Context, stream string, dir eventstore.Di
 	out := make([]eventstore.RecordedEvent, 0, min(count, 256))
 	lower, upper := streamBounds(stream)
 	it.SetBounds(lower, upper)
-	logIt, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: logKey(maxSeq + 1)})
+	// Each event is found by a point lookup: the log's levels hold disjoint
+	// ranges of positions, and a seek would read a block on each of them.
+	logIt, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: logKey(maxSeq + 1), UseL6Filters: true})
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +252,7 @@ func (s *Store) readStream(ctx context.Context, stream string, dir eventstore.Di
 			valid = it.Prev()
 			continue
 		}
-		if !logIt.SeekGE(logKey(seq)) || binary.BigEndian.Uint64(logIt.Key()[1:]) != seq {
+		if !logIt.SeekPrefixGE(logKey(seq)) || binary.BigEndian.Uint64(logIt.Key()[1:]) != seq {
 			if err := logIt.Error(); err != nil {
 				return nil, err
 			}

@@ -267,3 +267,53 @@ func TestReopenAndClose(t *testing.T) {
 		t.Error("append of an event without id succeeded")
 	}
 }
+
+// Every kind of stream is found as it is once its keys are on the bottom
+// level, where lookups go through the bloom filters (neverWritten) and
+// nothing is cached: a live stream, one tombstoned before any event, one
+// soft-deleted, a metadata stream, and one never written.
+func TestLookupsOnTheBottomLevel(t *testing.T) {
+	dir := t.TempDir()
+	s := must(Open(dir, Options{}))
+	must(s.Append(bg, "live", eventstore.NoStream(), evs(3, "x")...))
+	must(s.Tombstone(bg, "gone", eventstore.NoStream()))
+	must(s.Append(bg, "soft", eventstore.NoStream(), evs(2, "x")...))
+	must(s.Delete(bg, "soft", eventstore.Any()))
+	must(s.Append(bg, "$$meta", eventstore.NoStream(), meta(`{"$maxCount":1}`)))
+	must(s.Append(bg, "meta", eventstore.NoStream(), evs(2, "x")...))
+	if err := s.db.Compact(bg, []byte{0}, []byte{0xff}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = must(Open(dir, Options{}))
+	defer s.Close()
+
+	if got := must(s.ReadStream(bg, "live", eventstore.Backwards, eventstore.StreamEnd(), 1)); fmt.Sprint(revs(got)) != "[2]" {
+		t.Fatalf("head of live: %v", revs(got))
+	}
+	if got := must(s.ReadStream(bg, "meta", eventstore.Forwards, eventstore.StreamStart(), 10)); fmt.Sprint(revs(got)) != "[1]" {
+		t.Fatalf("meta with $maxCount 1: %v", revs(got))
+	}
+	for stream, want := range map[string]error{"gone": eventstore.ErrStreamDeleted, "soft": eventstore.ErrStreamNotFound, "never": eventstore.ErrStreamNotFound, "$$never": eventstore.ErrStreamNotFound} {
+		if _, err := s.ReadStream(bg, stream, eventstore.Forwards, eventstore.StreamStart(), 10); !errors.Is(err, want) {
+			t.Errorf("read %s: %v, want %v", stream, err, want)
+		}
+	}
+	if _, err := s.Append(bg, "gone", eventstore.Any(), ev("x")); !errors.Is(err, eventstore.ErrStreamDeleted) {
+		t.Errorf("append to the tombstoned stream: %v", err)
+	}
+	if _, err := s.Append(bg, "live", eventstore.NoStream(), ev("x")); !eventstore.IsConflict(err) {
+		t.Errorf("append to live expecting no stream: %v", err)
+	}
+	if res := must(s.Append(bg, "live", eventstore.Exact(2), ev("x"))); res.NextRevision != 3 {
+		t.Errorf("append to live: %+v", res)
+	}
+	if res := must(s.Append(bg, "never", eventstore.NoStream(), ev("x"))); res.NextRevision != 0 {
+		t.Errorf("append to a new stream: %+v", res)
+	}
+	if res := must(s.Append(bg, "soft", eventstore.Exact(1), ev("x"))); res.NextRevision != 2 {
+		t.Errorf("append to the soft-deleted stream: %+v", res)
+	}
+}
